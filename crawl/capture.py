@@ -1,0 +1,147 @@
+"""The unit that flows from a source into the archive, the normalizer and the mirror.
+
+A capture is one resource as the old site delivered it (or as it lay on the server's disk).
+Its body stays on disk or in a spooled buffer so that large files never sit in memory.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+SPOOL_MAX_IN_MEMORY = 512 * 1024
+
+
+class Body(Protocol):
+    """Bytes that can be read more than once (hashed, archived, parsed)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def open(self) -> BinaryIO: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FileBody:
+    """A body that is a file on disk (docroot ingest): read lazily, never copied."""
+
+    path: Path
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def open(self) -> BinaryIO:
+        return self.path.open("rb")
+
+
+@dataclass(frozen=True, slots=True)
+class BytesBody:
+    """A small body already in memory (tests, generated pages)."""
+
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self.data)
+
+
+class SpooledBody:
+    """A body copied out of a stream that cannot be re-read (a WARC record, a socket).
+
+    Small bodies stay in memory; larger ones spill to a temporary file, as warcio does
+    for digests, so memory stays flat whatever the size of the resource.
+    """
+
+    __slots__ = ("_spool", "_size")
+
+    def __init__(self, stream: BinaryIO, limit: int | None = None) -> None:
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_IN_MEMORY)
+        if limit is None:
+            shutil.copyfileobj(stream, self._spool)
+        else:
+            remaining = limit
+            while remaining > 0:
+                chunk = stream.read(min(65536, remaining))
+                if not chunk:
+                    break
+                self._spool.write(chunk)
+                remaining -= len(chunk)
+        self._size = self._spool.tell()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def open(self) -> BinaryIO:
+        self._spool.seek(0)
+        return _NonClosing(self._spool)
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+class _NonClosing(io.RawIOBase):
+    """Lets callers use ``with body.open()`` without closing the shared spool."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        return self._inner.read(size)
+
+
+def read_body(body: Body, limit: int | None = None) -> bytes:
+    """Read a body (or its first ``limit`` bytes) into memory, for parsing pages."""
+    with body.open() as stream:
+        return stream.read() if limit is None else stream.read(limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """One resource of the old site, as delivered.
+
+    ``status`` and ``http_headers`` are empty for files read from disk: they were never
+    served over HTTP here, and sunset does not invent a response for them.
+    """
+
+    url: str
+    date: datetime
+    content_type: str | None
+    body: Body
+    status: int | None = None
+    http_headers: tuple[tuple[str, str], ...] = ()
+    record_id: str | None = None
+    payload_digest: str | None = None
+    origin: str | None = field(default=None, compare=False)
+    """Where the capture came from (a file path, ``file.warc.gz#offset``), for messages."""
+
+    @property
+    def media_type(self) -> str | None:
+        """The content type without parameters, lower-cased (``text/html``)."""
+        if not self.content_type:
+            return None
+        return self.content_type.split(";", 1)[0].strip().lower() or None
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.http_headers:
+            if key.lower() == wanted:
+                return value
+        return None

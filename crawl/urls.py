@@ -1,0 +1,145 @@
+"""URL canonicalization and site scope: the one place that decides when two URLs are the same.
+
+The crawler, the normalizer and the mirror all compare URLs through these functions, so a
+link written ``HTTP://WWW.Colorado.EDU:80/conflict/peace/./Glossary.htm#x`` finds the same
+capture everywhere.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters that may stand unencoded in a path or query (RFC 3986 pchar plus "/" and "?").
+_ALLOWED_PATH = _UNRESERVED | frozenset("!$&'()*+,;=:@/%")
+_ALLOWED_QUERY = _ALLOWED_PATH | frozenset("?")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+class BadURL(ValueError):
+    """A URL that cannot be canonicalized (no host, a port that is not a number...)."""
+
+
+def _normalise_percent(part: str, allowed: frozenset[str]) -> str:
+    """Decode needless escapes, upper-case the rest, and escape what must be escaped."""
+
+    def unescape_unreserved(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    part = _PERCENT.sub(unescape_unreserved, part)
+    out: list[str] = []
+    for index, char in enumerate(part):
+        if char == "%" and _PERCENT.match(part, index):
+            out.append(char)
+        elif char in allowed and char != "%":
+            out.append(char)
+        else:
+            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8"))
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4; a ``..`` above the root is dropped, as browsers do."""
+    output: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment in (".", "%2E"):
+            if last:
+                output.append("")
+        elif segment in ("..", "%2E%2E", ".%2E", "%2E."):
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    result = "/".join(output)
+    return result if result.startswith("/") else "/" + result
+
+
+def canonicalize(url: str) -> str:
+    """The canonical spelling of an http(s) URL; other schemes come back stripped only.
+
+    Lower-case scheme and host, default port dropped, fragment dropped, backslashes read as
+    slashes (as browsers do for http), percent-encoding normalised, dot segments resolved.
+    """
+    url = url.strip().replace("\t", "").replace("\n", "").replace("\r", "")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        return url
+    if "\\" in url:
+        parts = urlsplit(url.replace("\\", "/"))
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise BadURL(f"URL has no host: {url!r}")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise BadURL(f"URL has a bad port: {url!r}") from error
+    netloc = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    path = _remove_dot_segments(_normalise_percent(parts.path or "/", _ALLOWED_PATH))
+    query = _normalise_percent(parts.query, _ALLOWED_QUERY) if parts.query else ""
+    return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
+
+
+def absolute(raw: str, base: str) -> str:
+    """Resolve a link as a browser would, then canonicalize it.
+
+    Raises :class:`BadURL` for links that cannot name a resource (``http://:80/``).
+    """
+    return canonicalize(urljoin(base, raw.strip()))
+
+
+def lookup_key(url: str, case_insensitive: bool) -> str:
+    """The key under which a capture is found; folds case of the path on IIS-like sites."""
+    canonical = canonicalize(url)
+    if not case_insensitive:
+        return canonical
+    parts = urlsplit(canonical)
+    return urlunsplit(parts._replace(path=parts.path.lower()))
+
+
+def strip_fragment(url: str) -> tuple[str, str]:
+    """Split ``page.htm#anchor`` into the URL and ``#anchor`` (or "")."""
+    head, sep, fragment = url.partition("#")
+    return head, (sep + fragment if sep else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which URLs belong to the site being retired."""
+
+    base_url: str
+    case_insensitive: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", canonicalize(self.base_url))
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def same_host(self, url: str) -> bool:
+        """True for any spelling of the site's own host (and port)."""
+        try:
+            parts = urlsplit(canonicalize(url))
+        except BadURL:
+            return False
+        base = urlsplit(self.base_url)
+        return parts.scheme in DEFAULT_PORTS and parts.netloc == base.netloc
+
+    def contains(self, url: str) -> bool:
+        """True for URLs under the base URL's prefix."""
+        try:
+            key = lookup_key(url, self.case_insensitive)
+        except BadURL:
+            return False
+        return key.startswith(lookup_key(self.base_url, self.case_insensitive))

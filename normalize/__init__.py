@@ -1,0 +1,1 @@
+"""Captures to structured records: encoding, markup scanning, text, links."""

@@ -1,0 +1,204 @@
+"""Decide a page's character encoding the way a browser does (WHATWG "encoding sniffing").
+
+Order: byte-order mark, HTTP ``Content-Type`` charset, ``<meta>`` in the first 1024 bytes,
+then a sniff, then Windows-1252. Labels go through the WHATWG table, so ``iso-8859-1`` and
+``us-ascii`` decode as windows-1252, as every browser has done since the 1990s. The mirror
+and the records both decode through :func:`decode_page`, so they never disagree.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+CharsetSource = Literal["bom", "http", "meta", "sniffed", "default"]
+DEFAULT_ENCODING = "windows-1252"
+
+# WHATWG Encoding Standard labels -> encoding name (a subset covering legacy web pages).
+_LABELS: dict[str, str] = {}
+for _name, _labels in {
+    "utf-8": "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8",
+    "windows-1252": "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 "
+    "iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252",
+    "iso-8859-2": "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 l2 latin2",
+    "iso-8859-5": "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595 iso_8859-5",
+    "iso-8859-7": "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso-ir-126 iso8859-7 "
+    "iso88597 iso_8859-7 sun_eu_greek",
+    "iso-8859-8": "csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138 iso8859-8 iso88598 "
+    "iso_8859-8 visual",
+    "iso-8859-15": "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9",
+    "windows-1250": "cp1250 windows-1250 x-cp1250",
+    "windows-1251": "cp1251 windows-1251 x-cp1251",
+    "windows-1253": "cp1253 windows-1253 x-cp1253",
+    "windows-1254": "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso8859-9 iso88599 iso_8859-9 l5 "
+    "latin5 windows-1254 x-cp1254",
+    "windows-1255": "cp1255 windows-1255 x-cp1255",
+    "windows-1256": "cp1256 windows-1256 x-cp1256",
+    "windows-1257": "cp1257 windows-1257 x-cp1257",
+    "windows-874": "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874",
+    "koi8-r": "cskoi8r koi koi8 koi8-r koi8_r",
+    "koi8-u": "koi8-ru koi8-u",
+    "macintosh": "csmacintosh mac macintosh x-mac-roman",
+    "ibm866": "866 cp866 csibm866 ibm866",
+    "shift_jis": "csshiftjis ms932 ms_kanji shift-jis shift_jis sjis windows-31j x-sjis",
+    "euc-jp": "cseucpkdfmtjapanese euc-jp x-euc-jp",
+    "iso-2022-jp": "csiso2022jp iso-2022-jp",
+    "gbk": "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk",
+    "gb18030": "gb18030",
+    "big5": "big5 big5-hkscs cn-big5 csbig5 x-x-big5",
+    "euc-kr": "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 ks_c_5601-1989 "
+    "ksc5601 ksc_5601 windows-949",
+    "utf-16le": "utf-16 utf-16le",
+    "utf-16be": "utf-16be",
+}.items():
+    for _label in _labels.split():
+        _LABELS[_label] = _name
+
+# Python codec for each WHATWG encoding whose Python name differs.
+_CODECS = {
+    "windows-1252": "cp1252",
+    "shift_jis": "cp932",
+    "euc-jp": "euc_jis_2004",
+    "gbk": "gb18030",
+    "euc-kr": "cp949",
+    "macintosh": "mac_roman",
+    "windows-874": "cp874",
+}
+
+# What charset-normalizer (Python codec names) calls the encodings above.
+_PYTHON_TO_WHATWG = {"cp932": "shift_jis", "shift_jis": "shift_jis", "shift_jis_2004": "shift_jis",
+                     "euc_jp": "euc-jp", "euc_jis_2004": "euc-jp", "gb2312": "gbk", "gbk": "gbk",
+                     "gb18030": "gb18030", "big5": "big5", "big5hkscs": "big5", "cp949": "euc-kr",
+                     "euc_kr": "euc-kr", "koi8-r": "koi8-r", "koi8_r": "koi8-r", "koi8-u": "koi8-u",
+                     "cp1251": "windows-1251", "cp866": "ibm866", "iso2022_jp": "iso-2022-jp"}
+
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+_HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16le"), (codecs.BOM_UTF16_BE, "utf-16be"))
+# Single-byte Western guesses from a statistical sniffer are no better than the default.
+_SNIFF_TRUSTED = frozenset({"utf-8", "shift_jis", "euc-jp", "iso-2022-jp", "gbk", "gb18030", "big5",
+                            "euc-kr", "koi8-r", "koi8-u", "windows-1251", "ibm866", "iso-8859-5",
+                            "iso-8859-7", "windows-1253", "iso-8859-8", "windows-1255",
+                            "windows-1256"})
+
+
+def _whatwg_c1(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Bytes that windows-1252 leaves undefined (0x81, 0x8D...) decode to C1 controls."""
+    byte = error.object[error.start]
+    return chr(byte), error.start + 1
+
+
+codecs.register_error("sunset-whatwg-c1", _whatwg_c1)
+
+
+def resolve_label(label: str | None) -> str | None:
+    """The WHATWG encoding a charset label names, or None for an unknown label."""
+    if not label:
+        return None
+    return _LABELS.get(label.strip().strip("\"'").lower())
+
+
+def python_codec(encoding: str) -> str:
+    return _CODECS.get(encoding, encoding)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedPage:
+    text: str
+    charset: str
+    source: CharsetSource
+    problems: tuple[str, ...] = ()
+
+
+def http_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = _HTTP_CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def meta_charset(head: bytes) -> str | None:
+    """The charset a ``<meta>`` in the first 1024 bytes declares (outside comments)."""
+    prefix = re.sub(rb"<!--.*?-->", b"", head[:1024], flags=re.DOTALL)
+    match = _META_CHARSET.search(prefix)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _sniff(body: bytes) -> str | None:
+    if body.isascii():
+        return None
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:65536]).best()
+    if best is None:
+        return None
+    name = codecs.lookup(best.encoding).name
+    guess = _PYTHON_TO_WHATWG.get(name) or resolve_label(name.replace("_", "-")) or resolve_label(name)
+    return guess if guess in _SNIFF_TRUSTED else None
+
+
+def decode_bytes(body: bytes, encoding: str) -> str:
+    if encoding == "windows-1252":
+        return body.decode("cp1252", errors="sunset-whatwg-c1")
+    return body.decode(python_codec(encoding), errors="replace")
+
+
+def decide_encoding(body: bytes, content_type: str | None) -> tuple[str, CharsetSource, tuple[str, ...]]:
+    """(encoding, which source decided, problems) for a page's bytes."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name, "bom", ()
+    problems: list[str] = []
+    declared_http = http_charset(content_type)
+    from_http = resolve_label(declared_http)
+    declared_meta = meta_charset(body)
+    from_meta = resolve_label(declared_meta)
+    if declared_http and from_http is None:
+        problems.append("unknown-charset")
+    if declared_meta and from_meta is None:
+        problems.append("unknown-charset")
+    if from_http:
+        if from_meta and from_meta != from_http:
+            problems.append("charset-conflict")
+        return from_http, "http", tuple(problems)
+    if from_meta:
+        # A meta tag read through an ASCII-compatible decoder cannot declare UTF-16.
+        return ("utf-8" if from_meta.startswith("utf-16") else from_meta), "meta", tuple(problems)
+    sniffed = _sniff(body)
+    if sniffed:
+        return sniffed, "sniffed", tuple(problems)
+    return DEFAULT_ENCODING, "default", tuple(problems)
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
+    """Decode a page's bytes to text, recording how the encoding was decided."""
+    encoding, source, problems = decide_encoding(body, content_type)
+    if source == "bom":
+        body = body[len(next(bom for bom, name in _BOMS if name == encoding)) :]
+    text = decode_bytes(body, encoding)
+    if "\ufffd" in text and encoding != "utf-8":
+        problems = (*problems, "undecodable-bytes")
+    elif "\ufffd" in text:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            problems = (*problems, "undecodable-bytes")
+    return DecodedPage(text, encoding, source, problems)
+
+
+_C1_TO_CP1252 = {code: bytes([code]).decode("cp1252", errors="sunset-whatwg-c1") for code in range(0x80, 0xA0)}
+
+
+def fix_c1_controls(text: str) -> str:
+    """Map U+0080-U+009F to the Windows-1252 characters HTML5 gives ``&#150;`` and friends.
+
+    Parsers that follow XML rules (libxml2) turn ``&#150;`` into a C1 control; a browser
+    shows an en dash.
+    """
+    return text.translate(_C1_TO_CP1252)

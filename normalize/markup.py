@@ -1,0 +1,181 @@
+"""A forgiving, position-keeping scanner for legacy HTML tags.
+
+The mirror rewrites attribute values in place instead of re-serializing pages through a
+parser (which would change how 1998 markup renders), and the link extractor must see the
+same links the mirror rewrites. Both walk the tokens produced here. Text between tokens is
+never interpreted: callers copy it by offset.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.entities import html5
+
+RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "textarea", "title", "plaintext"})
+
+_OPEN = re.compile(r"<(?:(!--)|(/)([A-Za-z][^\s/>]*)|([A-Za-z][^\s/>]*)|([!?]))")
+_ATTRIBUTE = re.compile(
+    r"""[\s/]*([^\s"'>/=][^\s"'>/=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?"""
+)
+_TAG_REST = re.compile(r"[^>]*>?")
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+
+
+@dataclass(slots=True)
+class Attribute:
+    """One attribute of a start tag, with the span of its value in the page text."""
+
+    name: str
+    raw: str
+    value_start: int
+    value_end: int
+    quote: str
+    """``"``, ``'`` or "" (unquoted, or no value at all)."""
+
+    @property
+    def value(self) -> str:
+        return unescape_attribute(self.raw)
+
+
+@dataclass(slots=True)
+class StartTag:
+    name: str
+    start: int
+    end: int
+    attributes: list[Attribute] = field(default_factory=list)
+
+    def get(self, name: str) -> Attribute | None:
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute
+        return None
+
+    def value(self, name: str) -> str | None:
+        attribute = self.get(name)
+        return attribute.value if attribute is not None else None
+
+
+@dataclass(slots=True)
+class EndTag:
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class RawText:
+    """The contents of ``<SCRIPT>``, ``<STYLE>``, ``<TITLE>`` and the like, not markup."""
+
+    parent: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Comment:
+    start: int
+    end: int
+
+
+Token = StartTag | EndTag | RawText | Comment
+
+
+def unescape_attribute(raw: str) -> str:
+    """Decode character references in an attribute value as HTML5 does.
+
+    Unlike :func:`html.unescape`, a legacy entity without ``;`` followed by ``=`` stays as
+    written, so ``cgi?a=1&copy=2`` keeps its ``&copy``.
+    """
+    if "&" not in raw:
+        return raw
+
+    def decode(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref.endswith(";") or ref.startswith("#"):
+            return html.unescape(match.group(0))
+        following = raw[match.end() : match.end() + 1]
+        if following == "=":
+            return match.group(0)
+        if ref in html5 or ref + ";" in html5:
+            return html.unescape(match.group(0)) if ref + ";" in html5 else match.group(0)
+        return match.group(0)
+
+    return _CHARREF.sub(decode, raw)
+
+
+def escape_attribute(value: str, quote: str = '"') -> str:
+    """The text to put between ``quote`` characters for ``value``."""
+    escaped = value.replace("&", "&amp;")
+    return escaped.replace('"', "&quot;") if quote != "'" else escaped.replace("'", "&#39;")
+
+
+def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
+    """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
+    length = len(text)
+    while position < length:
+        if text[position] == ">":
+            return position + 1
+        match = _ATTRIBUTE.match(text, position)
+        if match is None or match.end() == position:
+            # Stray characters such as a lone "/" or "=" before ">": skip one.
+            position += 1
+            continue
+        name = match.group(1).lower()
+        if match.group(2) is not None:
+            quote, group = '"', 2
+        elif match.group(3) is not None:
+            quote, group = "'", 3
+        elif match.group(4) is not None:
+            quote, group = "", 4
+        else:
+            quote, group = "", 0
+        if group:
+            tag.attributes.append(
+                Attribute(name, match.group(group), match.start(group), match.end(group), quote)
+            )
+        else:
+            tag.attributes.append(Attribute(name, "", match.end(1), match.end(1), ""))
+        position = match.end()
+    return length
+
+
+def iter_tokens(text: str) -> Iterator[Token]:
+    """Yield tags, comments and raw-text blocks in document order, with their offsets."""
+    position = 0
+    length = len(text)
+    while position < length:
+        match = _OPEN.search(text, position)
+        if match is None:
+            return
+        start = match.start()
+        if match.group(1):
+            close = text.find("-->", match.end())
+            end = length if close < 0 else close + 3
+            yield Comment(start, end)
+            position = end
+        elif match.group(2):
+            rest = _TAG_REST.match(text, match.end())
+            end = rest.end() if rest else match.end()
+            yield EndTag(match.group(3).lower(), start, end)
+            position = end
+        elif match.group(4):
+            tag = StartTag(match.group(4).lower(), start, start)
+            tag.end = _parse_attributes(text, match.end(), tag)
+            yield tag
+            position = tag.end
+            if tag.name in RAW_TEXT_TAGS:
+                if tag.name == "plaintext":
+                    yield RawText(tag.name, position, length)
+                    return
+                closing = re.compile(r"</" + tag.name + r"(?=[\s/>])", re.IGNORECASE)
+                found = closing.search(text, position)
+                content_end = found.start() if found else length
+                yield RawText(tag.name, position, content_end)
+                position = content_end
+        else:
+            rest = _TAG_REST.match(text, match.end())
+            end = rest.end() if rest else match.end()
+            yield Comment(start, end)
+            position = end
