@@ -1,0 +1,1 @@
+"""The static mirror: URL-to-path mapping, link rewriting, the retirement notice."""
