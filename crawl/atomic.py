@@ -1,0 +1,31 @@
+"""Files appear under their final name only when complete: write, fsync, rename.
+
+Every stage writes through here, so a run killed at any moment leaves either the old file
+or the new one, never half of one. (It lives in ``crawl`` because every stage may import
+``crawl``, the root of the stage graph.)
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: str = "wb", **open_args: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(descriptor, mode, **open_args) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,160 @@
+"""Every reference a page makes, found with the same scanner and table the mirror uses.
+
+The crawler gets :func:`extract_urls` injected by the pipeline, the records get
+:func:`extract_page_references`; both see exactly the links the mirror will rewrite.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from crawl.urls import BadURL, Scope, absolute
+from normalize.css import iter_css_urls
+from normalize.linktable import PAGE_REQUISITE_KINDS, applet_base, iter_tag_urls
+from normalize.markup import EndTag, RawText, StartTag, Token, iter_tokens
+from normalize.record import Form, FormField, Image, Link, ReferenceKind
+
+_TAGS = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_NON_FETCHABLE = ("mailto:", "javascript:", "news:", "data:", "about:", "tel:", "file:")
+FORM_FIELDS = frozenset({"input", "select", "textarea", "button", "isindex"})
+
+
+def collapse(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def markup_text(fragment: str) -> str:
+    """Visible text of a small markup fragment (anchor text), entities decoded."""
+    return collapse(html.unescape(_TAGS.sub(" ", fragment)))
+
+
+@dataclass(frozen=True, slots=True)
+class PageReferences:
+    links: tuple[Link, ...]
+    images: tuple[Image, ...]
+    forms: tuple[Form, ...]
+
+
+def find_base(text: str, page_url: str) -> str:
+    """The base URL of a page: its first ``<BASE HREF>`` or its own URL."""
+    for token in iter_tokens(text):
+        if isinstance(token, StartTag):
+            if token.name == "base":
+                href = token.value("href")
+                if href and href.strip():
+                    try:
+                        return absolute(href, page_url)
+                    except BadURL:
+                        return page_url
+            elif token.name in ("body", "frameset"):
+                break
+    return page_url
+
+
+def classify(raw: str, url: str | None, kind: str, scope: Scope) -> tuple[ReferenceKind, bool]:
+    """The record's kind for a reference and whether it is in the site's scope."""
+    lowered = raw.strip().lower()
+    if lowered.startswith("mailto:"):
+        return "mailto", False
+    if lowered.startswith("javascript:"):
+        return "javascript", False
+    if url is None or urlsplit(url).scheme not in ("http", "https"):
+        return "other", False
+    if not scope.same_host(url):
+        return "external", False
+    in_scope = scope.contains(url) or kind in PAGE_REQUISITE_KINDS
+    return kind, in_scope  # type: ignore[return-value]
+
+
+def _resolve(raw: str, base: str) -> str | None:
+    value = raw.strip()
+    if not value or value.lower().startswith(_NON_FETCHABLE):
+        return None
+    try:
+        return absolute(value, base)
+    except (BadURL, ValueError):
+        return None
+
+
+def _anchor_text(text: str, tokens: list[Token], index: int) -> str:
+    """Text from an ``<A>`` up to its ``</A>`` (or the next ``<A>``: legacy pages forget)."""
+    start = tokens[index].end
+    for token in tokens[index + 1 : index + 200]:
+        if (isinstance(token, EndTag) and token.name == "a") or (
+            isinstance(token, StartTag) and token.name == "a"
+        ):
+            return markup_text(text[start : token.start])
+    return markup_text(text[start : start + 300])
+
+
+def extract_page_references(text: str, page_url: str, scope: Scope) -> PageReferences:
+    """Links, images and forms of a decoded page, in document order."""
+    base = find_base(text, page_url)
+    tokens = list(iter_tokens(text))
+    links: list[Link] = []
+    images: list[Image] = []
+    forms: list[Form] = []
+    open_form: tuple[str | None, str | None, str, list[FormField]] | None = None
+
+    def close_form() -> None:
+        nonlocal open_form
+        if open_form is not None:
+            action, url, method, fields = open_form
+            forms.append(Form(action, url, method, tuple(fields)))
+            open_form = None
+
+    def add(raw: str, tag: str, attribute: str, kind: str, link_base: str, anchor: str | None) -> None:
+        if raw.strip().startswith("#"):
+            return
+        url = _resolve(raw, link_base)
+        record_kind, in_scope = classify(raw, url, kind, scope)
+        links.append(Link(raw, url, tag, attribute, record_kind, anchor, in_scope))
+
+    for index, token in enumerate(tokens):
+        if isinstance(token, RawText) and token.parent == "style":
+            for _, _, raw in iter_css_urls(text[token.start : token.end]):
+                add(raw, "style", "url", "embed", base, None)
+            continue
+        if isinstance(token, EndTag) and token.name == "form":
+            close_form()
+            continue
+        if not isinstance(token, StartTag):
+            continue
+        tag_base = applet_base(token, base) if token.name == "applet" else base
+        anchor = None
+        if token.name == "a":
+            anchor = _anchor_text(text, tokens, index)
+        elif token.name == "area":
+            anchor = token.value("alt")
+        for found in iter_tag_urls(token):
+            link_base = base if found.attribute.name == "codebase" else tag_base
+            add(found.url, token.name, found.attribute.name, found.kind, link_base, anchor)
+        style = token.value("style")
+        if style:
+            for _, _, raw in iter_css_urls(style):
+                add(raw, token.name, "style", "embed", base, None)
+        if token.name == "img":
+            src = token.value("src") or ""
+            images.append(Image(src, _resolve(src, base), token.value("alt"),
+                                token.value("width"), token.value("height")))
+        elif token.name == "form":
+            close_form()
+            action = token.value("action")
+            open_form = (action, _resolve(action, base) if action else page_url,
+                         (token.value("method") or "get").strip().lower(), [])
+        elif token.name in FORM_FIELDS and open_form is not None:
+            kind = token.value("type") if token.name == "input" else token.name
+            open_form[3].append(FormField(token.value("name"), (kind or "text").strip().lower()))
+    close_form()
+    return PageReferences(tuple(links), tuple(images), tuple(forms))
+
+
+def extract_urls(text: str, page_url: str, scope: Scope) -> Iterator[str]:
+    """Absolute URLs a crawler may want next (in scope or requisites on the same host)."""
+    for link in extract_page_references(text, page_url, scope).links:
+        if link.url and link.in_scope:
+            yield link.url

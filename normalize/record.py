@@ -1,0 +1,119 @@
+"""The record schema: what researchers and catalogues consume from sunset.
+
+One JSON object per line of ``records.jsonl``. ``docs/records.md`` describes each field and
+``docs/records.schema.json`` is the JSON Schema the tests check against; bump
+:data:`SCHEMA_VERSION` when a field changes meaning.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+ReferenceKind = Literal[
+    "page", "frame", "embed", "style", "script", "form", "map", "mailto", "javascript", "external", "other"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    raw: str
+    """The value as written in the page (entities decoded)."""
+    url: str | None
+    """The absolute, canonical URL; None when the value cannot be a URL."""
+    tag: str
+    attribute: str
+    kind: ReferenceKind
+    text: str | None
+    """Anchor text for ``<A>``, alt text for ``<AREA>``; None elsewhere."""
+    in_scope: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    src: str
+    url: str | None
+    alt: str | None
+    width: str | None
+    height: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str | None
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    action: str | None
+    url: str | None
+    method: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """Everything sunset knows about one HTML page of the old site."""
+
+    url: str
+    status: int | None
+    content_type: str | None
+    size: int
+    charset: str
+    charset_source: str
+    title: str | None
+    headings: tuple[Heading, ...]
+    text: str
+    noframes_text: str | None
+    lang: str | None
+    meta: dict[str, str]
+    links: tuple[Link, ...]
+    images: tuple[Image, ...]
+    forms: tuple[Form, ...]
+    last_modified: str | None
+    copyright: str | None
+    payload_digest: str | None
+    warc_record_id: str | None
+    problems: tuple[str, ...]
+    record_type: Literal["page"] = "page"
+    schema_version: str = SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """Any capture that is not a page: an image, a style sheet, an applet."""
+
+    url: str
+    status: int | None
+    content_type: str | None
+    size: int
+    last_modified: str | None
+    payload_digest: str | None
+    warc_record_id: str | None
+    problems: tuple[str, ...] = ()
+    record_type: Literal["file"] = "file"
+    schema_version: str = SCHEMA_VERSION
+
+
+Record = PageRecord | FileRecord
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    data = asdict(record)
+    # Put the identifying fields first so that a line reads well in a terminal.
+    ordered = {key: data.pop(key) for key in ("schema_version", "record_type", "url")}
+    ordered.update(data)
+    return ordered
+
+
+def record_to_json(record: Record) -> str:
+    return json.dumps(record_to_dict(record), ensure_ascii=False, separators=(",", ":"))
