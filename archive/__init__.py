@@ -1,0 +1,1 @@
+"""The archival master: WARC writing and verification (later: index and packaging)."""

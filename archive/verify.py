@@ -1,0 +1,52 @@
+"""Read a WARC back and check it: every digest, and a second, independent reader's count.
+
+A reader that shares no code with warcio (FastWARC) must see the same records, or one of the
+two is misreading the file and a repository's tools may too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArchiveLoadFailed
+
+
+@dataclass(frozen=True, slots=True)
+class WarcCheck:
+    records: int
+    problems: tuple[str, ...]
+
+
+def count_with_fastwarc(path: Path) -> int | None:
+    """Records as FastWARC counts them, or None when FastWARC is not installed."""
+    try:
+        from fastwarc.warc import ArchiveIterator as FastIterator
+        from fastwarc.warc import WarcRecordType
+    except ImportError:
+        return None
+    with path.open("rb") as handle:
+        return sum(1 for _ in FastIterator(handle, record_types=WarcRecordType.any_type, parse_http=False))
+
+
+def verify_warc(path: Path) -> WarcCheck:
+    problems: list[str] = []
+    records = 0
+    try:
+        with path.open("rb") as handle:
+            iterator = ArchiveIterator(handle, check_digests=True)
+            for record in iterator:
+                record.content_stream().read()
+                records += 1
+                checker = record.digest_checker
+                for problem in checker.problems:
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
+                    problems.append(f"{path.name}: {uri}: {problem}")
+                if not record.rec_headers.get_header("WARC-Block-Digest"):
+                    problems.append(f"{path.name}: record {records} has no WARC-Block-Digest")
+    except (OSError, ArchiveLoadFailed) as error:
+        problems.append(f"{path.name}: cannot be read to the end: {error}")
+    second = count_with_fastwarc(path)
+    if second is not None and second != records:
+        problems.append(f"{path.name}: warcio reads {records} records but FastWARC reads {second}")
+    return WarcCheck(records, tuple(problems))

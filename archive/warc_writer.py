@@ -1,0 +1,111 @@
+"""Write captures into a WARC 1.1 file exactly as they were delivered.
+
+The file is written as ``<name>.warc.gz.open`` and renamed when complete, so an archive
+under its final name is always whole. Files read from disk become ``resource`` records:
+they were never an HTTP response, and inventing one would falsify the record.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawl.capture import Capture
+from normalize.encoding import decide_encoding
+from crawl.sniff import is_html
+
+WARC_VERSION = "WARC/1.1"
+CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+
+
+def warc_date(date: datetime) -> str:
+    """WARC 1.1 dates: UTC, second precision unless the capture had finer."""
+    utc = date.astimezone(timezone.utc)
+    if utc.microsecond:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenRecord:
+    url: str
+    record_id: str
+    payload_digest: str | None
+
+
+def _labelled_type(capture: Capture) -> str:
+    """The resource record's Content-Type, with the charset when the page itself declares one."""
+    content_type = capture.content_type or "application/octet-stream"
+    if "charset" in content_type.lower():
+        return content_type
+    with capture.body.open() as stream:
+        head = stream.read(1024)
+    if is_html(content_type, head):
+        encoding, source, _ = decide_encoding(head, None)
+        if source in ("bom", "meta"):
+            return f"{content_type}; charset={encoding}"
+    return content_type
+
+
+class WarcArchive(AbstractContextManager["WarcArchive"]):
+    """A WARC being written; use as a context manager so it is finished or left ``.open``."""
+
+    def __init__(self, path: Path, *, software: str, info: dict[str, str]) -> None:
+        self.path = path
+        self.open_path = path.with_name(path.name + ".open")
+        self._software = software
+        self._info = info
+        self.records = 0
+
+    def __enter__(self) -> "WarcArchive":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.open_path.open("wb")
+        self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
+        fields = {"software": self._software, "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO}
+        fields.update({key: value for key, value in self._info.items() if value})
+        record = self._writer.create_warcinfo_record(self.path.name, fields)
+        self._writer.write_record(record)
+        return self
+
+    def write_capture(self, capture: Capture) -> WrittenRecord:
+        """Append one capture; its bytes go in unchanged."""
+        headers = {"WARC-Date": warc_date(capture.date)}
+        with capture.body.open() as payload:
+            if capture.status is None:
+                record = self._writer.create_warc_record(
+                    capture.url, "resource", payload=payload, length=capture.body.size,
+                    warc_content_type=_labelled_type(capture), warc_headers_dict=headers,
+                )
+            else:
+                status_line = f"{capture.status} {capture.header('X-Status-Reason') or ''}".strip()
+                http_headers = StatusAndHeaders(status_line, list(capture.http_headers), protocol="HTTP/1.1")
+                record = self._writer.create_warc_record(
+                    capture.url, "response", payload=payload, length=capture.body.size,
+                    http_headers=http_headers, warc_headers_dict=headers,
+                )
+            self._writer.write_record(record)
+        self.records += 1
+        return WrittenRecord(capture.url, record.rec_headers.get_header("WARC-Record-ID"),
+                             record.rec_headers.get_header("WARC-Payload-Digest"))
+
+    def write_all(self, captures: Iterable[Capture]) -> int:
+        count = 0
+        for capture in captures:
+            self.write_capture(capture)
+            count += 1
+        return count
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        if kind is None:
+            os.replace(self.open_path, self.path)

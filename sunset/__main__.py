@@ -1,0 +1,5 @@
+import sys
+
+from sunset.cli import main
+
+sys.exit(main())
