@@ -1,0 +1,120 @@
+"""Decide what a link in the mirror points at: an archived file, the missing page, or the web.
+
+The rewriter asks here for every URL it finds, so all pages and style sheets follow the same
+rules: any spelling of the old host counts as the site, directory links find their index file,
+and a link to a page that was never archived leads to an explanation instead of a dead end.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from crawl.urls import BadURL, Scope, absolute, lookup_key
+from site_out.paths import href_between
+
+MISSING_PAGE = "_sunset/missing.html"
+FORM_CLOSED_PAGE = "_sunset/form-closed.html"
+
+Outcome = Literal["keep", "archived", "missing", "external", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What to do with one link.
+
+    ``href`` is the new attribute value, or None when the value stays exactly as written.
+    ``url`` is the absolute URL the link meant (None for ``#top``, ``mailto:`` and the like).
+    """
+
+    outcome: Outcome
+    href: str | None
+    url: str | None = None
+
+
+class Resolver:
+    """Maps links to mirror hrefs, knowing which URLs were archived and where they live."""
+
+    def __init__(
+        self,
+        paths: Mapping[str, str],
+        scope: Scope,
+        *,
+        index_files: tuple[str, ...],
+    ) -> None:
+        """``paths``: lookup key (:func:`crawl.urls.lookup_key`) -> relative mirror path."""
+        self._paths = paths
+        self.scope = scope
+        self.index_files = index_files
+
+    @property
+    def case_insensitive(self) -> bool:
+        return self.scope.case_insensitive
+
+    def _lookup(self, url: str) -> str | None:
+        try:
+            return self._paths.get(lookup_key(url, self.case_insensitive))
+        except BadURL:
+            return None
+
+    def target_path(self, url: str) -> str | None:
+        """The mirror file for an absolute URL, trying index files for directory links."""
+        candidates = [url]
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            other = "https" if parts.scheme == "http" else "http"
+            candidates.append(urlunsplit(parts._replace(scheme=other)))
+        for candidate in candidates:
+            found = self._lookup(candidate)
+            if found is not None:
+                return found
+            split = urlsplit(candidate)
+            if split.query:
+                continue
+            folder = split.path if split.path.endswith("/") else split.path + "/"
+            for index in self.index_files:
+                found = self._lookup(urlunsplit(split._replace(path=folder + index)))
+                if found is not None:
+                    return found
+        return None
+
+    def missing_href(self, from_path: str, url: str) -> str:
+        return href_between(from_path, MISSING_PAGE) + "?url=" + quote(url, safe="")
+
+    def resolve(self, raw: str, base: str, from_path: str) -> Resolution:
+        """Resolve ``raw`` (an attribute value, entities decoded) as the page at ``from_path``."""
+        value = raw.strip()
+        if not value or value.startswith("#"):
+            return Resolution("keep", None)
+        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+        if scheme and scheme not in ("http", "https"):
+            return Resolution("keep", None)
+        try:
+            joined = urljoin(base, value)
+            url = absolute(value, base)
+        except (BadURL, ValueError):
+            return Resolution("invalid", None)
+        fragment = urlsplit(joined).fragment
+        suffix = f"#{fragment}" if fragment else ""
+        if not self.scope.same_host(url):
+            if scheme:
+                return Resolution("external", None, url)
+            # Scheme-relative or resolved against an external <BASE>: make it absolute,
+            # since the mirror is opened from disk.
+            return Resolution("external", url + suffix, url)
+        target = self.target_path(url)
+        if target is None:
+            return Resolution("missing", self.missing_href(from_path, url), url)
+        return Resolution("archived", href_between(from_path, target) + suffix, url)
+
+    def is_own_host(self, raw: str, base: str) -> bool:
+        """Whether a form action (or other link) goes to the retired server."""
+        value = raw.strip()
+        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+        if scheme and scheme not in ("http", "https"):
+            return False
+        try:
+            return self.scope.same_host(absolute(value, base))
+        except (BadURL, ValueError):
+            return False

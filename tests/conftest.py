@@ -1,0 +1,56 @@
+"""Shared fixtures: the bundled example, a finished run of it, and the real 1990s corpus."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sunset.cli import main
+from sunset.config import SiteConfig, load_config
+from sunset.layout import OutputLayout
+
+ROOT = Path(__file__).resolve().parents[1]
+OTPIC_CONFIG = ROOT / "examples" / "otpic" / "site.toml"
+OTPIC_DOCROOT = ROOT / "examples" / "otpic" / "docroot"
+CORPUS = ROOT.parent / "shared" / "corpus"
+SEED = ROOT.parent / "shared" / "seed" / "otpic-track2-1998.txt"
+
+
+@pytest.fixture(scope="session")
+def otpic_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteConfig, OutputLayout]:
+    """One full ``sunset run`` of the bundled example, shared by the tests that read its output."""
+    out = tmp_path_factory.mktemp("otpic")
+    assert main(["run", str(OTPIC_CONFIG), "--out", str(out), "--quiet"]) == 0
+    config = load_config(OTPIC_CONFIG, out=out)
+    return config, OutputLayout(out, config.name)
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON's string syntax is a subset of TOML's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_config(folder: Path, *, docroot: str = "docroot", base_url: str = "http://old.example.org/site/",
+                 extra: str = "", notice_text: str = "This site has been retired.",
+                 notice_title: str = "Retired") -> Path:
+    """A minimal valid config in ``folder`` (for tests on sites other than the bundled one)."""
+    path = folder / "site.toml"
+    path.write_text(
+        f"""[site]
+name = "test"
+base_url = {toml_string(base_url)}
+
+[source]
+docroot = {toml_string(docroot)}
+{extra}
+[notice]
+title = {toml_string(notice_title)}
+date = "2005-12-02"
+text = {toml_string(notice_text)}
+successor_name = "The New Site"
+successor_url = "https://new.example.org/"
+""",
+        encoding="utf-8",
+    )
+    return path

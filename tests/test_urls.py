@@ -1,0 +1,46 @@
+"""URL canonicalization: one spelling per resource, whatever the page wrote."""
+from __future__ import annotations
+
+import pytest
+
+from crawl.urls import Scope, absolute, canonicalize, lookup_key
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("HTTP://WWW.Colorado.EDU:80/conflict/peace/./x.htm#top", "http://www.colorado.edu/conflict/peace/x.htm"),
+        ("http://h/a/b/../../c", "http://h/c"),
+        ("http://h/a/%2e%2e/%2E%2e/etc/passwd", "http://h/etc/passwd"),
+        ("http://h/../../../etc/passwd", "http://h/etc/passwd"),
+        ("http://h/a/..%2fb", "http://h/a/..%2Fb"),
+        ("http://h/%7euser/a%20b.htm", "http://h/~user/a%20b.htm"),
+        ("http://h/a b.htm", "http://h/a%20b.htm"),
+        ("http://h\\a\\b.htm", "http://h/a/b.htm"),
+        ("https://h:443", "https://h/"),
+        ("http://h:8080/", "http://h:8080/"),
+        ("http://h/cgi-bin/print.pl?page=a%2fb&x=1", "http://h/cgi-bin/print.pl?page=a%2Fb&x=1"),
+        ("mailto:crc@colorado.edu", "mailto:crc@colorado.edu"),
+    ],
+)
+def test_canonicalize(raw: str, canonical: str) -> None:
+    assert canonicalize(raw) == canonical
+
+
+def test_absolute_resolves_against_the_page() -> None:
+    page = "http://www.colorado.edu/conflict/peace/treatment/track2.htm"
+    assert absolute("../Glossary.htm#track2", page) == "http://www.colorado.edu/conflict/peace/Glossary.htm"
+    assert absolute("  dialog.htm ", page) == "http://www.colorado.edu/conflict/peace/treatment/dialog.htm"
+
+
+def test_case_insensitive_lookup_folds_the_path_only() -> None:
+    assert lookup_key("http://H/Images/Logo.GIF", True) == lookup_key("http://h/images/logo.gif", True)
+    assert lookup_key("http://h/Images/Logo.GIF", False) != lookup_key("http://h/images/logo.gif", False)
+
+
+def test_scope_knows_every_spelling_of_its_host() -> None:
+    scope = Scope("http://www.colorado.edu/conflict/peace/", case_insensitive=True)
+    assert scope.same_host("HTTP://WWW.COLORADO.EDU:80/elsewhere/")
+    assert scope.contains("http://www.colorado.edu/Conflict/Peace/x.htm")
+    assert not scope.contains("http://www.colorado.edu/other/")
+    assert not scope.same_host("http://www.gmu.edu/")
