@@ -107,8 +107,18 @@ class FileRecord:
 Record = PageRecord | FileRecord
 
 
+def _plain(value: Any) -> Any:
+    """Tuples (immutable in the dataclasses) become the JSON arrays they stand for."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def record_to_dict(record: Record) -> dict[str, Any]:
-    data = asdict(record)
+    """The record as JSON-ready data, in the field order of the schema."""
+    data = _plain(asdict(record))
     # Put the identifying fields first so that a line reads well in a terminal.
     ordered = {key: data.pop(key) for key in ("schema_version", "record_type", "url")}
     ordered.update(data)

@@ -73,6 +73,10 @@ class Resolver:
             if split.query:
                 continue
             folder = split.path if split.path.endswith("/") else split.path + "/"
+            if folder != split.path:
+                found = self._lookup(urlunsplit(split._replace(path=folder)))
+                if found is not None:
+                    return found
             for index in self.index_files:
                 found = self._lookup(urlunsplit(split._replace(path=folder + index)))
                 if found is not None:

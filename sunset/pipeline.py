@@ -17,7 +17,7 @@ from archive.warc_writer import WarcArchive
 from crawl.atomic import atomic_writer
 from crawl.docroot import DocrootError, iter_docroot
 from normalize.stage import NormalizeSummary, normalize_warc
-from site_out.check import iter_broken_links
+from site_out.check import iter_broken_links, iter_page_problems
 from site_out.mirror import MirrorSummary, write_mirror
 from sunset import __version__
 from sunset.config import SiteConfig
@@ -138,5 +138,7 @@ def verify(config: SiteConfig) -> VerifySummary:
     problems = list(warc.problems)
     if layout.mirror.exists():
         for broken in iter_broken_links(layout.mirror):
-            problems.append(f"mirror: {broken}")
+            problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
+        for page in iter_page_problems(layout.mirror):
+            problems.append(f"mirror: {page.page}: {page.problem}")
     return VerifySummary(warc.records, tuple(problems))

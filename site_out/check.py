@@ -1,0 +1,146 @@
+"""Check a finished mirror from disk: every local link opens a file, every page has the notice.
+
+It reads the mirror with the same scanner, link table and CSS finder as the rewriter, but
+knows nothing of the WARC: it judges the files a user will actually open, so the tests, the
+end-to-end run and ``sunset verify`` can all trust it.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from normalize.css import iter_css_urls
+from normalize.linktable import iter_tag_urls
+from normalize.markup import RawText, StartTag, iter_tokens
+from site_out.notice import NOTICE_MARKER
+
+PAGE_SUFFIXES = (".html", ".htm", ".shtml")
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenLink:
+    """A local reference in ``page`` (mirror-relative) whose file does not exist."""
+
+    page: str
+    href: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageProblem:
+    page: str
+    problem: str
+
+
+def _is_local(href: str) -> bool:
+    value = href.strip()
+    if not value or value.startswith("#"):
+        return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc
+
+
+def _check_href(root: Path, page: Path, href: str) -> str | None:
+    """Why ``href`` (relative, from ``page``) does not open a file, or None if it does."""
+    path_part = href.strip().split("#", 1)[0].split("?", 1)[0]
+    if not path_part:
+        return None  # a link to the page itself
+    decoded = unquote(path_part)
+    if "\\" in decoded or "\x00" in decoded:
+        return "unsafe characters in path"
+    if decoded.startswith("/"):
+        return "absolute path: the mirror must be relocatable"
+    target = Path(os.path.normpath(page.parent / PurePosixPath(decoded)))
+    if not target.is_relative_to(root):
+        return "points outside the mirror"
+    if not target.exists():
+        return "no such file"
+    if target.is_dir():
+        return "a folder, not a file (file:// browsers show a listing)"
+    return None
+
+
+def _iter_page_hrefs(text: str) -> Iterator[str]:
+    for token in iter_tokens(text):
+        if isinstance(token, StartTag):
+            if token.name == "base":
+                continue
+            for tag_url in iter_tag_urls(token):
+                codebase = (token.value("codebase") or "").strip()
+                if (
+                    token.name == "applet"
+                    and tag_url.attribute.name in ("code", "archive")
+                    and codebase
+                    and _is_local(codebase)
+                    and _is_local(tag_url.url)
+                ):
+                    # Applet classes load relative to CODEBASE.
+                    yield posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url)
+                else:
+                    yield tag_url.url
+            style = token.value("style")
+            if style:
+                yield from (url for _, _, url in iter_css_urls(style))
+        elif isinstance(token, RawText) and token.parent == "style":
+            yield from (url for _, _, url in iter_css_urls(text[token.start : token.end]))
+
+
+def _read_text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def iter_mirror_files(root: Path) -> Iterator[Path]:
+    for folder, folders, files in os.walk(root):
+        folders.sort()
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
+def iter_broken_links(mirror_root: Path) -> Iterator[BrokenLink]:
+    """Every local href/src/url() in the mirror's pages and style sheets that opens nothing.
+
+    Query strings and fragments are ignored (file:// drops them); external links are not
+    followed.
+    """
+    root = Path(os.path.abspath(mirror_root))
+    for path in iter_mirror_files(root):
+        name = path.name.lower()
+        relative = path.relative_to(root).as_posix()
+        if name.endswith(PAGE_SUFFIXES):
+            hrefs: Iterator[str] = _iter_page_hrefs(_read_text(path))
+        elif name.endswith(".css"):
+            hrefs = (url for _, _, url in iter_css_urls(_read_text(path)))
+        else:
+            continue
+        for href in hrefs:
+            if not _is_local(href):
+                if href.strip().lower().startswith("file:"):
+                    yield BrokenLink(relative, href, "file: URL points off the mirror")
+                continue
+            reason = _check_href(root, path, href)
+            if reason:
+                yield BrokenLink(relative, href, reason)
+
+
+def iter_page_problems(mirror_root: Path) -> Iterator[PageProblem]:
+    """Pages without exactly one retirement notice, or without ``<meta charset="utf-8">``."""
+    root = Path(os.path.abspath(mirror_root))
+    for path in iter_mirror_files(root):
+        if not path.name.lower().endswith(PAGE_SUFFIXES):
+            continue
+        relative = path.relative_to(root).as_posix()
+        text = _read_text(path)
+        count = text.count(NOTICE_MARKER)
+        if count != 1:
+            yield PageProblem(relative, f"has {count} retirement notices, expected 1")
+        has_charset = any(
+            isinstance(token, StartTag) and token.name == "meta"
+            and (token.value("charset") or "").strip().lower() == "utf-8"
+            for token in iter_tokens(text)
+        )
+        if not has_charset:
+            yield PageProblem(relative, 'no <meta charset="utf-8">')

@@ -1,0 +1,163 @@
+"""Pass 1 of the mirror: which capture becomes which file, decided before anything is written.
+
+Links can point forward and backward, so every page's rewrite needs the whole URL -> file
+map up front. It is built from WARC headers only (no bodies), which keeps it cheap; the map
+holds paths, never page contents.
+"""
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from crawl.capture import Capture
+from crawl.sniff import guess_file_type, is_html, media_type
+from crawl.urls import BadURL, absolute, lookup_key
+from site_out.paths import UnmappableURL, mirror_path
+
+FileKind = Literal["html", "css", "other"]
+
+_PAGE_EXTENSIONS = (".htm", ".html", ".shtml", ".stm", ".asp")
+_GENERIC_TYPES = frozenset({None, "application/octet-stream", "www/unknown", "text/plain"})
+_NEVER_PAGES = ("image/", "audio/", "video/", "application/java", "application/pdf",
+                "application/zip", "application/gzip", "text/css")
+
+
+def _extension_says_not_a_page(path: str) -> bool:
+    """``logo.gif`` sent as ``text/html`` (a misconfigured server) is still an image."""
+    name = path.rsplit("/", 1)[-1]
+    if "." not in name:
+        return False
+    return guess_file_type(name, b"").startswith(_NEVER_PAGES)
+
+
+def classify(content_type: str | None, url: str) -> FileKind:
+    """How the mirror treats a capture, from its type and name only (pass 1 has no bytes).
+
+    Old servers sent pages as ``text/plain`` or with no type; a page-like extension with a
+    generic type still counts as a page. Pass 2 falls back to a plain copy if the bytes
+    prove a binary format.
+    """
+    path = urlsplit(url).path.lower()
+    kind = media_type(content_type)
+    if is_html(content_type) and not _extension_says_not_a_page(path):
+        return "html"
+    if kind in _GENERIC_TYPES and path.endswith(_PAGE_EXTENSIONS):
+        return "html"
+    if kind == "text/css" or (kind in _GENERIC_TYPES and path.endswith(".css")):
+        return "css"
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFile:
+    url: str
+    path: str
+    kind: FileKind
+
+
+@dataclass(slots=True)
+class MirrorPlan:
+    """lookup key -> mirror path for every archived URL, and which capture writes each file."""
+
+    paths: dict[str, str]
+    files: dict[int, PlannedFile]
+    """capture ordinal (position among the WARC's captures) -> the file it writes."""
+    problems: list[str]
+
+
+def _successful(capture: Capture) -> bool:
+    return capture.status is None or 200 <= capture.status < 300
+
+
+def _redirect_target(capture: Capture) -> str | None:
+    if capture.status is None or not 300 <= capture.status < 400:
+        return None
+    location = capture.header("Location")
+    if not location:
+        return None
+    try:
+        return absolute(location, capture.url)
+    except (BadURL, ValueError):
+        return None
+
+
+def _unique(path: str, taken: dict[str, str], folders: set[str]) -> str:
+    """A variant of ``path`` that clashes with no file or folder on a case-blind disk."""
+    candidate, number = path, 1
+    while candidate.casefold() in taken or candidate.casefold() in folders:
+        number += 1
+        stem, extension = posixpath.splitext(path)
+        candidate = f"{stem}~{number}{extension}"
+    return candidate
+
+
+def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> MirrorPlan:
+    """Give each archived URL a file; the first capture of a URL or a path wins."""
+    problems: list[str] = []
+    chosen: list[tuple[int, str, str, FileKind]] = []  # ordinal, key, url, kind
+    seen: set[str] = set()
+    redirects: dict[str, str] = {}
+    for ordinal, capture in enumerate(captures):
+        try:
+            key = lookup_key(capture.url, case_insensitive)
+        except (BadURL, ValueError):
+            problems.append(f"{capture.url}: not a usable URL, left out of the mirror")
+            continue
+        if key in seen or urlsplit(key).scheme not in ("http", "https"):
+            continue
+        if not _successful(capture):
+            target = _redirect_target(capture)
+            if target is not None:
+                redirects.setdefault(key, target)
+            else:
+                problems.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
+            seen.add(key)
+            continue
+        seen.add(key)
+        chosen.append((ordinal, key, capture.url, classify(capture.content_type, capture.url)))
+
+    # Folders first, so a file named like a folder (``/a/b`` beside ``/a/b/c``) is renamed.
+    planned: list[tuple[int, str, str, FileKind, str]] = []
+    folders: set[str] = set()
+    for ordinal, key, url, kind in chosen:
+        try:
+            path = mirror_path(url, is_html=kind == "html", case_insensitive=case_insensitive)
+        except UnmappableURL as error:
+            problems.append(str(error))
+            continue
+        planned.append((ordinal, key, url, kind, path))
+        parent = posixpath.dirname(path)
+        while parent:
+            folders.add(parent.casefold())
+            parent = posixpath.dirname(parent)
+
+    paths: dict[str, str] = {}
+    files: dict[int, PlannedFile] = {}
+    taken: dict[str, str] = {}  # casefolded path -> path as written
+    exact: dict[str, str] = {}  # path as mapped -> final path (same name: first wins)
+    for ordinal, key, url, kind, path in planned:
+        if path in exact:
+            paths[key] = exact[path]
+            problems.append(f"{url}: same mirror file as an earlier capture ({exact[path]}); first kept")
+            continue
+        final = _unique(path, taken, folders)
+        if final != path:
+            problems.append(f"{url}: renamed to {final} to avoid a clash with another file or folder")
+        exact[path] = final
+        taken[final.casefold()] = final
+        paths[key] = final
+        files[ordinal] = PlannedFile(url, final, kind)
+
+    for key, target in redirects.items():
+        if key in paths:
+            continue
+        try:
+            target_key = lookup_key(target, case_insensitive)
+        except (BadURL, ValueError):
+            continue
+        if target_key in paths:
+            paths[key] = paths[target_key]
+    return MirrorPlan(paths, files, problems)

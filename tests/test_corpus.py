@@ -1,0 +1,68 @@
+"""Real 1990s sites (../shared/corpus): HTML nobody here wrote. Skipped when the folder is absent."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from site_out.check import iter_broken_links, iter_page_problems
+from sunset.cli import main
+from tests.conftest import CORPUS, write_config
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+
+MOJIBAKE = ("\ufffd", "\u00e2\u20ac", "\u00c3\u00a9", "\u00c3\u00a8")
+
+
+def run_site(tmp_path: Path, docroot: Path, base_url: str) -> tuple[Path, dict[str, dict]]:
+    config = write_config(tmp_path, docroot=str(docroot), base_url=base_url)
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    records = {}
+    for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        records[record["url"]] = record
+    return out, records
+
+
+@pytest.fixture(scope="module")
+def gazette(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
+    return run_site(tmp_path_factory.mktemp("lg"), CORPUS / "linuxgazette1998-99-cp1252", "http://www.linuxgazette.com/")
+
+
+@pytest.fixture(scope="module")
+def apache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
+    return run_site(tmp_path_factory.mktemp("apache"), CORPUS / "apache13-manual" / "htdocs", "http://localhost/")
+
+
+@pytest.mark.parametrize("site", ["gazette", "apache"])
+def test_corpus_mirror_is_whole(site: str, request: pytest.FixtureRequest) -> None:
+    out, records = request.getfixturevalue(site)
+    assert list(iter_broken_links(out / "mirror")) == []
+    assert list(iter_page_problems(out / "mirror")) == []
+    files = sum(1 for path in (out / "mirror").rglob("*") if path.is_file())
+    assert files >= len(records)
+
+
+def test_gazette_windows_1252_pages_decode_cleanly(gazette: tuple[Path, dict[str, dict]]) -> None:
+    _, records = gazette
+    pages = [record for record in records.values() if record["record_type"] == "page"]
+    assert len(pages) >= 249
+    for record in pages:
+        for marker in MOJIBAKE:
+            assert marker not in record["text"], (record["url"], marker)
+    smyth = records["http://www.linuxgazette.com/issue41/smyth.html"]
+    assert smyth["charset"] == "windows-1252"
+    assert "\u2019" in smyth["text"]
+    for name in ("issue31/tag_distrib.html", "issue45/lg_bytes45.html", "issue47/deblende.html"):
+        record = records["http://www.linuxgazette.com/" + name]
+        assert record["charset"] == "windows-1252", name
+        assert any(char in record["text"] for char in "\u2018\u2019\u201c\u201d\u2013\u2014\u00e9"), name
+
+
+def test_apache_manual_records(apache: tuple[Path, dict[str, dict]]) -> None:
+    _, records = apache
+    index = records["http://localhost/manual/index.html"]
+    assert index["title"] and "Apache" in index["title"]
+    assert sum(1 for record in records.values() if record["record_type"] == "page") >= 112
