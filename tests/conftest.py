@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OTPIC_CONFIG = ROOT / "examples" / "otpic" / "site.toml"
 OTPIC_DOCROOT = ROOT / "examples" / "otpic" / "docroot"
 CORPUS = ROOT.parent / "shared" / "corpus"
-SEED = ROOT.parent / "shared" / "seed" / "otpic-track2-1998.txt"
+SEED = ROOT / "tests" / "data" / "otpic-track2-1998.txt"  # text of the original page (shared/seed)
 
 
 @pytest.fixture(scope="session")
