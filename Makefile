@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test venv clean help
+.PHONY: run test venv clean help bench
 
 help:
 	@echo "make run    create .venv, install sunset, run it on the bundled OTPIC example"
 	@echo "make test   install the test extras and run the whole test suite"
+	@echo "make bench  sunset and wget side by side on a generated site (BENCH_ARGS=--pages 500)"
 	@echo "make clean  remove .venv and out/"
 
 $(BIN)/python:
@@ -33,3 +34,7 @@ test: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) out
+
+.PHONY: bench
+bench: $(VENV)/.installed   ## sunset vs wget on a generated legacy site (not part of make test)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
