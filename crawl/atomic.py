@@ -15,15 +15,21 @@ from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: str = "wb", **open_args: Any) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success it replaces ``path``."""
+def atomic_writer(path: Path, mode: str = "wb", *, durable: bool = True, **open_args: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path``.
+
+    ``durable=False`` skips the fsync: the rename alone already hides a half-written file
+    from a killed process. It is for files that can be made again from the WARC (the
+    mirror's thousands of pages), where an fsync each would cost more than the work.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
     try:
         with os.fdopen(descriptor, mode, **open_args) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
