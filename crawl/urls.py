@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -61,6 +62,7 @@ def _remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
+@lru_cache(maxsize=65536)
 def canonicalize(url: str) -> str:
     """The canonical spelling of an http(s) URL; other schemes come back stripped only.
 
@@ -89,14 +91,19 @@ def canonicalize(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
+@lru_cache(maxsize=65536)
 def absolute(raw: str, base: str) -> str:
     """Resolve a link as a browser would, then canonicalize it.
+
+    Cached, like :func:`canonicalize`: every page of a site links the same few images
+    and menus, and URL parsing is a large part of the per-page cost.
 
     Raises :class:`BadURL` for links that cannot name a resource (``http://:80/``).
     """
     return canonicalize(urljoin(base, raw.strip()))
 
 
+@lru_cache(maxsize=65536)
 def lookup_key(url: str, case_insensitive: bool) -> str:
     """The key under which a capture is found; folds case of the path on IIS-like sites."""
     canonical = canonicalize(url)
