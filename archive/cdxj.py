@@ -13,6 +13,9 @@ from cdxj_indexer.main import CDXJIndexer
 
 from crawl.atomic import atomic_writer
 
+INDEXED_TYPES = ("response", "revisit", "resource")
+"""The captures a replay index holds; metadata and conversion records never go in."""
+
 
 @dataclass(frozen=True, slots=True)
 class CdxjLine:
@@ -33,7 +36,9 @@ def write_cdxj(master: Path, output: Path) -> int:
     """Index ``master`` into ``output`` (atomically); returns the number of lines."""
     with atomic_writer(output, "w", encoding="utf-8") as handle:
         # post_append: request records are indexed with their response (POST bodies), as pywb does.
-        CDXJIndexer(handle, [str(master)], sort=True, post_append=True).process_all()
+        # The record types are named here because py-wacz adds "warcinfo" to the library's default
+        # list when it is imported.
+        CDXJIndexer(handle, [str(master)], sort=True, post_append=True, records=",".join(INDEXED_TYPES)).process_all()
     return sum(1 for _ in iter_cdxj(output))
 
 

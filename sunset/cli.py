@@ -167,12 +167,12 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
 
     from archive.replay import ReplayError, page_url, wayback_command
 
-    root = pipeline.prepare_replay(config)
+    root, start_url = pipeline.prepare_replay(config)
     try:
         command = wayback_command(args.port)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
-    print(f"pywb is serving {config.name} at {page_url(args.port, config.name, config.base_url)}\n"
+    print(f"pywb is serving {config.name} at {page_url(args.port, config.name, start_url)}\n"
           f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
           "  press Ctrl-C to stop", flush=True)
     try:

@@ -297,8 +297,8 @@ def verify_package(layout: OutputLayout, problems: list[str]) -> tuple[str, ...]
     return tuple(checked)
 
 
-def prepare_replay(config: SiteConfig) -> Path:
-    """pywb's folder (``replay/``) with a collection over the master and its CDXJ index."""
+def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
+    """pywb's folder (``replay/``) with a collection over the master and its CDXJ index; the start URL."""
     layout = layout_for(config)
     _require(layout.warc, "replay", "ingest")
     _require(layout.cdxj, "replay", "package")
@@ -306,4 +306,4 @@ def prepare_replay(config: SiteConfig) -> Path:
         build_collection(layout.replay, config.name, layout.warc, layout.cdxj)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
-    return layout.replay
+    return layout.replay, _start_url(config, OriginalIndex(layout.warc)) or config.base_url
