@@ -93,7 +93,8 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     mirrored = pipeline.mirror(config, quiet=args.quiet)
     packaged = pipeline.package(config, bagit=args.bagit or None, quiet=args.quiet)
     verified = pipeline.verify(config)
-    problems = normalized.pages_with_problems + len(mirrored.problems) + len(ingested.skipped)
+    problems = (normalized.pages_with_problems + len(mirrored.problems) + len(ingested.skipped)
+                + len(packaged.problems))
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         f"  files archived   {ingested.files}" + (f" ({len(ingested.skipped)} skipped)" if ingested.skipped else ""),
