@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -20,6 +21,9 @@ from warcio.warcwriter import WARCWriter
 from crawl.capture import Capture
 from normalize.encoding import decide_encoding
 from crawl.sniff import is_html
+
+if TYPE_CHECKING:
+    from archive.stamps import RecordStamps
 
 WARC_VERSION = "WARC/1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
@@ -57,11 +61,15 @@ def _labelled_type(capture: Capture) -> str:
 class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
-    def __init__(self, path: Path, *, software: str, info: dict[str, str]) -> None:
+    def __init__(self, path: Path, *, software: str, info: dict[str, str],
+                 stamps: "RecordStamps | None" = None) -> None:
+        from archive.stamps import RecordStamps
+
         self.path = path
         self.open_path = path.with_name(path.name + ".open")
         self._software = software
         self._info = info
+        self.stamps = stamps or RecordStamps()
         self.records = 0
 
     def __enter__(self) -> "WarcArchive":
@@ -71,14 +79,28 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         fields = {"software": self._software, "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO}
         fields.update({key: value for key, value in self._info.items() if value})
         record = self._writer.create_warcinfo_record(self.path.name, fields)
+        record.rec_headers.replace_header("WARC-Record-ID", self.stamps.record_id("warcinfo", self.path.name))
+        record.rec_headers.replace_header("WARC-Date", self.stamps.now())
         self._writer.write_record(record)
         return self
+
+    def write_record(self, record_type: str, url: str, payload: BinaryIO, *, length: int,
+                     content_type: str, headers: dict[str, str]) -> str:
+        """Append a record sunset made itself (derived records); returns its record id."""
+        fields = {"WARC-Record-ID": self.stamps.record_id(record_type, url), "WARC-Date": self.stamps.now()}
+        fields.update(headers)
+        record = self._writer.create_warc_record(url, record_type, payload=payload, length=length,
+                                                 warc_content_type=content_type, warc_headers_dict=fields)
+        self._writer.write_record(record)
+        self.records += 1
+        return fields["WARC-Record-ID"]
 
     def write_capture(self, capture: Capture) -> WrittenRecord:
         """Append one capture; its bytes go in unchanged."""
         headers = {"WARC-Date": warc_date(capture.date)}
         with capture.body.open() as payload:
             if capture.status is None:
+                headers["WARC-Record-ID"] = self.stamps.record_id("resource", capture.url)
                 record = self._writer.create_warc_record(
                     capture.url, "resource", payload=payload, length=capture.body.size,
                     warc_content_type=_labelled_type(capture), warc_headers_dict=headers,
@@ -86,6 +108,7 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
             else:
                 status_line = f"{capture.status} {capture.header('X-Status-Reason') or ''}".strip()
                 http_headers = StatusAndHeaders(status_line, list(capture.http_headers), protocol="HTTP/1.1")
+                headers["WARC-Record-ID"] = self.stamps.record_id("response", capture.url)
                 record = self._writer.create_warc_record(
                     capture.url, "response", payload=payload, length=capture.body.size,
                     http_headers=http_headers, warc_headers_dict=headers,

@@ -6,6 +6,8 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sunset import __version__, pipeline
@@ -28,12 +30,18 @@ examples:
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
   sunset mirror out/otpic                          re-make mirror/ from the WARC
-  sunset verify out/otpic                          check digests and every mirror link
+  sunset package out/otpic --bagit                 derived WARC, CDXJ, WACZ and a BagIt bag
+  sunset verify out/otpic                          check digests, index, WACZ, bag, every mirror link
+  sunset replay out/otpic --port 8080              browse the original pages in pywb
 
 outputs (in the output folder):
   NAME.warc.gz    the original bytes, one WARC record per file (the archival master)
   records.jsonl   one JSON record per page and file (docs/records.md)
   mirror/         the static mirror: open mirror/index.html
+  NAME-derived.warc.gz  records and mirror pages as WARC records tied to the originals
+  NAME.cdxj       sorted CDXJ index of the master (pywb)
+  NAME.wacz       master + index + page list in one file (ReplayWeb.page)
+  bag/            BagIt 1.0 bag of all of it (--bagit or [archive] bagit = true)
   sunset.log      what happened, including every file skipped and every problem
   site.toml       the config used, so stage commands can be given the folder alone"""
 
@@ -83,8 +91,10 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     ingested = pipeline.ingest(config, quiet=args.quiet)
     normalized = pipeline.normalize(config, quiet=args.quiet)
     mirrored = pipeline.mirror(config, quiet=args.quiet)
+    packaged = pipeline.package(config, bagit=args.bagit or None, quiet=args.quiet)
     verified = pipeline.verify(config)
-    problems = normalized.pages_with_problems + len(mirrored.problems) + len(ingested.skipped)
+    problems = (normalized.pages_with_problems + len(mirrored.problems) + len(ingested.skipped)
+                + len(packaged.problems))
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         f"  files archived   {ingested.files}" + (f" ({len(ingested.skipped)} skipped)" if ingested.skipped else ""),
@@ -96,6 +106,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  WARC     {layout.warc}",
         f"  records  {layout.records}",
         f"  mirror   {layout.mirror / 'index.html'}",
+        *_package_lines(layout, packaged),
     ]))
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
@@ -127,7 +138,79 @@ def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     _print(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
                        f"{len(summary.problems)} problems)")
+    if summary.checked:
+        _print(args.quiet, f"  also checked: {', '.join(summary.checked)}")
     return 0 if summary.ok else 1
+
+
+def _package_lines(layout: OutputLayout, summary: pipeline.PackageSummary) -> list[str]:
+    lines = [f"  derived  {layout.derived_warc}", f"  index    {layout.cdxj}", f"  WACZ     {layout.wacz}"]
+    if summary.bag_files is not None:
+        lines.append(f"  bag      {layout.bag}")
+    return lines
+
+
+def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
+    summary = pipeline.package(config, bagit=args.bagit or None, quiet=args.quiet)
+    layout = pipeline.layout_for(config)
+    _print(args.quiet, "\n".join([
+        f"package: {summary.derived.metadata} metadata and {summary.derived.conversions} conversion records, "
+        f"{summary.cdxj_lines} index lines, {summary.wacz_pages} pages listed in the WACZ",
+        *_package_lines(layout, summary),
+    ]))
+    for problem in summary.problems:
+        print(f"sunset: package: {problem}", file=sys.stderr)
+    return 0
+
+
+def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
+    import subprocess
+
+    from archive.replay import ReplayError, page_url, wayback_command
+
+    root, start_url = pipeline.prepare_replay(config)
+    try:
+        command = wayback_command(args.port)
+    except ReplayError as error:
+        raise SunsetError(str(error)) from error
+    print(f"pywb is serving {config.name} at {page_url(args.port, config.name, start_url)}\n"
+          f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
+          "  press Ctrl-C to stop", flush=True)
+    try:
+        return subprocess.run(command, cwd=root, check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
+    """Flags of the archive stage on the commands that write WARCs, and replay's port."""
+    if name in ("run", "ingest", "package"):
+        sub.add_argument("--fixed-clock", metavar="DATE", type=_utc_datetime,
+                         help="date every record sunset creates (warcinfo, derived) carries, e.g. "
+                              "2026-01-01T00:00:00Z: with --record-id-seed, reruns give byte-identical WARCs")
+        sub.add_argument("--record-id-seed", metavar="TEXT",
+                         help="derive record ids from TEXT instead of drawing random ones (reproducible output)")
+    if name in ("run", "package"):
+        sub.add_argument("--bagit", action="store_true", help="also write bag/, a BagIt 1.0 bag of the package "
+                                                              "(default: [archive] bagit)")
+    if name == "replay":
+        sub.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+
+
+def _utc_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2026-01-01T00:00:00Z, got {text!r}") from error
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _apply_archive_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
+    changes = {key: getattr(args, key) for key in ("fixed_clock", "record_id_seed")
+               if getattr(args, key, None) is not None}
+    if not changes:
+        return config
+    return replace(config, archive=replace(config.archive, **changes))
 
 
 COMMANDS = {
@@ -139,8 +222,16 @@ COMMANDS = {
                   "Read the master WARC and write one structured record per page and file."),
     "mirror": (_command_mirror, "make the static mirror from the WARC",
                "Write mirror/: every page as UTF-8 with links rewritten and the retirement notice."),
-    "verify": (_command_verify, "check WARC digests and every mirror link",
-               "Re-read the WARC (two independent readers) and resolve every link of the mirror."),
+    "verify": (_command_verify, "check WARC digests, the index, the WACZ, the bag and every mirror link",
+               "Re-read the WARCs (two independent readers), check the CDXJ index against the master, "
+               "validate the WACZ and the bag, compare the mirror with the derived records, and resolve "
+               "every link of the mirror."),
+    "package": (_command_package, "make the derived WARC, the CDXJ index, the WACZ (and the bag)",
+                "From the master WARC, records.jsonl and mirror/: NAME-derived.warc.gz, NAME.cdxj, NAME.wacz, "
+                "and bag/ with --bagit or [archive] bagit = true."),
+    "replay": (_command_replay, "serve the master WARC in pywb on 127.0.0.1",
+               "Build a pywb collection (replay/) over the master WARC and its CDXJ index, start pywb on "
+               "127.0.0.1 and print the URL to open. Needs the replay extra: pip install 'sunset[replay]'."),
 }
 
 
@@ -158,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: [output] dir of the config)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
+        _add_archive_flags(name, sub)
     return parser
 
 
@@ -165,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(None, args.verbose, args.quiet)
     try:
-        config = resolve_target(args.target, args.out)
+        config = _apply_archive_flags(resolve_target(args.target, args.out), args)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         return handler(config, args)

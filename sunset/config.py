@@ -39,7 +39,10 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "successor_url": ("URL", False),
     },
     "output": {"dir": ("string", False)},
-    "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False)},
+    "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False),
+                "bagit": ("boolean", False), "source_organization": ("string", False),
+                "contact_email": ("string", False), "fixed_clock": ("date", False),
+                "record_id_seed": ("string", False)},
 }
 REQUIRED_SECTIONS = ("site", "notice")
 
@@ -213,6 +216,11 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
         description=reader.string("archive", "description"),
         operator=reader.string("archive", "operator"),
         contact=reader.string("archive", "contact"),
+        bagit=reader.boolean("archive", "bagit", False),
+        source_organization=reader.string("archive", "source_organization"),
+        contact_email=reader.string("archive", "contact_email"),
+        fixed_clock=_as_datetime(reader.date("archive", "fixed_clock")),
+        record_id_seed=reader.string("archive", "record_id_seed"),
     )
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
     return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve())

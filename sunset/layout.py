@@ -35,3 +35,25 @@ class OutputLayout:
     @property
     def run_info(self) -> Path:
         return self.root / "run.json"
+
+    @property
+    def derived_warc(self) -> Path:
+        """What sunset made (structured records, mirror pages), tied to the master's records."""
+        return self.root / f"{self.name}-derived.warc.gz"
+
+    @property
+    def cdxj(self) -> Path:
+        return self.root / f"{self.name}.cdxj"
+
+    @property
+    def wacz(self) -> Path:
+        return self.root / f"{self.name}.wacz"
+
+    @property
+    def bag(self) -> Path:
+        return self.root / "bag"
+
+    @property
+    def replay(self) -> Path:
+        """pywb's collection folder, made by ``sunset replay``."""
+        return self.root / "replay"

@@ -1,0 +1,55 @@
+"""``<name>.cdxj``: the sorted CDXJ index of the master (SURT keys), as pywb and the WACZ read it.
+
+Only the master is indexed: derived records must never be what a replay serves for a URL.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdxj_indexer.main import CDXJIndexer
+
+from crawl.atomic import atomic_writer
+
+INDEXED_TYPES = ("response", "revisit", "resource")
+"""The captures a replay index holds; metadata and conversion records never go in."""
+
+
+@dataclass(frozen=True, slots=True)
+class CdxjLine:
+    urlkey: str
+    timestamp: str
+    fields: dict
+
+    @property
+    def url(self) -> str:
+        return self.fields.get("url", "")
+
+    @property
+    def offset(self) -> int:
+        return int(self.fields.get("offset", -1))
+
+
+def write_cdxj(master: Path, output: Path) -> int:
+    """Index ``master`` into ``output`` (atomically); returns the number of lines."""
+    with atomic_writer(output, "w", encoding="utf-8") as handle:
+        # post_append: request records are indexed with their response (POST bodies), as pywb does.
+        # The record types are named here because py-wacz adds "warcinfo" to the library's default
+        # list when it is imported.
+        CDXJIndexer(handle, [str(master)], sort=True, post_append=True, records=",".join(INDEXED_TYPES)).process_all()
+    return sum(1 for _ in iter_cdxj(output))
+
+
+def iter_cdxj(path: Path) -> Iterator[CdxjLine]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("!"):
+                continue
+            try:
+                urlkey, timestamp, fields = line.split(" ", 2)
+                yield CdxjLine(urlkey, timestamp, json.loads(fields))
+            except ValueError as error:
+                raise ValueError(f"{path.name}:{number}: not a CDXJ line ({error})") from error

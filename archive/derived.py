@@ -1,0 +1,122 @@
+"""``<name>-derived.warc.gz``: what sunset made from the master, each record tied to its original.
+
+Kept in a WARC of its own so the master holds nothing but what the server sent, and so no
+replay index built from the master can ever serve a notice page in place of an original.
+Every record names its original by ``WARC-Refers-To`` (record id), ``-Target-URI`` and ``-Date``.
+"""
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.warc_writer import WarcArchive
+
+CAPTURE_TYPES = ("response", "resource", "revisit")
+MIRROR_PATH_HEADER = "Sunset-Mirror-Path"
+"""On conversion records: the mirror file (relative to the output folder) holding the same bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A capture record of the master, by its headers alone."""
+
+    record_type: str
+    url: str
+    record_id: str
+    date: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedPage:
+    """A mirror page and the URL of the capture it was made from."""
+
+    url: str
+    path: str
+    """Relative to the output folder, with ``/`` separators (``mirror/host/page.htm``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedSummary:
+    path: Path
+    metadata: int
+    conversions: int
+    problems: tuple[str, ...]
+
+
+def iter_originals(master: Path) -> Iterator[Original]:
+    """Every capture record of ``master`` (headers only; bodies are skipped, not read)."""
+    with master.open("rb") as handle:
+        iterator = ArchiveIterator(handle)
+        for record in iterator:
+            if record.rec_type not in CAPTURE_TYPES:
+                continue
+            headers = record.rec_headers
+            yield Original(record.rec_type, headers.get_header("WARC-Target-URI") or "",
+                           headers.get_header("WARC-Record-ID") or "", headers.get_header("WARC-Date") or "",
+                           iterator.offset)
+
+
+class OriginalIndex:
+    """Record id -> original, and URL -> its first capture: what derived records point at."""
+
+    def __init__(self, master: Path) -> None:
+        self.by_id: dict[str, Original] = {}
+        self.by_url: dict[str, Original] = {}
+        for original in iter_originals(master):
+            self.by_id[original.record_id] = original
+            if original.record_type != "revisit":
+                self.by_url.setdefault(original.url, original)
+
+    def find(self, record_id: str | None, url: str) -> Original | None:
+        return self.by_id.get(record_id or "") or self.by_url.get(url)
+
+
+def _refers_to(original: Original) -> dict[str, str]:
+    return {"WARC-Refers-To": original.record_id, "WARC-Refers-To-Target-URI": original.url,
+            "WARC-Refers-To-Date": original.date}
+
+
+def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
+    """(parsed, raw line) for each page record of ``records.jsonl``, one line in memory at a time."""
+    with records_path.open("rb") as handle:
+        for line in handle:
+            line = line.rstrip(b"\r\n")
+            if not line:
+                continue
+            record = json.loads(line)
+            if record.get("record_type") == "page":
+                yield record, line
+
+
+def write_derived(path: Path, index: OriginalIndex, records_path: Path | None, out_root: Path,
+                  converted: Iterable[ConvertedPage], archive: WarcArchive) -> DerivedSummary:
+    """Write the metadata and conversion records into ``archive`` (already entered)."""
+    problems: list[str] = []
+    metadata = conversions = 0
+    if records_path is not None and records_path.exists():
+        for record, line in iter_page_records(records_path):
+            original = index.find(record.get("warc_record_id"), record.get("url", ""))
+            if original is None:
+                problems.append(f"records.jsonl: {record.get('url')}: no such capture in the master WARC")
+                continue
+            archive.write_record("metadata", original.url, io.BytesIO(line), length=len(line),
+                                 content_type="application/json", headers=_refers_to(original))
+            metadata += 1
+    for page in converted:
+        original = index.find(None, page.url)
+        file = out_root / page.path
+        if original is None or not file.is_file():
+            problems.append(f"{page.path}: " + ("no capture of " + page.url if original is None else "missing"))
+            continue
+        with file.open("rb") as body:
+            archive.write_record("conversion", original.url, body, length=file.stat().st_size,
+                                 content_type="text/html; charset=utf-8",
+                                 headers={**_refers_to(original), MIRROR_PATH_HEADER: page.path})
+        conversions += 1
+    return DerivedSummary(path, metadata, conversions, tuple(problems))

@@ -1,0 +1,62 @@
+"""Replay the master in pywb: a collection over the master WARC and sunset's own CDXJ index.
+
+pywb is an optional extra (``pip install 'sunset[replay]'``) and is only ever run as its own
+process: it patches the standard library with gevent when imported.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+class ReplayError(RuntimeError):
+    """pywb is missing or the collection cannot be made."""
+
+
+INSTALL_HINT = ("pywb is not installed. Install the replay extra into sunset's environment: "
+                "`.venv/bin/pip install -e '.[replay]'` in a checkout, or `pip install 'sunset[replay]'`")
+
+
+def pywb_tool(name: str) -> str:
+    """The path of a pywb command (``wayback``, ``wb-manager``), preferring sunset's own environment."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise ReplayError(INSTALL_HINT)
+    return found
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def build_collection(root: Path, name: str, master: Path, cdxj: Path) -> Path:
+    """``root/collections/name`` made by ``wb-manager init``, holding the master and its index."""
+    collection = root / "collections" / name
+    if not collection.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run([pywb_tool("wb-manager"), "init", name], cwd=root, capture_output=True,
+                                text=True, check=False)
+        if result.returncode != 0:
+            raise ReplayError(f"wb-manager init {name} failed: {result.stderr.strip()[-400:]}")
+    _link_or_copy(master, collection / "archive" / master.name)
+    shutil.copyfile(cdxj, collection / "indexes" / "index.cdxj")
+    return collection
+
+
+def wayback_command(port: int) -> list[str]:
+    return [pywb_tool("wayback"), "--bind", "127.0.0.1", "--port", str(port)]
+
+
+def page_url(port: int, name: str, url: str, timestamp: str = "", *, raw: bool = False) -> str:
+    """Where pywb serves ``url`` (raw: the original bytes, unchanged, with ``id_``)."""
+    return f"http://127.0.0.1:{port}/{name}/{timestamp}{'id_' if raw else ''}{'/' if timestamp or raw else ''}{url}"
