@@ -89,7 +89,8 @@ def warc_base_url(path: Path) -> tuple[str | None, str | None]:
                     from_info = _warc_fields(record.content_stream().read(64 * 1024)).get("sunset-base-url")
                 elif record.rec_type in CAPTURE_TYPES:
                     url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    return from_info, (Scope(url).origin + "/" if url else None)
+                    if urlsplit(url).scheme in ("http", "https"):  # not metadata://, dns:, ...
+                        return from_info, Scope(url).origin + "/"
     except (OSError, ArchiveLoadFailed, ValueError) as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
     return from_info, None
@@ -429,11 +430,10 @@ def run_sites(configs: Sequence[SiteConfig], stages: tuple[str, ...], engine: En
 def site_result_line(result: SiteResult) -> str:
     if result.error:
         return f"{result.name}: FAILED: {result.error}"
-    parts = [f"{result.name}: {' '.join(result.done) or 'nothing to do'}"]
+    line = f"{result.name}: {' '.join(result.done) or 'nothing to do'}"
     if result.reused:
-        parts.append(f"(reused {' '.join(result.reused)})")
-    parts.append(f"{result.pages} pages, {result.missing_links} missing links, {result.problems} problems")
+        line += f" (reused {', '.join(result.reused)})"
+    line += f"; {result.pages} pages, {result.missing_links} missing links, {result.problems} problems"
     if result.verified is not None:
-        parts.append("verified" if result.verified else "verification FAILED")
-    return ", ".join(parts[:1]) + " " + ", ".join(parts[1:]) + f" -> {result.output}"
-
+        line += "; verified" if result.verified else "; verification FAILED"
+    return f"{line} -> {result.output}"
