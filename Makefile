@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test venv clean help bench
+.PHONY: run test venv clean help bench java
 
 help:
 	@echo "make run    create .venv, install sunset, run it on the bundled OTPIC example"
@@ -29,12 +29,17 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/sunset run examples/otpic/site.toml
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test java
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) out
 
-.PHONY: bench
 bench: $(VENV)/.installed   ## sunset vs wget on a generated legacy site (not part of make test)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The Spark tests need Java 17 (they skip without it). CI machines are Debian and run as root.
+java:
+	@command -v java >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -q >/dev/null && apt-get install -y -q openjdk-17-jre-headless >/dev/null; } || \
+	  echo "make: java not found; the Spark tests will be skipped"

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sunset import __version__, pipeline
+from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, load_config, parse_config
 from sunset.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
         _add_archive_flags(name, sub)
+    add_batch_parser(commands)
     return parser
 
 
@@ -257,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(None, args.verbose, args.quiet)
     try:
+        if args.command == "batch":
+            return command_batch(args)
         config = _apply_archive_flags(resolve_target(args.target, args.out), args)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]

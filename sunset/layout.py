@@ -57,3 +57,26 @@ class OutputLayout:
     def replay(self) -> Path:
         """pywb's collection folder, made by ``sunset replay``."""
         return self.root / "replay"
+
+@dataclass(frozen=True, slots=True)
+class BatchLayout:
+    """The output folder of ``sunset batch normalize``: one part per input WARC and a manifest."""
+
+    root: Path
+
+    @property
+    def parts(self) -> Path:
+        return self.root / "parts"
+
+    def part(self, index: int) -> Path:
+        """The records of the ``index``-th input WARC (in the order given)."""
+        return self.parts / f"part-{index:05d}.jsonl"
+
+    @property
+    def manifest(self) -> Path:
+        """Inputs, parts, record counts and digests: what a later job needs to trust the parts."""
+        return self.root / "manifest.json"
+
+    @property
+    def merged(self) -> Path:
+        return self.root / "records.jsonl"

@@ -1,0 +1,110 @@
+"""Small WARCs for the batch tests: sunset's own (from `sunset ingest`) and one written the way a
+crawler writes them (request/response pairs with HTTP headers, a revisit, a resource record)."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from sunset.cli import main
+from tests.conftest import OTPIC_CONFIG, write_config
+
+LEGACY_PAGE = (
+    b'<HTML><HEAD><TITLE>Caf\xe9 Hours &#150; 1997</TITLE></HEAD>\r\n'
+    b'<BODY BACKGROUND="img/paper.gif" BGCOLOR=#FFFFFF>\r\n<H1>Caf\xe9 hours</H1>\r\n'
+    b'<P>Open 9&#150;5. <A HREF="menu.htm">Menu</A> <A HREF="/cgi-bin/order.pl?item=1">Order</A>\r\n'
+    b'<IMG SRC="img/logo.gif" LOWSRC="img/logo-lo.gif" ALT="logo"><A HREF="http://other.example.com/">Elsewhere</A>\r\n'
+    b'<FORM ACTION="/cgi-bin/order.pl" METHOD=POST><INPUT NAME=item></FORM>\r\n</BODY></HTML>\r\n'
+)
+MENU_PAGE = b"<html><head><title>Menu</title></head><body><p>Coffee, tea.<a href=index.htm>Back</a></body></html>"
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+def _http(writer: WARCWriter, url: str, status: str, headers: list[tuple[str, str]], body: bytes,
+          date: str) -> None:
+    request = writer.create_warc_record(
+        url, "request", payload=io.BytesIO(b""),
+        http_headers=StatusAndHeaders("GET /" + url.split("/", 3)[3] + " HTTP/1.0",
+                                      [("Host", url.split("/")[2]), ("User-Agent", "Wget/1.5.3")],
+                                      is_http_request=True),
+        warc_headers_dict={"WARC-Date": date})
+    response = writer.create_warc_record(
+        url, "response", payload=io.BytesIO(body),
+        http_headers=StatusAndHeaders(status, headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.0"),
+        warc_headers_dict={"WARC-Date": date})
+    writer.write_record(request)
+    writer.write_record(response)
+
+
+def write_crawler_warc(path: Path, host: str = "cafe.example.net", *, gzip: bool = True) -> Path:
+    """A WARC as a crawler writes it: warcinfo without sunset's fields, request/response pairs,
+    a revisit of an unchanged page, and a resource record (a crawl log)."""
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=gzip, warc_version="WARC/1.0")
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "Wget/1.21 (linux-gnu)",
+                                                                      "format": "WARC File Format 1.0"}))
+        base = f"http://{host}/"
+        _http(writer, base + "index.htm", "200 OK",
+              [("Server", "Microsoft-IIS/3.0"), ("Content-Type", "text/html"),
+               ("Last-Modified", "Tue, 04 Mar 1997 10:00:00 GMT")], LEGACY_PAGE, "1999-02-01T10:00:00Z")
+        _http(writer, base + "menu.htm", "200 OK", [("Content-Type", "text/html; charset=iso-8859-1")],
+              MENU_PAGE, "1999-02-01T10:00:01Z")
+        _http(writer, base + "img/logo.gif", "200 OK", [("Content-Type", "image/gif")], GIF, "1999-02-01T10:00:02Z")
+        _http(writer, base + "gone.htm", "404 Not Found", [("Content-Type", "text/html")],
+              b"<html><body>Not here</body></html>", "1999-02-01T10:00:03Z")
+        revisit = writer.create_revisit_record(base + "index.htm", digest="sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                               refers_to_uri=base + "index.htm",
+                                               refers_to_date="1999-02-01T10:00:00Z")
+        revisit.rec_headers.replace_header("WARC-Date", "1999-03-01T10:00:00Z")
+        writer.write_record(revisit)
+        log = writer.create_warc_record(
+            "metadata://crawl.log", "resource", payload=io.BytesIO(b"1999-02-01 GET index.htm 200\n"),
+            warc_content_type="text/plain", warc_headers_dict={"WARC-Date": "1999-02-01T10:01:00Z"})
+        writer.write_record(log)
+    return path
+
+
+def write_small_site(folder: Path) -> Path:
+    """A second docroot site with 1990s markup, ingested by sunset; returns its WARC."""
+    docroot = folder / "docroot" / "site"
+    (docroot / "sub dir").mkdir(parents=True)
+    (docroot / "index.html").write_bytes(
+        b'<HTML><FRAMESET COLS="20%,*"><FRAME SRC="nav.htm"><FRAME SRC="sub%20dir/!page.htm">'
+        b"<NOFRAMES>Use a frames browser. <A HREF=nav.htm>Nav</A></NOFRAMES></FRAMESET></HTML>")
+    (docroot / "nav.htm").write_bytes(b'<BODY><MAP NAME=m><AREA HREF="sub%20dir/!page.htm"></MAP>'
+                                      b'<A HREF="index.html" TARGET=_top>Home</A></BODY>')
+    (docroot / "sub dir" / "!page.htm").write_bytes(
+        b'<html><head><meta http-equiv="refresh" content="30;URL=../index.html"><style>body{background:'
+        b'url(../bg.gif)}</style></head><body><p>\x93Quoted\x94 text &#151; done</p></body></html>')
+    (docroot / "bg.gif").write_bytes(GIF)
+    config = write_config(folder, base_url="http://old.example.org/site/")
+    text = config.read_text(encoding="utf-8").replace('name = "test"', 'name = "small"')
+    config.write_text(text, encoding="utf-8")
+    assert main(["ingest", str(config), "--out", str(folder / "out"), "--quiet"]) == 0
+    return folder / "out" / "small.warc.gz"
+
+
+def ingest_otpic(folder: Path) -> Path:
+    assert main(["ingest", str(OTPIC_CONFIG), "--out", str(folder), "--quiet"]) == 0
+    return folder / "otpic.warc.gz"
+
+
+def make_inputs(folder: Path) -> list[Path]:
+    """Four WARCs: OTPIC and a small site (sunset's own), a crawler's WARC gzipped and one plain."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        ingest_otpic(folder / "otpic"),
+        write_small_site(folder / "small"),
+        write_crawler_warc(folder / "cafe.warc.gz"),
+        write_crawler_warc(folder / "deli.warc", host="deli.example.net", gzip=False),
+    ]
+
+
+def read_parts(out: Path) -> list[list[dict]]:
+    """Every part of a batch normalize output, parsed, in manifest order."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return [[json.loads(line) for line in (out / entry["part"]).read_text(encoding="utf-8").splitlines()]
+            for entry in manifest["inputs"]]
