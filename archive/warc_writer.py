@@ -77,10 +77,12 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
             self._handle = self.open_path.open("ab")
             self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
             self.resumed_at: int | None = cut
-            return self
-        self.resumed_at = None
-        self._handle = self.open_path.open("wb")
-        self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
+            if cut:
+                return self
+        else:
+            self.resumed_at = None
+            self._handle = self.open_path.open("wb")
+            self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
         fields = {"software": self._software, "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO}
         fields.update({key: value for key, value in self._info.items() if value})
         record = self._writer.create_warcinfo_record(self.path.name, fields)
