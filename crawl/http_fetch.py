@@ -94,11 +94,16 @@ class _DigestingReader:
 
 
 def _peer_ip(raw: urllib3.response.BaseHTTPResponse) -> str | None:
+    """The server's address (WARC-IP-Address); http.client drops the connection's socket
+    for responses that close the connection, so the response's own socket is tried too."""
     connection = getattr(raw, "_connection", None)
     sock = getattr(connection, "sock", None)
+    if sock is None:
+        socket_io = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
+        sock = getattr(socket_io, "_sock", None)
     try:
         return str(sock.getpeername()[0]) if sock is not None else None
-    except OSError:
+    except (OSError, AttributeError):
         return None
 
 
@@ -112,14 +117,25 @@ def _request_record(prepared: requests.PreparedRequest, fetched_url: str) -> tup
     return f"{prepared.method} {target} HTTP/1.1", tuple(headers)
 
 
+def _send(session: requests.Session, url: str, timeout: float, proxies: dict[str, str] | None) -> requests.Response:
+    """Send through the session's adapter, not ``Session.send``: with redirects not followed,
+    ``Session.send`` still reads a 3xx body (decoded) to look ahead, and the raw bytes are lost."""
+    prepared = session.prepare_request(requests.Request("GET", url))
+    settings = session.merge_environment_settings(prepared.url, proxies or {}, True, None, None)
+    adapter = session.get_adapter(prepared.url or url)
+    response = adapter.send(prepared, stream=True, timeout=timeout, proxies=settings["proxies"],
+                            verify=settings["verify"], cert=settings["cert"])
+    requests.cookies.extract_cookies_to_jar(session.cookies, prepared, response.raw)
+    return response
+
+
 def fetch(session: requests.Session, url: str, fetched_url: str, *, timeout: float, max_body_bytes: int,
           proxies: dict[str, str] | None = None) -> Fetched:
     """GET ``fetched_url`` once, record it as ``url``; raises :class:`FetchFailed`."""
     started = time.monotonic()
     date = datetime.now(timezone.utc)
     try:
-        response = session.get(fetched_url, stream=True, allow_redirects=False, timeout=timeout,
-                               proxies=proxies or None)
+        response = _send(session, fetched_url, timeout, proxies)
     except requests.Timeout as error:
         raise FetchFailed(f"timed out after {timeout:g} s", retryable=True) from error
     except requests.ConnectionError as error:
