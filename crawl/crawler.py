@@ -264,7 +264,7 @@ class Crawler:
                            duration=None, note=note)
         if fetched is None:
             with self.frontier.transaction():
-                self.frontier.set_status(entry.key, Status.ERROR, note=outcome.error, attempt=True)
+                self.frontier.set_status(entry.key, Status.ERROR, note=f"failed: {outcome.error}", attempt=True)
             self.log.write(status=None, size=None, url=entry.url, referrer=entry.referrer, content_type=None,
                            duration=None, note=f"failed: {outcome.error}")
             log.warning("crawl: %s failed: %s", entry.url, outcome.error)

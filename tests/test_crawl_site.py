@@ -22,7 +22,9 @@ def crawl_config(folder: Path, state: ServerState, *, base_url: str = BASE, extr
                  fetch_from: str | None = "/site/") -> Path:
     """A config with no docroot: the site is crawled from the test server."""
     source = [f"fetch_from = {toml_string(state.origin + fetch_from)}"] if fetch_from else []
-    source += ["delay = 0", "retries = 2", "retry_wait = 0.01", "timeout = 5", "case_insensitive = true", extra]
+    defaults = ["delay = 0", "retries = 2", "retry_wait = 0.01", "timeout = 5", "case_insensitive = true"]
+    given = {line.split("=")[0].strip() for line in extra.splitlines() if "=" in line}
+    source += [line for line in defaults if line.split("=")[0].strip() not in given] + [extra]
     path = folder / "site.toml"
     path.write_text(
         f"[site]\nname = \"old\"\nbase_url = {toml_string(base_url)}\n\n[source]\n" + "\n".join(source)
