@@ -19,7 +19,7 @@ from archive.warc_writer import WarcArchive
 from crawl.atomic import atomic_writer
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor
 from crawl.docroot import DocrootError, iter_docroot
-from crawl.frontier import Frontier
+from crawl.frontier import Frontier, Status
 from crawl.rules import RuleError
 from crawl.sniff import media_type
 from crawl.urls import BadURL, Scope, absolute
@@ -168,8 +168,14 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
     if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():
         frontier = Frontier(layout.crawl_db)
         complete = frontier.get_meta("complete") == "1"
+        more = frontier.count(Status.TODO) > 0 and (
+            config.source.crawl.max_pages is None
+            or config.source.crawl.max_pages > frontier.count(Status.DONE) + frontier.count(Status.ERROR))
         frontier.close()
-        if complete:
+        if complete and more:
+            # A crawl stopped by max_pages, run again with a higher limit: continue it.
+            layout.warc.rename(open_warc)
+        elif complete:
             log.info("crawl: already complete in %s (use --fresh to crawl again)", layout.root)
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=None, extract=crawl_link_extractor(scope))  # type: ignore[arg-type]

@@ -150,7 +150,7 @@ def test_run_makes_records_and_a_mirror_without_broken_links(crawled) -> None:
     assert "\u2013" in main_page  # &#150; / 0x96 decoded as windows-1252
 
 
-def test_crawl_again_is_a_no_op_and_fresh_starts_over(tmp_path: Path, capsys) -> None:
+def test_crawl_again_is_a_no_op_a_higher_limit_continues_and_fresh_starts_over(tmp_path: Path, capsys) -> None:
     with serve(site_route) as state:
         config = crawl_config(tmp_path, state, extra="max_pages = 3")
         out = tmp_path / "out"
@@ -160,8 +160,11 @@ def test_crawl_again_is_a_no_op_and_fresh_starts_over(tmp_path: Path, capsys) ->
         assert main(["crawl", str(config), "--out", str(out)]) == 0
         assert "already complete" in capsys.readouterr().out
         assert len(state.requests) == first
+        assert main(["crawl", str(config), "--out", str(out), "--quiet", "--max-pages", "5"]) == 0
+        assert len(state.requests) == first + 2  # a higher limit continues the crawl
+        assert verify_warc(out / "old.warc.gz").problems == ()
         assert main(["crawl", str(config), "--out", str(out), "--quiet", "--fresh", "--max-pages", "2"]) == 0
-        assert len(state.requests) == first + 2
+        assert len(state.requests) == first + 4
 
 
 def test_robots_ignore_and_exclude_pattern(tmp_path: Path) -> None:
