@@ -174,3 +174,15 @@ def test_robots_ignore_and_exclude_pattern(tmp_path: Path) -> None:
     paths = {path.lower() for path in state.requests}
     assert "/site/private/secret.htm" in paths and "/robots.txt" not in paths
     assert not [path for path in paths if path.endswith(".gif")]
+
+
+def test_crawl_through_a_proxy(tmp_path: Path) -> None:
+    """With ``proxy``, every request goes to the proxy with the old site's absolute URL."""
+    with serve(site_route) as proxy:  # a stand-in proxy that answers for the old host itself
+        config = crawl_config(tmp_path, proxy, fetch_from=None,
+                              extra=f"proxy = {toml_string(proxy.origin)}\nmax_pages = 6")
+        assert main(["crawl", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert len(proxy.requests) == 6
+    assert all(target.startswith("http://www.oldsite.test/") for target in proxy.requests), proxy.requests
+    urls = {url for kind, url, *_ in read_warc(tmp_path / "out" / "old.warc.gz") if kind == "response"}
+    assert BASE + "nav.htm" in urls
