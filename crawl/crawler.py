@@ -90,6 +90,7 @@ class Crawler:
         self._started_at = time.monotonic()
         self._fetched_now = 0
         self._delay = options.delay
+        self._last_tick = 0.0
 
     # -- set-up ------------------------------------------------------------------------
     @property
@@ -108,6 +109,9 @@ class Crawler:
             for seed in self.options.seeds or (self.scope.base_url,):
                 self._admit(seed, depth=0, referrer=None, requisite=True)
             self.frontier.set_meta("seeded", "1")
+
+    def pending_keys(self) -> set[str]:
+        return {entry.key for entry in self.frontier.entries(Status.IN_PROGRESS)}
 
     def recover(self, records: Iterable[Fetched]) -> int:
         """Finish URLs left ``in_progress`` by a crash whose records did reach the WARC.
@@ -195,11 +199,7 @@ class Crawler:
         return self.summary(complete=True)
 
     def summary(self, *, complete: bool) -> CrawlSummary:
-        failures = [f"{url}: {note}" for status, url, note in self.frontier.problems() if status == "error"]
-        aliases = self.frontier.aliases()
-        return CrawlSummary(self.frontier.count(Status.DONE) + self.frontier.count(Status.ERROR),
-                            self.frontier.count(Status.ERROR), self.frontier.count(Status.SKIPPED),
-                            self.revisits, complete, tuple(failures + self.reports), aliases)
+        return summarize(self.frontier, complete=complete, reports=self.reports, revisits=self.revisits)
 
     # -- workers (HTTP only) -----------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -291,7 +291,9 @@ class Crawler:
             for url, requisite in links:
                 self._admit(url, depth=entry.depth + (0 if requisite else 1), referrer=entry.url,
                             requisite=requisite)
-            self._follow_redirect(entry, fetched)
+            redirect_note = self._follow_redirect(entry, fetched)
+            if redirect_note:
+                notes.append(redirect_note)
             if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None:
                 self.frontier.remember_payload(fetched.payload_digest, entry.url, date)
             if entry.url == self.robots_url:
@@ -310,7 +312,11 @@ class Crawler:
         self._tick(entry.url)
 
     def _tick(self, url: str) -> None:
-        elapsed = max(time.monotonic() - self._started_at, 1e-6)
+        now = time.monotonic()
+        if now - self._last_tick < 0.5:
+            return  # counting rows on every fetch would slow a crawl of 100,000 URLs
+        self._last_tick = now
+        elapsed = max(now - self._started_at, 1e-6)
         self.on_progress(CrawlStats(
             done=self.frontier.count(Status.DONE), queued=self.frontier.count(Status.TODO),
             errors=self.frontier.count(Status.ERROR), skipped=self.frontier.count(Status.SKIPPED),
@@ -330,26 +336,26 @@ class Crawler:
             log.warning("crawl: cannot read links of %s: %s", entry.url, error)
             return []
 
-    def _follow_redirect(self, entry: Entry, fetched: Fetched) -> None:
+    def _follow_redirect(self, entry: Entry, fetched: Fetched) -> str | None:
+        """Queue a redirect's target as the next hop of its chain; a note when the chain loops."""
         location = fetched.header("Location")
         if not 300 <= fetched.status < 400 or not location:
-            return
+            return None
         try:
             target = canonicalize(self.fetch_map.to_recorded(absolute(location, fetched.fetched_url)))
             key = lookup_key(target, self.scope.case_insensitive)
         except (BadURL, ValueError):
             self.reports.append(f"{entry.url}: redirect to an unusable URL {location!r}")
-            return
+            return f"redirect to an unusable URL {location!r}"
         if self.frontier.known(key):
             if self.frontier.chain_of(key) == entry.chain:
-                message = f"{entry.url}: redirect loop (back to {target})"
-                self.reports.append(message)
-                self.log.write(status=fetched.status, size=None, url=entry.url, referrer=entry.referrer,
-                               content_type=None, duration=None, note=f"redirect loop: back to {target}")
-            return
+                self.reports.append(f"{entry.url}: redirect loop (back to {target})")
+                return f"redirect loop: back to {target}"
+            return None
         requisite = not self.scope.contains(entry.url)
         self._admit(target, depth=entry.depth, referrer=entry.url, requisite=requisite,
                     hops=entry.hops + 1, chain=entry.chain)
+        return None
 
     def _admit(self, url: str, *, depth: int, referrer: str | None, requisite: bool, hops: int = 0,
                chain: str | None = None) -> None:
@@ -388,3 +394,11 @@ class Crawler:
             self.log.write(status=None, size=None, url=url, referrer=referrer, content_type=None, duration=None,
                            note=f"skipped: {reason}")
 
+
+
+def summarize(frontier: Frontier, *, complete: bool, reports: Iterable[str] = (), revisits: int = 0) -> CrawlSummary:
+    """The crawl's result from its frontier: counts, and every failure by name."""
+    failures = [f"{url}: {note}" for status, url, note in frontier.problems() if status == Status.ERROR.value]
+    return CrawlSummary(frontier.count(Status.DONE) + frontier.count(Status.ERROR), frontier.count(Status.ERROR),
+                        frontier.count(Status.SKIPPED), revisits, complete, tuple(failures + list(reports)),
+                        frontier.aliases())

@@ -5,7 +5,7 @@ can be read twice, and released as soon as the caller moves on.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -95,12 +95,15 @@ def _payload_at(path: Path, offset: int) -> BinaryIO:
         return SpooledBody(record.content_stream()).open()
 
 
-def iter_warc_fetches(path: Path) -> Iterator[Fetched]:
-    """The responses of a crawl's own WARC as fetches, payload bytes as received (for resuming)."""
+def iter_warc_fetches(path: Path, wanted: Callable[[str], bool] = lambda url: True) -> Iterator[Fetched]:
+    """The responses of a crawl's own WARC whose URL is ``wanted``, as fetches with the payload
+    bytes as received (for resuming a crawl)."""
     with path.open("rb") as handle:
         try:
             for record in ArchiveIterator(handle):
                 if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+                    continue
+                if not wanted(record.rec_headers.get_header("WARC-Target-URI") or ""):
                     continue
                 headers, http = record.rec_headers, record.http_headers
                 status_line = http.statusline.split(" ", 1)

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 from archive.verify import verify_warc
 from archive.warc_writer import WarcArchive
 from crawl.atomic import atomic_writer
-from crawl.crawler import Crawler, CrawlSummary, LinkExtractor
+from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
 from crawl.rules import RuleError
 from crawl.sniff import media_type
-from crawl.urls import BadURL, Scope, absolute
+from crawl.urls import BadURL, Scope, absolute, lookup_key
 from crawl.warc_source import iter_warc_fetches
 from normalize.css import iter_css_urls
 from normalize.encoding import decode_page
@@ -177,12 +177,11 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
             layout.warc.rename(open_warc)
         elif complete:
             log.info("crawl: already complete in %s (use --fresh to crawl again)", layout.root)
-            crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
-                              sink=None, extract=crawl_link_extractor(scope))  # type: ignore[arg-type]
+            frontier = Frontier(layout.crawl_db)
             try:
-                return CrawlRun(crawler.summary(complete=True), layout.warc, already_complete=True)
+                return CrawlRun(summarize(frontier, complete=True), layout.warc, already_complete=True)
             finally:
-                crawler.close()
+                frontier.close()
     resume = layout.crawl_db.exists() and open_warc.exists()
     if not resume:
         _forget_crawl(layout)
@@ -204,7 +203,9 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show)
             try:
                 if resume:
-                    crawler.recover(iter_warc_fetches(open_warc))
+                    pending = crawler.pending_keys()
+                    crawler.recover(iter_warc_fetches(
+                        open_warc, wanted=lambda url: lookup_key(url, scope.case_insensitive) in pending))
                 crawler.seed()
                 crawler.load_robots()
                 summary = crawler.run()
