@@ -81,6 +81,19 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
             json.dump(info, handle, indent=2)
 
 
+def warcinfo_fields(config: SiteConfig, how: str) -> dict[str, str]:
+    """The warcinfo record's fields: what the WARC holds, how it was made, who keeps it."""
+    notice = config.notice
+    return {
+        "isPartOf": config.name,
+        "description": config.archive.description
+        or f"{config.base_url} {how}; retired {notice.date.isoformat()}: {notice.text}",
+        "operator": config.archive.operator or "",
+        "contact": config.archive.contact or "",
+        "sunset-base-url": config.base_url,
+    }
+
+
 def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     """Archive every file of the docroot into the master WARC."""
     layout = layout_for(config)
@@ -96,15 +109,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
         skipped.append(f"{path}: {reason}")
         log.warning("skipped %s: %s", path, reason)
 
-    notice = config.notice
-    info = {
-        "isPartOf": config.name,
-        "description": config.archive.description
-        or f"{config.base_url} ingested from its document root; retired {notice.date.isoformat()}: {notice.text}",
-        "operator": config.archive.operator or "",
-        "contact": config.archive.contact or "",
-        "sunset-base-url": config.base_url,
-    }
+    info = warcinfo_fields(config, "ingested from its document root")
     try:
         with WarcArchive(layout.warc, software=software_name(), info=info) as archive, \
                 progress("ingest", quiet=quiet) as tick:
@@ -185,17 +190,8 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
     resume = layout.crawl_db.exists() and open_warc.exists()
     if not resume:
         _forget_crawl(layout)
-    notice = config.notice
-    info = {
-        "isPartOf": config.name,
-        "description": config.archive.description
-        or f"{config.base_url} crawled over HTTP; retired {notice.date.isoformat()}: {notice.text}",
-        "operator": config.archive.operator or "",
-        "contact": config.archive.contact or "",
-        "sunset-base-url": config.base_url,
-        "http-header-user-agent": config.source.crawl.user_agent,
-        "robots": config.source.crawl.robots,
-    }
+    info = warcinfo_fields(config, "crawled over HTTP")
+    info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     try:
         with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume) as archive, \
                 crawl_progress(quiet=quiet) as show:
