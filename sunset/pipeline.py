@@ -9,8 +9,8 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -172,21 +172,19 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
         _forget_crawl(layout)
     if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():
         frontier = Frontier(layout.crawl_db)
-        complete = frontier.get_meta("complete") == "1"
-        more = frontier.count(Status.TODO) > 0 and (
-            config.source.crawl.max_pages is None
-            or config.source.crawl.max_pages > frontier.count(Status.DONE) + frontier.count(Status.ERROR))
-        frontier.close()
-        if complete and more:
+        try:
+            complete = frontier.get_meta("complete") == "1"
+            more = frontier.count(Status.TODO) > 0 and (
+                config.source.crawl.max_pages is None
+                or config.source.crawl.max_pages > frontier.count(Status.DONE) + frontier.count(Status.ERROR))
+            if complete and not more:
+                log.info("crawl: already complete in %s (use --fresh to crawl again)", layout.root)
+                return CrawlRun(summarize(frontier, complete=True), layout.warc, already_complete=True)
+        finally:
+            frontier.close()
+        if complete:
             # A crawl stopped by max_pages, run again with a higher limit: continue it.
             layout.warc.rename(open_warc)
-        elif complete:
-            log.info("crawl: already complete in %s (use --fresh to crawl again)", layout.root)
-            frontier = Frontier(layout.crawl_db)
-            try:
-                return CrawlRun(summarize(frontier, complete=True), layout.warc, already_complete=True)
-            finally:
-                frontier.close()
     resume = layout.crawl_db.exists() and open_warc.exists()
     if not resume:
         _forget_crawl(layout)

@@ -148,6 +148,8 @@ def test_run_makes_records_and_a_mirror_without_broken_links(crawled) -> None:
     assert list(iter_broken_links(out / "mirror")) == []
     main_page = next((out / "mirror").rglob("[Mm]ain.htm")).read_text(encoding="utf-8")
     assert "\u2013" in main_page  # &#150; / 0x96 decoded as windows-1252
+    site = out / "mirror" / "www.oldsite.test" / "site"
+    assert (site / "copy.gif").read_bytes() == (site / "images" / "logo.gif").read_bytes()  # from the revisit
 
 
 def test_crawl_again_is_a_no_op_a_higher_limit_continues_and_fresh_starts_over(tmp_path: Path, capsys) -> None:
