@@ -205,6 +205,8 @@ class Crawler:
     def _session(self) -> requests.Session:
         session = requests.Session()
         session.headers["User-Agent"] = self.options.user_agent
+        # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
+        session.headers["Accept-Encoding"] = "gzip, deflate"
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -267,7 +269,7 @@ class Crawler:
                 self.frontier.set_status(entry.key, Status.ERROR, note=f"failed: {outcome.error}", attempt=True)
             self.log.write(status=None, size=None, url=entry.url, referrer=entry.referrer, content_type=None,
                            duration=None, note=f"failed: {outcome.error}")
-            log.warning("crawl: %s failed: %s", entry.url, outcome.error)
+            log.info("crawl: %s failed: %s", entry.url, outcome.error)
             self._tick(entry.url)
             return
         revisit_of = None
@@ -306,7 +308,7 @@ class Crawler:
         self.log.write(status=fetched.status, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
                        content_type=fetched.content_type, duration=fetched.duration, note="; ".join(notes))
         if outcome.error:
-            log.warning("crawl: %s failed: %s", entry.url, outcome.error)
+            log.info("crawl: %s failed: %s", entry.url, outcome.error)
         fetched.body.close()
         self._fetched_now += 1
         self._tick(entry.url)

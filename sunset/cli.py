@@ -88,7 +88,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     if config.source.docroot is None:
         crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
         _print_crawl_failures(args.quiet, crawled)
-        archived_line = (f"  pages fetched    {crawled.summary.fetched} ({crawled.summary.errors} failed, "
+        archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
                          f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
         skipped = 0
     else:

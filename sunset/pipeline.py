@@ -214,7 +214,7 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
     log.info("crawl: %d fetched, %d errors, %d skipped into %s", summary.fetched, summary.errors,
              summary.skipped, layout.warc)
     for failure in summary.failures:
-        log.warning("crawl: %s", failure)
+        log.info("crawl: %s", failure)
     return CrawlRun(summary, layout.warc)
 
 
