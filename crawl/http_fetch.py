@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from crawl.capture import SpooledBody
+from crawl.capture import SpooledBody, find_header
 
 CHUNK = 65536
 
@@ -48,11 +48,7 @@ class Fetched:
         return self.header("Content-Type")
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return find_header(self.headers, name)
 
 
 class FetchFailed(Exception):
