@@ -7,6 +7,7 @@ they were never an HTTP response, and inventing one would falsify the record.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -15,10 +16,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawl.capture import Capture
+from crawl.http_fetch import Fetched
 from normalize.encoding import decide_encoding
 from crawl.sniff import is_html
 
@@ -62,7 +66,8 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
     def __init__(self, path: Path, *, software: str, info: dict[str, str],
-                 stamps: "RecordStamps | None" = None) -> None:
+                 stamps: "RecordStamps | None" = None, resume: bool = False) -> None:
+        """``resume``: append to an existing ``.open`` file (a crawl continuing after a kill)."""
         from archive.stamps import RecordStamps
 
         self.path = path
@@ -70,12 +75,22 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._software = software
         self._info = info
         self.stamps = stamps or RecordStamps()
+        self._resume = resume
         self.records = 0
 
     def __enter__(self) -> "WarcArchive":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.open_path.open("wb")
-        self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
+        if self._resume and self.open_path.exists():
+            cut = cut_partial_record(self.open_path)
+            self._handle = self.open_path.open("ab")
+            self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
+            self.resumed_at: int | None = cut
+            if cut:
+                return self
+        else:
+            self.resumed_at = None
+            self._handle = self.open_path.open("wb")
+            self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
         fields = {"software": self._software, "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO}
         fields.update({key: value for key, value in self._info.items() if value})
         record = self._writer.create_warcinfo_record(self.path.name, fields)
@@ -118,6 +133,47 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         return WrittenRecord(capture.url, record.rec_headers.get_header("WARC-Record-ID"),
                              record.rec_headers.get_header("WARC-Payload-Digest"))
 
+    def write_exchange(self, fetched: Fetched, revisit_of: tuple[str, str] | None = None) -> str:
+        """Append a fetch as a request and a response (or revisit) record, and flush them.
+
+        Returns the WARC-Date, for revisit records that will refer to this one.
+        """
+        date = warc_date(fetched.date)
+        request_id = self.stamps.record_id("request", fetched.url)
+        response_id = self.stamps.record_id("revisit" if revisit_of else "response", fetched.url)
+        response_headers = {"WARC-Record-ID": response_id, "WARC-Date": date, "WARC-Concurrent-To": request_id}
+        if fetched.ip:
+            response_headers["WARC-IP-Address"] = fetched.ip
+        status_line = f"{fetched.status} {fetched.reason}".rstrip()
+        http_headers = StatusAndHeaders(status_line, list(fetched.headers), protocol=fetched.protocol)
+        if revisit_of is not None:
+            response = self._writer.create_revisit_record(
+                fetched.url, fetched.payload_digest, revisit_of[0], revisit_of[1],
+                http_headers=http_headers, warc_headers_dict=response_headers)
+            payload = None
+        else:
+            if fetched.truncated:
+                response_headers["WARC-Truncated"] = fetched.truncated
+            payload = fetched.body.open()
+            response = self._writer.create_warc_record(
+                fetched.url, "response", payload=payload, length=fetched.body.size,
+                http_headers=http_headers, warc_headers_dict=response_headers)
+        request_headers = {"WARC-Record-ID": request_id, "WARC-Date": date, "WARC-Concurrent-To": response_id}
+        if fetched.ip:
+            request_headers["WARC-IP-Address"] = fetched.ip
+        request = self._writer.create_warc_record(
+            fetched.url, "request", warc_headers_dict=request_headers,
+            http_headers=StatusAndHeaders(fetched.request_line, list(fetched.request_headers), is_http_request=True))
+        # Request first, response last: a kill between the two leaves a dangling request,
+        # which cut_partial_record removes, never a response without its request.
+        self._writer.write_record(request)
+        self._writer.write_record(response)
+        if payload is not None:
+            payload.close()
+        self._handle.flush()
+        self.records += 2
+        return date
+
     def write_all(self, captures: Iterable[Capture]) -> int:
         count = 0
         for capture in captures:
@@ -132,3 +188,31 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._handle.close()
         if kind is None:
             os.replace(self.open_path, self.path)
+
+
+def cut_partial_record(path: Path) -> int:
+    """Cut ``path`` after its last complete record, and a request whose response never came.
+
+    A process killed while writing leaves half a gzip member at the end; appending after it
+    would make the rest of the file unreadable. Returns the new length.
+    """
+    end = 0
+    last_complete_type = None
+    safe_end = 0
+    with path.open("rb") as handle:
+        iterator = ArchiveIterator(handle, no_record_parse=False)
+        try:
+            for record in iterator:
+                iterator.read_to_end(record)
+                end = iterator.get_record_offset() + iterator.get_record_length()
+                last_complete_type = record.rec_type
+                if record.rec_type != "request":
+                    safe_end = end
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error):
+            pass
+    if last_complete_type != "request":
+        safe_end = end
+    if safe_end != path.stat().st_size:
+        with path.open("r+b") as handle:
+            handle.truncate(safe_end)
+    return safe_end

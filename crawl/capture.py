@@ -140,8 +140,13 @@ class Capture:
         return self.content_type.split(";", 1)[0].strip().lower() or None
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.http_headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return find_header(self.http_headers, name)
+
+
+def find_header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The first value of a header, whatever the case the server wrote its name in."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None

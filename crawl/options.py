@@ -21,3 +21,38 @@ class SourceOptions:
     file_date: datetime | None = None
     """The date ingested files carry; default: each file's modification time."""
     exclude_names: tuple[str, ...] = field(default=(".git", ".svn", "CVS", ".DS_Store", "Thumbs.db"))
+    crawl: "CrawlOptions" = field(default_factory=lambda: CrawlOptions())
+    """Used when there is no docroot: the site is fetched over HTTP."""
+
+
+DEFAULT_USER_AGENT = "sunset/0.1 (archiving a retired website for its owner)"
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    """How to fetch a site over HTTP (the crawl keys of ``[source]``); polite defaults."""
+
+    seeds: tuple[str, ...] = ()
+    """Where to start; default: ``base_url``."""
+    include: tuple[str, ...] = ()
+    """Regexes; when given, a URL must match one of them (requisites on the host excepted)."""
+    exclude: tuple[str, ...] = ()
+    max_pages: int | None = None
+    max_depth: int | None = None
+    robots: str = "obey"
+    user_agent: str = DEFAULT_USER_AGENT
+    concurrency: int = 2
+    delay: float = 0.5
+    """Seconds between two requests of one connection."""
+    retries: int = 3
+    """Tries in all for a connection error, timeout or 5xx (1 = no retry)."""
+    retry_wait: float = 1.0
+    """First back-off in seconds; doubles after every failed try."""
+    timeout: float = 30.0
+    max_body_bytes: int = 200 * 1024 * 1024
+    max_url_length: int = 2048
+    max_per_pattern: int = 1000
+    """URLs admitted per path pattern (digits folded, query values dropped): stops calendar traps."""
+    max_redirects: int = 10
+    fetch_from: str | None = None
+    proxy: str | None = None

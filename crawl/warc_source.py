@@ -5,16 +5,18 @@ can be read twice, and released as soon as the caller moves on.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
 from crawl.capture import Capture, SpooledBody
+from crawl.http_fetch import Fetched
 
-CAPTURE_TYPES = frozenset({"response", "resource"})
+CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 
 
 class WarcReadError(OSError):
@@ -38,22 +40,35 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True) -> Iterator[Capt
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
     with handle:
         iterator = ArchiveIterator(handle)
+        originals: dict[str, int] = {}  # payload digest -> offset of the response that holds it
         try:
             for record in iterator:
                 if record.rec_type not in CAPTURE_TYPES:
                     continue
+                digest = record.rec_headers.get_header("WARC-Payload-Digest")
+                if record.rec_type == "revisit":
+                    offset = originals.get(digest or "")
+                    if offset is None:
+                        continue  # a revisit of a record in another WARC: nothing to show here
+                    stream = _payload_at(path, offset) if read_bodies else _EMPTY
+                elif read_bodies:
+                    stream = record.content_stream()
+                else:
+                    stream = _EMPTY
+                if record.rec_type == "response" and digest:
+                    originals.setdefault(digest, iterator.offset)
                 headers = record.rec_headers
                 status: int | None = None
                 http_headers: tuple[tuple[str, str], ...] = ()
                 content_type = headers.get_header("Content-Type")
-                if record.rec_type == "response" and record.http_headers is not None:
+                if record.rec_type in ("response", "revisit") and record.http_headers is not None:
                     try:
                         status = int(record.http_headers.get_statuscode())
                     except (TypeError, ValueError):
                         status = None
                     http_headers = tuple(record.http_headers.headers)
                     content_type = record.http_headers.get_header("Content-Type")
-                body = SpooledBody(record.content_stream() if read_bodies else _EMPTY)
+                body = SpooledBody(stream)
                 try:
                     yield Capture(
                         url=headers.get_header("WARC-Target-URI") or "",
@@ -68,6 +83,42 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True) -> Iterator[Capt
                     )
                 finally:
                     body.close()
+        except ArchiveLoadFailed as error:
+            raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+
+
+def _payload_at(path: Path, offset: int) -> BinaryIO:
+    """The payload of the record at ``offset``, for a revisit record that points at it."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        record = next(iter(ArchiveIterator(handle)))
+        return SpooledBody(record.content_stream()).open()
+
+
+def iter_warc_fetches(path: Path, wanted: Callable[[str], bool] = lambda url: True) -> Iterator[Fetched]:
+    """The responses of a crawl's own WARC whose URL is ``wanted``, as fetches with the payload
+    bytes as received (for resuming a crawl)."""
+    with path.open("rb") as handle:
+        try:
+            for record in ArchiveIterator(handle):
+                if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+                    continue
+                if not wanted(record.rec_headers.get_header("WARC-Target-URI") or ""):
+                    continue
+                headers, http = record.rec_headers, record.http_headers
+                status_line = http.statusline.split(" ", 1)
+                try:
+                    status = int(status_line[0])
+                except ValueError:
+                    continue
+                date = parse_warc_date(headers.get_header("WARC-Date") or "1970-01-01T00:00:00Z")
+                yield Fetched(
+                    url=headers.get_header("WARC-Target-URI") or "", fetched_url=headers.get_header("WARC-Target-URI") or "",
+                    date=date, request_line="", request_headers=(), protocol=http.protocol, status=status,
+                    reason=status_line[1] if len(status_line) > 1 else "", headers=tuple(http.headers),
+                    body=SpooledBody(record.raw_stream), payload_digest=headers.get_header("WARC-Payload-Digest") or "",
+                    ip=headers.get_header("WARC-IP-Address"), truncated=headers.get_header("WARC-Truncated"),
+                    duration=0.0)
         except ArchiveLoadFailed as error:
             raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -29,6 +30,8 @@ EPILOG = """\
 examples:
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
+  sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
+                                                   run it again after an interruption to resume
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
   sunset mirror out/otpic                          re-make mirror/ from the WARC
   sunset package out/otpic --bagit                 derived WARC, CDXJ, WACZ and a BagIt bag
@@ -44,6 +47,8 @@ outputs (in the output folder):
   NAME.wacz       master + index + page list in one file (ReplayWeb.page)
   bag/            BagIt 1.0 bag of all of it (--bagit or [archive] bagit = true)
   sunset.log      what happened, including every file skipped and every problem
+  crawl.log       one line per fetch: time, status, size, URL, referrer, type, duration
+  crawl.sqlite    the crawl's frontier and seen-set (what makes a crawl resumable)
   site.toml       the config used, so stage commands can be given the folder alone"""
 
 
@@ -89,16 +94,25 @@ def _print(quiet: bool, text: str) -> None:
 
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     layout = pipeline.layout_for(config)
-    ingested = pipeline.ingest(config, quiet=args.quiet)
+    if config.source.docroot is None:
+        crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
+        _print_crawl_failures(args.quiet, crawled)
+        archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
+                         f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
+        skipped = 0
+    else:
+        ingested = pipeline.ingest(config, quiet=args.quiet)
+        archived_line = f"  files archived   {ingested.files}" + (
+            f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
+        skipped = len(ingested.skipped)
     normalized = pipeline.normalize(config, quiet=args.quiet)
     mirrored = pipeline.mirror(config, quiet=args.quiet)
     packaged = pipeline.package(config, bagit=args.bagit or None, quiet=args.quiet)
     verified = pipeline.verify(config)
-    problems = (normalized.pages_with_problems + len(mirrored.problems) + len(ingested.skipped)
-                + len(packaged.problems))
+    problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
-        f"  files archived   {ingested.files}" + (f" ({len(ingested.skipped)} skipped)" if ingested.skipped else ""),
+        archived_line,
         f"  pages            {normalized.pages}",
         f"  problems noted   {problems} (details in {layout.log})",
         f"  missing links    {mirrored.missing_links} (pages that were never on the site)",
@@ -112,6 +126,31 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     return 0 if verified.ok else 1
+
+
+def _print_crawl_failures(quiet: bool, crawled: pipeline.CrawlRun, shown: int = 20) -> None:
+    failures = crawled.summary.failures
+    if not failures:
+        return
+    lines = [f"sunset: crawl: {failure}" for failure in failures[:shown]]
+    if len(failures) > shown:
+        lines.append(f"sunset: crawl: ... and {len(failures) - shown} more (see the crawl log)")
+    print("\n".join(lines), file=sys.stderr)
+
+
+def _command_crawl(config: SiteConfig, args: argparse.Namespace) -> int:
+    if config.source.docroot is not None:
+        raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
+                          "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
+    crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
+    _print_crawl_failures(args.quiet, crawled)
+    summary = crawled.summary
+    layout = pipeline.layout_for(config)
+    state = "already complete" if crawled.already_complete else "done"
+    _print(args.quiet, f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
+                       f"left out, {summary.revisits} duplicates as revisits) into {crawled.warc}; "
+                       f"log: {layout.crawl_log}")
+    return 0
 
 
 def _command_ingest(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -215,8 +254,11 @@ def _apply_archive_flags(config: SiteConfig, args: argparse.Namespace) -> SiteCo
 
 
 COMMANDS = {
-    "run": (_command_run, "ingest, normalize, mirror and verify: the whole pipeline",
+    "run": (_command_run, "ingest (or crawl), normalize, mirror and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
+    "crawl": (_command_crawl, "fetch the site over HTTP into NAME.warc.gz (resumable)",
+              "Crawl the site from base_url (or [source] seeds) politely, keeping every response byte for byte "
+              "in the master WARC. Run the same command again after an interruption to continue."),
     "ingest": (_command_ingest, "archive every file of the docroot into NAME.warc.gz",
                "Read every file under [source] docroot (linked or not) into the master WARC, bytes unchanged."),
     "normalize": (_command_normalize, "make records.jsonl from the WARC",
@@ -251,8 +293,63 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
         _add_archive_flags(name, sub)
+        if name in CRAWL_COMMANDS:
+            _add_crawl_flags(sub)
     add_batch_parser(commands)
     return parser
+
+
+CRAWL_COMMANDS = ("run", "crawl")
+# flag -> (CrawlOptions field, type, help); each overrides the [source] key of the same name.
+CRAWL_FLAGS: dict[str, tuple[str, type, str]] = {
+    "--seed": ("seeds", str, "a URL to start from (repeat for several; default: base_url)"),
+    "--include": ("include", str, "only URLs matching this regex (repeatable; requisites excepted)"),
+    "--exclude": ("exclude", str, "skip URLs matching this regex (repeatable)"),
+    "--max-pages": ("max_pages", int, "stop after fetching this many URLs"),
+    "--max-depth": ("max_depth", int, "follow links at most this many clicks from a seed"),
+    "--max-per-pattern": ("max_per_pattern", int, "URLs per path pattern before it counts as a trap"),
+    "--robots": ("robots", str, "obey (default) or ignore robots.txt"),
+    "--user-agent": ("user_agent", str, "User-Agent header to identify the crawl"),
+    "--concurrency": ("concurrency", int, "simultaneous requests to the host (default 2)"),
+    "--delay": ("delay", float, "seconds between requests per connection (default 0.5)"),
+    "--retries": ("retries", int, "tries for connection errors, timeouts and 5xx (default 3)"),
+    "--retry-wait": ("retry_wait", float, "seconds before the first retry; doubles each time (default 1)"),
+    "--timeout": ("timeout", float, "seconds to wait for the server (default 30)"),
+    "--max-body-bytes": ("max_body_bytes", int, "cut bodies larger than this (marked WARC-Truncated)"),
+    "--max-url-length": ("max_url_length", int, "skip URLs longer than this"),
+    "--fetch-from": ("fetch_from", str, "fetch from this restored copy; record URLs under base_url"),
+    "--proxy": ("proxy", str, "HTTP proxy URL (http_proxy/https_proxy are honoured too)"),
+}
+_REPEATED = ("seeds", "include", "exclude")
+
+
+def _add_crawl_flags(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("crawling (when the config has no docroot; each overrides the [source] key)")
+    for flag, (field_name, kind, text) in CRAWL_FLAGS.items():
+        if field_name in _REPEATED:
+            group.add_argument(flag, dest=f"crawl_{field_name}", action="append", metavar="REGEX" if kind is str
+                               and field_name != "seeds" else "URL", help=text)
+        elif field_name == "robots":
+            group.add_argument(flag, dest="crawl_robots", choices=("obey", "ignore"), help=text)
+        else:
+            metavar = "N" if kind is int else "SECONDS" if kind is float else "URL" if "url" in text.lower() \
+                or field_name in ("fetch_from", "proxy") else "TEXT"
+            group.add_argument(flag, dest=f"crawl_{field_name}", type=kind, metavar=metavar, help=text)
+    group.add_argument("--fresh", action="store_true",
+                       help="forget an earlier or interrupted crawl in the output folder and start again")
+
+
+def apply_crawl_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
+    """The config with the command line's crawl settings in place of the file's."""
+    changes = {}
+    for field_name, _, _ in CRAWL_FLAGS.values():
+        value = getattr(args, f"crawl_{field_name}", None)
+        if value is not None:
+            changes[field_name] = tuple(value) if field_name in _REPEATED else value
+    if not changes:
+        return config
+    crawl = dataclasses.replace(config.source.crawl, **changes)
+    return dataclasses.replace(config, source=dataclasses.replace(config.source, crawl=crawl))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -262,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             return command_batch(args)
         config = _apply_archive_flags(resolve_target(args.target, args.out), args)
+        if args.command in CRAWL_COMMANDS:
+            config = apply_crawl_flags(config, args)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         return handler(config, args)

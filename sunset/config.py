@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.options import ArchiveOptions
-from crawl.options import DEFAULT_INDEX_FILES, SourceOptions
+from crawl.options import DEFAULT_INDEX_FILES, CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
 from sunset.errors import ConfigError
@@ -30,6 +30,24 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "case_insensitive": ("boolean", False),
         "index_files": ("list of strings", False),
         "file_date": ("date", False),
+        # Crawling (used when there is no docroot): see crawl.options.CrawlOptions.
+        "seeds": ("list of URLs", False),
+        "include": ("list of regular expressions", False),
+        "exclude": ("list of regular expressions", False),
+        "max_pages": ("whole number", False),
+        "max_depth": ("whole number", False),
+        "max_per_pattern": ("whole number", False),
+        "robots": ('"obey" or "ignore"', False),
+        "user_agent": ("string", False),
+        "concurrency": ("whole number", False),
+        "delay": ("number of seconds", False),
+        "retries": ("whole number", False),
+        "retry_wait": ("number of seconds", False),
+        "timeout": ("number of seconds", False),
+        "max_body_bytes": ("whole number", False),
+        "max_url_length": ("whole number", False),
+        "fetch_from": ("URL", False),
+        "proxy": ("URL", False),
     },
     "notice": {
         "title": ("string", True),
@@ -157,6 +175,17 @@ class _Reader:
             raise self.fail(section, key, f"expected an http:// or https:// URL with a host, got {value!r}")
         return value
 
+    def number(self, section: str, key: str, *, whole: bool, minimum: float) -> float | int | None:
+        value = self.get(section, key)
+        if value is None:
+            return None
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise self.fail(section, key, f"expected a {'whole ' if whole else ''}number, got {value!r}")
+        if value < minimum:
+            raise self.fail(section, key, f"must be at least {minimum:g}, got {value!r}")
+        return value
+
     def date(self, section: str, key: str) -> date | datetime | None:
         value = self.get(section, key)
         if value is None:
@@ -177,6 +206,44 @@ def _as_datetime(value: date | datetime | None) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.combine(value, time(12, 0), tzinfo=timezone.utc)
+
+
+def _crawl_options(reader: _Reader) -> CrawlOptions:
+    """The crawl keys of ``[source]``; absent keys keep CrawlOptions' defaults."""
+    values: dict[str, Any] = {}
+    seeds = reader.strings("source", "seeds", ())
+    for seed in seeds:
+        if urlsplit(seed).scheme not in ("http", "https") or not urlsplit(seed).hostname:
+            raise reader.fail("source", "seeds", f"expected http:// or https:// URLs, got {seed!r}")
+    values["seeds"] = seeds
+    for key in ("include", "exclude"):
+        patterns = reader.strings("source", key, ())
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise reader.fail("source", key, f"{pattern!r} is not a regular expression: {error}") from error
+        values[key] = patterns
+    for key, whole, minimum in (("max_pages", True, 1), ("max_depth", True, 0), ("max_per_pattern", True, 1),
+                                ("concurrency", True, 1), ("retries", True, 1), ("max_body_bytes", True, 1),
+                                ("max_url_length", True, 16), ("delay", False, 0), ("retry_wait", False, 0),
+                                ("timeout", False, 0.001)):
+        value = reader.number("source", key, whole=whole, minimum=minimum)
+        if value is not None:
+            values[key] = float(value) if not whole else value
+    robots = reader.string("source", "robots")
+    if robots is not None:
+        if robots not in ("obey", "ignore"):
+            raise reader.fail("source", "robots", f'expected "obey" or "ignore", got {robots!r}')
+        values["robots"] = robots
+    user_agent = reader.string("source", "user_agent")
+    if user_agent is not None:
+        values["user_agent"] = user_agent
+    for key in ("fetch_from", "proxy"):
+        url = reader.url("source", key)
+        if url is not None:
+            values[key] = url
+    return CrawlOptions(**values)
 
 
 def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Path | None = None) -> SiteConfig:
@@ -201,6 +268,7 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
         case_insensitive=reader.boolean("source", "case_insensitive", False),
         index_files=index_files,
         file_date=_as_datetime(reader.date("source", "file_date")),
+        crawl=_crawl_options(reader),
     )
     notice_date = reader.date("notice", "date")
     notice = NoticeOptions(

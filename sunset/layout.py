@@ -58,6 +58,22 @@ class OutputLayout:
         """pywb's collection folder, made by ``sunset replay``."""
         return self.root / "replay"
 
+    @property
+    def crawl_db(self) -> Path:
+        """The crawl's frontier and seen-set (SQLite): what makes a crawl resumable."""
+        return self.root / "crawl.sqlite"
+
+    @property
+    def crawl_log(self) -> Path:
+        """One line per fetch: time, status, size, URL, referrer, content type, duration."""
+        return self.root / "crawl.log"
+
+    @property
+    def crawl_aliases(self) -> Path:
+        """Other spellings of fetched URLs on a case-insensitive site (spelling -> URL fetched)."""
+        return self.root / "crawl-aliases.json"
+
+
 @dataclass(frozen=True, slots=True)
 class BatchLayout:
     """The output folder of ``sunset batch normalize``: one part per input WARC and a manifest."""

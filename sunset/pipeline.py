@@ -9,8 +9,10 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive.bag import BagError, BagItem, validate_bag, write_bag
 from archive.cdxj import write_cdxj
@@ -22,17 +24,27 @@ from archive.verify import verify_warc
 from archive.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from archive.warc_writer import WarcArchive
 from crawl.atomic import atomic_writer
+from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.warc_source import iter_warc_captures
 from crawl.docroot import DocrootError, iter_docroot
+from crawl.frontier import Frontier, Status
+from crawl.rules import RuleError
+from crawl.sniff import media_type
+from crawl.urls import BadURL, Scope, absolute, lookup_key
+from crawl.warc_source import iter_warc_fetches
+from normalize.css import iter_css_urls
+from normalize.encoding import decode_page
+from normalize.linktable import PAGE_REQUISITE_KINDS
+from normalize.links import extract_page_references
 from normalize.stage import NormalizeSummary, normalize_warc
 from site_out.check import iter_broken_links, iter_page_problems
 from site_out.mirror import MirrorSummary, write_mirror
 from site_out.plan import build_plan
 from sunset import __version__
 from sunset.config import SiteConfig
-from sunset.errors import StageInputError, SunsetError
+from sunset.errors import ConfigError, StageInputError, SunsetError
 from sunset.layout import OutputLayout
-from sunset.progress import progress
+from sunset.progress import crawl_progress, progress
 
 log = logging.getLogger("sunset")
 
@@ -87,12 +99,18 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
             json.dump(info, handle, indent=2)
 
 
-def warcinfo_fields(config: SiteConfig) -> dict[str, str]:
+def capture_method(config: SiteConfig) -> str:
+    return "ingested from its document root" if config.source.docroot else "crawled over HTTP"
+
+
+def warcinfo_fields(config: SiteConfig, how: str | None = None) -> dict[str, str]:
+    """The warcinfo record's fields: what the WARC holds, how it was made, who keeps it."""
+    how = how or capture_method(config)
     notice = config.notice
     return {
         "isPartOf": config.name,
         "description": config.archive.description
-        or f"{config.base_url} ingested from its document root; retired {notice.date.isoformat()}: {notice.text}",
+        or f"{config.base_url} {how}; retired {notice.date.isoformat()}: {notice.text}",
         "operator": config.archive.operator or "",
         "contact": config.archive.contact or config.archive.contact_email or "",
         "sunset-base-url": config.base_url,
@@ -104,8 +122,8 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     layout = layout_for(config)
     if config.source.docroot is None:
         raise SunsetError(
-            f"{config.path}: [source] docroot is not set. Crawling a live site over HTTP is not "
-            "available in this version; point docroot at a copy of the site's files."
+            f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
+            "HTTP, or point docroot at a copy of the site's files."
         )
     _record_run(config, layout)
     skipped: list[str] = []
@@ -127,6 +145,101 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
         raise SunsetError(f"{config.path}: {error}") from error
     log.info("ingest: %d files archived into %s", files, layout.warc)
     return IngestSummary(files, tuple(skipped), layout.warc)
+
+
+def crawl_link_extractor(scope: Scope) -> LinkExtractor:
+    """The crawler's link discovery: the mirror's own link table, so it fetches what the mirror needs.
+
+    Yields (URL, is a page requisite) for pages and style sheets; requisites on the site's
+    host are fetched even outside base_url and do not count towards max_depth.
+    """
+
+    def extract(body: bytes, content_type: str | None, url: str) -> Iterator[tuple[str, bool]]:
+        text = decode_page(body, content_type).text
+        if media_type(content_type) == "text/css" or urlsplit(url).path.lower().endswith(".css"):
+            for _, _, raw in iter_css_urls(text):
+                try:
+                    found = absolute(raw, url)
+                except (BadURL, ValueError):
+                    continue
+                if scope.same_host(found):
+                    yield found, True
+            return
+        for link in extract_page_references(text, url, scope).links:
+            if link.url and link.in_scope:
+                yield link.url, link.kind in PAGE_REQUISITE_KINDS
+
+    return extract
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlRun:
+    summary: CrawlSummary
+    warc: Path
+    already_complete: bool = False
+
+
+def _forget_crawl(layout: OutputLayout) -> None:
+    for path in (layout.crawl_db, layout.crawl_db.with_name(layout.crawl_db.name + "-wal"),
+                 layout.crawl_db.with_name(layout.crawl_db.name + "-shm"),
+                 layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases):
+        path.unlink(missing_ok=True)
+
+
+def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> CrawlRun:
+    """Fetch the site over HTTP into the master WARC; resumes an interrupted crawl of the same folder."""
+    layout = layout_for(config)
+    _record_run(config, layout)
+    open_warc = layout.warc.with_name(layout.warc.name + ".open")
+    scope = Scope(config.base_url, config.source.case_insensitive)
+    if fresh:
+        _forget_crawl(layout)
+    if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():
+        frontier = Frontier(layout.crawl_db)
+        try:
+            complete = frontier.get_meta("complete") == "1"
+            more = frontier.count(Status.TODO) > 0 and (
+                config.source.crawl.max_pages is None
+                or config.source.crawl.max_pages > frontier.count(Status.DONE) + frontier.count(Status.ERROR))
+            if complete and not more:
+                log.info("crawl: already complete in %s (use --fresh to crawl again)", layout.root)
+                return CrawlRun(summarize(frontier, complete=True), layout.warc, already_complete=True)
+        finally:
+            frontier.close()
+        if complete:
+            # A crawl stopped by max_pages, run again with a higher limit: continue it.
+            layout.warc.rename(open_warc)
+    resume = layout.crawl_db.exists() and open_warc.exists()
+    if not resume:
+        _forget_crawl(layout)
+    info = warcinfo_fields(config)
+    info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
+    try:
+        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume) as archive, \
+                crawl_progress(quiet=quiet) as show:
+            crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
+                              sink=archive, extract=crawl_link_extractor(scope), on_progress=show)
+            try:
+                if resume:
+                    pending = crawler.pending_keys()
+                    crawler.recover(iter_warc_fetches(
+                        open_warc, wanted=lambda url: lookup_key(url, scope.case_insensitive) in pending))
+                crawler.seed()
+                crawler.load_robots()
+                summary = crawler.run()
+                aliases = summary.aliases
+            finally:
+                crawler.close()
+    except RuleError as error:
+        raise ConfigError(f"{config.path}: {error}") from error
+    if aliases:
+        with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
+            json.dump(aliases, handle, indent=2, sort_keys=True)
+    log.info("crawl: %d fetched, %d errors, %d skipped into %s", summary.fetched, summary.errors,
+             summary.skipped, layout.warc)
+    for failure in summary.failures:
+        log.info("crawl: %s", failure)
+    return CrawlRun(summary, layout.warc)
 
 
 def _require(path: Path, stage: str, producer: str) -> None:

@@ -1,0 +1,406 @@
+"""The crawl loop: fetch the site politely, archive each response as it arrives, resume after a kill.
+
+Worker threads (``concurrency`` of them, one ``requests.Session`` each, ``delay`` seconds
+between their requests) only talk HTTP. The main thread owns the frontier, the WARC and the
+log: it writes a response, flushes it, and only then marks the URL done and queues its links,
+so a crash loses nothing and a resumed crawl fetches nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import requests
+
+from crawl.crawl_log import CrawlLog
+from crawl.frontier import Entry, Frontier, Status
+from crawl.http_fetch import FetchFailed, Fetched, fetch, readable_head
+from crawl.options import CrawlOptions
+from crawl.robots import Robots
+from crawl.rules import CrawlRules, FetchMap, url_pattern
+from crawl.sniff import is_html, media_type
+from crawl.urls import BadURL, Scope, absolute, canonicalize, lookup_key
+
+log = logging.getLogger("sunset.crawl")
+
+LinkExtractor = Callable[[bytes, str | None, str], Iterable[tuple[str, bool]]]
+"""(body, content type, page URL) -> (absolute URL, is a page requisite) for each link."""
+EXTRACT_LIMIT = 8 * 1024 * 1024
+
+
+class CaptureSink(Protocol):
+    """Where fetches go (the WARC); returns the WARC-Date written, once the records are flushed."""
+
+    def write_exchange(self, fetched: Fetched, revisit_of: tuple[str, str] | None = None) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlStats:
+    done: int
+    queued: int
+    errors: int
+    skipped: int
+    rate: float
+    last: str
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSummary:
+    fetched: int
+    errors: int
+    skipped: int
+    revisits: int
+    complete: bool
+    failures: tuple[str, ...]
+    """One line per URL that failed and per trap or redirect loop, for the final report."""
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    entry: Entry
+    fetched: Fetched | None
+    error: str | None
+    retries: list[str]
+
+
+class Crawler:
+    def __init__(self, options: CrawlOptions, scope: Scope, *, frontier: Path, log_path: Path,
+                 sink: CaptureSink, extract: LinkExtractor,
+                 on_progress: Callable[[CrawlStats], None] | None = None) -> None:
+        self.options = options
+        self.scope = scope
+        self.rules = CrawlRules(scope, options)
+        self.fetch_map = FetchMap(scope.base_url, options.fetch_from)
+        self.frontier = Frontier(frontier)
+        self.log = CrawlLog(log_path)
+        self.sink = sink
+        self.extract = extract
+        self.on_progress = on_progress or (lambda stats: None)
+        self.robots = Robots(None, options.user_agent, obey=False)
+        self.reports: list[str] = []
+        self.revisits = 0
+        self._started_at = time.monotonic()
+        self._fetched_now = 0
+        self._delay = options.delay
+        self._last_tick = 0.0
+
+    # -- set-up ------------------------------------------------------------------------
+    @property
+    def robots_url(self) -> str:
+        return self.scope.origin + "/robots.txt"
+
+    def close(self) -> None:
+        self.frontier.close()
+        self.log.close()
+
+    def seed(self) -> None:
+        """Queue the seeds once; a resumed crawl keeps its own frontier."""
+        if self.frontier.get_meta("seeded"):
+            return
+        with self.frontier.transaction():
+            for seed in self.options.seeds or (self.scope.base_url,):
+                self._admit(seed, depth=0, referrer=None, requisite=True)
+            self.frontier.set_meta("seeded", "1")
+
+    def pending_keys(self) -> set[str]:
+        return {entry.key for entry in self.frontier.entries(Status.IN_PROGRESS)}
+
+    def recover(self, records: Iterable[Fetched]) -> int:
+        """Finish URLs left ``in_progress`` by a crash whose records did reach the WARC.
+
+        ``records`` are the responses read back from the open WARC. The rest of the
+        ``in_progress`` URLs go back to ``todo``: their records never got written.
+        """
+        recovered = 0
+        pending = {entry.key: entry for entry in self.frontier.entries(Status.IN_PROGRESS)}
+        if pending:
+            for fetched in records:
+                key = lookup_key(fetched.url, self.scope.case_insensitive)
+                entry = pending.pop(key, None)
+                if entry is not None:
+                    self._complete(_Outcome(entry, fetched, None, []), write=False)
+                    recovered += 1
+                fetched.body.close()
+                if not pending:
+                    break
+        for entry in pending.values():
+            self.frontier.set_status(entry.key, Status.TODO)
+        if recovered or pending:
+            log.info("crawl: resumed; %d interrupted fetches were already archived, %d will be fetched again",
+                     recovered, len(pending))
+        return recovered
+
+    def load_robots(self) -> None:
+        """Fetch robots.txt first (it is archived like any response) and obey it."""
+        obey = self.options.robots == "obey"
+        if not obey:
+            return
+        text = self.frontier.get_meta("robots")
+        if text is None:
+            key = lookup_key(self.robots_url, self.scope.case_insensitive)
+            self.frontier.add(key, self.robots_url, depth=0, referrer=None, status=Status.IN_PROGRESS)
+            entry = self.frontier.entry(key)
+            assert entry is not None
+            session = self._session()
+            self._complete(self._fetch_with_retries(session, entry, [0.0]))
+            session.close()
+            text = self.frontier.get_meta("robots") or ""
+        self.robots = Robots(text, self.options.user_agent, obey=True)
+        crawl_delay = self.robots.crawl_delay()
+        if crawl_delay and crawl_delay > self.options.delay:
+            log.info("crawl: robots.txt asks for %g s between requests; using it", crawl_delay)
+            self._delay = crawl_delay
+
+    # -- the loop ----------------------------------------------------------------------
+    def run(self) -> CrawlSummary:
+        """Crawl until the frontier is empty or max_pages is reached."""
+        tasks: queue.Queue[Entry | None] = queue.Queue()
+        results: queue.Queue[_Outcome] = queue.Queue()
+        workers = [threading.Thread(target=self._worker, args=(tasks, results), daemon=True,
+                                    name=f"crawl-{number}") for number in range(max(1, self.options.concurrency))]
+        for worker in workers:
+            worker.start()
+        dispatched = self.frontier.count(Status.DONE) + self.frontier.count(Status.ERROR)
+        in_flight = 0
+        limit_reached = False
+        try:
+            while True:
+                while in_flight < 2 * len(workers):
+                    if self.options.max_pages is not None and dispatched >= self.options.max_pages:
+                        limit_reached = True
+                        break
+                    batch = self.frontier.next_todo(1)
+                    if not batch:
+                        break
+                    self.frontier.set_status(batch[0].key, Status.IN_PROGRESS)
+                    tasks.put(batch[0])
+                    in_flight += 1
+                    dispatched += 1
+                if in_flight == 0:
+                    break
+                outcome = results.get()
+                in_flight -= 1
+                self._complete(outcome)
+        finally:
+            for _ in workers:
+                tasks.put(None)
+        if limit_reached and self.frontier.count(Status.TODO):
+            self.reports.append(f"max_pages ({self.options.max_pages}) reached; "
+                                f"{self.frontier.count(Status.TODO)} URLs not fetched")
+        self.frontier.set_meta("complete", "1")
+        return self.summary(complete=True)
+
+    def summary(self, *, complete: bool) -> CrawlSummary:
+        return summarize(self.frontier, complete=complete, reports=self.reports, revisits=self.revisits)
+
+    # -- workers (HTTP only) -----------------------------------------------------------
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers["User-Agent"] = self.options.user_agent
+        # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
+        session.headers["Accept-Encoding"] = "gzip, deflate"
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def _worker(self, tasks: queue.Queue[Entry | None], results: queue.Queue[_Outcome]) -> None:
+        session = self._session()
+        last = [0.0]
+        while True:
+            entry = tasks.get()
+            if entry is None:
+                session.close()
+                return
+            try:
+                outcome = self._fetch_with_retries(session, entry, last)
+            except Exception as error:  # a bug must not hang the crawl: report it as this URL's failure
+                outcome = _Outcome(entry, None, f"internal error: {error!r}", [])
+            results.put(outcome)
+
+    def _fetch_with_retries(self, session: requests.Session, entry: Entry, last: list[float]) -> _Outcome:
+        options = self.options
+        proxies = {"http": options.proxy, "https": options.proxy} if options.proxy else None
+        target = self.fetch_map.to_fetch(entry.url)
+        notes: list[str] = []
+        tries = max(1, options.retries)
+        for attempt in range(tries):
+            wait = last[0] + self._delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                fetched = fetch(session, entry.url, target, timeout=options.timeout,
+                                max_body_bytes=options.max_body_bytes, proxies=proxies)
+                problem, retryable, partial = None, fetched.status >= 500, fetched
+                if retryable:
+                    problem = f"HTTP {fetched.status}"
+            except FetchFailed as failure:
+                problem, retryable, partial = str(failure), failure.retryable, failure.partial
+            finally:
+                last[0] = time.monotonic()
+            if problem is None:
+                return _Outcome(entry, partial, None, notes)
+            if not retryable or attempt == tries - 1:
+                return _Outcome(entry, partial, f"{problem} (after {attempt + 1} tries)" if attempt else problem,
+                                notes)
+            if partial is not None:
+                partial.body.close()
+            pause = options.retry_wait * (2 ** attempt)
+            notes.append(f"try {attempt + 1} of {tries} failed ({problem}); retrying in {pause:g} s")
+            time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    # -- the main thread: archive, then record ------------------------------------------
+    def _complete(self, outcome: _Outcome, *, write: bool = True) -> None:
+        entry, fetched = outcome.entry, outcome.fetched
+        for note in outcome.retries:
+            self.log.write(status=None, size=None, url=entry.url, referrer=entry.referrer, content_type=None,
+                           duration=None, note=note)
+        if fetched is None:
+            with self.frontier.transaction():
+                self.frontier.set_status(entry.key, Status.ERROR, note=f"failed: {outcome.error}", attempt=True)
+            self.log.write(status=None, size=None, url=entry.url, referrer=entry.referrer, content_type=None,
+                           duration=None, note=f"failed: {outcome.error}")
+            log.info("crawl: %s failed: %s", entry.url, outcome.error)
+            self._tick(entry.url)
+            return
+        revisit_of = None
+        if fetched.body.size > 0 and fetched.truncated is None:
+            revisit_of = self.frontier.first_capture(fetched.payload_digest)
+        if write:
+            date = self.sink.write_exchange(fetched, revisit_of)
+        else:
+            date = fetched.date.isoformat()
+        if revisit_of is not None:
+            self.revisits += 1
+        links = self._discover(entry, fetched)
+        notes = []
+        if fetched.truncated:
+            notes.append(f"truncated ({fetched.truncated})")
+        if revisit_of is not None:
+            notes.append(f"revisit of {revisit_of[0]}")
+        if outcome.error:
+            notes.append(f"failed: {outcome.error}")
+        with self.frontier.transaction():
+            for url, requisite in links:
+                self._admit(url, depth=entry.depth + (0 if requisite else 1), referrer=entry.url,
+                            requisite=requisite)
+            redirect_note = self._follow_redirect(entry, fetched)
+            if redirect_note:
+                notes.append(redirect_note)
+            if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None:
+                self.frontier.remember_payload(fetched.payload_digest, entry.url, date)
+            if entry.url == self.robots_url:
+                ok = 200 <= fetched.status < 300
+                self.frontier.set_meta("robots", readable_head(fetched, 512 * 1024).decode("utf-8", "replace")
+                                       if ok else "")
+            status = Status.ERROR if outcome.error else Status.DONE
+            self.frontier.set_status(entry.key, status, http_status=fetched.status, attempt=True,
+                                     note="; ".join(notes) or None)
+        self.log.write(status=fetched.status, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
+                       content_type=fetched.content_type, duration=fetched.duration, note="; ".join(notes))
+        if outcome.error:
+            log.info("crawl: %s failed: %s", entry.url, outcome.error)
+        fetched.body.close()
+        self._fetched_now += 1
+        self._tick(entry.url)
+
+    def _tick(self, url: str) -> None:
+        now = time.monotonic()
+        if now - self._last_tick < 0.5:
+            return  # counting rows on every fetch would slow a crawl of 100,000 URLs
+        self._last_tick = now
+        elapsed = max(now - self._started_at, 1e-6)
+        self.on_progress(CrawlStats(
+            done=self.frontier.count(Status.DONE), queued=self.frontier.count(Status.TODO),
+            errors=self.frontier.count(Status.ERROR), skipped=self.frontier.count(Status.SKIPPED),
+            rate=self._fetched_now / elapsed, last=url))
+
+    def _discover(self, entry: Entry, fetched: Fetched) -> list[tuple[str, bool]]:
+        if not 200 <= fetched.status < 300 or fetched.body.size == 0:
+            return []
+        head = readable_head(fetched, 1024)
+        kind = media_type(fetched.content_type)
+        is_css = kind == "text/css" or (kind in (None, "text/plain") and urlsplit(entry.url).path.lower().endswith(".css"))
+        if not (is_html(fetched.content_type, head) or is_css):
+            return []
+        try:
+            return list(self.extract(readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url))
+        except Exception as error:  # one unparseable page must not stop the crawl
+            log.warning("crawl: cannot read links of %s: %s", entry.url, error)
+            return []
+
+    def _follow_redirect(self, entry: Entry, fetched: Fetched) -> str | None:
+        """Queue a redirect's target as the next hop of its chain; a note when the chain loops."""
+        location = fetched.header("Location")
+        if not 300 <= fetched.status < 400 or not location:
+            return None
+        try:
+            target = canonicalize(self.fetch_map.to_recorded(absolute(location, fetched.fetched_url)))
+            key = lookup_key(target, self.scope.case_insensitive)
+        except (BadURL, ValueError):
+            self.reports.append(f"{entry.url}: redirect to an unusable URL {location!r}")
+            return f"redirect to an unusable URL {location!r}"
+        if self.frontier.known(key):
+            if self.frontier.chain_of(key) == entry.chain:
+                self.reports.append(f"{entry.url}: redirect loop (back to {target})")
+                return f"redirect loop: back to {target}"
+            return None
+        requisite = not self.scope.contains(entry.url)
+        self._admit(target, depth=entry.depth, referrer=entry.url, requisite=requisite,
+                    hops=entry.hops + 1, chain=entry.chain)
+        return None
+
+    def _admit(self, url: str, *, depth: int, referrer: str | None, requisite: bool, hops: int = 0,
+               chain: str | None = None) -> None:
+        try:
+            url = canonicalize(url)
+            key = lookup_key(url, self.scope.case_insensitive)
+        except (BadURL, ValueError):
+            return
+        if urlsplit(url).scheme not in ("http", "https"):
+            return
+        existing = self.frontier.entry(key)
+        if existing is not None:
+            if existing.url != url:
+                self.frontier.add_alias(url, key)
+            return
+        reason = self.rules.refuse(url, requisite=requisite)
+        if reason is None and not self.robots.allowed(url):
+            reason = "excluded by robots.txt"
+        if reason is None and self.rules.too_deep(depth):
+            reason = f"deeper than max_depth ({self.options.max_depth})"
+        if reason is None and hops > self.options.max_redirects:
+            reason = f"redirect chain longer than {self.options.max_redirects}"
+            self.reports.append(f"{referrer}: {reason}")
+        if reason is None:
+            pattern = url_pattern(url)
+            count = self.frontier.count_pattern(pattern)
+            if count > self.options.max_per_pattern:
+                reason = f"trap: more than {self.options.max_per_pattern} URLs like {pattern}"
+                if count == self.options.max_per_pattern + 1:
+                    self.reports.append(f"possible trap: more than {self.options.max_per_pattern} URLs like "
+                                        f"{pattern}; the rest were skipped (raise max_per_pattern to fetch them)")
+        status = Status.SKIPPED if reason else Status.TODO
+        self.frontier.add(key, url, depth=depth, referrer=referrer, hops=hops, chain=chain, status=status,
+                          note=reason)
+        if reason and reason != "another host":
+            self.log.write(status=None, size=None, url=url, referrer=referrer, content_type=None, duration=None,
+                           note=f"skipped: {reason}")
+
+
+
+def summarize(frontier: Frontier, *, complete: bool, reports: Iterable[str] = (), revisits: int = 0) -> CrawlSummary:
+    """The crawl's result from its frontier: counts, and every failure by name."""
+    failures = [f"{url}: {note}" for status, url, note in frontier.problems() if status == Status.ERROR.value]
+    return CrawlSummary(frontier.count(Status.DONE) + frontier.count(Status.ERROR), frontier.count(Status.ERROR),
+                        frontier.count(Status.SKIPPED), revisits, complete, tuple(failures + list(reports)),
+                        frontier.aliases())

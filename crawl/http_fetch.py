@@ -1,0 +1,200 @@
+"""One HTTP fetch, kept as the server sent it: status line, headers in order, body bytes.
+
+requests decodes bodies and follows redirects by default; an archive needs neither. The body
+is read from ``response.raw`` with ``decode_content=False`` (Content-Encoding stays as sent;
+urllib3 only removes chunked framing, which WARC 1.1 wants for the payload digest), and is
+spooled so a large file never sits in memory.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from crawl.capture import SpooledBody, find_header
+
+CHUNK = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One request and the response to it, byte for byte."""
+
+    url: str
+    """The URL recorded in the archive (under ``base_url`` even when fetched from a staging copy)."""
+    fetched_url: str
+    date: datetime
+    request_line: str
+    request_headers: tuple[tuple[str, str], ...]
+    protocol: str
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: SpooledBody
+    payload_digest: str
+    ip: str | None
+    truncated: str | None
+    """``length`` (cut at max_body_bytes) or ``disconnect`` (the server stopped sending)."""
+    duration: float
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("Content-Type")
+
+    def header(self, name: str) -> str | None:
+        return find_header(self.headers, name)
+
+
+class FetchFailed(Exception):
+    """A fetch that gave no usable response; ``partial`` holds what arrived before a cut."""
+
+    def __init__(self, message: str, *, retryable: bool, partial: Fetched | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.partial = partial
+
+
+def sha1_digest(data: bytes | None = None) -> "hashlib._Hash":
+    return hashlib.sha1(data or b"")
+
+
+def warc_digest(hasher: "hashlib._Hash") -> str:
+    """The ``sha1:BASE32`` form warcio and every WARC tool write."""
+    return "sha1:" + base64.b32encode(hasher.digest()).decode("ascii")
+
+
+class _DigestingReader:
+    """Reads the raw body for SpooledBody, hashing it and noting a cut connection."""
+
+    def __init__(self, raw: urllib3.response.BaseHTTPResponse) -> None:
+        self.raw = raw
+        self.hasher = sha1_digest()
+        self.error: Exception | None = None
+
+    def read(self, size: int = CHUNK) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            data = self.raw.read(size, decode_content=False)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            self.error = error
+            return b""
+        self.hasher.update(data)
+        return data
+
+
+def _peer_ip(raw: urllib3.response.BaseHTTPResponse) -> str | None:
+    """The server's address (WARC-IP-Address); http.client drops the connection's socket
+    for responses that close the connection, so the response's own socket is tried too."""
+    connection = getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        socket_io = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
+        sock = getattr(socket_io, "_sock", None)
+    try:
+        return str(sock.getpeername()[0]) if sock is not None else None
+    except (OSError, AttributeError):
+        return None
+
+
+def _request_record(prepared: requests.PreparedRequest, fetched_url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The request as it went on the wire (http.client adds Host first)."""
+    parts = urlsplit(fetched_url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    headers = [("Host", parts.netloc)] + [(k, v) for k, v in prepared.headers.items() if k.lower() != "host"]
+    return f"{prepared.method} {target} HTTP/1.1", tuple(headers)
+
+
+def _send(session: requests.Session, url: str, timeout: float, proxies: dict[str, str] | None) -> requests.Response:
+    """Send through the session's adapter, not ``Session.send``: with redirects not followed,
+    ``Session.send`` still reads a 3xx body (decoded) to look ahead, and the raw bytes are lost."""
+    prepared = session.prepare_request(requests.Request("GET", url))
+    settings = session.merge_environment_settings(prepared.url, proxies or {}, True, None, None)
+    adapter = session.get_adapter(prepared.url or url)
+    response = adapter.send(prepared, stream=True, timeout=timeout, proxies=settings["proxies"],
+                            verify=settings["verify"], cert=settings["cert"])
+    requests.cookies.extract_cookies_to_jar(session.cookies, prepared, response.raw)
+    return response
+
+
+def fetch(session: requests.Session, url: str, fetched_url: str, *, timeout: float, max_body_bytes: int,
+          proxies: dict[str, str] | None = None) -> Fetched:
+    """GET ``fetched_url`` once, record it as ``url``; raises :class:`FetchFailed`."""
+    started = time.monotonic()
+    date = datetime.now(timezone.utc)
+    try:
+        response = _send(session, fetched_url, timeout, proxies)
+    except requests.Timeout as error:
+        raise FetchFailed(f"timed out after {timeout:g} s", retryable=True) from error
+    except requests.ConnectionError as error:
+        raise FetchFailed(f"connection failed: {_reason(error)}", retryable=True) from error
+    except requests.RequestException as error:
+        raise FetchFailed(f"request failed: {_reason(error)}", retryable=False) from error
+    try:
+        raw = response.raw
+        original = getattr(raw, "_original_response", None)
+        if original is not None:
+            headers = tuple((str(k), str(v)) for k, v in original.msg.raw_items())
+            protocol = "HTTP/1.0" if original.version == 10 else "HTTP/1.1"
+            reason = original.reason or ""
+        else:
+            headers = tuple(response.headers.items())
+            protocol, reason = "HTTP/1.1", response.reason or ""
+        ip = _peer_ip(raw)
+        reader = _DigestingReader(raw)
+        body = SpooledBody(reader, limit=max_body_bytes)  # type: ignore[arg-type]
+        truncated = None
+        if reader.error is not None:
+            truncated = "disconnect"
+        elif body.size >= max_body_bytes and raw.read(1, decode_content=False):
+            truncated = "length"
+    finally:
+        response.close()
+    request_line, request_headers = _request_record(response.request, fetched_url)
+    fetched = Fetched(url, fetched_url, date, request_line, request_headers, protocol, response.status_code,
+                      reason, headers, body, warc_digest(reader.hasher), ip, truncated,
+                      time.monotonic() - started)
+    if reader.error is not None:
+        raise FetchFailed(f"connection broken after {body.size} bytes: {_reason(reader.error)}",
+                          retryable=True, partial=fetched)
+    return fetched
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost message of a requests/urllib3 error chain, which says what happened."""
+    text = str(error)
+    inner = error.__context__ or error.__cause__
+    while inner is not None and str(inner):
+        text = str(inner)
+        inner = inner.__context__ or inner.__cause__
+    return text[:300]
+
+
+def readable_head(fetched: Fetched, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the body with Content-Encoding undone, for finding links.
+
+    The archive keeps the encoded bytes; only link discovery needs to see the page itself.
+    """
+    import zlib
+
+    with fetched.body.open() as stream:
+        data = stream.read(limit)
+    encoding = (fetched.header("Content-Encoding") or "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
+        try:
+            return zlib.decompressobj(wbits).decompress(data, limit)
+        except zlib.error:
+            try:
+                return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, limit)
+            except zlib.error:
+                return b""
+    return data

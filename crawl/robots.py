@@ -1,0 +1,23 @@
+"""robots.txt, read with Protego (the parser Scrapy uses), obeyed unless the config says not.
+
+An institution archiving its own site may set ``robots = "ignore"``: robots.txt often hid
+CGI directories from search engines, not from the site's owner.
+"""
+from __future__ import annotations
+
+from protego import Protego
+
+
+class Robots:
+    def __init__(self, text: str | None, user_agent: str, *, obey: bool) -> None:
+        self._parser = Protego.parse(text) if (obey and text) else None
+        self._agent = user_agent
+
+    def allowed(self, url: str) -> bool:
+        return self._parser is None or bool(self._parser.can_fetch(url, self._agent))
+
+    def crawl_delay(self) -> float | None:
+        if self._parser is None:
+            return None
+        delay = self._parser.crawl_delay(self._agent)
+        return float(delay) if delay is not None else None

@@ -1,0 +1,100 @@
+"""Which discovered URLs a crawl fetches: the site's scope plus the crawl's own limits.
+
+Scope itself (host, prefix, case folding) is :class:`crawl.urls.Scope`; this adds what only a
+crawl needs: include/exclude patterns, URL length, depth, and a cap per path pattern that
+stops infinite URL spaces such as a calendar CGI linking to the next day forever.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from crawl.options import CrawlOptions
+from crawl.urls import Scope, canonicalize
+
+_DIGITS = re.compile(r"\d+")
+
+
+def url_pattern(url: str) -> str:
+    """``/cal.pl?date=1998-01-02`` and ``/cal.pl?date=1998-01-03`` share a pattern."""
+    parts = urlsplit(url)
+    path = _DIGITS.sub("N", parts.path)
+    keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return path + ("?" + "&".join(keys) if parts.query else "")
+
+
+class RuleError(ValueError):
+    """An include or exclude pattern that is not a valid regular expression."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlRules:
+    scope: Scope
+    options: CrawlOptions
+    _include: tuple[re.Pattern[str], ...] = field(default=(), init=False)
+    _exclude: tuple[re.Pattern[str], ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_include", _compile(self.options.include, "include"))
+        object.__setattr__(self, "_exclude", _compile(self.options.exclude, "exclude"))
+
+    def refuse(self, url: str, *, requisite: bool) -> str | None:
+        """Why ``url`` is not fetched, or None when it is in scope and allowed."""
+        if len(url) > self.options.max_url_length:
+            return f"URL longer than max_url_length ({self.options.max_url_length})"
+        if not self.scope.same_host(url):
+            return "another host"
+        if not requisite and not self.scope.contains(url):
+            return "outside base_url"
+        if self._include and not requisite and not any(p.search(url) for p in self._include):
+            return "matches no include pattern"
+        for pattern in self._exclude:
+            if pattern.search(url):
+                return f"matches exclude pattern {pattern.pattern!r}"
+        return None
+
+    def too_deep(self, depth: int) -> bool:
+        return self.options.max_depth is not None and depth > self.options.max_depth
+
+
+def _compile(patterns: tuple[str, ...], key: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as error:
+            raise RuleError(f"[source] {key}: {pattern!r} is not a regular expression: {error}") from error
+    return tuple(compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchMap:
+    """``fetch_from``: fetch from a restored copy while recording every URL under ``base_url``."""
+
+    base_url: str
+    fetch_from: str | None
+
+    def to_fetch(self, url: str) -> str:
+        if not self.fetch_from:
+            return url
+        base, source = canonicalize(self.base_url), canonicalize(self.fetch_from)
+        if url.startswith(base):
+            return source + url[len(base):]
+        return _swap_origin(url, source)
+
+    def to_recorded(self, url: str) -> str:
+        """A URL the staging copy sent (a redirect's Location) as the old site's URL."""
+        if not self.fetch_from:
+            return url
+        base, source = canonicalize(self.base_url), canonicalize(self.fetch_from)
+        if url.startswith(source):
+            return base + url[len(source):]
+        if urlsplit(url).netloc == urlsplit(source).netloc:
+            return _swap_origin(url, base)
+        return url
+
+
+def _swap_origin(url: str, origin_of: str) -> str:
+    parts, target = urlsplit(url), urlsplit(origin_of)
+    return urlunsplit(parts._replace(scheme=target.scheme, netloc=target.netloc))

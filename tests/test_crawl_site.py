@@ -1,0 +1,190 @@
+"""Crawl a 1998-style site served by a real HTTP server on 127.0.0.1: every file once, bytes exact."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.verify import count_with_fastwarc, verify_warc
+from crawl.frontier import Frontier, Status
+from site_out.check import iter_broken_links
+from sunset.cli import main
+from tests.conftest import toml_string
+from tests.crawlserver import ServerState, serve, site_route
+
+BASE = "http://www.oldsite.test/site/"
+
+
+def crawl_config(folder: Path, state: ServerState, *, base_url: str = BASE, extra: str = "",
+                 fetch_from: str | None = "/site/") -> Path:
+    """A config with no docroot: the site is crawled from the test server."""
+    source = [f"fetch_from = {toml_string(state.origin + fetch_from)}"] if fetch_from else []
+    defaults = ["delay = 0", "retries = 2", "retry_wait = 0.01", "timeout = 5", "case_insensitive = true"]
+    given = {line.split("=")[0].strip() for line in extra.splitlines() if "=" in line}
+    source += [line for line in defaults if line.split("=")[0].strip() not in given] + [extra]
+    path = folder / "site.toml"
+    path.write_text(
+        f"[site]\nname = \"old\"\nbase_url = {toml_string(base_url)}\n\n[source]\n" + "\n".join(source)
+        + '\n\n[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "This site has been retired."\n',
+        encoding="utf-8")
+    return path
+
+
+def read_warc(path: Path) -> list[tuple[str, str, dict[str, str], int | None, bytes]]:
+    """(type, URL, WARC headers, HTTP status, raw payload) per record."""
+    records = []
+    with path.open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            status = None
+            if record.http_headers is not None and record.rec_type in ("response", "revisit"):
+                status = int(record.http_headers.get_statuscode())
+            headers = dict(record.rec_headers.headers)
+            records.append((record.rec_type, headers.get("WARC-Target-URI", ""), headers, status,
+                            record.raw_stream.read()))
+    return records
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("crawlsite")
+    with serve(site_route) as state:
+        config = crawl_config(folder, state)
+        out = folder / "out"
+        assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    return state, out
+
+
+def test_every_reachable_file_fetched_once_and_nothing_else(crawled) -> None:
+    state, _ = crawled
+    hits = Counter(state.requests)
+    assert hits.pop("/site/broken.htm") == 2  # a 500 is retried (retries = 2), then kept
+    assert all(count == 1 for count in hits.values()), hits
+    fetched = {path.lower() for path in hits}
+    assert fetched == {
+        "/robots.txt", "/site/", "/site/nav.htm", "/site/main.htm", "/site/style.css", "/site/dir",
+        "/site/dir/", "/site/dir/index.htm", "/site/moved.htm", "/site/new.htm", "/site/missing.htm", "/site/refresh.htm",
+        "/site/refreshed.htm", "/site/cgi-bin/search.pl?q=peace&page=1", "/site/cgi-bin/search.pl?q=peace&page=2",
+        "/site/glossary.htm", "/site/packed.htm", "/site/index.htm", "/site/images/paper.gif",
+        "/site/images/logo.gif", "/site/images/logo-low.gif", "/site/images/bg.gif", "/site/copy.gif",
+        "/icons/bullet.gif", "/site/ticker.class", "/java/ticker.jar",
+    }
+    assert not [path for path in state.requests if "private" in path or "/other/" in path]
+
+
+def test_warc_payloads_are_the_bytes_the_server_sent(crawled) -> None:
+    state, out = crawled
+    sent = {served.path: served.body for served in state.sent}
+    records = read_warc(out / "old.warc.gz")
+    responses = [record for record in records if record[0] == "response"]
+    for _, url, headers, _, payload in responses:
+        assert url.startswith("http://www.oldsite.test/"), url
+        path = url[len("http://www.oldsite.test"):]
+        assert payload == sent[path], url
+        assert headers["WARC-IP-Address"] == "127.0.0.1"
+    packed = next(payload for _, url, _, _, payload in responses if url.endswith("/packed.htm"))
+    assert packed.startswith(b"\x1f\x8b")  # Content-Encoding: gzip kept as sent
+    assert verify_warc(out / "old.warc.gz").problems == ()
+    assert count_with_fastwarc(out / "old.warc.gz") == len(records)
+
+
+def test_each_url_archived_once_with_request_and_statuses_kept(crawled) -> None:
+    _, out = crawled
+    records = read_warc(out / "old.warc.gz")
+    captures = Counter(url for kind, url, *_ in records if kind in ("response", "revisit"))
+    assert all(count == 1 for count in captures.values()), captures
+    requests = Counter(url for kind, url, *_ in records if kind == "request")
+    assert requests == captures
+    ids = {headers["WARC-Record-ID"]: (kind, url) for kind, url, headers, _, _ in records}
+    for kind, url, headers, _, _ in records:
+        if kind == "request":
+            assert ids[headers["WARC-Concurrent-To"]][1] == url
+    status = {url: code for kind, url, _, code, _ in records if kind in ("response", "revisit")}
+    assert status[BASE + "dir"] == 301
+    assert status[BASE + "moved.htm"] == 302
+    assert status[BASE + "missing.htm"] == 404
+    assert status[BASE + "broken.htm"] == 500
+    assert status[BASE + "Main.htm"] == 200
+    assert BASE + "IMAGES/LOGO.GIF" not in status  # the same file as images/logo.gif on this IIS site
+
+
+def test_identical_payload_becomes_a_revisit(crawled) -> None:
+    _, out = crawled
+    revisits = [record for record in read_warc(out / "old.warc.gz") if record[0] == "revisit"]
+    # copy.gif repeats logo.gif; index.htm and dir/index.htm repeat the folder URLs that served them
+    assert {url for _, url, *_ in revisits} == {BASE + "copy.gif", BASE + "index.htm", BASE + "dir/index.htm"}
+    headers = next(headers for _, url, headers, *_ in revisits if url.endswith("copy.gif"))
+    assert headers["WARC-Refers-To-Target-URI"] == BASE + "images/logo.gif"
+    assert headers["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+    assert "WARC-Refers-To-Date" in headers
+
+
+def test_crawl_outputs_log_frontier_and_aliases(crawled) -> None:
+    _, out = crawled
+    lines = (out / "crawl.log").read_text(encoding="utf-8").splitlines()
+    assert any("\t404\t" in line and "missing.htm" in line for line in lines)
+    assert any("excluded by robots.txt" in line and "private/secret.htm" in line for line in lines)
+    aliases = json.loads((out / "crawl-aliases.json").read_text())
+    assert aliases[BASE + "IMAGES/LOGO.GIF"] == BASE + "images/logo.gif"
+    glossary = {alias: url for alias, url in aliases.items() if "glossary" in alias.lower()}
+    fetched = set(glossary.values())  # the first spelling seen is fetched, the others point at it
+    assert len(fetched) == 1 and not fetched & set(glossary) and len(glossary) >= 1
+    frontier = Frontier(out / "crawl.sqlite")
+    try:
+        assert frontier.count(Status.TODO) == frontier.count(Status.IN_PROGRESS) == 0
+        assert [url for _, url, _ in frontier.problems()] == [BASE + "broken.htm", BASE + "private/secret.htm"]
+    finally:
+        frontier.close()
+    assert not list(out.glob("*.open"))
+
+
+def test_run_makes_records_and_a_mirror_without_broken_links(crawled) -> None:
+    _, out = crawled
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    urls = {record["url"] for record in records}
+    assert BASE + "Main.htm" in urls and BASE + "copy.gif" in urls
+    assert list(iter_broken_links(out / "mirror")) == []
+    main_page = next((out / "mirror").rglob("[Mm]ain.htm")).read_text(encoding="utf-8")
+    assert "\u2013" in main_page  # &#150; / 0x96 decoded as windows-1252
+    site = out / "mirror" / "www.oldsite.test" / "site"
+    assert (site / "copy.gif").read_bytes() == (site / "images" / "logo.gif").read_bytes()  # from the revisit
+
+
+def test_crawl_again_is_a_no_op_a_higher_limit_continues_and_fresh_starts_over(tmp_path: Path, capsys) -> None:
+    with serve(site_route) as state:
+        config = crawl_config(tmp_path, state, extra="max_pages = 3")
+        out = tmp_path / "out"
+        assert main(["crawl", str(config), "--out", str(out), "--quiet"]) == 0
+        first = len(state.requests)
+        assert first == 3
+        assert main(["crawl", str(config), "--out", str(out)]) == 0
+        assert "already complete" in capsys.readouterr().out
+        assert len(state.requests) == first
+        assert main(["crawl", str(config), "--out", str(out), "--quiet", "--max-pages", "5"]) == 0
+        assert len(state.requests) == first + 2  # a higher limit continues the crawl
+        assert verify_warc(out / "old.warc.gz").problems == ()
+        assert main(["crawl", str(config), "--out", str(out), "--quiet", "--fresh", "--max-pages", "2"]) == 0
+        assert len(state.requests) == first + 4
+
+
+def test_robots_ignore_and_exclude_pattern(tmp_path: Path) -> None:
+    with serve(site_route) as state:
+        config = crawl_config(tmp_path, state, extra='robots = "ignore"\nexclude = ["\\\\.gif$"]')
+        assert main(["crawl", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    paths = {path.lower() for path in state.requests}
+    assert "/site/private/secret.htm" in paths and "/robots.txt" not in paths
+    assert not [path for path in paths if path.endswith(".gif")]
+
+
+def test_crawl_through_a_proxy(tmp_path: Path) -> None:
+    """With ``proxy``, every request goes to the proxy with the old site's absolute URL."""
+    with serve(site_route) as proxy:  # a stand-in proxy that answers for the old host itself
+        config = crawl_config(tmp_path, proxy, fetch_from=None,
+                              extra=f"proxy = {toml_string(proxy.origin)}\nmax_pages = 6")
+        assert main(["crawl", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert len(proxy.requests) == 6
+    assert all(target.startswith("http://www.oldsite.test/") for target in proxy.requests), proxy.requests
+    urls = {url for kind, url, *_ in read_warc(tmp_path / "out" / "old.warc.gz") if kind == "response"}
+    assert BASE + "nav.htm" in urls
