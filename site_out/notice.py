@@ -60,11 +60,14 @@ def render_notice(
     original_url: str | None = None,
     archived_on: date | None = None,
     start_href: str | None = None,
+    about_href: str | None = None,
+    index_href: str | None = None,
 ) -> str:
     """The notice as one ``<div>`` (a single root element), ready to splice into a page.
 
     ``original_url`` and ``archived_on`` add the "Archived on ... from ..." line;
-    ``start_href`` (already relative and URL-encoded) adds a link to the site's start page.
+    ``start_href`` (already relative and URL-encoded) adds a link to the site's start page,
+    ``about_href`` one to the page about the archive, ``index_href`` one to the list of pages.
     """
     lines = [
         f'<span style="{_TITLE_STYLE}">{escape(options.title)}</span>',
@@ -82,8 +85,14 @@ def render_notice(
         if original_url:
             archived += f" from {escape(original_url)}"
         details.append(archived + ".")
-    if start_href:
-        details.append(_link(start_href, "Start page of the archived site"))
+    links = [
+        _link(href, label)
+        for href, label in ((start_href, "Start page of the archived site"), (index_href, "All pages"),
+                            (about_href, "About this archive"))
+        if href
+    ]
+    if links:
+        details.append(" | ".join(links))
     if details:
         lines.append(f'<span style="{_SMALL_STYLE}">{" ".join(details)}</span>')
     return (
