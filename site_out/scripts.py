@@ -48,5 +48,5 @@ def iter_script_navigation(script: str) -> Iterator[ScriptURL | ScriptNavigation
         if literal is not None and after.match(script, literal.end()):
             yield ScriptURL(literal.group(2), literal.start(2), literal.end(2))
         else:
-            snippet = script[match.start() : match.start() + _SNIPPET].splitlines()[0]
+            snippet = script[match.start() : match.start() + _SNIPPET].splitlines()[0].split(";")[0]
             yield ScriptNavigation(snippet.strip())

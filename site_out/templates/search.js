@@ -1,5 +1,5 @@
 /* sunset: search the archived pages, offline. The page list comes from search-index.js
-   (a plain script, since file:// pages cannot fetch()); results are built with textContent
+   (a plain script: file:// pages may not fetch files); results are built with textContent
    only, so nothing from the archived text is ever treated as markup. */
 (function () {
   "use strict";
