@@ -8,19 +8,18 @@ Screenshots of the seed page before (the original bytes, served from the docroot
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from site_out.notice import NOTICE_ID
+from site_out.serve import make_server
 from tests.conftest import OTPIC_DOCROOT
+from tests.test_site_out_serve import sunset_serve
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,15 +36,10 @@ _INSTANT_REFRESH = re.compile(r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]+con
 BROKEN_IMAGES = "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def docroot_url() -> Iterator[str]:
     """The original files, bytes unchanged, as the old server sent them (the "before")."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(OTPIC_DOCROOT)))
+    server = make_server(OTPIC_DOCROOT)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -55,19 +49,9 @@ def docroot_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def served_mirror(otpic_run) -> Iterator[str]:
-    """`sunset serve OUTDIR --port 0` in a subprocess; yields the URL it prints."""
     _, layout = otpic_run
-    process = subprocess.Popen([sys.executable, "-m", "sunset", "serve", str(layout.root), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert match, (line, process.stderr.read() if process.poll() is not None else "")
-        yield match.group(0)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with sunset_serve(layout.root) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +164,19 @@ def test_missing_page_shows_the_address_in_the_pages_language(otpic_run, context
         page.close()
 
 
+@contextmanager
+def seed_before_and_after(context, docroot_url: str, mirror: Path):
+    """The seed page from the original bytes and from the mirror, side by side."""
+    before, watch = open_page(context, docroot_url + SEED_ORIGINAL, False, docroot_url)
+    after, _ = open_page(context, (mirror / SEED).as_uri(), False, None)
+    try:
+        assert watch.failed == []
+        yield before, after
+    finally:
+        before.close()
+        after.close()
+
+
 def _content_top(page, after_notice: bool) -> float:
     script = (f"document.getElementById('{NOTICE_ID}').nextElementSibling.getBoundingClientRect().top"
               if after_notice else "document.body.firstElementChild.getBoundingClientRect().top")
@@ -192,10 +189,7 @@ def test_seed_page_layout_is_kept_below_the_notice(otpic_run, context, docroot_u
 
     _, layout = otpic_run
     shots = tmp_path_factory.mktemp("screenshots")
-    before_page, watch = open_page(context, docroot_url + SEED_ORIGINAL, False, docroot_url)
-    after_page, _ = open_page(context, (layout.mirror / SEED).as_uri(), False, None)
-    try:
-        assert watch.failed == []
+    with seed_before_and_after(context, docroot_url, layout.mirror) as (before_page, after_page):
         before_page.screenshot(path=str(shots / "before.png"))
         after_page.screenshot(path=str(shots / "after.png"))
         offset = round(_content_top(after_page, True) - _content_top(before_page, False))
@@ -216,9 +210,6 @@ def test_seed_page_layout_is_kept_below_the_notice(otpic_run, context, docroot_u
         assert mean < 5, f"layout changed below the notice: mean difference {mean:.2f} (see {shots})"
         assert strong < 0.001, f"{strong:.2%} of the pixels differ strongly (see {shots})"
         assert before_page.title() == after_page.title()
-    finally:
-        before_page.close()
-        after_page.close()
 
 
 @pytest.mark.parametrize("viewport", [{"width": 800, "height": 600}, {"width": 375, "height": 667}])
@@ -226,9 +217,7 @@ def test_notice_fits_small_screens(otpic_run, context, docroot_url: str, viewpor
                                    tmp_path_factory: pytest.TempPathFactory) -> None:
     _, layout = otpic_run
     shots = tmp_path_factory.mktemp(f"screens-{viewport['width']}")
-    before_page, _ = open_page(context, docroot_url + SEED_ORIGINAL, False, docroot_url)
-    after_page, _ = open_page(context, (layout.mirror / SEED).as_uri(), False, None)
-    try:
+    with seed_before_and_after(context, docroot_url, layout.mirror) as (before_page, after_page):
         for page in (before_page, after_page):
             page.set_viewport_size(viewport)
         after_page.screenshot(path=str(shots / "after.png"))
@@ -239,6 +228,3 @@ def test_notice_fits_small_screens(otpic_run, context, docroot_url: str, viewpor
         assert overflow <= 0, "the notice's text overflows its box"
         width = "document.documentElement.scrollWidth"
         assert after_page.evaluate(width) <= max(before_page.evaluate(width), viewport["width"])
-    finally:
-        before_page.close()
-        after_page.close()
