@@ -26,16 +26,17 @@ EPILOG = """\
 examples:
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
+  sunset serve out/otpic --port 8000               look at the mirror on http://127.0.0.1:8000/
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
   sunset mirror out/otpic                          re-make mirror/ from the WARC
   sunset verify out/otpic                          check digests and every mirror link
-  sunset serve out/otpic --port 8000               look at the mirror on http://127.0.0.1:8000/
 
 outputs (in the output folder):
   NAME.warc.gz    the original bytes, one WARC record per file (the archival master)
   records.jsonl   one JSON record per page and file (docs/records.md)
-  mirror/         the static mirror: open mirror/index.html (about it: mirror/_sunset/about.html)
   redirects.*     old URL -> mirror maps: redirects.csv, redirects.nginx.conf, redirects.htaccess
+  mirror/_sunset/about.html  what the archive is; mirror/_sunset/index.html: every page, with search
+  mirror/         the static mirror: open mirror/index.html
   sunset.log      what happened, including every file skipped and every problem
   site.toml       the config used, so stage commands can be given the folder alone"""
 
@@ -98,9 +99,9 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         "",
         f"  WARC     {layout.warc}",
         f"  records  {layout.records}",
-        f"  mirror   {layout.mirror / 'index.html'}",
         f"  about    {layout.mirror / '_sunset' / 'about.html'}",
         f"  redirect maps  {', '.join(path.name for path in mirrored.redirect_maps)}",
+        f"  mirror   {layout.mirror / 'index.html'}",
     ]))
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sunset {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_serve_parser(commands)
     for name, (_, summary, description) in COMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=description)
         target_help = ("the site's TOML config" if name == "run"
@@ -163,7 +165,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: [output] dir of the config)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
-    _add_serve_parser(commands)
     return parser
 
 

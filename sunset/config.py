@@ -39,13 +39,13 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "successor_name": ("string", False),
         "successor_url": ("URL", False),
     },
-    "output": {"dir": ("string", False)},
-    "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False)},
     "mirror": {
         "external_links": ("one of keep, mark, wayback", False),
         "drop": ("list of regular expressions", False),
         "publish_url": ("URL or path starting with /", False),
     },
+    "output": {"dir": ("string", False)},
+    "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False)},
 }
 REQUIRED_SECTIONS = ("site", "notice")
 
