@@ -36,8 +36,8 @@ WAYBACK_LINK_TITLE = "This link leaves the archived site: it opens the Internet 
 WAYBACK_PREFIX = "https://web.archive.org/web/"
 FORM_CLOSED_MARKER = 'data-sunset="form-closed"'
 _FORM_LINE_STYLE = (
-    "display:block;margin:0.25em 0;padding:0.25em 0.5em;border:1px solid #8a6d3b;background:#fcf8e3;"
-    "color:#222222;font-family:sans-serif;font-size:14px;line-height:1.4;text-align:left"
+    "display:block;margin:4px 0;padding:4px 8px;border:1px solid #8a6d3b;background:#fcf8e3;"
+    "color:#222222;font-family:sans-serif;font-size:14px;line-height:20px;text-align:left"
 )
 _WAYBACK_TAGS = frozenset({"a", "area", "frame", "iframe"})
 _DROPPABLE_TAGS = frozenset({"img", "input", "embed"})
@@ -230,7 +230,9 @@ def _attribute_span(text: str, tag: StartTag, attribute: Attribute) -> tuple[int
     match = re.search(pattern, prefix, re.IGNORECASE)
     if match is None:
         return None
-    end = attribute.value_end + (1 if attribute.quote and text[attribute.value_end : attribute.value_end + 1] == attribute.quote else 0)
+    end = attribute.value_end
+    if attribute.quote and text[end : end + 1] == attribute.quote:
+        end += 1
     return tag.start + match.start(), end
 
 

@@ -242,7 +242,8 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
 def _mirror_settings(reader: _Reader) -> MirrorSettings:
     external = reader.string("mirror", "external_links", "mark") or "mark"
     if external not in EXTERNAL_LINK_MODES:
-        raise reader.fail("mirror", "external_links", f"expected one of {', '.join(EXTERNAL_LINK_MODES)}, got {external!r}")
+        modes = ", ".join(EXTERNAL_LINK_MODES)
+        raise reader.fail("mirror", "external_links", f"expected one of {modes}, got {external!r}")
     drop = reader.strings("mirror", "drop", ())
     for pattern in drop:
         try:
@@ -251,10 +252,10 @@ def _mirror_settings(reader: _Reader) -> MirrorSettings:
             raise reader.fail("mirror", "drop", f"{pattern!r} is not a regular expression: {error}") from error
     publish = reader.string("mirror", "publish_url", "/") or "/"
     parts = urlsplit(publish)
-    if not (publish.startswith("/") and not parts.netloc) and not (
-        parts.scheme in ("http", "https") and parts.hostname
-    ):
-        raise reader.fail("mirror", "publish_url", f"expected a path such as / or /archive/, or an http(s) URL, got {publish!r}")
+    is_path = publish.startswith("/") and not parts.netloc
+    if not is_path and not (parts.scheme in ("http", "https") and parts.hostname):
+        raise reader.fail("mirror", "publish_url",
+                          f"expected a path such as / or /archive/, or an http(s) URL, got {publish!r}")
     return MirrorSettings(external, drop, publish)
 
 
