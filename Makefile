@@ -22,6 +22,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# The browser tests drive Debian's chromium through Playwright (no browser download).
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else echo "make: chromium is missing; the browser tests will be skipped. Install it as root: apt-get install chromium"; fi; }
 	touch $@
 
 venv: $(VENV)/.installed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,16 +19,32 @@ from crawl.sniff import magic_type
 from crawl.urls import Scope
 from crawl.warc_source import iter_warc_captures
 from normalize.encoding import decode_page
+from site_out.catalog import (
+    ABOUT_PAGE,
+    PAGES_INDEX,
+    SEARCH_INDEX,
+    SEARCH_SCRIPT,
+    ArchiveFacts,
+    CatalogEntry,
+    about_page,
+    file_sha256,
+    iter_record_pages,
+    search_script,
+    write_catalog,
+)
 from site_out.notice import render_notice
 from site_out.options import MirrorOptions
-from site_out.pages import INDEX_PAGE, form_closed_page, index_page, missing_page
+from site_out.pages import INDEX_PAGE, form_closed_page, forwarding_page, index_page, missing_page
 from site_out.paths import UnsafePathError, href_between, safe_destination
-from site_out.plan import MirrorPlan, PlannedFile, build_plan
-from site_out.resolve import FORM_CLOSED_PAGE, MISSING_PAGE, Resolver
+from site_out.plan import MirrorPlan, PlannedFile, PlannedRedirect, build_plan, shortcut_redirects
+from site_out.redirects import build_entries, write_redirect_maps
+from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, MISSING_LANGUAGES, Resolver, missing_page_for
 from site_out.rewrite import LinkIssue, PageRewriter
 
 MIRROR_FOLDER = "mirror"
 _CSS_CHARSET = re.compile(r"""^\s*@charset\s+["'][^"']*["']\s*;""", re.IGNORECASE)
+BLANK_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+             b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
 Progress = Callable[[str], None]
 
@@ -52,6 +68,11 @@ class MirrorSummary:
     index_path: Path
     missing: tuple[MissingLink, ...] = ()
     root: Path | None = None
+    redirects: int = 0
+    """Forwarding pages written for the old site's redirects."""
+    scripts_left: int = 0
+    """Script navigations that could not be pointed into the mirror (details in problems)."""
+    redirect_maps: tuple[Path, ...] = ()
 
 
 class MirrorError(RuntimeError):
@@ -88,7 +109,11 @@ class _MirrorWriter:
         self.root = root
         scope = Scope(options.base_url, options.case_insensitive)
         self.resolver = Resolver(plan.paths, scope, index_files=options.index_files)
-        self.rewriter = PageRewriter(self.resolver)
+        shortcut_redirects(plan, self.resolver)
+        self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop)
+        self.langs: dict[str, str] = {}
+        self.page_paths: set[str] = set()
+        self.scripts_left = 0
         self.start_path = self.resolver.target_path(scope.base_url)
         self.start_url = scope.base_url
         self.problems: list[str] = list(plan.problems)
@@ -101,18 +126,24 @@ class _MirrorWriter:
             return href_between(from_path, self.start_path)
         return self.resolver.missing_href(from_path, self.start_url)
 
-    def notice(self, from_path: str, capture: Capture | None = None) -> str:
+    def notice(self, from_path: str, capture: Capture | PlannedRedirect | None = None) -> str:
+        captured = capture.date if isinstance(capture, Capture) else capture.captured if capture else None
         return render_notice(
             self.options.notice,
             original_url=capture.url if capture is not None else None,
-            archived_on=capture.date.date() if capture is not None else None,
+            archived_on=captured.date() if captured is not None else None,
             start_href=self.start_href(from_path),
+            about_href=href_between(from_path, ABOUT_PAGE),
+            index_href=href_between(from_path, PAGES_INDEX),
         )
 
     def _record(self, page: str, issues: tuple[LinkIssue, ...]) -> None:
         for issue in issues:
             if issue.reason == "missing":
                 self.missing.append(MissingLink(page, issue.url, issue.raw))
+            elif issue.reason == "script":
+                self.scripts_left += 1
+                self.problems.append(f"{page}: script in <{issue.tag}> left as written: {issue.raw}")
             else:
                 self.problems.append(f"{page}: cannot read link {issue.raw!r} on <{issue.tag}>")
 
@@ -139,9 +170,12 @@ class _MirrorWriter:
             page_url=capture.url,
             page_path=planned.path,
             notice_html=self.notice(planned.path, capture),
+            lang=self.langs.get(capture.url),
+            captured=capture.date.date(),
         )
         self._record(capture.url, result.issues)
         _write_bytes(self.root, planned.path, result.text.encode("utf-8", errors="replace"))
+        self.page_paths.add(planned.path)
         self.pages += 1
 
     def _write_css(self, capture: Capture, planned: PlannedFile) -> None:
@@ -154,13 +188,63 @@ class _MirrorWriter:
 
     def write_special_pages(self) -> Path:
         name = self.options.site_name
-        for path, render in ((MISSING_PAGE, missing_page), (FORM_CLOSED_PAGE, form_closed_page)):
-            html = render(self.notice(path), site_name=name, start_href=self.start_href(path))
+        for lang in MISSING_LANGUAGES:
+            path = missing_page_for(lang)
+            html = missing_page(self.notice(path), site_name=name, start_href=self.start_href(path), lang=lang)
             _write_bytes(self.root, path, html.encode("utf-8"))
+        html = form_closed_page(self.notice(FORM_CLOSED_PAGE), site_name=name,
+                                start_href=self.start_href(FORM_CLOSED_PAGE))
+        _write_bytes(self.root, FORM_CLOSED_PAGE, html.encode("utf-8"))
+        _write_bytes(self.root, BLANK_IMAGE, BLANK_GIF)
+        _write_bytes(self.root, SEARCH_SCRIPT, search_script().encode("utf-8"))
         if self.start_path is None:
             self.problems.append(f"start page {self.start_url} is not in the archive")
         html = index_page(self.notice(INDEX_PAGE), site_name=name, start_href=self.start_href(INDEX_PAGE))
         return _write_bytes(self.root, INDEX_PAGE, html.encode("utf-8"))
+
+    def write_forwarding_pages(self) -> None:
+        """Each redirect of the old site as a page at the old address that forwards to the target."""
+        for redirect in self.plan.redirects:
+            resolution = self.resolver.resolve(redirect.target, redirect.url, redirect.path)
+            href = resolution.href or redirect.target
+            html = forwarding_page(self.notice(redirect.path, redirect), target_href=href,
+                                   original_url=redirect.url, target_url=redirect.target)
+            try:
+                _write_bytes(self.root, redirect.path, html.encode("utf-8"))
+            except (OSError, UnsafePathError) as error:
+                self.problems.append(f"{redirect.url}: cannot write {redirect.path}: {error}")
+
+    def catalog_entries(self, records_path: Path | None) -> Iterator[CatalogEntry]:
+        """The pages for the index, titled from the records (from the plan when there are none)."""
+        if records_path is None or not records_path.exists():
+            for planned in self.plan.files.values():
+                if planned.path in self.page_paths:
+                    yield CatalogEntry(href_between(PAGES_INDEX, planned.path), planned.url, "", "")
+            return
+        for url, title, text, _ in iter_record_pages(records_path):
+            path = self.resolver.target_path(url)
+            if path is not None and path in self.page_paths:
+                yield CatalogEntry(href_between(PAGES_INDEX, path), url, title or "", text)
+
+    def write_catalog(self, records_path: Path | None, facts: ArchiveFacts) -> None:
+        notice = self.notice(PAGES_INDEX)
+        with atomic_writer(safe_destination(self.root, PAGES_INDEX), "w", encoding="utf-8") as page_out, \
+                atomic_writer(safe_destination(self.root, SEARCH_INDEX), "w", encoding="utf-8") as index_out:
+            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, page_out, index_out)
+        html = about_page(self.notice(ABOUT_PAGE), self.options, facts,
+                          index_href=href_between(ABOUT_PAGE, PAGES_INDEX),
+                          start_href=self.start_href(ABOUT_PAGE) if self.start_path else None)
+        _write_bytes(self.root, ABOUT_PAGE, html.encode("utf-8"))
+
+    def redirect_pairs(self) -> Iterator[tuple[str, str]]:
+        """(old URL, mirror path) for every URL of the old host that has a place in the mirror."""
+        urls = [planned.url for planned in self.plan.files.values()]
+        urls += [redirect.url for redirect in self.plan.redirects]
+        for url in urls:
+            if self.resolver.scope.same_host(url):
+                path = self.resolver.target_path(url)
+                if path is not None:
+                    yield url, path
 
 
 def write_mirror(
@@ -173,10 +257,10 @@ def write_mirror(
 ) -> MirrorSummary:
     """Write ``out_dir/mirror/`` from the captures in ``warc_path``.
 
-    ``records_path`` is accepted for the stage interface; the mirror does not need it yet.
+    ``records_path`` (``records.jsonl``, optional) gives page languages, titles and text for
+    ``_sunset/index.html`` and its search. The redirect maps go into ``out_dir``.
     ``progress`` is called with each capture's URL as it is written.
     """
-    del records_path  # reserved: titles for the missing page and an index, later
     root = out_dir / MIRROR_FOLDER
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -186,6 +270,8 @@ def write_mirror(
         iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive
     )
     writer = _MirrorWriter(plan, options, root)
+    if records_path is not None and records_path.exists():
+        writer.langs = {url: lang for url, _, _, lang in iter_record_pages(records_path) if lang}
     for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
         planned = plan.files.get(ordinal)
         if planned is None:
@@ -202,6 +288,21 @@ def write_mirror(
         if progress is not None:
             progress(capture.url)
     index_path = writer.write_special_pages()
+    writer.write_forwarding_pages()
+    facts = ArchiveFacts(
+        warc_name=options.warc_name or warc_path.name,
+        warc_sha256=file_sha256(warc_path),
+        warc_size=warc_path.stat().st_size,
+        pages=writer.pages,
+        files=writer.files,
+        redirects=len(plan.redirects),
+        missing_links=len(writer.missing),
+        first_capture=plan.first_capture,
+        last_capture=plan.last_capture,
+    )
+    writer.write_catalog(records_path, facts)
+    entries = build_entries(writer.redirect_pairs(), options.publish_url)
+    maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     return MirrorSummary(
         pages=writer.pages,
         files=writer.files,
@@ -210,4 +311,7 @@ def write_mirror(
         index_path=index_path,
         missing=tuple(writer.missing),
         root=root,
+        redirects=len(plan.redirects),
+        scripts_left=writer.scripts_left,
+        redirect_maps=tuple(maps),
     )

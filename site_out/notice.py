@@ -19,13 +19,17 @@ NOTICE_MARKER = 'data-sunset="notice"'
 
 _BOX_STYLE = (
     "display:block;clear:both;float:none;position:static;width:auto;max-width:none;"
-    "box-sizing:border-box;margin:0 0 1em 0;padding:0.75em 1em;border:2px solid #8a6d3b;"
-    "background:#fcf8e3;color:#222222;font-family:sans-serif;font-size:16px;line-height:1.4;"
+    "box-sizing:border-box;margin:0 0 16px 0;padding:12px 16px;border:2px solid #8a6d3b;"
+    "background:#fcf8e3;color:#222222;font-family:sans-serif;font-size:16px;line-height:22px;"
     "text-align:left;word-wrap:break-word;overflow-wrap:break-word"
 )
-_LINE_STYLE = "display:block;margin:0.25em 0 0 0;padding:0;font-family:sans-serif;font-size:16px"
-_TITLE_STYLE = "display:block;margin:0;padding:0;font-family:sans-serif;font-size:18px;font-weight:bold"
-_SMALL_STYLE = "display:block;margin:0.5em 0 0 0;padding:0;font-family:sans-serif;font-size:14px;color:#444444"
+# Whole pixels only: a fractional notice height would shift the page below by a fraction and
+# change how its text snaps to pixels.
+_LINE_STYLE = "display:block;margin:4px 0 0 0;padding:0;font-family:sans-serif;font-size:16px;line-height:22px"
+_TITLE_STYLE = ("display:block;margin:0;padding:0;font-family:sans-serif;font-size:18px;line-height:24px;"
+                "font-weight:bold")
+_SMALL_STYLE = ("display:block;margin:8px 0 0 0;padding:0;font-family:sans-serif;font-size:14px;line-height:20px;"
+                "color:#444444")
 _LINK_STYLE = "color:#0645ad;text-decoration:underline"
 
 
@@ -60,11 +64,14 @@ def render_notice(
     original_url: str | None = None,
     archived_on: date | None = None,
     start_href: str | None = None,
+    about_href: str | None = None,
+    index_href: str | None = None,
 ) -> str:
     """The notice as one ``<div>`` (a single root element), ready to splice into a page.
 
     ``original_url`` and ``archived_on`` add the "Archived on ... from ..." line;
-    ``start_href`` (already relative and URL-encoded) adds a link to the site's start page.
+    ``start_href`` (already relative and URL-encoded) adds a link to the site's start page,
+    ``about_href`` one to the page about the archive, ``index_href`` one to the list of pages.
     """
     lines = [
         f'<span style="{_TITLE_STYLE}">{escape(options.title)}</span>',
@@ -82,8 +89,14 @@ def render_notice(
         if original_url:
             archived += f" from {escape(original_url)}"
         details.append(archived + ".")
-    if start_href:
-        details.append(_link(start_href, "Start page of the archived site"))
+    links = [
+        _link(href, label)
+        for href, label in ((start_href, "Start page of the archived site"), (index_href, "All pages"),
+                            (about_href, "About this archive"))
+        if href
+    ]
+    if links:
+        details.append(" | ".join(links))
     if details:
         lines.append(f'<span style="{_SMALL_STYLE}">{" ".join(details)}</span>')
     return (

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from crawl.options import DEFAULT_INDEX_FILES
+
+ExternalLinks = Literal["keep", "mark", "wayback"]
+EXTERNAL_LINK_MODES: tuple[str, ...] = ("keep", "mark", "wayback")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +29,15 @@ class MirrorOptions:
     site_name: str = "site"
     case_insensitive: bool = False
     index_files: tuple[str, ...] = DEFAULT_INDEX_FILES
+    external_links: ExternalLinks = "mark"
+    """keep: as written; mark: a title saying the link leaves the archive; wayback: through
+    the Internet Archive's copy at the page's capture date."""
+    drop: tuple[str, ...] = ()
+    """Regular expressions (searched in the absolute URL) of images that meant something only
+    on the live server (hit counters, CGI images): shown as a transparent pixel instead."""
+    publish_url: str = "/"
+    """Where the old host's folder of the mirror is published, for the redirect maps."""
+    software: str = "sunset"
+    """Named on the about page (the tool that made the archive)."""
+    warc_name: str | None = None
+    """Shown on the about page; default: the WARC's file name."""

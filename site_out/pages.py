@@ -28,9 +28,10 @@ _SHOW_URL_SCRIPT = """<script>
 </script>"""
 
 
-def _page(title: str, notice_html: str, body: str, head_extra: str = "") -> str:
+def page_html(title: str, notice_html: str, body: str, head_extra: str = "", lang: str = "en") -> str:
+    """A page of sunset's own: modern HTML (standards mode), the notice first in the body."""
     return (
-        "<!DOCTYPE html>\n<html>\n<head>\n"
+        f'<!DOCTYPE html>\n<html lang="{escape(lang, quote=True)}">\n<head>\n'
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"{head_extra}"
@@ -48,20 +49,72 @@ def _back_link(start_href: str | None, site_name: str) -> str:
     return f'<p><a href="{escape(start_href, quote=True)}">Back to the start page of {escape(site_name)}</a></p>'
 
 
-def missing_page(notice_html: str, *, site_name: str, start_href: str | None) -> str:
-    """``_sunset/missing.html``: the target of every link to a page that was not archived."""
+_MISSING_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Page not archived",
+        "text": "This page of {site} was not available when the site was archived, so it is not part of this copy.",
+        "was": "The page was:",
+        "noscript": "The address of the missing page follows url= in your browser's address bar.",
+        "back": "Back to the start page of {site}",
+    },
+    "de": {
+        "title": "Seite nicht archiviert",
+        "text": "Diese Seite von {site} war bei der Archivierung der Website nicht verfügbar und ist "
+                "daher nicht Teil dieser Kopie.",
+        "was": "Die Seite war:",
+        "noscript": "Die Adresse der fehlenden Seite steht in der Adresszeile Ihres Browsers hinter url=.",
+        "back": "Zurück zur Startseite von {site}",
+    },
+    "fr": {
+        "title": "Page non archivée",
+        "text": "Cette page de {site} n'était pas disponible lors de l'archivage du site ; elle ne fait "
+                "donc pas partie de cette copie.",
+        "was": "La page était :",
+        "noscript": "L'adresse de la page manquante suit url= dans la barre d'adresse de votre navigateur.",
+        "back": "Retour à la page d'accueil de {site}",
+    },
+    "es": {
+        "title": "Página no archivada",
+        "text": "Esta página de {site} no estaba disponible cuando se archivó el sitio, por lo que no "
+                "forma parte de esta copia.",
+        "was": "La página era:",
+        "noscript": "La dirección de la página que falta sigue a url= en la barra de direcciones de su navegador.",
+        "back": "Volver a la página de inicio de {site}",
+    },
+}
+"""One entry per language of :data:`site_out.resolve.MISSING_LANGUAGES`."""
+
+
+def missing_page(notice_html: str, *, site_name: str, start_href: str | None, lang: str = "en") -> str:
+    """``_sunset/missing.html`` (and ``missing.LANG.html``): the target of every link to a page
+    that was not archived, in the language of the page that links to it."""
+    texts = _MISSING_TEXTS.get(lang, _MISSING_TEXTS["en"])
+    site = escape(site_name)
+    back = ""
+    if start_href:
+        back = f'<p><a href="{escape(start_href, quote=True)}">{texts["back"].format(site=site)}</a></p>'
     body = (
-        "<h1>Page not archived</h1>\n"
-        f"<p>This page of {escape(site_name)} was not available when the site was archived, "
-        "so it is not part of this copy.</p>\n"
-        '<p id="sunset-missing-line" style="display:none">The page was: '
+        f"<h1>{escape(texts['title'])}</h1>\n"
+        f"<p>{texts['text'].format(site=site)}</p>\n"
+        f'<p id="sunset-missing-line" style="display:none">{escape(texts["was"])} '
         '<code id="sunset-missing-url" style="word-break:break-all"></code></p>\n'
         f"{_SHOW_URL_SCRIPT}\n"
-        "<noscript><p>The address of the missing page follows <code>url=</code> in your "
-        "browser's address bar.</p></noscript>\n"
-        f"{_back_link(start_href, site_name)}"
+        f"<noscript><p>{escape(texts['noscript'])}</p></noscript>\n"
+        f"{back}"
     )
-    return _page(f"Page not archived - {site_name}", notice_html, body)
+    return page_html(f"{texts['title']} - {site_name}", notice_html, body, lang=lang)
+
+
+def forwarding_page(notice_html: str, *, target_href: str, original_url: str, target_url: str) -> str:
+    """A redirect of the old site: forwards at once, and says where to when it cannot."""
+    target = escape(target_href, quote=True)
+    refresh = f'<meta http-equiv="refresh" content="0; url={target}">\n'
+    body = (
+        "<h1>This page has moved</h1>\n"
+        f"<p>On the old site, {escape(original_url)} forwarded to "
+        f'<a href="{target}">{escape(target_url)}</a>.</p>'
+    )
+    return page_html("Page moved", notice_html, body, head_extra=refresh)
 
 
 def form_closed_page(notice_html: str, *, site_name: str, start_href: str | None) -> str:
@@ -72,7 +125,7 @@ def form_closed_page(notice_html: str, *, site_name: str, start_href: str | None
         "been retired. Nothing was sent, and the service is no longer available.</p>\n"
         f"{_back_link(start_href, site_name)}"
     )
-    return _page(f"Service closed - {site_name}", notice_html, body)
+    return page_html(f"Service closed - {site_name}", notice_html, body)
 
 
 def index_page(notice_html: str, *, site_name: str, start_href: str) -> str:
@@ -83,7 +136,7 @@ def index_page(notice_html: str, *, site_name: str, start_href: str) -> str:
         f"<h1>{escape(site_name)} (archived copy)</h1>\n"
         f'<p><a href="{target}">Open the archived site</a></p>'
     )
-    return _page(f"{site_name} (archived)", notice_html, body, head_extra=refresh)
+    return page_html(f"{site_name} (archived)", notice_html, body, head_extra=refresh)
 
 
 SPECIAL_PAGES = (INDEX_PAGE, MISSING_PAGE, FORM_CLOSED_PAGE)

@@ -161,10 +161,14 @@ def href_between(from_path: str, to_path: str) -> str:
     non-ASCII), because the browser decodes the href once before asking the file system.
     """
     start = posixpath.dirname(from_path) or "."
-    relative = posixpath.relpath(to_path, start)
+    return encode_path(posixpath.relpath(to_path, start))
+
+
+def encode_path(path: str) -> str:
+    """A mirror path (or a relative one) as it must be written in a link or a redirect."""
     return "/".join(
         segment if segment in (".", "..") else quote(segment, safe=_HREF_SAFE)
-        for segment in relative.split("/")
+        for segment in path.split("/")
     )
 
 

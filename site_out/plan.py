@@ -7,8 +7,9 @@ holds paths, never page contents.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -16,8 +17,9 @@ from crawl.capture import Capture
 from crawl.sniff import guess_file_type, is_html, media_type
 from crawl.urls import BadURL, absolute, lookup_key
 from site_out.paths import UnmappableURL, mirror_path
+from site_out.resolve import Resolver
 
-FileKind = Literal["html", "css", "other"]
+FileKind = Literal["html", "css", "other", "redirect"]
 
 _PAGE_EXTENSIONS = (".htm", ".html", ".shtml", ".stm", ".asp")
 _GENERIC_TYPES = frozenset({None, "application/octet-stream", "www/unknown", "text/plain"})
@@ -58,6 +60,16 @@ class PlannedFile:
     kind: FileKind
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedRedirect:
+    """A 3xx answer of the old site: a small page at ``path`` that forwards to ``target``."""
+
+    url: str
+    path: str
+    target: str
+    captured: datetime
+
+
 @dataclass(slots=True)
 class MirrorPlan:
     """lookup key -> mirror path for every archived URL, and which capture writes each file."""
@@ -66,6 +78,9 @@ class MirrorPlan:
     files: dict[int, PlannedFile]
     """capture ordinal (position among the WARC's captures) -> the file it writes."""
     problems: list[str]
+    redirects: list[PlannedRedirect] = field(default_factory=list)
+    first_capture: datetime | None = None
+    last_capture: datetime | None = None
 
 
 def _successful(capture: Capture) -> bool:
@@ -95,12 +110,20 @@ def _unique(path: str, taken: dict[str, str], folders: set[str]) -> str:
 
 
 def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> MirrorPlan:
-    """Give each archived URL a file; the first capture of a URL or a path wins."""
+    """Give each archived URL a file; the first capture of a URL or a path wins.
+
+    A redirect (3xx with a Location) gets a forwarding page at its own URL's path; links to
+    it are pointed straight at the target later, by :func:`shortcut_redirects`.
+    """
     problems: list[str] = []
     chosen: list[tuple[int, str, str, FileKind]] = []  # ordinal, key, url, kind
+    redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date
     seen: set[str] = set()
-    redirects: dict[str, str] = {}
+    first: datetime | None = None
+    last: datetime | None = None
     for ordinal, capture in enumerate(captures):
+        first = capture.date if first is None else min(first, capture.date)
+        last = capture.date if last is None else max(last, capture.date)
         try:
             key = lookup_key(capture.url, case_insensitive)
         except (BadURL, ValueError):
@@ -108,23 +131,25 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> Mirror
             continue
         if key in seen or urlsplit(key).scheme not in ("http", "https"):
             continue
-        if not _successful(capture):
-            target = _redirect_target(capture)
-            if target is not None:
-                redirects.setdefault(key, target)
-            else:
-                problems.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
-            seen.add(key)
-            continue
         seen.add(key)
-        chosen.append((ordinal, key, capture.url, classify(capture.content_type, capture.url)))
+        if _successful(capture):
+            chosen.append((ordinal, key, capture.url, classify(capture.content_type, capture.url)))
+            continue
+        target = _redirect_target(capture)
+        if target is None:
+            problems.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
+            continue
+        redirects[ordinal] = (target, capture.date)
+        chosen.append((ordinal, key, capture.url, "redirect"))
+    # Archived files get their names before forwarding pages, which yield on a clash.
+    chosen.sort(key=lambda item: item[3] == "redirect")
 
     # Folders first, so a file named like a folder (``/a/b`` beside ``/a/b/c``) is renamed.
     planned: list[tuple[int, str, str, FileKind, str]] = []
     folders: set[str] = set()
     for ordinal, key, url, kind in chosen:
         try:
-            path = mirror_path(url, is_html=kind == "html", case_insensitive=case_insensitive)
+            path = mirror_path(url, is_html=kind in ("html", "redirect"), case_insensitive=case_insensitive)
         except UnmappableURL as error:
             problems.append(str(error))
             continue
@@ -136,6 +161,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> Mirror
 
     paths: dict[str, str] = {}
     files: dict[int, PlannedFile] = {}
+    forwarding: list[PlannedRedirect] = []
     taken: dict[str, str] = {}  # casefolded path -> path as written
     exact: dict[str, str] = {}  # path as mapped -> final path (same name: first wins)
     for ordinal, key, url, kind, path in planned:
@@ -149,15 +175,41 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> Mirror
         exact[path] = final
         taken[final.casefold()] = final
         paths[key] = final
-        files[ordinal] = PlannedFile(url, final, kind)
+        if kind == "redirect":
+            target, captured = redirects[ordinal]
+            forwarding.append(PlannedRedirect(url, final, target, captured))
+        else:
+            files[ordinal] = PlannedFile(url, final, kind)
+    return MirrorPlan(paths, files, problems, forwarding, first, last)
 
-    for key, target in redirects.items():
-        if key in paths:
-            continue
-        try:
-            target_key = lookup_key(target, case_insensitive)
-        except (BadURL, ValueError):
-            continue
-        if target_key in paths:
-            paths[key] = paths[target_key]
-    return MirrorPlan(paths, files, problems)
+
+_MAX_HOPS = 10
+
+
+def final_target(redirect: PlannedRedirect, by_path: Mapping[str, PlannedRedirect], resolver: Resolver) -> str | None:
+    """The archived file a redirect (or a chain of them) ends at, or None."""
+    target = redirect.target
+    for _ in range(_MAX_HOPS):
+        path = resolver.target_path(target)
+        if path is None:
+            return None
+        following = by_path.get(path)
+        if following is None:
+            return path
+        target = following.target
+    return None
+
+
+def shortcut_redirects(plan: MirrorPlan, resolver: Resolver) -> None:
+    """Point links to a redirected URL straight at the archived file it ended at.
+
+    The forwarding pages stay, for whoever arrives at the old address itself; a redirect
+    to a page that was not archived or to another site keeps its forwarding page as target.
+    """
+    by_path = {redirect.path: redirect for redirect in plan.redirects}
+    updates: dict[str, str] = {}
+    for redirect in plan.redirects:
+        found = final_target(redirect, by_path, resolver)
+        if found is not None:
+            updates[lookup_key(redirect.url, resolver.case_insensitive)] = found
+    plan.paths.update(updates)

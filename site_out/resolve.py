@@ -16,6 +16,22 @@ from site_out.paths import href_between
 
 MISSING_PAGE = "_sunset/missing.html"
 FORM_CLOSED_PAGE = "_sunset/form-closed.html"
+BLANK_IMAGE = "_sunset/blank.gif"
+"""A transparent 1x1 GIF that stands in for dropped hit counters and CGI images."""
+MISSING_LANGUAGES = ("en", "de", "fr", "es")
+"""Languages the missing page is written in; other pages' links use English."""
+
+
+def missing_language(lang: str | None) -> str:
+    """The missing page's language for a page in ``lang`` (``de-CH`` -> ``de``; else ``en``)."""
+    primary = (lang or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if primary in MISSING_LANGUAGES else "en"
+
+
+def missing_page_for(lang: str | None) -> str:
+    """``_sunset/missing.html`` in English, ``_sunset/missing.de.html`` and so on."""
+    code = missing_language(lang)
+    return MISSING_PAGE if code == "en" else MISSING_PAGE.replace(".html", f".{code}.html")
 
 Outcome = Literal["keep", "archived", "missing", "external", "invalid"]
 
@@ -83,11 +99,27 @@ class Resolver:
                     return found
         return None
 
-    def missing_href(self, from_path: str, url: str) -> str:
-        return href_between(from_path, MISSING_PAGE) + "?url=" + quote(url, safe="")
+    def missing_href(self, from_path: str, url: str, lang: str | None = None) -> str:
+        """The missing page in the language of the linking page, with the wanted address."""
+        return href_between(from_path, missing_page_for(lang)) + "?url=" + quote(url, safe="")
 
-    def resolve(self, raw: str, base: str, from_path: str) -> Resolution:
-        """Resolve ``raw`` (an attribute value, entities decoded) as the page at ``from_path``."""
+    @staticmethod
+    def absolute_url(raw: str, base: str) -> str | None:
+        """``raw`` made absolute, or None for ``#x``, ``mailto:`` and unreadable values."""
+        value = raw.strip()
+        if not value or value.startswith("#"):
+            return None
+        try:
+            url = absolute(value, base)
+        except (BadURL, ValueError):
+            return None
+        return url if urlsplit(url).scheme in ("http", "https") else None
+
+    def resolve(self, raw: str, base: str, from_path: str, lang: str | None = None) -> Resolution:
+        """Resolve ``raw`` (an attribute value, entities decoded) as the page at ``from_path``.
+
+        ``lang`` is the page's language: a missing target's explanation is given in it.
+        """
         value = raw.strip()
         if not value or value.startswith("#"):
             return Resolution("keep", None)
@@ -109,7 +141,7 @@ class Resolver:
             return Resolution("external", url + suffix, url)
         target = self.target_path(url)
         if target is None:
-            return Resolution("missing", self.missing_href(from_path, url), url)
+            return Resolution("missing", self.missing_href(from_path, url, lang), url)
         return Resolution("archived", href_between(from_path, target) + suffix, url)
 
     def is_own_host(self, raw: str, base: str) -> bool:

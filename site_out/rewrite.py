@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from normalize.css import rewrite_css
 from normalize.linktable import TagURL, applet_base, iter_tag_urls
@@ -23,11 +24,23 @@ from normalize.markup import (
     escape_attribute,
     iter_tokens,
 )
+from normalize.links import FORM_FIELDS
+from site_out.options import ExternalLinks
 from site_out.paths import href_between
-from site_out.resolve import FORM_CLOSED_PAGE, Resolution, Resolver
+from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, Resolution, Resolver
+from site_out.scripts import ScriptNavigation, iter_script_navigation
 
 META_CHARSET = '<meta charset="utf-8">'
 EXTERNAL_LINK_TITLE = "This link leaves the archived site and may no longer work."
+WAYBACK_LINK_TITLE = "This link leaves the archived site: it opens the Internet Archive's copy of the page."
+WAYBACK_PREFIX = "https://web.archive.org/web/"
+FORM_CLOSED_MARKER = 'data-sunset="form-closed"'
+_FORM_LINE_STYLE = (
+    "display:block;margin:4px 0;padding:4px 8px;border:1px solid #8a6d3b;background:#fcf8e3;"
+    "color:#222222;font-family:sans-serif;font-size:14px;line-height:20px;text-align:left"
+)
+_WAYBACK_TAGS = frozenset({"a", "area", "frame", "iframe"})
+_DROPPABLE_TAGS = frozenset({"img", "input", "embed"})
 
 # Tags that may come before the body without starting it (pywb's list, plus comments).
 _HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "style", "script", "base", "noscript"})
@@ -38,7 +51,8 @@ _TITLED_TAGS = frozenset({"a", "area"})
 
 @dataclass(frozen=True, slots=True)
 class LinkIssue:
-    """A reference the mirror could not keep: ``missing`` (not archived) or ``invalid``."""
+    """A reference the mirror could not keep: ``missing`` (not archived), ``invalid``, or
+    ``script`` (a script navigation left as written)."""
 
     reason: str
     raw: str
@@ -180,34 +194,99 @@ def _notice_position(text: str, tokens: list[Token]) -> tuple[int, str, str]:
     return len(text), "", ""
 
 
+@dataclass(slots=True)
+class _Page:
+    """What the rewrite of one page needs at every tag."""
+
+    text: str
+    base: str
+    path: str
+    lang: str | None
+    captured: date | None
+    edits: _Edits = field(default_factory=_Edits)
+    issues: list[LinkIssue] = field(default_factory=list)
+    in_closed_form: bool = False
+
+
+def page_language(tokens: list[Token]) -> str | None:
+    """The ``LANG`` of the page's ``<HTML>`` tag, if it says one."""
+    for token in tokens:
+        if isinstance(token, StartTag) and token.name == "html":
+            lang = (token.value("lang") or "").strip()
+            return lang or None
+    return None
+
+
+def wayback_url(url: str, captured: date | None) -> str:
+    """The Internet Archive's copy of ``url`` nearest to the day the page was captured."""
+    stamp = f"{captured:%Y%m%d}/" if captured is not None else ""
+    return f"{WAYBACK_PREFIX}{stamp}{url}"
+
+
+def _attribute_span(text: str, tag: StartTag, attribute: Attribute) -> tuple[int, int] | None:
+    """The span of ``name=value`` with the space before it, to remove an attribute whole."""
+    prefix = text[tag.start : attribute.value_start]
+    pattern = rf"\s+{re.escape(attribute.name)}\s*(?:=\s*{re.escape(attribute.quote)})?$"
+    match = re.search(pattern, prefix, re.IGNORECASE)
+    if match is None:
+        return None
+    end = attribute.value_end
+    if attribute.quote and text[end : end + 1] == attribute.quote:
+        end += 1
+    return tag.start + match.start(), end
+
+
 class PageRewriter:
     """Rewrites pages of one mirror; holds what is the same for every page."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        external_links: ExternalLinks = "mark",
+        drop: tuple[str, ...] = (),
+    ) -> None:
         self.resolver = resolver
+        self.external_links = external_links
+        self.drop = tuple(re.compile(pattern) for pattern in drop)
 
-    def rewrite(self, text: str, *, page_url: str, page_path: str, notice_html: str) -> RewriteResult:
+    def rewrite(
+        self,
+        text: str,
+        *,
+        page_url: str,
+        page_path: str,
+        notice_html: str,
+        lang: str | None = None,
+        captured: date | None = None,
+    ) -> RewriteResult:
         """The page with links pointing into the mirror, UTF-8 declared and the notice added.
 
-        ``page_url`` is the URL the page was captured at; ``page_path`` its mirror path.
+        ``page_url`` is the URL the page was captured at; ``page_path`` its mirror path;
+        ``lang`` its language (default: its ``<HTML LANG>``); ``captured`` the capture day.
         """
         tokens = list(iter_tokens(text))
-        base = _document_base(tokens, page_url)
-        edits = _Edits()
-        issues: list[LinkIssue] = []
+        page = _Page(text, _document_base(tokens, page_url), page_path, lang or page_language(tokens), captured)
         meta_at = _meta_position(tokens)
-        edits.add(meta_at, meta_at, META_CHARSET)
+        page.edits.add(meta_at, meta_at, META_CHARSET)
         for token in tokens:
             if isinstance(token, StartTag):
-                self._rewrite_tag(text, token, base, page_path, edits, issues)
+                self._rewrite_tag(page, token)
+            elif isinstance(token, EndTag) and token.name == "form":
+                page.in_closed_form = False
             elif isinstance(token, RawText) and token.parent == "style":
                 css = text[token.start : token.end]
-                new = self.rewrite_css(css, base, page_path, issues, "style")
+                new = self.rewrite_css(css, page.base, page_path, page.issues, "style")
                 if new != css:
-                    edits.add(token.start, token.end, new)
+                    page.edits.add(token.start, token.end, new)
+            elif isinstance(token, RawText) and token.parent == "script":
+                script = text[token.start : token.end]
+                new = self._rewrite_script(page, script, "script")
+                if new != script:
+                    page.edits.add(token.start, token.end, new)
         offset, before, after = _notice_position(text, tokens)
-        edits.add(offset, offset, before + notice_html + after)
-        return RewriteResult(edits.apply(text), tuple(issues))
+        page.edits.add(offset, offset, before + notice_html + after)
+        return RewriteResult(page.edits.apply(text), tuple(page.issues))
 
     def rewrite_css(
         self, css: str, base: str, from_path: str, issues: list[LinkIssue], where: str = "css"
@@ -221,22 +300,36 @@ class PageRewriter:
         return rewrite_css(css, replace)
 
     def _resolve(
-        self, raw: str, base: str, from_path: str, issues: list[LinkIssue], tag: str
+        self, raw: str, base: str, from_path: str, issues: list[LinkIssue], tag: str, lang: str | None = None
     ) -> Resolution:
-        resolution = self.resolver.resolve(raw, base, from_path)
+        resolution = self.resolver.resolve(raw, base, from_path, lang)
         if resolution.outcome in ("missing", "invalid"):
             issues.append(LinkIssue(resolution.outcome, raw, resolution.url, tag))
         return resolution
 
-    def _rewrite_tag(
-        self,
-        text: str,
-        tag: StartTag,
-        base: str,
-        page_path: str,
-        edits: _Edits,
-        issues: list[LinkIssue],
-    ) -> None:
+    def _rewrite_script(self, page: _Page, script: str, where: str) -> str:
+        """Plain literal targets of ``window.open``/``location`` that were archived point into
+        the mirror; everything else stays as written and is reported."""
+        pieces: list[str] = []
+        position = 0
+        for found in iter_script_navigation(script):
+            if isinstance(found, ScriptNavigation):
+                page.issues.append(LinkIssue("script", found.snippet, None, where))
+                continue
+            resolution = self.resolver.resolve(found.url, page.base, page.path, page.lang)
+            if resolution.outcome == "archived" and resolution.href is not None:
+                pieces.append(script[position : found.start])
+                pieces.append(resolution.href)
+                position = found.end
+            elif resolution.outcome in ("missing", "invalid"):
+                page.issues.append(LinkIssue("script", found.url, resolution.url, where))
+        if not pieces:
+            return script
+        pieces.append(script[position:])
+        return "".join(pieces)
+
+    def _rewrite_tag(self, page: _Page, tag: StartTag) -> None:
+        text, edits = page.text, page.edits
         if tag.name == "base":
             href = tag.get("href")
             if href is not None and href.raw:
@@ -246,32 +339,39 @@ class PageRewriter:
         if tag.name == "meta":
             self._rewrite_meta_charset(text, tag, edits)
         if tag.name == "form":
-            self._rewrite_form(text, tag, base, page_path, edits)
+            self._rewrite_form(page, tag)
         else:
-            self._rewrite_urls(text, tag, base, page_path, edits, issues)
+            self._rewrite_urls(page, tag)
+        if page.in_closed_form and tag.name in FORM_FIELDS and tag.get("disabled") is None:
+            edits.add(*_new_attribute(tag, "disabled", "disabled"))
+        for attribute in tag.attributes:
+            if attribute.name.startswith("on") and attribute.raw:
+                value = attribute.value
+                new = self._rewrite_script(page, value, f"{tag.name} {attribute.name}")
+                if new != value:
+                    edits.add(*splice_value(text, attribute, new))
         style = tag.get("style")
         if style is not None:
             value = style.value
-            new = self.rewrite_css(value, base, page_path, issues, tag.name)
+            new = self.rewrite_css(value, page.base, page.path, page.issues, tag.name)
             if new != value:
                 edits.add(*splice_value(text, style, new))
 
-    def _rewrite_urls(
-        self,
-        text: str,
-        tag: StartTag,
-        base: str,
-        page_path: str,
-        edits: _Edits,
-        issues: list[LinkIssue],
-    ) -> None:
+    def _dropped(self, tag: StartTag, attribute: Attribute, raw: str, base: str) -> bool:
+        if not self.drop or tag.name not in _DROPPABLE_TAGS or attribute.name not in ("src", "lowsrc"):
+            return False
+        url = self.resolver.absolute_url(raw, base)
+        return url is not None and any(pattern.search(url) for pattern in self.drop)
+
+    def _rewrite_urls(self, page: _Page, tag: StartTag) -> None:
+        text, base = page.text, page.base
         external = False
         codebase_local = tag.name == "applet" and self._is_local_codebase(tag, base)
         for attribute, urls in _group_by_attribute(iter_tag_urls(tag)):
             if tag.name == "applet" and attribute.name == "codebase":
                 if codebase_local:
                     # CODE and ARCHIVE now hold paths relative to the page itself.
-                    edits.add(*splice_value(text, attribute, "./"))
+                    page.edits.add(*splice_value(text, attribute, "./"))
                 continue
             value = attribute.value
             pieces: list[str] = []
@@ -281,38 +381,48 @@ class PageRewriter:
                 url_base = base
                 if tag.name == "applet" and attribute.name in ("code", "archive"):
                     url_base = applet_base(tag, base)
-                resolution = self._resolve(tag_url.url, url_base, page_path, issues, tag.name)
-                external = external or resolution.outcome == "external"
-                if resolution.href is None:
+                if self._dropped(tag, attribute, tag_url.url, url_base):
+                    href: str | None = href_between(page.path, BLANK_IMAGE)
+                else:
+                    resolution = self._resolve(tag_url.url, url_base, page.path, page.issues, tag.name, page.lang)
+                    external = external or resolution.outcome == "external"
+                    href = resolution.href
+                    if (resolution.outcome == "external" and self.external_links == "wayback"
+                            and tag.name in _WAYBACK_TAGS and resolution.url is not None):
+                        href = wayback_url(resolution.url, page.captured)
+                if href is None:
                     continue
                 pieces.append(value[position : tag_url.start])
-                pieces.append(resolution.href)
+                pieces.append(href)
                 position = tag_url.end
                 changed = True
             if changed:
                 pieces.append(value[position:])
-                edits.add(*splice_value(text, attribute, "".join(pieces)))
-        if external and tag.name in _TITLED_TAGS and tag.get("title") is None:
-            edits.add(*_new_attribute(tag, "title", EXTERNAL_LINK_TITLE))
+                page.edits.add(*splice_value(text, attribute, "".join(pieces)))
+        if external and self.external_links != "keep" and tag.name in _TITLED_TAGS and tag.get("title") is None:
+            title = WAYBACK_LINK_TITLE if self.external_links == "wayback" else EXTERNAL_LINK_TITLE
+            page.edits.add(*_new_attribute(tag, "title", title))
 
     def _is_local_codebase(self, tag: StartTag, base: str) -> bool:
         codebase = tag.value("codebase")
         return bool(codebase and codebase.strip()) and self.resolver.is_own_host(codebase or "", base)
 
-    def _rewrite_form(self, text: str, tag: StartTag, base: str, page_path: str, edits: _Edits) -> None:
-        """Forms posting to the retired server go to a page saying the service has closed."""
+    def _rewrite_form(self, page: _Page, tag: StartTag) -> None:
+        """A form that posted to the retired server loses its action, its fields become
+        read-only (see :meth:`_rewrite_tag`) and a line says the service has closed."""
         action = tag.get("action")
         raw = action.value if action is not None else ""
-        if action is not None and raw.strip() and not self.resolver.is_own_host(raw, base):
+        if action is not None and raw.strip() and not self.resolver.is_own_host(raw, page.base):
             return
-        closed = href_between(page_path, FORM_CLOSED_PAGE)
-        if action is None:
-            edits.add(*_new_attribute(tag, "action", closed))
-        else:
-            edits.add(*splice_value(text, action, closed))
-        method = tag.get("method")
-        if method is not None:
-            edits.add(*splice_value(text, method, "GET"))
+        page.in_closed_form = True
+        if action is not None:
+            span = _attribute_span(page.text, tag, action)
+            if span is not None:
+                page.edits.add(span[0], span[1], "")
+            else:
+                page.edits.add(*splice_value(page.text, action, ""))
+        closed = href_between(page.path, FORM_CLOSED_PAGE)
+        page.edits.add(tag.end, tag.end, form_closed_line(closed))
 
     @staticmethod
     def _rewrite_meta_charset(text: str, tag: StartTag, edits: _Edits) -> None:
@@ -327,6 +437,15 @@ class PageRewriter:
         new = _CHARSET_IN_CONTENT.sub(lambda match: match.group(1) + "utf-8", value, count=1)
         if new != value:
             edits.add(*splice_value(text, content, new))
+
+
+def form_closed_line(href: str) -> str:
+    """The line put right after a closed form's ``<FORM>`` tag."""
+    return (
+        f'<div {FORM_CLOSED_MARKER} style="{_FORM_LINE_STYLE}">This form sent its answers to the '
+        "old site's server, which has been retired: the service has closed and nothing can be sent. "
+        f'<a href="{escape_attribute(href)}">Why?</a></div>'
+    )
 
 
 def _group_by_attribute(urls: Iterator[TagURL]) -> list[tuple[Attribute, list[TagURL]]]:

@@ -32,6 +32,7 @@ examples:
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
                                                    run it again after an interruption to resume
+  sunset serve out/otpic --port 8000               look at the mirror on http://127.0.0.1:8000/
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
   sunset mirror out/otpic                          re-make mirror/ from the WARC
   sunset package out/otpic --bagit                 derived WARC, CDXJ, WACZ and a BagIt bag
@@ -41,6 +42,8 @@ examples:
 outputs (in the output folder):
   NAME.warc.gz    the original bytes, one WARC record per file (the archival master)
   records.jsonl   one JSON record per page and file (docs/records.md)
+  redirects.*     old URL -> mirror maps: redirects.csv, redirects.nginx.conf, redirects.htaccess
+  mirror/_sunset/about.html  what the archive is; mirror/_sunset/index.html: every page, with search
   mirror/         the static mirror: open mirror/index.html
   NAME-derived.warc.gz  records and mirror pages as WARC records tied to the originals
   NAME.cdxj       sorted CDXJ index of the master (pywb)
@@ -116,10 +119,13 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  pages            {normalized.pages}",
         f"  problems noted   {problems} (details in {layout.log})",
         f"  missing links    {mirrored.missing_links} (pages that were never on the site)",
+        f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  WARC     {layout.warc}",
         f"  records  {layout.records}",
+        f"  about    {layout.mirror / '_sunset' / 'about.html'}",
+        f"  redirect maps  {', '.join(path.name for path in mirrored.redirect_maps)}",
         f"  mirror   {layout.mirror / 'index.html'}",
         *_package_lines(layout, packaged),
     ]))
@@ -283,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sunset {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_serve_parser(commands)
     for name, (_, summary, description) in COMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=description)
         target_help = ("the site's TOML config" if name == "run"
@@ -352,9 +359,46 @@ def apply_crawl_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfi
     return dataclasses.replace(config, source=dataclasses.replace(config.source, crawl=crawl))
 
 
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser(
+        "serve", help="serve the mirror on 127.0.0.1 for a quick look in a browser",
+        description="Serve the mirror over HTTP on 127.0.0.1 (this computer only) and print its address. "
+                    "Ctrl-C stops. To publish the mirror, copy mirror/ to any static web host.",
+        epilog="example:\n  sunset serve out/otpic --port 8000", formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("target", type=Path, metavar="OUTDIR", help="an output folder (or its mirror/ folder)")
+    sub.add_argument("--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000; 0: any free port)")
+    sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    sub.add_argument("-v", "--verbose", action="store_true", help="log every request to the terminal")
+
+
+def _command_serve(args: argparse.Namespace) -> int:
+    from site_out.serve import ServeError, make_server, mirror_root, server_url
+
+    try:
+        root = mirror_root(args.target)
+    except ServeError as error:
+        print(f"sunset: error: {error}", file=sys.stderr)
+        return 1
+    try:
+        server = make_server(root, args.port)
+    except OSError as error:
+        print(f"sunset: error: cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    with server:
+        _print(args.quiet, f"Serving {root} at {server_url(server)} (Ctrl-C stops)")
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("sunset: stopped", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(None, args.verbose, args.quiet)
+    if args.command == "serve":
+        return _command_serve(args)
     try:
         if args.command == "batch":
             return command_batch(args)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from archive.options import ArchiveOptions
 from crawl.options import DEFAULT_INDEX_FILES, CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
-from site_out.options import MirrorOptions, NoticeOptions
+from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
+from sunset import __version__
 from sunset.errors import ConfigError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -56,6 +57,11 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "successor_name": ("string", False),
         "successor_url": ("URL", False),
     },
+    "mirror": {
+        "external_links": ("one of keep, mark, wayback", False),
+        "drop": ("list of regular expressions", False),
+        "publish_url": ("URL or path starting with /", False),
+    },
     "output": {"dir": ("string", False)},
     "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False),
                 "bagit": ("boolean", False), "source_organization": ("string", False),
@@ -63,6 +69,15 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                 "record_id_seed": ("string", False)},
 }
 REQUIRED_SECTIONS = ("site", "notice")
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorSettings:
+    """The ``[mirror]`` section as written (MirrorOptions is built from it and the rest)."""
+
+    external_links: str = "mark"
+    drop: tuple[str, ...] = ()
+    publish_url: str = "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +91,7 @@ class SiteConfig:
     notice: NoticeOptions
     archive: ArchiveOptions
     output_dir: Path
+    mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -89,6 +105,11 @@ class SiteConfig:
             site_name=self.name,
             case_insensitive=self.source.case_insensitive,
             index_files=self.source.index_files,
+            external_links=self.mirror_extra.external_links,  # type: ignore[arg-type]
+            drop=self.mirror_extra.drop,
+            publish_url=self.mirror_extra.publish_url,
+            software=f"sunset {__version__}",
+            warc_name=f"{self.name}.warc.gz",
         )
 
 
@@ -291,7 +312,27 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
         record_id_seed=reader.string("archive", "record_id_seed"),
     )
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
-    return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve())
+    return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader))
+
+
+def _mirror_settings(reader: _Reader) -> MirrorSettings:
+    external = reader.string("mirror", "external_links", "mark") or "mark"
+    if external not in EXTERNAL_LINK_MODES:
+        modes = ", ".join(EXTERNAL_LINK_MODES)
+        raise reader.fail("mirror", "external_links", f"expected one of {modes}, got {external!r}")
+    drop = reader.strings("mirror", "drop", ())
+    for pattern in drop:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise reader.fail("mirror", "drop", f"{pattern!r} is not a regular expression: {error}") from error
+    publish = reader.string("mirror", "publish_url", "/") or "/"
+    parts = urlsplit(publish)
+    is_path = publish.startswith("/") and not parts.netloc
+    if not is_path and not (parts.scheme in ("http", "https") and parts.hostname):
+        raise reader.fail("mirror", "publish_url",
+                          f"expected a path such as / or /archive/, or an http(s) URL, got {publish!r}")
+    return MirrorSettings(external, drop, publish)
 
 
 def load_config(path: Path, *, out: Path | None = None) -> SiteConfig:

@@ -263,7 +263,20 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick)
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
+    _log_mirror_details(summary)
     return summary
+
+
+def _log_mirror_details(summary: MirrorSummary) -> None:
+    """Everything the mirror could not keep as it was, for sunset.log."""
+    for problem in summary.problems:
+        log.info("mirror: %s", problem)
+    for link in summary.missing:
+        log.info("mirror: %s links to %s, which was not archived", link.page, link.url or link.raw)
+    log.info("mirror: %d forwarding pages for redirects; %d script navigations left as written",
+             summary.redirects, summary.scripts_left)
+    for path in summary.redirect_maps:
+        log.info("mirror: redirect map %s", path)
 
 
 def verify(config: SiteConfig) -> VerifySummary:

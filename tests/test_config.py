@@ -71,3 +71,28 @@ def test_cli_reports_config_error_in_one_line(tmp_path: Path, capsys: pytest.Cap
 def test_missing_config_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(tmp_path / "nope.toml")]) == 2
     assert "no such config file" in capsys.readouterr().err
+
+
+def test_mirror_section() -> None:
+    text = VALID + '\n[mirror]\nexternal_links = "wayback"\ndrop = ["/cgi-bin/counter"]\npublish_url = "/old/"\n'
+    options = parse_config(text, Path("site.toml")).mirror
+    assert (options.external_links, options.drop, options.publish_url) == ("wayback", ("/cgi-bin/counter",), "/old/")
+    defaults = parse_config(VALID, Path("site.toml")).mirror
+    assert (defaults.external_links, defaults.drop, defaults.publish_url) == ("mark", (), "/")
+    assert defaults.warc_name == "otpic.warc.gz" and defaults.software.startswith("sunset ")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ('external_links = "hide"', "site.toml:15: [mirror] external_links: expected one of keep, mark, wayback"),
+        ('drop = ["(unclosed"]', "site.toml:15: [mirror] drop: '(unclosed' is not a regular expression"),
+        ('drop = "counter"', "site.toml:15: [mirror] drop: expected a list of strings"),
+        ('publish_url = "archive/"', "site.toml:15: [mirror] publish_url: expected a path such as /"),
+        ("wayback = true", "site.toml:15: [mirror] wayback: unknown key"),
+    ],
+)
+def test_mirror_section_errors(lines: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(VALID + "\n[mirror]\n" + lines + "\n", Path("site.toml"))
+    assert str(error.value).startswith(expected)

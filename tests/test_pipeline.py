@@ -24,7 +24,9 @@ def mirror_pages(root: Path) -> list[Path]:
 
 def test_run_writes_every_output(otpic_run) -> None:
     _, layout = otpic_run
-    for path in (layout.warc, layout.records, layout.mirror / "index.html", layout.log, layout.config_copy):
+    for path in (layout.warc, layout.records, layout.mirror / "index.html", layout.log, layout.config_copy,
+                 layout.mirror / "_sunset/about.html", layout.mirror / "_sunset/index.html",
+                 layout.root / "redirects.csv", layout.root / "redirects.nginx.conf", layout.root / "redirects.htaccess"):
         assert path.exists(), path
     assert not list(layout.root.glob("*.open"))
 
@@ -69,6 +71,20 @@ def test_dead_links_and_forms_lead_to_local_explanations(otpic_run) -> None:
     assert "_sunset/missing.html?url=http%3A%2F%2Fwww.colorado.edu%2Fconflict%2Fpeace%2Fcasestud.htm" in menu
     register = (layout.mirror / "www.colorado.edu/conflict/peace/register.htm").read_text(encoding="utf-8")
     assert "_sunset/form-closed.html" in register and "register.pl" not in register
+    assert 'data-sunset="form-closed"' in register and "ACTION=" not in register.upper().split("<FORM", 1)[1][:40]
+    assert '<INPUT disabled="disabled" TYPE=TEXT NAME=name' in register
+    assert '<TEXTAREA disabled="disabled" NAME=comments' in register
+
+
+def test_about_page_names_the_warc_and_its_digest(otpic_run) -> None:
+    import hashlib
+
+    _, layout = otpic_run
+    about = (layout.mirror / "_sunset/about.html").read_text(encoding="utf-8")
+    assert "otpic.warc.gz" in about and hashlib.sha256(layout.warc.read_bytes()).hexdigest() in about
+    assert "November 16, 1998" in about and "sunset 0." in about
+    index = (layout.mirror / "_sunset/index.html").read_text(encoding="utf-8")
+    assert "Unofficial Communication, Citizen Diplomacy, and Multi-track Diplomacy" in index
 
 
 def test_index_opens_the_site(otpic_run) -> None:

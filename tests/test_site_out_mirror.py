@@ -90,6 +90,10 @@ def build_warc(path: Path) -> None:
         resource(writer, BASE + "usiplogo.gif", "image/gif", b"GIF89a second capture, ignored")
         response(writer, BASE + "old.htm", "404 Not Found", [("Content-Type", "text/html")], b"<h1>404</h1>")
         response(writer, BASE + "moved.htm", "301 Moved", [("Location", BASE + "glossary.htm")], b"")
+        response(writer, BASE + "Temp.htm", "302 Found", [("Location", "treatment/track2.htm")], b"")
+        response(writer, BASE + "chain", "301 Moved", [("Location", BASE + "moved.htm")], b"")
+        response(writer, BASE + "away.htm", "301 Moved", [("Location", BASE + "nowhere.htm")], b"")
+        response(writer, BASE + "out.htm", "302 Found", [("Location", "http://www.gmu.edu/")], b"")
 
 
 OPTIONS = MirrorOptions(
@@ -175,7 +179,9 @@ def test_pages_are_decoded_and_rewritten(mirror) -> None:
     assert 'HREF="glossary.htm#track2"' in home
     assert 'HREF="example/index.html"' in home
     assert 'HREF="a%20b.htm"' in home
-    assert 'ACTION="../../../_sunset/form-closed.html"' in home and "METHOD=GET" in home
+    assert "ACTION=" not in home and "register.pl" not in home and "METHOD=POST" in home
+    assert 'data-sunset="form-closed"' in home and 'href="../../../_sunset/form-closed.html"' in home
+    assert '<INPUT disabled="disabled" NAME=x>' in home
     assert 'CONTENT="300; URL=treatment/track2.htm"' in home
     assert 'USEMAP="#nav"' in home
     menu = site(root, "!menu.htm").read_text("utf-8")
@@ -201,7 +207,8 @@ def test_css_and_binary_files(mirror) -> None:
 def test_nothing_escapes_and_special_pages_exist(mirror) -> None:
     tmp_path, root, summary, seen = mirror
     written = {path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*") if path.is_file()}
-    assert all(name == "site.warc.gz" or name.startswith("out/mirror/") for name in written)
+    maps = {"out/redirects.csv", "out/redirects.nginx.conf", "out/redirects.htaccess"}
+    assert all(name == "site.warc.gz" or name in maps or name.startswith("out/mirror/") for name in written)
     assert site(root, "..%2F..%2Fsecret.htm").is_file()
     assert not site(root, "old.htm.html").exists() and not site(root, "old.htm").exists()
     assert summary.index_path == root / "index.html"
@@ -212,20 +219,110 @@ def test_nothing_escapes_and_special_pages_exist(mirror) -> None:
     assert 'href="../www.colorado.edu/conflict/peace/index.html"' in missing
     closed = (root / "_sunset/form-closed.html").read_text("utf-8")
     assert NOTICE_MARKER in closed and "closed" in closed
-    assert summary.pages == 9 and summary.files == 12
+    assert summary.pages == 9 and summary.files == 12 and summary.redirects == 5
     assert len(seen) == 12
 
 
-def test_redirect_target_is_used(mirror) -> None:
+def test_redirects_become_forwarding_pages(mirror) -> None:
     tmp_path, root, _, _ = mirror
-    from crawl.urls import Scope
-    from site_out.plan import build_plan
     from crawl.warc_source import iter_warc_captures
+    from site_out.plan import build_plan
 
     plan = build_plan(iter_warc_captures(tmp_path / "site.warc.gz", read_bodies=False), case_insensitive=True)
-    assert plan.paths[BASE + "moved.htm"] == "www.colorado.edu/conflict/peace/glossary.htm"
     assert BASE + "old.htm" not in plan.paths
-    assert Scope(BASE).same_host(BASE)
+    assert {redirect.path for redirect in plan.redirects} == {
+        "www.colorado.edu/conflict/peace/" + name for name in ("moved.htm", "temp.htm", "chain.html", "away.htm", "out.htm")
+    }
+    moved = site(root, "moved.htm").read_text("utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=glossary.htm">' in moved
+    assert moved.count(NOTICE_MARKER) == 1 and 'href="glossary.htm"' in moved
+    assert 'url=treatment/track2.htm"' in site(root, "temp.htm").read_text("utf-8")
+    assert 'url=glossary.htm"' in site(root, "chain.html").read_text("utf-8")  # straight to the end
+    assert "_sunset/missing.html?url=http%3A%2F%2Fwww.colorado.edu%2Fconflict%2Fpeace%2Fnowhere.htm" in site(
+        root, "away.htm").read_text("utf-8")
+    assert 'url=http://www.gmu.edu/"' in site(root, "out.htm").read_text("utf-8")
+
+
+def test_links_to_redirected_urls_go_straight_to_the_target(tmp_path: Path) -> None:
+    warc = tmp_path / "site.warc.gz"
+    with warc.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        resource(writer, BASE + "index.html", "text/html",
+                 b'<body><a href="moved.htm">m</a> <a href="chain">c</a> <a href="away.htm">a</a>')
+        resource(writer, BASE + "glossary.htm", "text/html", GLOSSARY)
+        response(writer, BASE + "moved.htm", "301 Moved", [("Location", BASE + "glossary.htm")], b"")
+        response(writer, BASE + "chain", "301 Moved", [("Location", BASE + "moved.htm")], b"")
+        response(writer, BASE + "away.htm", "301 Moved", [("Location", "http://elsewhere.example/")], b"")
+    write_mirror(warc, None, OPTIONS, tmp_path / "out")
+    index = site(tmp_path / "out" / "mirror", "index.html").read_text("utf-8")
+    assert '<a href="glossary.htm">m</a> <a href="glossary.htm">c</a> <a href="away.htm">a</a>' in index
+    assert list(iter_broken_links(tmp_path / "out" / "mirror")) == []
+
+
+def test_meta_refresh_only_page_forwards_and_carries_the_notice(tmp_path: Path) -> None:
+    warc = tmp_path / "site.warc.gz"
+    with warc.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        resource(writer, BASE + "index.html", "text/html",
+                 b'<HTML><HEAD><META HTTP-EQUIV="refresh" CONTENT="0;URL=http://www.colorado.edu/conflict/peace/glossary.htm">'
+                 b"</HEAD></HTML>")
+        resource(writer, BASE + "glossary.htm", "text/html", GLOSSARY)
+    write_mirror(warc, None, OPTIONS, tmp_path / "out")
+    page = site(tmp_path / "out" / "mirror", "index.html").read_text("utf-8")
+    assert 'CONTENT="0;URL=glossary.htm"' in page and page.count(NOTICE_MARKER) == 1
+
+
+def test_missing_pages_in_four_languages(mirror) -> None:
+    _, root, _, _ = mirror
+    for name, words in (("missing.html", "was not available"), ("missing.de.html", "nicht verfügbar"),
+                        ("missing.fr.html", "pas disponible"), ("missing.es.html", "no estaba disponible")):
+        text = (root / "_sunset" / name).read_text("utf-8")
+        assert words in text and text.count(NOTICE_MARKER) == 1 and "textContent" in text
+
+
+def test_about_index_and_search(mirror) -> None:
+    tmp_path, root, summary, _ = mirror
+    import hashlib
+    import json
+
+    about = (root / "_sunset/about.html").read_text("utf-8")
+    digest = hashlib.sha256((tmp_path / "site.warc.gz").read_bytes()).hexdigest()
+    assert digest in about and "site.warc.gz" in about and "wb-manager" in about and "sunset" in about
+    assert about.count(NOTICE_MARKER) == 1
+    index = (root / "_sunset/index.html").read_text("utf-8")
+    assert '<script src="search-index.js"></script>' in index and '<script src="search.js"></script>' in index
+    assert 'href="../www.colorado.edu/conflict/peace/glossary.htm"' in index
+    script = (root / "_sunset/search-index.js").read_text("utf-8")
+    assert script.startswith("/*") and "window.SUNSET_PAGES = [" in script
+    entries = json.loads(script.split("= ", 1)[1].rstrip().rstrip(";"))
+    assert len(entries) == summary.pages
+    assert "fetch(" not in (root / "_sunset/search.js").read_text("utf-8")
+    home = site(root, "!home.htm").read_text("utf-8")
+    assert 'href="../../../_sunset/about.html"' in home and "About this archive" in home
+    assert (root / "_sunset/blank.gif").read_bytes().startswith(b"GIF89a")
+
+
+def test_redirect_maps(mirror) -> None:
+    tmp_path, root, summary, _ = mirror
+    import csv
+
+    out = tmp_path / "out"
+    assert sorted(path.name for path in summary.redirect_maps) == [
+        "redirects.csv", "redirects.htaccess", "redirects.nginx.conf"]
+    rows = {row["old_url"]: row for row in csv.DictReader((out / "redirects.csv").open(encoding="utf-8"))}
+    assert rows[BASE + "moved.htm"]["new_url"] == "/conflict/peace/glossary.htm"
+    assert rows[BASE + "a%20b.htm"]["mirror_path"] == "www.colorado.edu/conflict/peace/a b.htm"
+    printed = "http://www.colorado.edu/cgi-bin/print.pl?page=treatment%2Ftrack2.htm&fmt=text"
+    assert rows[printed]["new_url"] == "/cgi-bin/print.pl@page=treatment%252Ftrack2.htm&fmt=text.html"
+    for row in rows.values():
+        assert (root / row["mirror_path"]).is_file(), row
+    nginx = (out / "redirects.nginx.conf").read_text("utf-8")
+    assert "map $request_uri $sunset_new {" in nginx and nginx.rstrip().endswith("}")
+    assert ('"~*^(?!(?-i:/conflict/peace/glossary\\\\.htm)$)/conflict/peace/moved\\\\.htm$" '
+            '"/conflict/peace/glossary.htm";') in nginx
+    htaccess = (out / "redirects.htaccess").read_text("utf-8")
+    assert "RewriteEngine On" in htaccess
+    assert "RewriteRule ^ /cgi-bin/print.pl@page=treatment\\%252Ftrack2.htm&fmt=text.html [R=301,L,NE]" in htaccess
 
 
 def test_broken_links_are_found(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_notice_is_self_contained_and_styled_for_old_layouts() -> None:
     assert "<script" not in lowered and "<link" not in lowered and "<style" not in lowered
     assert "url(" not in lowered and "@import" not in lowered and "src=" not in lowered
     assert not any(isinstance(token, RawText) for token in iter_tokens(html))
-    for rule in ("display:block", "max-width:none", "font-family:sans-serif", "margin:0 0 1em 0",
+    for rule in ("display:block", "max-width:none", "font-family:sans-serif", "margin:0 0 16px 0",
                  "border:", "padding:"):
         assert rule in html
 

@@ -9,7 +9,14 @@ import pytest
 
 from crawl.urls import Scope, lookup_key
 from site_out.resolve import Resolver
-from site_out.rewrite import EXTERNAL_LINK_TITLE, META_CHARSET, PageRewriter, splice_value
+from site_out.rewrite import (
+    EXTERNAL_LINK_TITLE,
+    META_CHARSET,
+    WAYBACK_LINK_TITLE,
+    PageRewriter,
+    form_closed_line,
+    splice_value,
+)
 
 ARCHIVED = {
     "http://h/index.html": "h/index.html",
@@ -34,17 +41,21 @@ MISSING = "../../_sunset/missing.html?url="
 TITLE = f' title="{EXTERNAL_LINK_TITLE}"'
 
 
-def make_rewriter(case_insensitive: bool = False) -> PageRewriter:
+FORM_LINE = form_closed_line("../../_sunset/form-closed.html")
+
+
+def make_rewriter(case_insensitive: bool = False, **options) -> PageRewriter:
     paths = {lookup_key(url, case_insensitive): path for url, path in ARCHIVED.items()}
     scope = Scope("http://h/", case_insensitive)
-    return PageRewriter(Resolver(paths, scope, index_files=("index.html", "index.htm")))
+    return PageRewriter(Resolver(paths, scope, index_files=("index.html", "index.htm")), **options)
 
 
-def rewrite(html: str, case_insensitive: bool = False) -> str:
-    result = make_rewriter(case_insensitive).rewrite(
+def rewrite(html: str, case_insensitive: bool = False, **options) -> str:
+    """The rewritten page; ``[M]`` is the charset meta, ``[F]`` the closed-form line."""
+    result = make_rewriter(case_insensitive, **options).rewrite(
         html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]"
     )
-    return result.text.replace(META_CHARSET, "[M]")
+    return result.text.replace(META_CHARSET, "[M]").replace(FORM_LINE, "[F]")
 
 
 CASES = [
@@ -115,14 +126,26 @@ CASES = [
      '[M]<body style="background: url(../images/paper.gif)">[N]'),
     ("<head><style>@import '/style.css'; P { background: url(\"/images/low.gif\") }</style></head><body>",
      "<head>[M]<style>@import '../style.css'; P { background: url(\"../images/low.gif\") }</style></head><body>[N]"),
-    # forms posting to the old server
-    ('<body><FORM METHOD=POST ACTION="/cgi-bin/register.pl">',
-     '[M]<body>[N]<FORM METHOD=GET ACTION="../../_sunset/form-closed.html">'),
-    ('<body><form action="http://H/cgi-bin/x" method="post">',
-     '[M]<body>[N]<form action="../../_sunset/form-closed.html" method="GET">'),
-    ('<body><form method=post>', '[M]<body>[N]<form action="../../_sunset/form-closed.html" method=GET>'),
-    ('<body><form action="http://search.example.com/q" method=post>',
-     '[M]<body>[N]<form action="http://search.example.com/q" method=post>'),
+    # forms posting to the old server: no action, fields disabled, a line saying it has closed
+    ('<body><FORM METHOD=POST ACTION="/cgi-bin/register.pl"><INPUT NAME=x><SELECT NAME=s><OPTION>a</SELECT>'
+     '<TEXTAREA NAME=t>text</TEXTAREA><INPUT TYPE=SUBMIT DISABLED><BUTTON>b</BUTTON></FORM><INPUT NAME=after>',
+     '[M]<body>[N]<FORM METHOD=POST>[F]<INPUT disabled="disabled" NAME=x><SELECT disabled="disabled" NAME=s>'
+     '<OPTION>a</SELECT><TEXTAREA disabled="disabled" NAME=t>text</TEXTAREA><INPUT TYPE=SUBMIT DISABLED>'
+     '<BUTTON disabled="disabled">b</BUTTON></FORM><INPUT NAME=after>'),
+    ('<body><form action="http://H/cgi-bin/x" method="post">', '[M]<body>[N]<form method="post">[F]'),
+    ("<body><form method=post action='/x.pl'>", '[M]<body>[N]<form method=post>[F]'),
+    ('<body><form action=/x.pl method=post>', '[M]<body>[N]<form method=post>[F]'),
+    ('<body><form method=post>', '[M]<body>[N]<form method=post>[F]'),
+    ('<body><form action="http://search.example.com/q" method=post><input name=q>',
+     '[M]<body>[N]<form action="http://search.example.com/q" method=post><input name=q>'),
+    # script navigation: plain literals naming archived pages, in SCRIPT and on* attributes
+    ("<body><script>location.href = \"/glossary.htm\"; window.open('sub/','w'); top.location='/index.html'</script>",
+     "[M]<body>[N]<script>location.href = \"../glossary.htm\"; window.open('sub/index.html','w'); "
+     "top.location='../index.html'</script>"),
+    ('<body><a href="#" onClick="window.open(\'/glossary.htm\'); return false">g</a>',
+     '[M]<body>[N]<a href="#" onClick="window.open(\'../glossary.htm\'); return false">g</a>'),
+    ("<body><script>window.open('/glos' + 'sary.htm'); location.href = page; location = 'gone.htm'</script>",
+     "[M]<body>[N]<script>window.open('/glos' + 'sary.htm'); location.href = page; location = 'gone.htm'</script>"),
     # where the notice and the charset go
     ("<html><body>x", "<html>[M]<body>[N]x"),
     ("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2//EN\">\n<HTML><HEAD><TITLE>t</TITLE></HEAD>\n<BODY>x",
@@ -180,6 +203,64 @@ def test_problems_are_reported() -> None:
     assert ("missing", "http://h/nope.gif") in reasons
     assert any(reason == "invalid" for reason, _ in reasons)
     assert len(result.missing) == 2
+
+
+def test_script_navigation_left_as_written_is_reported() -> None:
+    result = make_rewriter().rewrite(
+        "<body><script>window.open('/glos' + 'sary.htm'); location.href = page; location = 'gone.htm';"
+        " window.open('/glossary.htm')</script>",
+        page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]",
+    )
+    scripts = [issue.raw for issue in result.issues if issue.reason == "script"]
+    assert scripts == ["window.open('/glos' + 'sary.htm')", "location.href = page", "gone.htm"]
+    assert "window.open('../glossary.htm')" in result.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("keep", '[M]<body>[N]<a href="http://e.org/x.htm">x</a><img src="http://e.org/i.gif">'),
+        ("mark", f'[M]<body>[N]<a{TITLE} href="http://e.org/x.htm">x</a><img src="http://e.org/i.gif">'),
+        ("wayback", f'[M]<body>[N]<a title="{WAYBACK_LINK_TITLE}" '
+                    'href="https://web.archive.org/web/19981116/http://e.org/x.htm">x</a><img src="http://e.org/i.gif">'),
+    ],
+)
+def test_external_link_modes(mode: str, expected: str) -> None:
+    from datetime import date
+
+    result = make_rewriter(external_links=mode).rewrite(
+        '<body><a href="http://e.org/x.htm">x</a><img src="http://e.org/i.gif">',
+        page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]", captured=date(1998, 11, 16),
+    )
+    assert result.text.replace(META_CHARSET, "[M]") == expected
+
+
+def test_dropped_images_become_a_blank_pixel() -> None:
+    out = rewrite('<body><IMG SRC="/cgi-bin/counter.pl?page=x" WIDTH=80 HEIGHT=20><IMG SRC="/images/paper.gif">'
+                  '<IMG SRC="http://counter.example.com/c.gif">',
+                  drop=(r"/cgi-bin/counter\.pl", r"^http://counter\."))
+    assert out == ('[M]<body>[N]<IMG SRC="../../_sunset/blank.gif" WIDTH=80 HEIGHT=20><IMG SRC="../images/paper.gif">'
+                   '<IMG SRC="../../_sunset/blank.gif">')
+
+
+@pytest.mark.parametrize(
+    ("html", "page"),
+    [
+        ('<html lang="de"><body><a href="gone.htm">x</a>', "missing.de.html"),
+        ('<HTML LANG=fr-CA><body><a href="gone.htm">x</a>', "missing.fr.html"),
+        ('<html lang="es"><body><a href="gone.htm">x</a>', "missing.es.html"),
+        ('<html lang="ja"><body><a href="gone.htm">x</a>', "missing.html"),
+        ('<body><a href="gone.htm">x</a>', "missing.html"),
+    ],
+)
+def test_missing_page_in_the_pages_language(html: str, page: str) -> None:
+    assert f'href="../../_sunset/{page}?url=http%3A%2F%2Fh%2Fdir%2Fgone.htm"' in rewrite(html)
+
+
+def test_language_from_the_records_wins() -> None:
+    result = make_rewriter().rewrite('<html lang="en"><body><a href="gone.htm">x</a>', page_url=PAGE_URL,
+                                     page_path=PAGE_PATH, notice_html="[N]", lang="de-CH")
+    assert "_sunset/missing.de.html?url=" in result.text
 
 
 @pytest.mark.parametrize(
