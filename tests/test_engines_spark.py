@@ -60,6 +60,8 @@ def test_spark_runs_one_site_per_task(spark: SparkEngine, tmp_path: Path) -> Non
         files = sorted(path.relative_to(local_mirror) for path in local_mirror.rglob("*") if path.is_file())
         assert files == sorted(path.relative_to(spark_mirror) for path in spark_mirror.rglob("*") if path.is_file())
         for relative in files:
+            if relative.as_posix() == "_sunset/about.html":
+                continue  # names the WARC's digest, and the two ingests minted different record ids
             assert (spark_mirror / relative).read_bytes() == (local_mirror / relative).read_bytes(), relative
         # Two ingests made two WARCs: the same bytes, but each record has its own WARC-Record-ID.
         assert records_without_ids(tmp_path / "spark" / name) == records_without_ids(tmp_path / "local" / name)
