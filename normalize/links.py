@@ -91,10 +91,15 @@ def _anchor_text(text: str, tokens: list[Token], index: int) -> str:
     return markup_text(text[start : start + 300])
 
 
-def extract_page_references(text: str, page_url: str, scope: Scope) -> PageReferences:
-    """Links, images and forms of a decoded page, in document order."""
+def extract_page_references(text: str, page_url: str, scope: Scope,
+                            tokens: list[Token] | None = None) -> PageReferences:
+    """Links, images and forms of a decoded page, in document order.
+
+    ``tokens`` are the page's tokens when the caller has scanned it already.
+    """
     base = find_base(text, page_url)
-    tokens = list(iter_tokens(text))
+    if tokens is None:
+        tokens = list(iter_tokens(text))
     links: list[Link] = []
     images: list[Image] = []
     forms: list[Form] = []

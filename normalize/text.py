@@ -84,7 +84,7 @@ def _parse(page: str) -> etree._Element:
 
 def _noframes_text(element: etree._Element) -> str:
     """libxml2 keeps ``<NOFRAMES>`` content as raw text; parse it as the markup it is."""
-    if len(element) == 0 and element.text and "<" in element.text:
+    if len(element) == 0 and element.text and ("<" in element.text or "&" in element.text):
         try:
             return _visible_text(_parse(element.text), HIDDEN_TAGS)
         except (etree.ParserError, ValueError):
@@ -102,6 +102,7 @@ def extract_text(page: str) -> PageText:
     headings: list[Heading] = []
     meta: dict[str, str] = {}
     noframes: list[str] = []
+    content_language = None
     for element in root.iter("title", "h1", "h2", "h3", "h4", "h5", "h6", "meta", "noframes"):
         tag = _tag(element)
         if tag == "title":
@@ -116,6 +117,8 @@ def extract_text(page: str) -> PageText:
                     meta[name] = collapse(content)
                 elif equiv == "refresh" and "refresh" not in meta:
                     meta["refresh"] = collapse(content)
+                elif equiv == "content-language" and content_language is None:
+                    content_language = collapse(content) or None
         elif tag == "noframes":
             noframes.append(_noframes_text(element))
         else:
@@ -123,7 +126,7 @@ def extract_text(page: str) -> PageText:
             if text:
                 headings.append(Heading(int(tag[1]), text))
     text = _visible_text(root, HIDDEN_TAGS | {"noframes"})
-    lang = (root.get("lang") or "").strip() or None
+    lang = (root.get("lang") or "").strip() or content_language
     match = _COPYRIGHT.search(text) or (_COPYRIGHT.search("\n".join(noframes)) if noframes else None)
     return PageText(
         title=title,

@@ -19,7 +19,7 @@ DASHES = "people\u2013usually ordinary citizens\u2013 and \u201csmart quotes\u20
          None, "windows-1252", "meta",
          '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">' + DASHES, ()),
         (codecs.BOM_UTF8 + "caf\u00e9 \u2013 na\u00efve".encode(), "text/html; charset=iso-8859-1",
-         "utf-8", "bom", "caf\u00e9 \u2013 na\u00efve", ()),
+         "utf-8", "bom", "caf\u00e9 \u2013 na\u00efve", ("charset-conflict",)),
         ("caf\u00e9 \u2013 na\u00efve, \u00e0 la carte".encode(), None, "utf-8", "sniffed",
          "caf\u00e9 \u2013 na\u00efve, \u00e0 la carte", ()),
         ("<meta charset=x-sjis>\u65e5\u672c\u8a9e\u306e\u30da\u30fc\u30b8".encode("shift_jis"), None, "shift_jis", "meta",
