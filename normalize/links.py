@@ -112,11 +112,17 @@ def extract_page_references(text: str, page_url: str, scope: Scope,
             forms.append(Form(action, url, method, tuple(fields)))
             open_form = None
 
+    # Navigation repeats the same links on a page; resolve each (value, base, kind) once.
+    resolved: dict[tuple[str, str, str], tuple[str | None, ReferenceKind, bool]] = {}
+
     def add(raw: str, tag: str, attribute: str, kind: str, link_base: str, anchor: str | None) -> None:
         if raw.strip().startswith("#"):
             return
-        url = _resolve(raw, link_base)
-        record_kind, in_scope = classify(raw, url, kind, scope)
+        key = (raw, link_base, kind)
+        if key not in resolved:
+            url = _resolve(raw, link_base)
+            resolved[key] = (url, *classify(raw, url, kind, scope))
+        url, record_kind, in_scope = resolved[key]
         links.append(Link(raw, url, tag, attribute, record_kind, anchor, in_scope))
 
     for index, token in enumerate(tokens):
