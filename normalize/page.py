@@ -56,7 +56,7 @@ def _file_record(capture: Capture, size: int, digest: str | None, problems: tupl
 # Bytes that never occur in text (NUL and the C0 controls other than white space and the
 # ESC of ISO-2022-JP): a "page" made mostly of them is a binary file served as text/html.
 _CONTROL_BYTES = bytes(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B})
-BINARY_SHARE = 0.3
+BINARY_SHARE = 0.05
 
 
 def looks_binary(head: bytes, content_type: str | None) -> bool:
@@ -116,8 +116,10 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
     decoded = decode_page(body, capture.content_type)
     problems_list.extend(decoded.problems)
     page = extract_text(decoded.text)
-    if not page.parsed:
+    if not page.parsed and "empty" not in problems_list:
         problems_list.append("unparseable")
+    if page.flattened:
+        problems_list.append("deep-nesting")
     tokens = list(iter_tokens(decoded.text))
     unclosed = unclosed_elements(tokens)
     if unclosed:
