@@ -124,7 +124,7 @@ def test_ten_thousand_nested_tables(closed: bool) -> None:
     body = b"<HTML><BODY>" + b"<TABLE><TR><TD>" * 10_000 + b"deep"
     if closed:
         body += b"</TD></TR></TABLE>" * 10_000
-    body += b"<P>after &copy1998<SCRIPT>hidden()</SCRIPT>"
+    body += b"<P>after &copy1998<SCRIPT>hidden()</SCRIPT></HTML>"
     record = normalize(body)
     assert record["text"] == "deep\nafter \u00a91998"
     assert "deep-nesting" in record["problems"]
