@@ -12,6 +12,10 @@ from sunset import __version__, pipeline
 from sunset.config import SiteConfig, load_config, parse_config
 from sunset.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
+from sunset.progress import progress
+from crawl.warcinfo import warc_base_url
+from normalize.options import NormalizeOptions
+from normalize.stage import normalize_warc
 
 log = logging.getLogger("sunset")
 
@@ -27,6 +31,7 @@ examples:
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
+  sunset normalize --warc x.warc.gz --out DIR      records.jsonl for any WARC (wget's, Heritrix's)
   sunset mirror out/otpic                          re-make mirror/ from the WARC
   sunset verify out/otpic                          check digests and every mirror link
 
@@ -114,6 +119,33 @@ def _command_normalize(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_foreign_warc_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--warc", type=Path, metavar="FILE",
+                     help="normalize this WARC (any tool's: wget, Heritrix, sunset) without a config; needs --out")
+    sub.add_argument("--base-url", metavar="URL",
+                     help="with --warc: the site's base URL, for the links' in_scope flag (default: the "
+                          "warcinfo's sunset-base-url, else the scheme and host of the first capture)")
+    sub.epilog = ("examples:\n  sunset normalize out/otpic\n"
+                  "  sunset normalize --warc crawl.warc.gz --out records/ --base-url http://www.example.edu/dept/")
+    sub.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def _command_normalize_warc(args: argparse.Namespace) -> int:
+    """``sunset normalize --warc FILE --out DIR``: records.jsonl for a WARC made by any tool."""
+    if args.out is None:
+        raise SunsetError("--warc needs --out DIR: the folder to write records.jsonl into")
+    base_url = args.base_url or warc_base_url(args.warc)
+    if not base_url:
+        raise SunsetError(f"{args.warc} holds no http(s) capture to take a base URL from: give --base-url URL")
+    layout = OutputLayout(args.out, args.warc.name.split(".")[0])
+    _setup_logging(layout, args.verbose, args.quiet)
+    log.info("normalize: %s with base URL %s", args.warc, base_url)
+    with progress("normalize", quiet=args.quiet) as tick:
+        summary = normalize_warc(args.warc, NormalizeOptions(base_url), layout.records, on_record=tick)
+    _print(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output}")
+    return 0
+
+
 def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = pipeline.mirror(config, quiet=args.quiet)
     layout = pipeline.layout_for(config)
@@ -154,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         target_help = ("the site's TOML config" if name == "run"
                        else "the site's TOML config, or an output folder made by an earlier run")
         sub.add_argument("target", type=Path, metavar="CONFIG" if name == "run" else "CONFIG|OUTDIR",
-                         help=target_help)
+                         help=target_help, nargs="?" if name == "normalize" else None)
+        if name == "normalize":
+            _add_foreign_warc_arguments(sub)
         sub.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: [output] dir of the config)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
@@ -162,9 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     _setup_logging(None, args.verbose, args.quiet)
+    if args.command == "normalize" and (args.warc is None) == (args.target is None):
+        parser.error("normalize takes CONFIG|OUTDIR, or --warc FILE --out DIR (not both)")
     try:
+        if args.command == "normalize" and args.warc is not None:
+            return _command_normalize_warc(args)
         config = resolve_target(args.target, args.out)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
