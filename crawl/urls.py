@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -62,7 +61,6 @@ def _remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
-@lru_cache(maxsize=4096)  # pages compare the same URLs several times (resolve, host, scope)
 def canonicalize(url: str) -> str:
     """The canonical spelling of an http(s) URL; other schemes come back stripped only.
 

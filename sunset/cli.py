@@ -12,10 +12,7 @@ from sunset import __version__, pipeline
 from sunset.config import SiteConfig, load_config, parse_config
 from sunset.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
-from sunset.progress import progress
-from crawl.warcinfo import warc_base_url
-from normalize.options import NormalizeOptions
-from normalize.stage import normalize_warc
+from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
 
 log = logging.getLogger("sunset")
 
@@ -119,33 +116,6 @@ def _command_normalize(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_foreign_warc_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--warc", type=Path, metavar="FILE",
-                     help="normalize this WARC (any tool's: wget, Heritrix, sunset) without a config; needs --out")
-    sub.add_argument("--base-url", metavar="URL",
-                     help="with --warc: the site's base URL, for the links' in_scope flag (default: the "
-                          "warcinfo's sunset-base-url, else the scheme and host of the first capture)")
-    sub.epilog = ("examples:\n  sunset normalize out/otpic\n"
-                  "  sunset normalize --warc crawl.warc.gz --out records/ --base-url http://www.example.edu/dept/")
-    sub.formatter_class = argparse.RawDescriptionHelpFormatter
-
-
-def _command_normalize_warc(args: argparse.Namespace) -> int:
-    """``sunset normalize --warc FILE --out DIR``: records.jsonl for a WARC made by any tool."""
-    if args.out is None:
-        raise SunsetError("--warc needs --out DIR: the folder to write records.jsonl into")
-    base_url = args.base_url or warc_base_url(args.warc)
-    if not base_url:
-        raise SunsetError(f"{args.warc} holds no http(s) capture to take a base URL from: give --base-url URL")
-    layout = OutputLayout(args.out, args.warc.name.split(".")[0])
-    _setup_logging(layout, args.verbose, args.quiet)
-    log.info("normalize: %s with base URL %s", args.warc, base_url)
-    with progress("normalize", quiet=args.quiet) as tick:
-        summary = normalize_warc(args.warc, NormalizeOptions(base_url), layout.records, on_record=tick)
-    _print(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output}")
-    return 0
-
-
 def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = pipeline.mirror(config, quiet=args.quiet)
     layout = pipeline.layout_for(config)
@@ -188,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("target", type=Path, metavar="CONFIG" if name == "run" else "CONFIG|OUTDIR",
                          help=target_help, nargs="?" if name == "normalize" else None)
         if name == "normalize":
-            _add_foreign_warc_arguments(sub)
+            add_normalize_warc_arguments(sub)
         sub.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: [output] dir of the config)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
@@ -196,14 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    if wants_normalize_warc(args):
+        return command_normalize_warc(args)
     _setup_logging(None, args.verbose, args.quiet)
-    if args.command == "normalize" and (args.warc is None) == (args.target is None):
-        parser.error("normalize takes CONFIG|OUTDIR, or --warc FILE --out DIR (not both)")
     try:
-        if args.command == "normalize" and args.warc is not None:
-            return _command_normalize_warc(args)
         config = resolve_target(args.target, args.out)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
