@@ -131,6 +131,8 @@ class Capture:
     payload_digest: str | None = None
     origin: str | None = field(default=None, compare=False)
     """Where the capture came from (a file path, ``file.warc.gz#offset``), for messages."""
+    truncated: str | None = None
+    """The WARC's ``WARC-Truncated`` reason (``length``, ``time``...) when the body is incomplete."""
 
     @property
     def media_type(self) -> str | None:

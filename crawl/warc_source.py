@@ -80,6 +80,7 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True) -> Iterator[Capt
                         record_id=headers.get_header("WARC-Record-ID"),
                         payload_digest=headers.get_header("WARC-Payload-Digest"),
                         origin=f"{path}#{iterator.offset}",
+                        truncated=headers.get_header("WARC-Truncated"),
                     )
                 finally:
                     body.close()

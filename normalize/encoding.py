@@ -21,12 +21,21 @@ for _name, _labels in {
     "utf-8": "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8",
     "windows-1252": "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 "
     "iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252",
-    "iso-8859-2": "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 l2 latin2",
-    "iso-8859-5": "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595 iso_8859-5",
+    "iso-8859-2": "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 iso_8859-2:1987 l2 latin2",
+    "iso-8859-3": "csisolatin3 iso-8859-3 iso-ir-109 iso8859-3 iso88593 iso_8859-3 iso_8859-3:1988 l3 latin3",
+    "iso-8859-4": "csisolatin4 iso-8859-4 iso-ir-110 iso8859-4 iso88594 iso_8859-4 iso_8859-4:1988 l4 latin4",
+    "iso-8859-6": "arabic asmo-708 csiso88596e csiso88596i csisolatinarabic ecma-114 iso-8859-6 iso-8859-6-e "
+    "iso-8859-6-i iso-ir-127 iso8859-6 iso88596 iso_8859-6 iso_8859-6:1987",
+    "iso-8859-10": "csisolatin6 iso-8859-10 iso-ir-157 iso8859-10 iso885910 l6 latin6",
+    "iso-8859-13": "iso-8859-13 iso8859-13 iso885913",
+    "iso-8859-14": "iso-8859-14 iso8859-14 iso885914",
+    "iso-8859-16": "iso-8859-16",
+    "iso-8859-5": "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595 iso_8859-5 iso_8859-5:1988",
     "iso-8859-7": "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso-ir-126 iso8859-7 "
-    "iso88597 iso_8859-7 sun_eu_greek",
-    "iso-8859-8": "csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138 iso8859-8 iso88598 "
-    "iso_8859-8 visual",
+    "iso88597 iso_8859-7 iso_8859-7:1987 sun_eu_greek",
+    "iso-8859-8": "csiso88598e csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138 iso8859-8 "
+    "iso88598 iso_8859-8 iso_8859-8:1988 visual",
+    "iso-8859-8-i": "csiso88598i iso-8859-8-i logical",
     "iso-8859-15": "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9",
     "windows-1250": "cp1250 windows-1250 x-cp1250",
     "windows-1251": "cp1251 windows-1251 x-cp1251",
@@ -36,6 +45,8 @@ for _name, _labels in {
     "windows-1255": "cp1255 windows-1255 x-cp1255",
     "windows-1256": "cp1256 windows-1256 x-cp1256",
     "windows-1257": "cp1257 windows-1257 x-cp1257",
+    "windows-1258": "cp1258 windows-1258 x-cp1258",
+    "x-mac-cyrillic": "x-mac-cyrillic x-mac-ukrainian",
     "windows-874": "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874",
     "koi8-r": "cskoi8r koi koi8 koi8-r koi8_r",
     "koi8-u": "koi8-ru koi8-u",
@@ -49,8 +60,8 @@ for _name, _labels in {
     "big5": "big5 big5-hkscs cn-big5 csbig5 x-x-big5",
     "euc-kr": "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 ks_c_5601-1989 "
     "ksc5601 ksc_5601 windows-949",
-    "utf-16le": "utf-16 utf-16le",
-    "utf-16be": "utf-16be",
+    "utf-16le": "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le",
+    "utf-16be": "unicodefffe utf-16be",
 }.items():
     for _label in _labels.split():
         _LABELS[_label] = _name
@@ -64,6 +75,9 @@ _CODECS = {
     "euc-kr": "cp949",
     "macintosh": "mac_roman",
     "windows-874": "cp874",
+    "big5": "big5hkscs",
+    "iso-8859-8-i": "iso8859-8",
+    "x-mac-cyrillic": "mac_cyrillic",
 }
 
 # What charset-normalizer (Python codec names) calls the encodings above.
@@ -128,11 +142,8 @@ def meta_charset(head: bytes) -> str | None:
 def _sniff(body: bytes) -> str | None:
     if body.isascii():
         return None
-    try:
-        body.decode("utf-8")
+    if _is_utf8(body):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(body[:65536]).best()
@@ -149,27 +160,48 @@ def decode_bytes(body: bytes, encoding: str) -> str:
     return body.decode(python_codec(encoding), errors="replace")
 
 
+_MULTIBYTE = frozenset({"utf-8", "utf-16le", "utf-16be", "shift_jis", "euc-jp", "iso-2022-jp", "gbk", "gb18030",
+                        "big5", "euc-kr"})
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decide_encoding(body: bytes, content_type: str | None) -> tuple[str, CharsetSource, tuple[str, ...]]:
-    """(encoding, which source decided, problems) for a page's bytes."""
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return name, "bom", ()
+    """(encoding, which source decided, problems) for a page's bytes.
+
+    The first source in WHATWG order wins; when a later one says otherwise the page gets
+    ``charset-conflict``, and ``charset-mismatch`` when a legacy single-byte charset is
+    declared for bytes that are valid UTF-8 (a page re-saved by a newer editor).
+    """
     problems: list[str] = []
     declared_http = http_charset(content_type)
     from_http = resolve_label(declared_http)
     declared_meta = meta_charset(body)
     from_meta = resolve_label(declared_meta)
-    if declared_http and from_http is None:
+    if (declared_http and from_http is None) or (declared_meta and from_meta is None):
         problems.append("unknown-charset")
-    if declared_meta and from_meta is None:
-        problems.append("unknown-charset")
-    if from_http:
-        if from_meta and from_meta != from_http:
-            problems.append("charset-conflict")
-        return from_http, "http", tuple(problems)
-    if from_meta:
+    if from_meta and from_meta.startswith("utf-16"):
         # A meta tag read through an ASCII-compatible decoder cannot declare UTF-16.
-        return ("utf-8" if from_meta.startswith("utf-16") else from_meta), "meta", tuple(problems)
+        from_meta = "utf-8"
+    declared = [name for name in (from_http, from_meta) if name]
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            if any(other != name for other in declared):
+                problems.append("charset-conflict")
+            return name, "bom", tuple(problems)
+    if from_http and from_meta and from_meta != from_http:
+        problems.append("charset-conflict")
+    if declared:
+        encoding = declared[0]
+        if encoding not in _MULTIBYTE and not body.isascii() and _is_utf8(body):
+            problems.append("charset-mismatch")
+        return encoding, ("http" if from_http else "meta"), tuple(problems)
     sniffed = _sniff(body)
     if sniffed:
         return sniffed, "sniffed", tuple(problems)
@@ -184,11 +216,8 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     text = decode_bytes(body, encoding)
     if "\ufffd" in text and encoding != "utf-8":
         problems = (*problems, "undecodable-bytes")
-    elif "\ufffd" in text:
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            problems = (*problems, "undecodable-bytes")
+    elif "\ufffd" in text and not _is_utf8(body):
+        problems = (*problems, "undecodable-bytes")
     return DecodedPage(text, encoding, source, problems)
 
 

@@ -91,10 +91,15 @@ def _anchor_text(text: str, tokens: list[Token], index: int) -> str:
     return markup_text(text[start : start + 300])
 
 
-def extract_page_references(text: str, page_url: str, scope: Scope) -> PageReferences:
-    """Links, images and forms of a decoded page, in document order."""
+def extract_page_references(text: str, page_url: str, scope: Scope,
+                            tokens: list[Token] | None = None) -> PageReferences:
+    """Links, images and forms of a decoded page, in document order.
+
+    ``tokens`` are the page's tokens when the caller has scanned it already.
+    """
     base = find_base(text, page_url)
-    tokens = list(iter_tokens(text))
+    if tokens is None:
+        tokens = list(iter_tokens(text))
     links: list[Link] = []
     images: list[Image] = []
     forms: list[Form] = []
@@ -107,11 +112,17 @@ def extract_page_references(text: str, page_url: str, scope: Scope) -> PageRefer
             forms.append(Form(action, url, method, tuple(fields)))
             open_form = None
 
+    # Navigation repeats the same links on a page; resolve each (value, base, kind) once.
+    resolved: dict[tuple[str, str, str], tuple[str | None, ReferenceKind, bool]] = {}
+
     def add(raw: str, tag: str, attribute: str, kind: str, link_base: str, anchor: str | None) -> None:
         if raw.strip().startswith("#"):
             return
-        url = _resolve(raw, link_base)
-        record_kind, in_scope = classify(raw, url, kind, scope)
+        key = (raw, link_base, kind)
+        if key not in resolved:
+            url = _resolve(raw, link_base)
+            resolved[key] = (url, *classify(raw, url, kind, scope))
+        url, record_kind, in_scope = resolved[key]
         links.append(Link(raw, url, tag, attribute, record_kind, anchor, in_scope))
 
     for index, token in enumerate(tokens):

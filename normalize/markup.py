@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.entities import html5
 
@@ -85,21 +85,24 @@ Token = StartTag | EndTag | RawText | Comment
 def unescape_attribute(raw: str) -> str:
     """Decode character references in an attribute value as HTML5 does.
 
-    Unlike :func:`html.unescape`, a legacy entity without ``;`` followed by ``=`` stays as
-    written, so ``cgi?a=1&copy=2`` keeps its ``&copy``.
+    Unlike :func:`html.unescape`, a legacy entity without ``;`` followed by ``=`` or a letter
+    or digit stays as written, so ``cgi?a=1&copy=2`` keeps its ``&copy`` and ``&copy1998``
+    its digits; ``&nbsp`` before a space is a no-break space.
     """
     if "&" not in raw:
         return raw
 
     def decode(match: re.Match[str]) -> str:
         ref = match.group(1)
-        if ref.endswith(";") or ref.startswith("#"):
+        if ref.startswith("#") or (ref.endswith(";") and ref in html5):
             return html.unescape(match.group(0))
-        following = raw[match.end() : match.end() + 1]
-        if following == "=":
-            return match.group(0)
-        if ref in html5 or ref + ";" in html5:
-            return html.unescape(match.group(0)) if ref + ";" in html5 else match.group(0)
+        name = ref.rstrip(";")
+        for length in range(len(name), 1, -1):
+            if name[:length] in html5:  # a legacy entity, valid without ";"
+                following = name[length : length + 1] or raw[match.end() : match.end() + 1]
+                if following == "=" or following.isalnum():
+                    return match.group(0)
+                return html5[name[:length]] + ref[length:]
         return match.group(0)
 
     return _CHARREF.sub(decode, raw)
@@ -179,3 +182,35 @@ def iter_tokens(text: str) -> Iterator[Token]:
             end = rest.end() if rest else match.end()
             yield Comment(start, end)
             position = end
+
+
+# Elements whose end tag is required and whose absence changes how the rest of the page
+# renders (a table or font that never ends swallows what follows). Optional end tags
+# (</P>, </LI>, </TD>) are not markup errors and are not counted.
+CHECKED_CONTAINERS = frozenset({"a", "b", "blockquote", "center", "div", "font", "form", "frameset", "i",
+                                "noframes", "ol", "select", "table", "ul"})
+
+
+def unclosed_elements(tokens: Iterable[Token]) -> list[str]:
+    """Names of checked elements left open at the end of the page, ``html`` for a missing ``</HTML>``.
+
+    A cheap count, not a tree build: an end tag closes one open element of its name, a stray
+    end tag closes nothing.
+    """
+    open_count: dict[str, int] = {}
+    html_opened = html_closed = False
+    for token in tokens:
+        if isinstance(token, StartTag):
+            if token.name in CHECKED_CONTAINERS:
+                open_count[token.name] = open_count.get(token.name, 0) + 1
+            elif token.name == "html":
+                html_opened = True
+        elif isinstance(token, EndTag):
+            if open_count.get(token.name):
+                open_count[token.name] -= 1
+            elif token.name == "html":
+                html_closed = True
+    unclosed = sorted(name for name, count in open_count.items() if count > 0)
+    if html_opened and not html_closed:
+        unclosed.append("html")
+    return unclosed

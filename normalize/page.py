@@ -8,10 +8,11 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from crawl.capture import Capture
-from crawl.sniff import is_html, magic_type, media_type
+from crawl.sniff import HTML_TYPES, is_html, magic_type, media_type
 from crawl.urls import Scope
 from normalize.encoding import decode_page
 from normalize.links import extract_page_references
+from normalize.markup import iter_tokens, unclosed_elements
 from normalize.options import NormalizeOptions
 from normalize.record import FileRecord, PageRecord, Record
 from normalize.text import extract_text
@@ -52,18 +53,59 @@ def _file_record(capture: Capture, size: int, digest: str | None, problems: tupl
     )
 
 
+# Bytes that never occur in text (NUL and the C0 controls other than white space and the
+# ESC of ISO-2022-JP): a "page" made mostly of them is a binary file served as text/html.
+_CONTROL_BYTES = bytes(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B})
+BINARY_SHARE = 0.05
+
+
+def looks_binary(head: bytes, content_type: str | None) -> bool:
+    """Whether a page's first bytes are binary rather than text in some 1998 encoding."""
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")) or "utf-16" in (content_type or "").lower():
+        return False
+    if magic_type(head[:16]):
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > BINARY_SHARE * len(head)
+
+
 def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
-    """The record for a capture: a full page record for HTML, a file record otherwise."""
+    """The record for a capture: a full page record for HTML, a file record otherwise.
+
+    Whatever goes wrong inside is logged and turns into a record with ``normalizer-error``:
+    one page that cannot be read must not stop the other 10,000.
+    """
+    try:
+        return _normalize(capture, options)
+    except Exception:  # noqa: BLE001 - the batch goes on; the log has the traceback
+        log.exception("%s: cannot normalize this capture; recorded with problem normalizer-error", capture.url)
+        return _failed_record(capture)
+
+
+def _failed_record(capture: Capture) -> FileRecord:
+    """A file record built only from what cannot fail (no body read, no date parsing)."""
+    try:
+        size = capture.body.size
+    except Exception:  # noqa: BLE001 - a body that vanished
+        size = 0
+    return FileRecord(url=capture.url, status=capture.status, content_type=capture.content_type, size=size,
+                      last_modified=None, payload_digest=capture.payload_digest,
+                      warc_record_id=capture.record_id, problems=("normalizer-error",))
+
+
+def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
     size = capture.body.size
     with capture.body.open() as stream:
         body = stream.read(options.max_page_bytes + 1)
     digest = capture.payload_digest or (sha1_digest(body) if size <= options.max_page_bytes else None)
-    if not is_html(capture.content_type, body[:512]):
-        problems: tuple[str, ...] = ()
-        if media_type(capture.content_type) == "text/html" and magic_type(body[:16]):
-            problems = ("binary-as-html",)
+    truncated = ("truncated",) if capture.truncated else ()
+    head = body[:1024]
+    if not is_html(capture.content_type, head[:512]) or looks_binary(head, capture.content_type):
+        problems: tuple[str, ...] = truncated
+        if media_type(capture.content_type) in HTML_TYPES and looks_binary(head, capture.content_type):
+            problems = ("binary-as-html", *problems)
         return _file_record(capture, size, digest, problems)
-    problems_list: list[str] = []
+    problems_list: list[str] = list(truncated)
     if size == 0 or not body.strip():
         problems_list.append("empty")
     if len(body) > options.max_page_bytes:
@@ -74,10 +116,18 @@ def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
     decoded = decode_page(body, capture.content_type)
     problems_list.extend(decoded.problems)
     page = extract_text(decoded.text)
-    if not page.parsed:
+    if not page.parsed and "empty" not in problems_list:
         problems_list.append("unparseable")
+    if page.flattened:
+        problems_list.append("deep-nesting")
+    tokens = list(iter_tokens(decoded.text))
+    unclosed = unclosed_elements(tokens)
+    if unclosed:
+        problems_list.append("unclosed-markup")
+        log.debug("%s: unclosed %s", capture.url, ", ".join(unclosed))
     scope = Scope(options.base_url, options.case_insensitive)
-    references = extract_page_references(decoded.text, capture.url, scope)
+    references = extract_page_references(decoded.text, capture.url, scope, tokens)
+    del tokens
     return PageRecord(
         url=capture.url,
         status=capture.status,
@@ -89,7 +139,7 @@ def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
         headings=page.headings,
         text=page.text,
         noframes_text=page.noframes_text,
-        lang=page.lang,
+        lang=page.lang or _header_language(capture),
         meta=page.meta,
         links=references.links,
         images=references.images,
@@ -100,3 +150,9 @@ def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
         warc_record_id=capture.record_id,
         problems=tuple(dict.fromkeys(problems_list)),
     )
+
+
+def _header_language(capture: Capture) -> str | None:
+    """The HTTP ``Content-Language``, for pages that do not say their language themselves."""
+    value = (capture.header("Content-Language") or "").strip()
+    return value or None

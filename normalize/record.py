@@ -7,7 +7,7 @@ One JSON object per line of ``records.jsonl``. ``docs/records.md`` describes eac
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
@@ -108,7 +108,10 @@ Record = PageRecord | FileRecord
 
 
 def _plain(value: Any) -> Any:
-    """Tuples (immutable in the dataclasses) become the JSON arrays they stand for."""
+    """Dataclasses become objects and tuples arrays (faster than ``asdict``, which deep-copies)."""
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _plain(getattr(value, name)) for name in fields}
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
@@ -118,7 +121,7 @@ def _plain(value: Any) -> Any:
 
 def record_to_dict(record: Record) -> dict[str, Any]:
     """The record as JSON-ready data, in the field order of the schema."""
-    data = _plain(asdict(record))
+    data = _plain(record)
     # Put the identifying fields first so that a line reads well in a terminal.
     ordered = {key: data.pop(key) for key in ("schema_version", "record_type", "url")}
     ordered.update(data)

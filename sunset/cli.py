@@ -16,6 +16,7 @@ from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, load_config, parse_config
 from sunset.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
+from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
 
 log = logging.getLogger("sunset")
 
@@ -34,6 +35,7 @@ examples:
                                                    run it again after an interruption to resume
   sunset serve out/otpic --port 8000               look at the mirror on http://127.0.0.1:8000/
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
+  sunset normalize --warc x.warc.gz --out DIR      records.jsonl for any WARC (wget's, Heritrix's)
   sunset mirror out/otpic                          re-make mirror/ from the WARC
   sunset package out/otpic --bagit                 derived WARC, CDXJ, WACZ and a BagIt bag
   sunset verify out/otpic                          check digests, index, WACZ, bag, every mirror link
@@ -295,7 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
         target_help = ("the site's TOML config" if name == "run"
                        else "the site's TOML config, or an output folder made by an earlier run")
         sub.add_argument("target", type=Path, metavar="CONFIG" if name == "run" else "CONFIG|OUTDIR",
-                         help=target_help)
+                         help=target_help, nargs="?" if name == "normalize" else None)
+        if name == "normalize":
+            add_normalize_warc_arguments(sub)
         sub.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: [output] dir of the config)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
@@ -396,6 +400,8 @@ def _command_serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if wants_normalize_warc(args):
+        return command_normalize_warc(args)
     _setup_logging(None, args.verbose, args.quiet)
     if args.command == "serve":
         return _command_serve(args)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture
 from normalize.record import record_to_dict
 from normalize.stage import normalize_warc
+from sunset.cli import main
 from tests.conftest import ROOT, SEED
 
 SCHEMA = json.loads((ROOT / "docs" / "records.schema.json").read_text(encoding="utf-8"))
@@ -151,12 +152,74 @@ def test_odd_pages_yield_records(body: bytes, content_type: str, problem: str | 
         assert problem in record["problems"]
 
 
-@settings(max_examples=60, deadline=None)
+# Pieces of 1998 markup, entity and encoding quirks, assembled at random into tag soup.
+SOUP = ["<", ">", "A", "HREF=", '"', "'", "=", "<TABLE>", "<TR><TD>", "</TABLE>", "<FONT SIZE=+1>", "</FONT>",
+        "<A HREF=", "</A>", "</", "<!--", "-->", "<!DOCTYPE HTML PUBLIC>", "<?xml?>", "&#150;", "&#x96;", "&#147;",
+        "&nbsp", "&copy1998", "&copy=", "&amp", "&#0;", "&#xD800;", "&#99999999;", "<FRAMESET>", "<FRAME SRC=",
+        "<NOFRAMES>", "</NOFRAMES>", "url(", "\x96", "\x93", "\xe9", "\x00", "\x1a", " ", "\r\n", "<BASE HREF=x>",
+        "<META HTTP-EQUIV=refresh CONTENT='0;URL=", "<META HTTP-EQUIV=Content-Type CONTENT='text/html; charset=",
+        "x-sjis'>", "koi8-r'>", "utf-16'>", "bogus'>", "<SCRIPT>", "</SCRIPT>", "<STYLE>", "</STYLE>", "<TITLE>",
+        "</TITLE>", "<H1>", "<BODY BACKGROUND=", "<IMG SRC=a.gif LOWSRC=", "<APPLET CODE=X.class CODEBASE=",
+        "<EMBED SRC=", "<BGSOUND SRC=", "<MAP NAME=m><AREA HREF=", "<FORM ACTION=/cgi-bin/x.pl?a=1&b=2>",
+        "<INPUT NAME=q>", "<SELECT><OPTION>", "<PLAINTEXT>", "<XMP>", "%20", "!menu.htm", "javascript:", "mailto:",
+        "Copyright 1998", "<HTML LANG=en>", "</HTML>", "\u65e5"]
+CONTENT_TYPES = ["text/html", None, "text/html; charset=shift_jis", "text/html; charset=utf-16",
+                 "text/html; charset=nonsense", "application/octet-stream", "text/html; charset=koi8-r"]
+
+
+@settings(max_examples=80, deadline=timedelta(seconds=5))
 @given(st.one_of(st.binary(max_size=2000),
-                 st.lists(st.sampled_from(["<", ">", "A", "HREF=", '"', "'", "<TABLE>", "</", "<!--", "-->", "&#150;",
-                                           "&nbsp", "<FRAMESET>", "<NOFRAMES>", "url(", "\x96", "\x00", " ",
-                                           "<BASE HREF=x>", "<META HTTP-EQUIV=refresh CONTENT='0;URL=", "<SCRIPT>"]),
-                          max_size=80).map(lambda parts: "".join(parts).encode("latin-1"))))
-def test_normalizer_never_raises(body: bytes) -> None:
-    capture = Capture("http://h/x.htm", datetime(1998, 1, 1, tzinfo=timezone.utc), "text/html", BytesBody(body))
-    jsonschema.validate(record_to_dict(normalize_capture(capture, NormalizeOptions("http://h/"))), SCHEMA)
+                 st.lists(st.sampled_from(SOUP), max_size=120).map(
+                     lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))),
+       st.sampled_from(CONTENT_TYPES))
+def test_normalizer_never_raises(body: bytes, content_type: str | None) -> None:
+    """A record for anything, within seconds, and never by way of the catch-all."""
+    capture = Capture("http://h/x.htm", datetime(1998, 1, 1, tzinfo=timezone.utc), content_type, BytesBody(body))
+    record = record_to_dict(normalize_capture(capture, NormalizeOptions("http://h/")))
+    jsonschema.validate(record, SCHEMA)
+    assert "normalizer-error" not in record["problems"]
+
+
+def test_sunset_normalize_warc_from_another_tool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`sunset normalize --warc` needs no config: the base URL comes from the first capture."""
+    warc = tmp_path / "foreign.warc.gz"
+    _foreign_warc(warc)
+    assert main(["normalize", "--warc", str(warc), "--out", str(tmp_path / "out")]) == 0
+    assert "2 records (1 pages)" in capsys.readouterr().out
+    page, robots = read_records(tmp_path / "out" / "records.jsonl")
+    assert (page["url"], page["text"], page["charset_source"]) == ("http://other.example/page.html",
+                                                                   "Na\u00efve \u2013 text", "http")
+    assert (robots["record_type"], robots["content_type"]) == ("file", "text/plain")
+    assert (tmp_path / "out" / "sunset.log").exists()
+
+
+def test_sunset_normalize_warc_reads_the_base_url_from_warcinfo(otpic_run, tmp_path: Path) -> None:
+    _, layout = otpic_run
+    assert main(["normalize", "--warc", str(layout.warc), "--out", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "records.jsonl").read_bytes() == layout.records.read_bytes()
+    other = tmp_path / "other"
+    assert main(["normalize", "--warc", str(layout.warc), "--out", str(other), "--quiet",
+                 "--base-url", "http://www.colorado.edu/conflict/peace/treatment/"]) == 0
+    seed = next(record for record in read_records(other / "records.jsonl") if record["url"] == SEED_URL)
+    glossary = next(link for link in seed["links"] if link["raw"] == "../Glossary.htm#track2")
+    assert glossary["in_scope"] is False  # outside the narrower base URL
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--warc", "x.warc.gz"], "--warc FILE --out DIR"),
+     (["--warc", "missing.warc.gz", "--out", "o"], "cannot open WARC"),
+     (["--warc", "not-a-warc.warc.gz", "--out", "o"], "not a readable WARC")],
+)
+def test_sunset_normalize_warc_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch,
+                                      argv: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "not-a-warc.warc.gz").write_bytes(b"<HTML>not a WARC</HTML>")
+    assert main(["normalize", *argv]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_sunset_normalize_takes_a_target_or_a_warc(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["normalize"], ["normalize", "out", "--warc", "x.warc.gz", "--out", "o"]):
+        assert main(argv) == 1
+        assert "--warc FILE --out DIR" in capsys.readouterr().err

@@ -1,0 +1,58 @@
+"""``sunset normalize --warc FILE --out DIR``: records.jsonl for a WARC made by any tool, no config.
+
+Kept apart from cli.py's config-driven commands: there is no site config here, only a WARC,
+an output folder and a base URL (given, or read from the WARC).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crawl.warcinfo import warc_base_url
+from normalize.options import NormalizeOptions
+from normalize.stage import normalize_warc
+from sunset.errors import SunsetError
+from sunset.layout import OutputLayout
+from sunset.progress import progress
+
+EXAMPLES = """\
+examples:
+  sunset normalize out/otpic
+  sunset normalize --warc crawl.warc.gz --out records/ --base-url http://www.example.edu/dept/"""
+
+
+def add_normalize_warc_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--warc", type=Path, metavar="FILE",
+                     help="normalize this WARC (any tool's: wget, Heritrix, sunset) without a config; needs --out")
+    sub.add_argument("--base-url", metavar="URL",
+                     help="with --warc: the site's base URL, for the links' in_scope flag (default: the "
+                          "warcinfo's sunset-base-url, else the scheme and host of the first capture)")
+    sub.epilog = EXAMPLES
+    sub.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def wants_normalize_warc(args: argparse.Namespace) -> bool:
+    """True for ``sunset normalize`` given --warc or no CONFIG|OUTDIR (then this module reports)."""
+    return args.command == "normalize" and (args.warc is not None or args.target is None)
+
+
+def command_normalize_warc(args: argparse.Namespace) -> int:
+    from sunset.cli import _print, _setup_logging  # cli imports this module
+
+    try:
+        if args.warc is None or args.target is not None or args.out is None:
+            raise SunsetError("normalize takes CONFIG|OUTDIR, or --warc FILE --out DIR (not both)")
+        base_url = args.base_url or warc_base_url(args.warc)
+        if not base_url:
+            raise SunsetError(f"{args.warc} holds no http(s) capture to take a base URL from: give --base-url URL")
+        layout = OutputLayout(args.out, args.warc.name.split(".")[0])
+        _setup_logging(layout, args.verbose, args.quiet)
+        with progress("normalize", quiet=args.quiet) as tick:
+            summary = normalize_warc(args.warc, NormalizeOptions(base_url), layout.records, on_record=tick)
+    except (SunsetError, OSError) as error:
+        print(f"sunset: error: {error}", file=sys.stderr)
+        return getattr(error, "exit_code", 1)
+    _print(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output} "
+                       f"(base URL {base_url})")
+    return 0
