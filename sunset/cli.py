@@ -124,11 +124,10 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
+        f"  mirror   {layout.mirror / 'index.html'}   (about: {layout.mirror / '_sunset' / 'about.html'})",
         f"  WARC     {layout.warc}",
         f"  records  {layout.records}",
-        f"  about    {layout.mirror / '_sunset' / 'about.html'}",
-        f"  redirect maps  {', '.join(path.name for path in mirrored.redirect_maps)}",
-        f"  mirror   {layout.mirror / 'index.html'}",
+        f"  redirects {layout.root / 'redirects.*'} (CSV, nginx, Apache: for the old host)",
         *_package_lines(layout, packaged),
     ]))
     for problem in verified.problems:
