@@ -10,7 +10,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from normalize.css import iter_css_urls
@@ -44,24 +44,42 @@ def _is_local(href: str) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def _check_href(root: Path, page: Path, href: str) -> str | None:
-    """Why ``href`` (relative, from ``page``) does not open a file, or None if it does."""
-    path_part = href.strip().split("#", 1)[0].split("?", 1)[0]
-    if not path_part:
-        return None  # a link to the page itself
-    decoded = unquote(path_part)
-    if "\\" in decoded or "\x00" in decoded:
-        return "unsafe characters in path"
-    if decoded.startswith("/"):
-        return "absolute path: the mirror must be relocatable"
-    target = Path(os.path.normpath(page.parent / PurePosixPath(decoded)))
-    if not target.is_relative_to(root):
-        return "points outside the mirror"
-    if not target.exists():
-        return "no such file"
-    if target.is_dir():
-        return "a folder, not a file (file:// browsers show a listing)"
-    return None
+class _TargetCheck:
+    """Why a resolved path opens nothing, cached per path: thousands of pages link the same files.
+
+    Plain ``os.path`` strings rather than ``pathlib``: this runs for every link of the mirror.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.inside = root.rstrip(os.sep) + os.sep
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, page_folder: str, href: str) -> str | None:
+        """Why ``href`` (relative, from a page in ``page_folder``) does not open a file, or None."""
+        path_part = href.strip().split("#", 1)[0].split("?", 1)[0]
+        if not path_part:
+            return None  # a link to the page itself
+        decoded = unquote(path_part)
+        if "\\" in decoded or "\x00" in decoded:
+            return "unsafe characters in path"
+        if decoded.startswith("/"):
+            return "absolute path: the mirror must be relocatable"
+        target = os.path.normpath(os.path.join(page_folder, decoded))
+        if target != self.root and not target.startswith(self.inside):
+            return "points outside the mirror"
+        try:
+            return self.known[target]
+        except KeyError:
+            pass
+        if not os.path.exists(target):
+            reason: str | None = "no such file"
+        elif os.path.isdir(target):
+            reason = "a folder, not a file (file:// browsers show a listing)"
+        else:
+            reason = None
+        self.known[target] = reason
+        return reason
 
 
 def _iter_page_hrefs(text: str) -> Iterator[str]:
@@ -107,6 +125,7 @@ def iter_broken_links(mirror_root: Path) -> Iterator[BrokenLink]:
     followed.
     """
     root = Path(os.path.abspath(mirror_root))
+    check = _TargetCheck(str(root))
     for path in iter_mirror_files(root):
         name = path.name.lower()
         relative = path.relative_to(root).as_posix()
@@ -121,7 +140,7 @@ def iter_broken_links(mirror_root: Path) -> Iterator[BrokenLink]:
                 if href.strip().lower().startswith("file:"):
                     yield BrokenLink(relative, href, "file: URL points off the mirror")
                 continue
-            reason = _check_href(root, path, href)
+            reason = check(str(path.parent), href)
             if reason:
                 yield BrokenLink(relative, href, reason)
 
