@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from crawl.parallel import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
 from normalize.markup import RawText, StartTag, iter_tokens
@@ -118,31 +119,40 @@ def iter_mirror_files(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-def iter_broken_links(mirror_root: Path) -> Iterator[BrokenLink]:
+def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[BrokenLink]:
     """Every local href/src/url() in the mirror's pages and style sheets that opens nothing.
 
     Query strings and fragments are ignored (file:// drops them); external links are not
-    followed.
+    followed. ``workers`` > 1 reads the pages in that many processes (same order of results).
     """
-    root = Path(os.path.abspath(mirror_root))
-    check = _TargetCheck(str(root))
-    for path in iter_mirror_files(root):
-        name = path.name.lower()
-        relative = path.relative_to(root).as_posix()
-        if name.endswith(PAGE_SUFFIXES):
-            hrefs: Iterator[str] = _iter_page_hrefs(_read_text(path))
-        elif name.endswith(".css"):
-            hrefs = (url for _, _, url in iter_css_urls(_read_text(path)))
-        else:
+    root = os.path.abspath(mirror_root)
+    tasks = (Task((root, str(path))) for path in iter_mirror_files(Path(root))
+             if path.name.lower().endswith((*PAGE_SUFFIXES, ".css")))
+    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32):
+        yield from broken
+
+
+_CHECKS: dict[str, _TargetCheck] = {}
+
+
+def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
+    """The broken links of one mirror file; runs in a worker process."""
+    root, path = task
+    check = _CHECKS.get(root) or _CHECKS.setdefault(root, _TargetCheck(root))
+    text = _read_text(Path(path))
+    hrefs = (url for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css") else _iter_page_hrefs(text)
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    folder = os.path.dirname(path)
+    broken: list[BrokenLink] = []
+    for href in hrefs:
+        if not _is_local(href):
+            if href.strip().lower().startswith("file:"):
+                broken.append(BrokenLink(relative, href, "file: URL points off the mirror"))
             continue
-        for href in hrefs:
-            if not _is_local(href):
-                if href.strip().lower().startswith("file:"):
-                    yield BrokenLink(relative, href, "file: URL points off the mirror")
-                continue
-            reason = check(str(path.parent), href)
-            if reason:
-                yield BrokenLink(relative, href, reason)
+        reason = check(folder, href)
+        if reason:
+            broken.append(BrokenLink(relative, href, reason))
+    return broken
 
 
 def iter_page_problems(mirror_root: Path) -> Iterator[PageProblem]:

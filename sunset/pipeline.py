@@ -294,7 +294,7 @@ def verify(config: SiteConfig) -> VerifySummary:
     warc = verify_warc(layout.warc)
     problems = list(warc.problems)
     if layout.mirror.exists():
-        for broken in iter_broken_links(layout.mirror):
+        for broken in iter_broken_links(layout.mirror, workers=workers_for(config)):
             problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
         for page in iter_page_problems(layout.mirror):
             problems.append(f"mirror: {page.page}: {page.problem}")
