@@ -5,10 +5,17 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from crawl.parallel import Task, map_ordered
 from normalize.stage import normalize_warc
 from site_out.check import iter_broken_links
 from site_out.mirror import write_mirror
+from sunset.cli import main
+from sunset.config import load_config
+from sunset.errors import ConfigError
+from sunset.pipeline import workers_for
+from tests.conftest import write_config
 
 
 def _square(number: int) -> int:
@@ -43,3 +50,16 @@ def test_two_workers_write_what_one_writes(otpic_run, tmp_path: Path) -> None:
     assert one[3].keys() == two[3].keys()
     assert [name for name in one[3] if one[3][name] != two[3][name]] == []
     assert one[3]["records.jsonl"] == layout.records.read_bytes()
+
+
+def test_workers_from_config_and_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docroot").mkdir()
+    (tmp_path / "docroot" / "index.html").write_bytes(b"<HTML><BODY>Hi</BODY></HTML>")
+    config = load_config(write_config(tmp_path, extra="[output]\nworkers = 3\n"))
+    assert config.workers == 3 and workers_for(config) == 3
+    assert workers_for(replace(config, workers=None)) >= 1
+    with pytest.raises(ConfigError, match="workers"):
+        load_config(write_config(tmp_path, extra="[output]\nworkers = 0\n"))
+    assert main(["run", str(write_config(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "0"]) != 0
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert main(["run", str(write_config(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
