@@ -23,7 +23,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawl.capture import Capture
 from crawl.http_fetch import Fetched
-from normalize.encoding import decide_encoding
+from normalize.encoding import declared_in_page
 from crawl.sniff import is_html
 
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ def _labelled_type(capture: Capture) -> str:
     with capture.body.open() as stream:
         head = stream.read(1024)
     if is_html(content_type, head):
-        encoding, source, _ = decide_encoding(head, None)
-        if source in ("bom", "meta"):
+        encoding = declared_in_page(head)
+        if encoding:
             return f"{content_type}; charset={encoding}"
     return content_type
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from crawl.warc_source import iter_warc_captures
 from crawl.atomic import atomic_writer
+from crawl.capture import Capture
+from crawl.parallel import capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture
 from normalize.record import PageRecord, record_to_json
@@ -29,19 +31,31 @@ def normalize_warc(
     output: Path,
     *,
     on_record: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> NormalizeSummary:
-    """Write one JSON line per capture of ``warc_path`` to ``output`` (atomically)."""
+    """Write one JSON line per capture of ``warc_path`` to ``output`` (atomically).
+
+    ``workers`` > 1 parses pages in that many processes; the lines keep the WARC's order.
+    """
     records = pages = with_problems = 0
+    tasks = (capture_task(capture, options) for capture in iter_warc_captures(warc_path))
     with atomic_writer(output, "w", encoding="utf-8") as sink:
-        for capture in iter_warc_captures(warc_path):
-            record = normalize_capture(capture, options)
-            sink.write(record_to_json(record) + "\n")
+        for url, line, is_page, problems in map_ordered(_normalize_one, tasks, workers):
+            sink.write(line)
             records += 1
-            if isinstance(record, PageRecord):
+            if is_page:
                 pages += 1
-                if record.problems:
+                if problems:
                     with_problems += 1
-                    log.info("%s: %s", record.url, ", ".join(record.problems))
+                    log.info("%s: %s", url, ", ".join(problems))
             if on_record:
-                on_record(capture.url)
+                on_record(url)
     return NormalizeSummary(records, pages, with_problems, output)
+
+
+def _normalize_one(task: tuple[Capture, NormalizeOptions]) -> tuple[str, str, bool, tuple[str, ...]]:
+    """(URL, JSON line, is a page, problems) for one capture; runs in a worker process."""
+    capture, options = task
+    record = normalize_capture(capture, options)
+    is_page = isinstance(record, PageRecord)
+    return capture.url, record_to_json(record) + "\n", is_page, record.problems if is_page else ()

@@ -10,9 +10,10 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from crawl.parallel import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
 from normalize.markup import RawText, StartTag, iter_tokens
@@ -44,24 +45,42 @@ def _is_local(href: str) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def _check_href(root: Path, page: Path, href: str) -> str | None:
-    """Why ``href`` (relative, from ``page``) does not open a file, or None if it does."""
-    path_part = href.strip().split("#", 1)[0].split("?", 1)[0]
-    if not path_part:
-        return None  # a link to the page itself
-    decoded = unquote(path_part)
-    if "\\" in decoded or "\x00" in decoded:
-        return "unsafe characters in path"
-    if decoded.startswith("/"):
-        return "absolute path: the mirror must be relocatable"
-    target = Path(os.path.normpath(page.parent / PurePosixPath(decoded)))
-    if not target.is_relative_to(root):
-        return "points outside the mirror"
-    if not target.exists():
-        return "no such file"
-    if target.is_dir():
-        return "a folder, not a file (file:// browsers show a listing)"
-    return None
+class _TargetCheck:
+    """Why a resolved path opens nothing, cached per path: thousands of pages link the same files.
+
+    Plain ``os.path`` strings rather than ``pathlib``: this runs for every link of the mirror.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.inside = root.rstrip(os.sep) + os.sep
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, page_folder: str, href: str) -> str | None:
+        """Why ``href`` (relative, from a page in ``page_folder``) does not open a file, or None."""
+        path_part = href.strip().split("#", 1)[0].split("?", 1)[0]
+        if not path_part:
+            return None  # a link to the page itself
+        decoded = unquote(path_part)
+        if "\\" in decoded or "\x00" in decoded:
+            return "unsafe characters in path"
+        if decoded.startswith("/"):
+            return "absolute path: the mirror must be relocatable"
+        target = os.path.normpath(os.path.join(page_folder, decoded))
+        if target != self.root and not target.startswith(self.inside):
+            return "points outside the mirror"
+        try:
+            return self.known[target]
+        except KeyError:
+            pass
+        if not os.path.exists(target):
+            reason: str | None = "no such file"
+        elif os.path.isdir(target):
+            reason = "a folder, not a file (file:// browsers show a listing)"
+        else:
+            reason = None
+        self.known[target] = reason
+        return reason
 
 
 def _iter_page_hrefs(text: str) -> Iterator[str]:
@@ -100,30 +119,40 @@ def iter_mirror_files(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-def iter_broken_links(mirror_root: Path) -> Iterator[BrokenLink]:
+def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[BrokenLink]:
     """Every local href/src/url() in the mirror's pages and style sheets that opens nothing.
 
     Query strings and fragments are ignored (file:// drops them); external links are not
-    followed.
+    followed. ``workers`` > 1 reads the pages in that many processes (same order of results).
     """
-    root = Path(os.path.abspath(mirror_root))
-    for path in iter_mirror_files(root):
-        name = path.name.lower()
-        relative = path.relative_to(root).as_posix()
-        if name.endswith(PAGE_SUFFIXES):
-            hrefs: Iterator[str] = _iter_page_hrefs(_read_text(path))
-        elif name.endswith(".css"):
-            hrefs = (url for _, _, url in iter_css_urls(_read_text(path)))
-        else:
+    root = os.path.abspath(mirror_root)
+    tasks = (Task((root, str(path))) for path in iter_mirror_files(Path(root))
+             if path.name.lower().endswith((*PAGE_SUFFIXES, ".css")))
+    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32):
+        yield from broken
+
+
+_CHECKS: dict[str, _TargetCheck] = {}
+
+
+def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
+    """The broken links of one mirror file; runs in a worker process."""
+    root, path = task
+    check = _CHECKS.get(root) or _CHECKS.setdefault(root, _TargetCheck(root))
+    text = _read_text(Path(path))
+    hrefs = (url for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css") else _iter_page_hrefs(text)
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    folder = os.path.dirname(path)
+    broken: list[BrokenLink] = []
+    for href in hrefs:
+        if not _is_local(href):
+            if href.strip().lower().startswith("file:"):
+                broken.append(BrokenLink(relative, href, "file: URL points off the mirror"))
             continue
-        for href in hrefs:
-            if not _is_local(href):
-                if href.strip().lower().startswith("file:"):
-                    yield BrokenLink(relative, href, "file: URL points off the mirror")
-                continue
-            reason = _check_href(root, path, href)
-            if reason:
-                yield BrokenLink(relative, href, reason)
+        reason = check(folder, href)
+        if reason:
+            broken.append(BrokenLink(relative, href, reason))
+    return broken
 
 
 def iter_page_problems(mirror_root: Path) -> Iterator[PageProblem]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from crawl.atomic import atomic_writer
 from crawl.capture import Capture, read_body
+from crawl.parallel import Task, capture_task, map_ordered
 from crawl.sniff import magic_type
 from crawl.urls import Scope
 from crawl.warc_source import iter_warc_captures
@@ -81,14 +82,14 @@ class MirrorError(RuntimeError):
 
 def _write_bytes(root: Path, relative: str, data: bytes) -> Path:
     destination = safe_destination(root, relative)
-    with atomic_writer(destination) as handle:
+    with atomic_writer(destination, durable=False) as handle:
         handle.write(data)
     return destination
 
 
 def _copy_body(root: Path, relative: str, capture: Capture) -> None:
     destination = safe_destination(root, relative)
-    with atomic_writer(destination) as handle, capture.body.open() as stream:
+    with atomic_writer(destination, durable=False) as handle, capture.body.open() as stream:
         shutil.copyfileobj(stream, handle, 1024 * 1024)
 
 
@@ -175,8 +176,16 @@ class _MirrorWriter:
         )
         self._record(capture.url, result.issues)
         _write_bytes(self.root, planned.path, result.text.encode("utf-8", errors="replace"))
-        self.page_paths.add(planned.path)
         self.pages += 1
+
+    def apply(self, outcome: _Outcome) -> None:
+        self.problems.extend(outcome.problems)
+        self.missing.extend(outcome.missing)
+        self.scripts_left += outcome.scripts_left
+        if outcome.page_path is not None:
+            self.page_paths.add(outcome.page_path)
+        self.pages += outcome.pages
+        self.files += outcome.files
 
     def _write_css(self, capture: Capture, planned: PlannedFile) -> None:
         css = decode_css(read_body(capture.body))
@@ -247,6 +256,57 @@ class _MirrorWriter:
                     yield url, path
 
 
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What writing one capture added to the mirror's tallies (sent back from a worker)."""
+
+    url: str
+    problems: list[str]
+    missing: list[MissingLink]
+    scripts_left: int
+    page_path: str | None
+    pages: int
+    files: int
+
+
+_ACTIVE_WRITER: "_MirrorWriter | None" = None
+
+
+def _mirror_tasks(warc_path: Path, plan: MirrorPlan) -> Iterator[Task[tuple[Capture, object]]]:
+    for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
+        planned = plan.files.get(ordinal)
+        if planned is None:
+            continue
+        if planned.url != capture.url:
+            raise MirrorError(
+                f"{warc_path} changed while the mirror was being written "
+                f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
+            )
+        if planned.kind in ("html", "css"):
+            yield capture_task(capture, planned)
+        else:  # copied as is: no parsing to share out, and no need to hold the body in memory
+            yield Task((capture, planned), local=True)
+
+
+def _write_one(task: tuple[Capture, PlannedFile]) -> _Outcome:
+    """Write one capture's file; runs in a worker process (or here for local tasks)."""
+    capture, planned = task
+    writer = _ACTIVE_WRITER
+    assert writer is not None
+    problems, missing, scripts, pages, files = (len(writer.problems), len(writer.missing), writer.scripts_left,
+                                                writer.pages, writer.files)
+    try:
+        writer.write(capture, planned)
+    except (OSError, UnsafePathError) as error:
+        writer.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
+    outcome = _Outcome(capture.url, writer.problems[problems:], writer.missing[missing:],
+                       writer.scripts_left - scripts, planned.path if writer.pages > pages else None,
+                       writer.pages - pages, writer.files - files)
+    del writer.problems[problems:], writer.missing[missing:]
+    writer.scripts_left, writer.pages, writer.files = scripts, pages, files
+    return outcome
+
+
 def write_mirror(
     warc_path: Path,
     records_path: Path | None,
@@ -254,12 +314,14 @@ def write_mirror(
     out_dir: Path,
     *,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> MirrorSummary:
     """Write ``out_dir/mirror/`` from the captures in ``warc_path``.
 
     ``records_path`` (``records.jsonl``, optional) gives page languages, titles and text for
     ``_sunset/index.html`` and its search. The redirect maps go into ``out_dir``.
-    ``progress`` is called with each capture's URL as it is written.
+    ``progress`` is called with each capture's URL as it is written. ``workers`` > 1
+    rewrites pages in that many processes; every output is the same as with one.
     """
     root = out_dir / MIRROR_FOLDER
     try:
@@ -272,21 +334,15 @@ def write_mirror(
     writer = _MirrorWriter(plan, options, root)
     if records_path is not None and records_path.exists():
         writer.langs = {url: lang for url, _, _, lang in iter_record_pages(records_path) if lang}
-    for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
-        planned = plan.files.get(ordinal)
-        if planned is None:
-            continue
-        if planned.url != capture.url:
-            raise MirrorError(
-                f"{warc_path} changed while the mirror was being written "
-                f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
-            )
-        try:
-            writer.write(capture, planned)
-        except (OSError, UnsafePathError) as error:
-            writer.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
-        if progress is not None:
-            progress(capture.url)
+    global _ACTIVE_WRITER
+    _ACTIVE_WRITER = writer  # forked workers inherit it (plan, resolver) instead of unpickling it
+    try:
+        for outcome in map_ordered(_write_one, _mirror_tasks(warc_path, plan), workers):
+            writer.apply(outcome)
+            if progress is not None:
+                progress(outcome.url)
+    finally:
+        _ACTIVE_WRITER = None
     index_path = writer.write_special_pages()
     writer.write_forwarding_pages()
     facts = ArchiveFacts(

@@ -303,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
         _add_archive_flags(name, sub)
+        if name in WORKER_COMMANDS:
+            sub.add_argument("--workers", type=int, metavar="N",
+                             help="processes that parse and rewrite pages (default: [output] workers, "
+                                  "else one per core); 1 runs everything in one process")
         if name in CRAWL_COMMANDS:
             _add_crawl_flags(sub)
     add_batch_parser(commands)
@@ -310,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CRAWL_COMMANDS = ("run", "crawl")
+WORKER_COMMANDS = ("run", "normalize", "mirror")
 # flag -> (CrawlOptions field, type, help); each overrides the [source] key of the same name.
 CRAWL_FLAGS: dict[str, tuple[str, type, str]] = {
     "--seed": ("seeds", str, "a URL to start from (repeat for several; default: base_url)"),
@@ -410,6 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _apply_archive_flags(resolve_target(args.target, args.out), args)
         if args.command in CRAWL_COMMANDS:
             config = apply_crawl_flags(config, args)
+        if getattr(args, "workers", None) is not None:
+            if args.workers < 1:
+                raise SunsetError(f"--workers must be at least 1, got {args.workers}")
+            config = dataclasses.replace(config, workers=args.workers)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         return handler(config, args)

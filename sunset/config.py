@@ -62,7 +62,7 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "drop": ("list of regular expressions", False),
         "publish_url": ("URL or path starting with /", False),
     },
-    "output": {"dir": ("string", False)},
+    "output": {"dir": ("string", False), "workers": ("whole number", False)},
     "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False),
                 "bagit": ("boolean", False), "source_organization": ("string", False),
                 "contact_email": ("string", False), "fixed_clock": ("date", False),
@@ -92,6 +92,8 @@ class SiteConfig:
     archive: ArchiveOptions
     output_dir: Path
     mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
+    workers: int | None = None
+    """Processes for normalize and the mirror ([output] workers, --workers); None: one per core."""
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -312,7 +314,8 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
         record_id_seed=reader.string("archive", "record_id_seed"),
     )
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
-    return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader))
+    return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
+                      reader.number("output", "workers", whole=True, minimum=1))
 
 
 def _mirror_settings(reader: _Reader) -> MirrorSettings:

@@ -28,6 +28,7 @@ from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.warc_source import iter_warc_captures
 from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
+from crawl.parallel import default_workers
 from crawl.rules import RuleError
 from crawl.sniff import media_type
 from crawl.urls import BadURL, Scope, absolute, lookup_key
@@ -242,6 +243,11 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
     return CrawlRun(summary, layout.warc)
 
 
+def workers_for(config: SiteConfig) -> int:
+    """Processes for the stages that parse and rewrite: the config's, else one per core."""
+    return config.workers or default_workers()
+
+
 def _require(path: Path, stage: str, producer: str) -> None:
     if not path.exists():
         raise StageInputError(f"{stage} needs {path}, which does not exist yet: run `sunset {producer}` first")
@@ -251,7 +257,8 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     layout = layout_for(config)
     _require(layout.warc, "normalize", "ingest")
     with progress("normalize", quiet=quiet) as tick:
-        summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick)
+        summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick,
+                                 workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", summary.records, summary.pages, layout.records)
     return summary
 
@@ -261,7 +268,8 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     _require(layout.warc, "mirror", "ingest")
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
-        summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick)
+        summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
+                               workers=workers_for(config))
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
@@ -286,7 +294,7 @@ def verify(config: SiteConfig) -> VerifySummary:
     warc = verify_warc(layout.warc)
     problems = list(warc.problems)
     if layout.mirror.exists():
-        for broken in iter_broken_links(layout.mirror):
+        for broken in iter_broken_links(layout.mirror, workers=workers_for(config)):
             problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
         for page in iter_page_problems(layout.mirror):
             problems.append(f"mirror: {page.page}: {page.problem}")

@@ -1,0 +1,101 @@
+"""Spread per-capture work over worker processes and get the results back in capture order.
+
+The stages that parse and rewrite (normalize, the mirror's second pass) are CPU-bound Python:
+threads would share one core. Results come back in the order the captures came in, so the
+output (``records.jsonl``, the mirror's problem list) is byte-for-byte the single-process one.
+Workers are forked: whatever the caller built before starting them (a mirror's plan and
+resolver) is inherited, not pickled. Only a bounded window of chunks is in flight, so memory
+does not grow with the site. (It lives in ``crawl``, the root of the stage graph, so every
+stage may use it.)
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from typing import Generic, TypeVar
+
+from crawl.capture import BytesBody, Capture, read_body
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _run_chunk(function: Callable[[Item], Result], chunk: list[Item]) -> list[Result]:
+    return [function(item) for item in chunk]
+
+
+class Task(Generic[Item]):
+    """An item for :func:`map_ordered`; ``local`` items run at once in this process (their
+    inputs cannot leave it, e.g. a large body still streaming from the WARC)."""
+
+    __slots__ = ("item", "local")
+
+    def __init__(self, item: Item, local: bool = False) -> None:
+        self.item = item
+        self.local = local
+
+
+def map_ordered(function: Callable[[Item], Result], tasks: Iterable[Task[Item]], workers: int, *,
+                chunk_size: int = 16) -> Iterator[Result]:
+    """``function(task.item)`` for every task, in order; on ``workers`` processes when > 1.
+
+    ``function`` must be a module-level function (it is sent to the workers by name).
+    """
+    if workers <= 1 or not hasattr(os, "fork"):
+        for task in tasks:
+            yield function(task.item)
+        return
+    context = multiprocessing.get_context("fork")
+    pending: deque[Future[list[Result]] | list[Result]] = deque()
+    window = workers * 4
+    chunk: list[Item] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        def submit() -> None:
+            nonlocal chunk
+            if chunk:
+                pending.append(pool.submit(_run_chunk, function, chunk))
+                chunk = []
+
+        def ready(block: bool) -> Iterator[Result]:
+            while pending and (block or not isinstance(pending[0], Future) or pending[0].done()):
+                entry = pending.popleft()
+                yield from entry.result() if isinstance(entry, Future) else entry
+                block = False
+
+        for task in tasks:
+            if task.local:
+                submit()
+                pending.append([function(task.item)])
+            else:
+                chunk.append(task.item)
+                if len(chunk) >= chunk_size:
+                    submit()
+            yield from ready(block=len(pending) > window)
+        submit()
+        while pending:
+            yield from ready(block=True)
+
+
+PORTABLE_BODY_BYTES = 8 * 1024 * 1024
+
+
+def capture_task(capture: Capture, extra: object = None, *,
+                 limit: int = PORTABLE_BODY_BYTES) -> Task[tuple[Capture, object]]:
+    """A task for one capture (and whatever the worker needs with it): bodies up to ``limit``
+    travel to a worker as bytes; larger ones stay here, streamed from their spool."""
+    if capture.body.size > limit:
+        return Task((capture, extra), local=True)
+    return Task((replace(capture, body=BytesBody(read_body(capture.body))), extra))

@@ -1,0 +1,65 @@
+"""Worker processes change nothing but speed: records, mirror and checks equal the one-process run."""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from crawl.parallel import Task, map_ordered
+from normalize.stage import normalize_warc
+from site_out.check import iter_broken_links
+from site_out.mirror import write_mirror
+from sunset.cli import main
+from sunset.config import load_config
+from sunset.errors import ConfigError
+from sunset.pipeline import workers_for
+from tests.conftest import write_config
+
+
+def _square(number: int) -> int:
+    return number * number
+
+
+def test_map_ordered_keeps_order_with_local_tasks_between() -> None:
+    tasks = [Task(number, local=number % 7 == 0) for number in range(200)]
+    assert list(map_ordered(_square, tasks, 2, chunk_size=3)) == [number * number for number in range(200)]
+    assert list(map_ordered(_square, iter(tasks), 1)) == [number * number for number in range(200)]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {os.path.relpath(os.path.join(folder, name), root): Path(folder, name).read_bytes()
+            for folder, _, names in os.walk(root) for name in names}
+
+
+def test_two_workers_write_what_one_writes(otpic_run, tmp_path: Path) -> None:
+    config, layout = otpic_run
+    outputs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"workers-{workers}"
+        records = out / "records.jsonl"
+        normalized = normalize_warc(layout.warc, config.normalize, records, workers=workers)
+        mirrored = write_mirror(layout.warc, records, config.mirror, out, workers=workers)
+        broken = list(iter_broken_links(out / "mirror", workers=workers))
+        outputs[workers] = (replace(normalized, output=None), replace(mirrored, index_path=None, root=None,
+                                                                      redirect_maps=()),
+                            broken, _files(out))
+    one, two = outputs[1], outputs[2]
+    assert one[0] == two[0] and one[1] == two[1] and one[2] == two[2]
+    assert one[3].keys() == two[3].keys()
+    assert [name for name in one[3] if one[3][name] != two[3][name]] == []
+    assert one[3]["records.jsonl"] == layout.records.read_bytes()
+
+
+def test_workers_from_config_and_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docroot").mkdir()
+    (tmp_path / "docroot" / "index.html").write_bytes(b"<HTML><BODY>Hi</BODY></HTML>")
+    config = load_config(write_config(tmp_path, extra="[output]\nworkers = 3\n"))
+    assert config.workers == 3 and workers_for(config) == 3
+    assert workers_for(replace(config, workers=None)) >= 1
+    with pytest.raises(ConfigError, match="workers"):
+        load_config(write_config(tmp_path, extra="[output]\nworkers = 0\n"))
+    assert main(["run", str(write_config(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "0"]) != 0
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert main(["run", str(write_config(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
