@@ -56,8 +56,11 @@ class _TargetCheck:
         self.inside = root.rstrip(os.sep) + os.sep
         self.known: dict[str, str | None] = {}
 
-    def __call__(self, page_folder: str, href: str) -> str | None:
-        """Why ``href`` (relative, from a page in ``page_folder``) does not open a file, or None."""
+    def __call__(self, page_folder: str, href: str, *, folder_ok: bool = False) -> str | None:
+        """Why ``href`` (relative, from a page in ``page_folder``) does not open a file, or None.
+
+        ``folder_ok`` for references that name a folder by design (an applet's CODEBASE).
+        """
         path_part = href.strip().split("#", 1)[0].split("?", 1)[0]
         if not path_part:
             return None  # a link to the page itself
@@ -70,20 +73,22 @@ class _TargetCheck:
         if target != self.root and not target.startswith(self.inside):
             return "points outside the mirror"
         try:
-            return self.known[target]
+            reason = self.known[target]
         except KeyError:
-            pass
-        if not os.path.exists(target):
-            reason: str | None = "no such file"
-        elif os.path.isdir(target):
-            reason = "a folder, not a file (file:// browsers show a listing)"
-        else:
-            reason = None
-        self.known[target] = reason
+            if not os.path.exists(target):
+                reason = "no such file"
+            elif os.path.isdir(target):
+                reason = "a folder, not a file (file:// browsers show a listing)"
+            else:
+                reason = None
+            self.known[target] = reason
+        if folder_ok and reason is not None and reason.startswith("a folder"):
+            return None
         return reason
 
 
-def _iter_page_hrefs(text: str) -> Iterator[str]:
+def _iter_page_hrefs(text: str) -> Iterator[tuple[str, bool]]:
+    """(href, whether it may name a folder) for every URL a page refers to."""
     for token in iter_tokens(text):
         if isinstance(token, StartTag):
             if token.name == "base":
@@ -98,14 +103,14 @@ def _iter_page_hrefs(text: str) -> Iterator[str]:
                     and _is_local(tag_url.url)
                 ):
                     # Applet classes load relative to CODEBASE.
-                    yield posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url)
+                    yield posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url), False
                 else:
-                    yield tag_url.url
+                    yield tag_url.url, token.name == "applet" and tag_url.attribute.name == "codebase"
             style = token.value("style")
             if style:
-                yield from (url for _, _, url in iter_css_urls(style))
+                yield from ((url, False) for _, _, url in iter_css_urls(style))
         elif isinstance(token, RawText) and token.parent == "style":
-            yield from (url for _, _, url in iter_css_urls(text[token.start : token.end]))
+            yield from ((url, False) for _, _, url in iter_css_urls(text[token.start : token.end]))
 
 
 def _read_text(path: Path) -> str:
@@ -126,6 +131,7 @@ def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[Broken
     followed. ``workers`` > 1 reads the pages in that many processes (same order of results).
     """
     root = os.path.abspath(mirror_root)
+    _CHECKS.pop(root, None)  # the mirror may have been rewritten since an earlier check in this process
     tasks = (Task((root, str(path))) for path in iter_mirror_files(Path(root))
              if path.name.lower().endswith((*PAGE_SUFFIXES, ".css")))
     for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32):
@@ -140,16 +146,17 @@ def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
     root, path = task
     check = _CHECKS.get(root) or _CHECKS.setdefault(root, _TargetCheck(root))
     text = _read_text(Path(path))
-    hrefs = (url for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css") else _iter_page_hrefs(text)
+    hrefs = (((url, False) for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css")
+             else _iter_page_hrefs(text))
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     folder = os.path.dirname(path)
     broken: list[BrokenLink] = []
-    for href in hrefs:
+    for href, folder_ok in hrefs:
         if not _is_local(href):
             if href.strip().lower().startswith("file:"):
                 broken.append(BrokenLink(relative, href, "file: URL points off the mirror"))
             continue
-        reason = check(folder, href)
+        reason = check(folder, href, folder_ok=folder_ok)
         if reason:
             broken.append(BrokenLink(relative, href, reason))
     return broken

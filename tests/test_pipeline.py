@@ -162,3 +162,19 @@ def test_hostile_url_in_a_foreign_warc_stays_inside_the_mirror(tmp_path: Path) -
     written = [path for path in tmp_path.rglob("*") if path.is_file() and path != config]
     assert all(path.is_relative_to(out) for path in written)
     assert len([path for path in (out / "mirror").rglob("*") if path.is_file()]) >= 5 + 3
+
+
+def test_applet_codebase_folder_is_a_valid_reference(tmp_path: Path) -> None:
+    """CODEBASE names a folder by design; the checker must not call it broken (found by the crawl tests)."""
+    root = tmp_path / "docroot" / "site"
+    (root / "java").mkdir(parents=True)
+    (root / "java" / "Clock.class").write_bytes(b"\xca\xfe\xba\xbe\x00\x00\x00\x2e")
+    (root / "index.html").write_bytes(b'<HTML><BODY><APPLET CODEBASE="/site/java/" CODE="Clock.class" '
+                                      b'WIDTH=100 HEIGHT=50>No Java</APPLET></BODY></HTML>')
+    config = write_config(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    assert list(iter_broken_links(out / "mirror")) == []
+    (out / "mirror" / "old.example.org" / "site" / "java" / "Clock.class").unlink()
+    (missing,) = iter_broken_links(out / "mirror")  # a fresh check sees the class file gone
+    assert missing.href.endswith("Clock.class") and missing.reason == "no such file"
