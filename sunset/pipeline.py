@@ -89,7 +89,8 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
     """Keep the config beside the output so stage commands can be given the folder alone."""
     layout.root.mkdir(parents=True, exist_ok=True)
     if config.path.resolve() != layout.config_copy.resolve():
-        shutil.copyfile(config.path, layout.config_copy)
+        with atomic_writer(layout.config_copy) as handle, config.path.open("rb") as source:
+            shutil.copyfileobj(source, handle)
         info = {
             "config": str(config.path.resolve()),
             "sunset": __version__,

@@ -1,0 +1,47 @@
+"""One writer per output folder: ``<out>/.sunset.lock``, held with ``flock`` for the whole command.
+
+Two ``sunset run`` on one folder would interleave WARC records and race on every rename. The
+kernel drops an ``flock`` when its process dies, so a crashed or killed run never leaves a
+stale lock behind: the next run simply takes it (and resumes).
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from sunset.errors import SunsetError
+
+WRITING_COMMANDS = frozenset({"run", "crawl", "ingest", "normalize", "mirror", "package", "replay"})
+"""Commands that write into the output folder (``verify`` and ``serve`` only read)."""
+
+
+class OutputLocked(SunsetError):
+    """Another sunset process is writing into the same output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(lock_path: Path, command: str) -> Iterator[None]:
+    """Hold ``lock_path`` exclusively, or raise :class:`OutputLocked` naming the holder at once."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another sunset process"
+            raise OutputLocked(f"{lock_path.parent} is in use by {holder}; wait for it to finish (or stop it) "
+                               "and run this command again. Two runs on one folder would mix their output.") \
+                from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock; the file stays (removing it would race)
+
+
+def lock_for(command: str, lock_path: Path) -> contextlib.AbstractContextManager[None]:
+    """The output folder's lock for a command that writes; nothing for one that only reads."""
+    return output_lock(lock_path, command) if command in WRITING_COMMANDS else contextlib.nullcontext()
