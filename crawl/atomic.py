@@ -35,3 +35,16 @@ def atomic_writer(path: Path, mode: str = "wb", *, durable: bool = True, **open_
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete the temporary files of writers that were killed before their rename.
+
+    Only safe while no other process writes under ``folder`` (sunset holds the output lock).
+    """
+    removed = 0
+    for leftover in folder.rglob(".*.part"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed += 1
+    return removed

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from crawl.atomic import remove_leftovers
 from sunset.errors import SunsetError
+
+log = logging.getLogger("sunset")
 
 WRITING_COMMANDS = frozenset({"run", "crawl", "ingest", "normalize", "mirror", "package", "replay"})
 """Commands that write into the output folder (``verify`` and ``serve`` only read)."""
@@ -37,9 +42,20 @@ def output_lock(lock_path: Path, command: str) -> Iterator[None]:
                 from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
+        _sweep(lock_path.parent)
         yield
     finally:
         os.close(descriptor)  # closing releases the lock; the file stays (removing it would race)
+
+
+def _sweep(folder: Path) -> None:
+    """Temporary files a killed run left (never under a final name): safe to drop while locked."""
+    removed = remove_leftovers(folder)
+    for staging in folder.glob("sunset-wacz-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+        removed += 1
+    if removed:
+        log.info("removed %d temporary files left by an interrupted run", removed)
 
 
 def lock_for(command: str, lock_path: Path) -> contextlib.AbstractContextManager[None]:

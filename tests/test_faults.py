@@ -106,7 +106,7 @@ def test_decoding_is_bounded_downstream(faulty_run) -> None:
 
 @pytest.mark.parametrize("name, needle", [
     ("flaky", "try 1 of 2 failed (HTTP 500)"),
-    ("reset", "connection reset by peer"),
+    ("reset", "reset by peer"),
     ("short", "connection broken after 15 bytes"),
     ("badchunk", "connection broken after 16 bytes"),
     ("silent", "timed out after 1 s"),
