@@ -7,6 +7,7 @@ or the new one, never half of one. (It lives in ``crawl`` because every stage ma
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -48,3 +49,11 @@ def remove_leftovers(folder: Path) -> int:
             leftover.unlink()
             removed += 1
     return removed
+
+
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+def is_disk_error(error: BaseException) -> bool:
+    """A full, over-quota or read-only disk: the run must stop, not note it and go on."""
+    return isinstance(error, OSError) and error.errno in DISK_ERRNOS

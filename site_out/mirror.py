@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawl.atomic import atomic_writer
+from crawl.atomic import atomic_writer, is_disk_error
 from crawl.capture import Capture, read_body
 from crawl.sniff import magic_type
 from crawl.urls import Scope
@@ -212,6 +212,8 @@ class _MirrorWriter:
             try:
                 _write_bytes(self.root, redirect.path, html.encode("utf-8"))
             except (OSError, UnsafePathError) as error:
+                if is_disk_error(error):
+                    raise
                 self.problems.append(f"{redirect.url}: cannot write {redirect.path}: {error}")
 
     def catalog_entries(self, records_path: Path | None) -> Iterator[CatalogEntry]:
@@ -284,6 +286,8 @@ def write_mirror(
         try:
             writer.write(capture, planned)
         except (OSError, UnsafePathError) as error:
+            if is_disk_error(error):
+                raise
             writer.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
         if progress is not None:
             progress(capture.url)

@@ -86,8 +86,12 @@ def _setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> N
     console.setFormatter(logging.Formatter("sunset: %(message)s"))
     root.addHandler(console)
     if layout is not None:
-        layout.root.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(layout.log, encoding="utf-8")
+        try:
+            layout.root.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.FileHandler(layout.log, encoding="utf-8")
+        except OSError as error:  # a read-only folder: `verify` still works; writers fail on the lock
+            logging.getLogger("sunset").warning("cannot write the log %s: %s", layout.log, error.strerror or error)
+            return
         file_handler.setLevel(logging.INFO)
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
@@ -434,7 +438,7 @@ def _disk_advice(error: OSError) -> str:
     """What to do about a full or read-only disk; the files under their final names are intact."""
     import errno
 
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return ("\nsunset: the output folder's disk is full; nothing written so far is damaged: free some space "
                 "and run the same command again to finish")
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
