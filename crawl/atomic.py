@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,12 @@ def atomic_writer(path: Path, mode: str = "wb", *, durable: bool = True, **open_
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` so that ``target`` is never half a copy."""
+    with atomic_writer(target) as handle, source.open("rb") as stream:
+        shutil.copyfileobj(stream, handle, 1024 * 1024)
 
 
 def remove_leftovers(folder: Path) -> int:
