@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,7 +57,7 @@ def test_two_runs_at_once_one_refuses(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "sunset", "run", str(OTPIC_CONFIG), "--out", str(out), "-q"]
     first = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
     while first.poll() is None and not (out / ".sunset.lock").exists():
-        pass
+        time.sleep(0.005)
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     first_error = first.communicate(timeout=120)[1].decode()
     assert first.returncode == 0, first_error
