@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from tests.crawlserver import ServerState, _Handler, _reset
+from tests.crawlserver import ServerState, _Handler, reset_mid_body
 
 BOMB_INFLATED = 1 << 30
 TEN_MB = 10 * 1024 * 1024
@@ -59,12 +59,7 @@ def _flaky(handler: _Handler, state: ServerState) -> None:
 
 
 def _reset_mid_body(handler: _Handler, state: ServerState) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    handler.wfile.write(b"<HTML>" + b"r" * 500)
-    _reset(handler)
+    reset_mid_body(handler, b"<HTML>" + b"r" * 500)
 
 
 def _short(handler: _Handler, state: ServerState) -> None:

@@ -14,8 +14,7 @@ from crawl.capture import FileBody
 from crawl.docroot import iter_docroot
 from crawl.options import SourceOptions
 from site_out.check import iter_broken_links
-from sunset.cli import main
-from tests.conftest import write_config
+from tests.test_pipeline import run_writes_only_into_out
 
 
 def test_a_device_file_is_skipped(tmp_path: Path) -> None:
@@ -70,12 +69,7 @@ def test_more_hostile_file_names_stay_inside_the_output(tmp_path: Path, name: st
         pytest.skip(f"this file system refuses the name: {error}")
     (root / "index.html").write_bytes(b'<BODY><A HREF="other.htm">x</A>')
     (root / "other.htm").write_bytes(b"<BODY>other")
-    config = write_config(tmp_path / "work")
-    out = tmp_path / "work" / "out"
-    before = set(tmp_path.rglob("*"))
-    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
-    created = set(tmp_path.rglob("*")) - before
-    assert created and all(path.is_relative_to(out) for path in created), sorted(map(str, created))
+    out, _ = run_writes_only_into_out(tmp_path)
     assert list(iter_broken_links(out / "mirror")) == []
     mirrored = [path for path in (out / "mirror" / "old.example.org" / "site").iterdir()
                 if path.name not in ("index.html", "other.htm")]
