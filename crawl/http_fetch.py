@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
-
-import logging
 
 import requests
 import urllib3
@@ -44,7 +43,8 @@ class Fetched:
     payload_digest: str
     ip: str | None
     truncated: str | None
-    """``length`` (cut at max_body_bytes) or ``disconnect`` (the server stopped sending)."""
+    """``length`` (cut at max_body_bytes), ``disconnect`` (the server stopped sending) or ``time``
+    (a read timed out, or max_fetch_time ran out)."""
     duration: float
     problems: tuple[str, ...] = ()
     """What was wrong with the response itself (malformed headers), for the crawl log."""

@@ -19,8 +19,10 @@ from sunset.errors import SunsetError
 
 log = logging.getLogger("sunset")
 
-WRITING_COMMANDS = frozenset({"run", "crawl", "ingest", "normalize", "mirror", "package", "replay"})
-"""Commands that write into the output folder (``verify`` and ``serve`` only read)."""
+WRITING_COMMANDS = frozenset({"run", "crawl", "ingest", "normalize", "mirror", "package"})
+"""Commands that write into the output folder. ``verify`` and ``serve`` only read; ``replay``
+writes its own replay/ folder (atomically) and then serves for hours, which must not lock out
+a run."""
 
 
 class OutputLocked(SunsetError):
