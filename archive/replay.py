@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawl.atomic import atomic_copy
+
 
 class ReplayError(RuntimeError):
     """pywb is missing or the collection cannot be made."""
@@ -36,7 +38,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:
-        shutil.copyfile(source, target)
+        atomic_copy(source, target)
 
 
 def build_collection(root: Path, name: str, master: Path, cdxj: Path) -> Path:
@@ -49,7 +51,7 @@ def build_collection(root: Path, name: str, master: Path, cdxj: Path) -> Path:
         if result.returncode != 0:
             raise ReplayError(f"wb-manager init {name} failed: {result.stderr.strip()[-400:]}")
     _link_or_copy(master, collection / "archive" / master.name)
-    shutil.copyfile(cdxj, collection / "indexes" / "index.cdxj")
+    atomic_copy(cdxj, collection / "indexes" / "index.cdxj")
     return collection
 
 

@@ -7,7 +7,9 @@ or the new one, never half of one. (It lives in ``crawl`` because every stage ma
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,3 +37,30 @@ def atomic_writer(path: Path, mode: str = "wb", *, durable: bool = True, **open_
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` so that ``target`` is never half a copy."""
+    with atomic_writer(target) as handle, source.open("rb") as stream:
+        shutil.copyfileobj(stream, handle, 1024 * 1024)
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete the temporary files of writers that were killed before their rename.
+
+    Only safe while no other process writes under ``folder`` (sunset holds the output lock).
+    """
+    removed = 0
+    for leftover in folder.rglob(".*.part"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed += 1
+    return removed
+
+
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+def is_disk_error(error: BaseException) -> bool:
+    """A full, over-quota or read-only disk: the run must stop, not note it and go on."""
+    return isinstance(error, OSError) and error.errno in DISK_ERRNOS

@@ -5,8 +5,11 @@ Its body stays on disk or in a spooled buffer so that large files never sit in m
 """
 from __future__ import annotations
 
+import errno
 import io
+import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,10 +36,17 @@ class FileBody:
 
     @property
     def size(self) -> int:
-        return self.path.stat().st_size
+        return os.lstat(self.path).st_size
 
     def open(self) -> BinaryIO:
-        return self.path.open("rb")
+        """Only a regular file, never through a symbolic link: a file swapped for a link (or a
+        FIFO) after the docroot walk must not be read."""
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        descriptor = os.open(self.path, flags)
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise OSError(errno.EINVAL, "not a regular file", str(self.path))
+        return os.fdopen(descriptor, "rb")
 
 
 @dataclass(frozen=True, slots=True)

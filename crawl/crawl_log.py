@@ -15,10 +15,18 @@ def _clean(value: object) -> str:
     return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1) == b"\n"
+
+
 class CrawlLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle: TextIO = path.open("a", encoding="utf-8")
+        if self._handle.tell() and not _ends_with_newline(path):
+            self._handle.write("\n")  # a killed crawl's half line stays a line of its own
 
     def write(self, *, status: int | None, size: int | None, url: str, referrer: str | None,
               content_type: str | None, duration: float | None, note: str = "") -> None:

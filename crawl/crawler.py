@@ -26,6 +26,7 @@ from crawl.options import CrawlOptions
 from crawl.robots import Robots
 from crawl.rules import CrawlRules, FetchMap, url_pattern
 from crawl.sniff import is_html, media_type
+from crawl.soft404 import error_page_title
 from crawl.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 
 log = logging.getLogger("sunset.crawl")
@@ -238,7 +239,8 @@ class Crawler:
                 time.sleep(wait)
             try:
                 fetched = fetch(session, entry.url, target, timeout=options.timeout,
-                                max_body_bytes=options.max_body_bytes, proxies=proxies)
+                                max_body_bytes=options.max_body_bytes, proxies=proxies,
+                                max_fetch_time=options.max_fetch_time)
                 problem, retryable, partial = None, fetched.status >= 500, fetched
                 if retryable:
                     problem = f"HTTP {fetched.status}"
@@ -289,6 +291,9 @@ class Crawler:
             notes.append(f"revisit of {revisit_of[0]}")
         if outcome.error:
             notes.append(f"failed: {outcome.error}")
+        for problem in self._response_problems(fetched):
+            notes.append(problem)
+            self.reports.append(f"{entry.url}: {problem}")
         with self.frontier.transaction():
             for url, requisite in links:
                 self._admit(url, depth=entry.depth + (0 if requisite else 1), referrer=entry.url,
@@ -323,6 +328,16 @@ class Crawler:
             done=self.frontier.count(Status.DONE), queued=self.frontier.count(Status.TODO),
             errors=self.frontier.count(Status.ERROR), skipped=self.frontier.count(Status.SKIPPED),
             rate=self._fetched_now / elapsed, last=url))
+
+    @staticmethod
+    def _response_problems(fetched: Fetched) -> list[str]:
+        """Malformed headers, and error pages sent as 200 OK (archived as sent all the same)."""
+        problems = list(fetched.problems)
+        if fetched.status == 200 and fetched.truncated is None and is_html(fetched.content_type, b""):
+            title = error_page_title(readable_head(fetched, 4096))
+            if title:
+                problems.append(f"soft 404: 200 OK with an error page titled {title!r}")
+        return problems
 
     def _discover(self, entry: Entry, fetched: Fetched) -> list[tuple[str, bool]]:
         if not 200 <= fetched.status < 300 or fetched.body.size == 0:

@@ -35,8 +35,12 @@ def docroot_base(options: SourceOptions) -> str:
 
 
 def url_for_file(relative: str, base: str) -> str:
-    """The URL a server would have given the file at ``relative`` (a POSIX path)."""
-    return canonicalize(base + quote(relative, safe="/!$&'()*+,;=:@~"))
+    """The URL a server would have given the file at ``relative`` (a POSIX path).
+
+    The name's own bytes are percent-encoded: a Latin-1 name from an old server (not UTF-8,
+    held by Python as surrogates) is served as %E9, as the server sent it.
+    """
+    return canonicalize(base + quote(os.fsencode(relative), safe="/!$&'()*+,;=:@~"))
 
 
 def _walk(root: Path, options: SourceOptions, on_skip: SkipReporter) -> Iterator[Path]:
@@ -77,7 +81,7 @@ def iter_docroot(options: SourceOptions, on_skip: SkipReporter | None = None) ->
     for path in _walk(root, options, report):
         relative = path.relative_to(root).as_posix()
         try:
-            with path.open("rb") as handle:
+            with FileBody(path).open() as handle:
                 head = handle.read(512)
             mtime = path.stat().st_mtime
         except OSError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +21,8 @@ import urllib3
 from crawl.capture import SpooledBody, find_header
 
 CHUNK = 65536
+# urllib3 logs a traceback for every malformed header; sunset notes it in the crawl log instead.
+logging.getLogger("urllib3.connection").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,11 @@ class Fetched:
     payload_digest: str
     ip: str | None
     truncated: str | None
-    """``length`` (cut at max_body_bytes) or ``disconnect`` (the server stopped sending)."""
+    """``length`` (cut at max_body_bytes), ``disconnect`` (the server stopped sending) or ``time``
+    (a read timed out, or max_fetch_time ran out)."""
     duration: float
+    problems: tuple[str, ...] = ()
+    """What was wrong with the response itself (malformed headers), for the crawl log."""
 
     @property
     def content_type(self) -> str | None:
@@ -70,23 +76,52 @@ def warc_digest(hasher: "hashlib._Hash") -> str:
 
 
 class _DigestingReader:
-    """Reads the raw body for SpooledBody, hashing it and noting a cut connection."""
+    """Reads the raw body for SpooledBody, hashing it and noting a cut connection.
 
-    def __init__(self, raw: urllib3.response.BaseHTTPResponse) -> None:
+    ``read1`` returns what has arrived instead of waiting for a whole chunk, so bytes that came
+    before a cut are kept, and a server trickling a byte a second meets ``deadline`` (each byte
+    would reset a read timeout for ever).
+    """
+
+    def __init__(self, raw: urllib3.response.BaseHTTPResponse, deadline: float = float("inf")) -> None:
         self.raw = raw
         self.hasher = sha1_digest()
         self.error: Exception | None = None
+        self.deadline = deadline
+        self.out_of_time = False
 
     def read(self, size: int = CHUNK) -> bytes:
-        if self.error is not None:
+        if self.error is not None or self.out_of_time:
+            return b""
+        if time.monotonic() > self.deadline:
+            self.out_of_time = True
             return b""
         try:
-            data = self.raw.read(size, decode_content=False)
+            read1 = getattr(self.raw, "read1", None)
+            data = read1(size, decode_content=False) if read1 else self.raw.read(size, decode_content=False)
         except (urllib3.exceptions.HTTPError, OSError) as error:
             self.error = error
             return b""
         self.hasher.update(data)
         return data
+
+
+def _is_timeout(error: BaseException) -> bool:
+    return isinstance(error, (TimeoutError, urllib3.exceptions.TimeoutError)) or "timed out" in str(error)
+
+
+def header_defects(raw: urllib3.response.BaseHTTPResponse) -> str | None:
+    """Header lines http.client could not parse (no colon, bytes out of place), for the log.
+
+    http.client stops at the first bad line and keeps the rest as unparsed text; the record
+    then holds the headers before it, so the log must say what was left out.
+    """
+    message = getattr(getattr(raw, "_original_response", None), "msg", None)
+    if message is None or not message.defects:
+        return None
+    unparsed = message.get_payload() if not message.is_multipart() else ""
+    lines = [line for line in str(unparsed or "").splitlines() if line.strip()]
+    return f"malformed response headers; not recorded: {lines!r}"[:500]
 
 
 def _peer_ip(raw: urllib3.response.BaseHTTPResponse) -> str | None:
@@ -126,8 +161,11 @@ def _send(session: requests.Session, url: str, timeout: float, proxies: dict[str
 
 
 def fetch(session: requests.Session, url: str, fetched_url: str, *, timeout: float, max_body_bytes: int,
-          proxies: dict[str, str] | None = None) -> Fetched:
-    """GET ``fetched_url`` once, record it as ``url``; raises :class:`FetchFailed`."""
+          proxies: dict[str, str] | None = None, max_fetch_time: float = float("inf")) -> Fetched:
+    """GET ``fetched_url`` once, record it as ``url``; raises :class:`FetchFailed`.
+
+    ``timeout`` bounds each wait for the server; ``max_fetch_time`` the whole body.
+    """
     started = time.monotonic()
     date = datetime.now(timezone.utc)
     try:
@@ -149,10 +187,12 @@ def fetch(session: requests.Session, url: str, fetched_url: str, *, timeout: flo
             headers = tuple(response.headers.items())
             protocol, reason = "HTTP/1.1", response.reason or ""
         ip = _peer_ip(raw)
-        reader = _DigestingReader(raw)
+        reader = _DigestingReader(raw, started + max_fetch_time)
         body = SpooledBody(reader, limit=max_body_bytes)  # type: ignore[arg-type]
         truncated = None
-        if reader.error is not None:
+        if reader.out_of_time or (reader.error is not None and _is_timeout(reader.error)):
+            truncated = "time"
+        elif reader.error is not None:
             truncated = "disconnect"
         elif body.size >= max_body_bytes and raw.read(1, decode_content=False):
             truncated = "length"
@@ -161,7 +201,10 @@ def fetch(session: requests.Session, url: str, fetched_url: str, *, timeout: flo
     request_line, request_headers = _request_record(response.request, fetched_url)
     fetched = Fetched(url, fetched_url, date, request_line, request_headers, protocol, response.status_code,
                       reason, headers, body, warc_digest(reader.hasher), ip, truncated,
-                      time.monotonic() - started)
+                      time.monotonic() - started, tuple(filter(None, (header_defects(raw),))))
+    if reader.out_of_time:
+        raise FetchFailed(f"took longer than {max_fetch_time:g} s (max_fetch_time); kept the {body.size} bytes "
+                          "received", retryable=False, partial=fetched)
     if reader.error is not None:
         raise FetchFailed(f"connection broken after {body.size} bytes: {_reason(reader.error)}",
                           retryable=True, partial=fetched)

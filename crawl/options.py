@@ -49,6 +49,8 @@ class CrawlOptions:
     retry_wait: float = 1.0
     """First back-off in seconds; doubles after every failed try."""
     timeout: float = 30.0
+    max_fetch_time: float = 1200.0
+    """Seconds for one whole response: a server trickling bytes would otherwise never end."""
     max_body_bytes: int = 200 * 1024 * 1024
     max_url_length: int = 2048
     max_per_pattern: int = 1000

@@ -17,6 +17,24 @@ from crawl.capture import Capture, SpooledBody
 from crawl.http_fetch import Fetched
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
+MAX_DECODED_BYTES = 64 * 1024 * 1024
+"""How far a body sent with Content-Encoding is inflated for later stages. The WARC keeps it
+encoded, so a 1 MB gzip bomb stays 1 MB there; undone here it would be 1 GB. Beyond this the
+capture is cut and marked truncated (the original bytes stay whole in the WARC)."""
+
+
+def _encoded(record: object) -> bool:
+    http = getattr(record, "http_headers", None)
+    encoding = http.get_header("Content-Encoding") if http is not None else None
+    return bool(encoding) and encoding.strip().lower() not in ("identity", "none")
+
+
+def _bounded_body(stream: BinaryIO, limit: int | None) -> tuple[SpooledBody, bool]:
+    """The body spooled up to ``limit`` bytes; True when there was more."""
+    if limit is None:
+        return SpooledBody(stream), False
+    body = SpooledBody(stream, limit=limit)
+    return body, body.size >= limit and bool(stream.read(1))
 
 
 class WarcReadError(OSError):
@@ -29,10 +47,12 @@ def parse_warc_date(value: str) -> datetime:
     return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
 
 
-def iter_warc_captures(path: Path, *, read_bodies: bool = True) -> Iterator[Capture]:
+def iter_warc_captures(path: Path, *, read_bodies: bool = True,
+                       max_decoded_bytes: int = MAX_DECODED_BYTES) -> Iterator[Capture]:
     """Yield a capture for each ``response`` and ``resource`` record of ``path``.
 
-    With ``read_bodies=False`` the bodies are empty: enough to index a WARC cheaply.
+    With ``read_bodies=False`` the bodies are empty: enough to index a WARC cheaply. Bodies
+    sent with a Content-Encoding are inflated up to ``max_decoded_bytes``.
     """
     try:
         handle = path.open("rb")
@@ -68,7 +88,9 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True) -> Iterator[Capt
                         status = None
                     http_headers = tuple(record.http_headers.headers)
                     content_type = record.http_headers.get_header("Content-Type")
-                body = SpooledBody(stream)
+                limit = max_decoded_bytes if read_bodies and _encoded(record) else None
+                body, cut = _bounded_body(stream, limit)
+                truncated = headers.get_header("WARC-Truncated") or ("length" if cut else None)
                 try:
                     yield Capture(
                         url=headers.get_header("WARC-Target-URI") or "",
@@ -80,7 +102,7 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True) -> Iterator[Capt
                         record_id=headers.get_header("WARC-Record-ID"),
                         payload_digest=headers.get_header("WARC-Payload-Digest"),
                         origin=f"{path}#{iterator.offset}",
-                        truncated=headers.get_header("WARC-Truncated"),
+                        truncated=truncated,
                     )
                 finally:
                     body.close()
@@ -93,7 +115,7 @@ def _payload_at(path: Path, offset: int) -> BinaryIO:
     with path.open("rb") as handle:
         handle.seek(offset)
         record = next(iter(ArchiveIterator(handle)))
-        return SpooledBody(record.content_stream()).open()
+        return _bounded_body(record.content_stream(), MAX_DECODED_BYTES)[0].open()
 
 
 def iter_warc_fetches(path: Path, wanted: Callable[[str], bool] = lambda url: True) -> Iterator[Fetched]:

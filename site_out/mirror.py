@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawl.atomic import atomic_writer
+from crawl.atomic import atomic_writer, is_disk_error
 from crawl.capture import Capture, read_body
 from crawl.parallel import Task, capture_task, map_ordered
 from crawl.sniff import magic_type
@@ -221,6 +221,8 @@ class _MirrorWriter:
             try:
                 _write_bytes(self.root, redirect.path, html.encode("utf-8"))
             except (OSError, UnsafePathError) as error:
+                if is_disk_error(error):
+                    raise
                 self.problems.append(f"{redirect.url}: cannot write {redirect.path}: {error}")
 
     def catalog_entries(self, records_path: Path | None) -> Iterator[CatalogEntry]:
@@ -298,6 +300,8 @@ def _write_one(task: tuple[Capture, PlannedFile]) -> _Outcome:
     try:
         writer.write(capture, planned)
     except (OSError, UnsafePathError) as error:
+        if is_disk_error(error):
+            raise  # a full disk or a read-only folder stops the stage; the next file would fail too
         writer.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
     outcome = _Outcome(capture.url, writer.problems[problems:], writer.missing[missing:],
                        writer.scripts_left - scripts, planned.path if writer.pages > pages else None,

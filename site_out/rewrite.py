@@ -121,13 +121,18 @@ def _new_attribute(tag: StartTag, name: str, value: str) -> tuple[int, int, str]
 
 def _document_base(tokens: list[Token], page_url: str) -> str:
     """Browsers resolve every link of a page against its first ``<BASE HREF>``."""
-    from urllib.parse import urljoin
+    from urllib.parse import urljoin, urlsplit
 
     for token in tokens:
         if isinstance(token, StartTag) and token.name == "base":
             href = token.value("href")
             if href is not None and href.strip():
-                return urljoin(page_url, href.strip())
+                base = urljoin(page_url, href.strip())
+                # A file: or javascript: base would turn every relative link into one that
+                # leaves the mirror (file:///etc/...); the page's own URL is the safe base.
+                if urlsplit(base).scheme.lower() in ("http", "https"):
+                    return base
+                return page_url
     return page_url
 
 

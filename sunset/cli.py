@@ -16,6 +16,7 @@ from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, load_config, parse_config
 from sunset.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
+from sunset.lock import lock_for
 from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
 
 log = logging.getLogger("sunset")
@@ -85,8 +86,12 @@ def _setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> N
     console.setFormatter(logging.Formatter("sunset: %(message)s"))
     root.addHandler(console)
     if layout is not None:
-        layout.root.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(layout.log, encoding="utf-8")
+        try:
+            layout.root.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.FileHandler(layout.log, encoding="utf-8")
+        except OSError as error:  # a read-only folder: `verify` still works; writers fail on the lock
+            logging.getLogger("sunset").warning("cannot write the log %s: %s", layout.log, error.strerror or error)
+            return
         file_handler.setLevel(logging.INFO)
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
@@ -330,6 +335,8 @@ CRAWL_FLAGS: dict[str, tuple[str, type, str]] = {
     "--retries": ("retries", int, "tries for connection errors, timeouts and 5xx (default 3)"),
     "--retry-wait": ("retry_wait", float, "seconds before the first retry; doubles each time (default 1)"),
     "--timeout": ("timeout", float, "seconds to wait for the server (default 30)"),
+    "--max-fetch-time": ("max_fetch_time", float, "seconds for one whole response, however slowly it comes "
+                                                  "(default 1200)"),
     "--max-body-bytes": ("max_body_bytes", int, "cut bodies larger than this (marked WARC-Truncated)"),
     "--max-url-length": ("max_url_length", int, "skip URLs longer than this"),
     "--fetch-from": ("fetch_from", str, "fetch from this restored copy; record URLs under base_url"),
@@ -421,7 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = dataclasses.replace(config, workers=args.workers)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
-        return handler(config, args)
+        with lock_for(args.command, pipeline.layout_for(config).lock):
+            return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -429,8 +437,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("sunset: interrupted; run the same command again to redo the unfinished stage", file=sys.stderr)
         return 130
     except OSError as error:
-        print(f"sunset: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(f"sunset: error: {error.strerror or error}: {error.filename or ''}".rstrip(": ")
+              + _disk_advice(error), file=sys.stderr)
         return 1
+
+
+def _disk_advice(error: OSError) -> str:
+    """What to do about a full or read-only disk; the files under their final names are intact."""
+    import errno
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return ("\nsunset: the output folder's disk is full; nothing written so far is damaged: free some space "
+                "and run the same command again to finish")
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "\nsunset: the output folder cannot be written: choose another with --out, or fix its permissions"
+    return ""
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "retries": ("whole number", False),
         "retry_wait": ("number of seconds", False),
         "timeout": ("number of seconds", False),
+        "max_fetch_time": ("number of seconds", False),
         "max_body_bytes": ("whole number", False),
         "max_url_length": ("whole number", False),
         "fetch_from": ("URL", False),
@@ -250,7 +251,7 @@ def _crawl_options(reader: _Reader) -> CrawlOptions:
     for key, whole, minimum in (("max_pages", True, 1), ("max_depth", True, 0), ("max_per_pattern", True, 1),
                                 ("concurrency", True, 1), ("retries", True, 1), ("max_body_bytes", True, 1),
                                 ("max_url_length", True, 16), ("delay", False, 0), ("retry_wait", False, 0),
-                                ("timeout", False, 0.001)):
+                                ("timeout", False, 0.001), ("max_fetch_time", False, 0.001)):
         value = reader.number("source", key, whole=whole, minimum=minimum)
         if value is not None:
             values[key] = float(value) if not whole else value

@@ -69,6 +69,11 @@ class OutputLayout:
         return self.root / "crawl.log"
 
     @property
+    def lock(self) -> Path:
+        """Held (flock) by the sunset process writing here, so a second one refuses to start."""
+        return self.root / ".sunset.lock"
+
+    @property
     def crawl_aliases(self) -> Path:
         """Other spellings of fetched URLs on a case-insensitive site (spelling -> URL fetched)."""
         return self.root / "crawl-aliases.json"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import dataclass, field
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -23,7 +22,7 @@ from archive.stamps import RecordStamps
 from archive.verify import verify_warc
 from archive.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from archive.warc_writer import WarcArchive
-from crawl.atomic import atomic_writer
+from crawl.atomic import atomic_copy, atomic_writer
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.warc_source import iter_warc_captures
 from crawl.docroot import DocrootError, iter_docroot
@@ -90,7 +89,7 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
     """Keep the config beside the output so stage commands can be given the folder alone."""
     layout.root.mkdir(parents=True, exist_ok=True)
     if config.path.resolve() != layout.config_copy.resolve():
-        shutil.copyfile(config.path, layout.config_copy)
+        atomic_copy(config.path, layout.config_copy)
         info = {
             "config": str(config.path.resolve()),
             "sunset": __version__,

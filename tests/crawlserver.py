@@ -178,6 +178,16 @@ def _reset(handler: _Handler) -> None:
     handler.close_connection = True
 
 
+def reset_mid_body(handler: _Handler, sent: bytes) -> None:
+    """Promise 100,000 bytes, send ``sent``, then reset the connection."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    handler.wfile.write(sent)
+    _reset(handler)
+
+
 def fault_route(handler: _Handler, state: ServerState) -> None:
     """One route per misbehaviour (like wpull's badapp)."""
     parts = urlsplit(handler.path)
@@ -202,12 +212,7 @@ def fault_route(handler: _Handler, state: ServerState) -> None:
         handler.wfile.write(b"<HTML>only this")
         handler.close_connection = True
     elif path == "/f/reset":
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
-        handler.wfile.write(b"<HTML>" + b"x" * 500)
-        _reset(handler)
+        reset_mid_body(handler, b"<HTML>" + b"x" * 500)
     elif path == "/f/loop-a":
         handler.send(302, b"", [("Location", "/f/loop-b")])
     elif path == "/f/loop-b":

@@ -123,6 +123,17 @@ def test_notice_from_config_is_escaped(tmp_path: Path) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
+def run_writes_only_into_out(tmp_path: Path) -> tuple[Path, set[Path]]:
+    """`sunset run` over ``tmp_path/work/docroot``: the output folder and what it created, all inside it."""
+    config = write_config(tmp_path / "work")
+    out = tmp_path / "work" / "out"
+    before = set(tmp_path.rglob("*"))
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    created = set(tmp_path.rglob("*")) - before
+    assert created and all(path.is_relative_to(out) for path in created), sorted(map(str, created))
+    return out, created
+
+
 @pytest.mark.parametrize("name", ["..%2f..%2f..%2fescaped.htm", "%2e%2e%2f%2e%2e%2fescaped.htm", "..\\..\\escaped.htm",
                                   "CON", "aux.htm", "trailing.", "a" * 250 + ".htm"])
 def test_hostile_file_names_stay_inside_the_output(tmp_path: Path, name: str) -> None:
@@ -130,12 +141,7 @@ def test_hostile_file_names_stay_inside_the_output(tmp_path: Path, name: str) ->
     root.mkdir(parents=True)
     (root / "index.html").write_bytes(f'<BODY><A HREF="{name}">x</A><A HREF="../../../../escaped.htm">y</A>'.encode())
     (root / name).write_bytes(b"<BODY>hostile")
-    config = write_config(tmp_path / "work")
-    out = tmp_path / "work" / "out"
-    before = set(tmp_path.rglob("*"))
-    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
-    created = set(tmp_path.rglob("*")) - before
-    assert created and all(path.is_relative_to(out) for path in created), sorted(map(str, created))
+    out, created = run_writes_only_into_out(tmp_path)
     assert not any("escaped" in path.name and not path.is_relative_to(out / "mirror") for path in created)
     assert list(iter_broken_links(out / "mirror")) == []
 

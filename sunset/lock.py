@@ -1,0 +1,65 @@
+"""One writer per output folder: ``<out>/.sunset.lock``, held with ``flock`` for the whole command.
+
+Two ``sunset run`` on one folder would interleave WARC records and race on every rename. The
+kernel drops an ``flock`` when its process dies, so a crashed or killed run never leaves a
+stale lock behind: the next run simply takes it (and resumes).
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from crawl.atomic import remove_leftovers
+from sunset.errors import SunsetError
+
+log = logging.getLogger("sunset")
+
+WRITING_COMMANDS = frozenset({"run", "crawl", "ingest", "normalize", "mirror", "package"})
+"""Commands that write into the output folder. ``verify`` and ``serve`` only read; ``replay``
+writes its own replay/ folder (atomically) and then serves for hours, which must not lock out
+a run."""
+
+
+class OutputLocked(SunsetError):
+    """Another sunset process is writing into the same output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(lock_path: Path, command: str) -> Iterator[None]:
+    """Hold ``lock_path`` exclusively, or raise :class:`OutputLocked` naming the holder at once."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another sunset process"
+            raise OutputLocked(f"{lock_path.parent} is in use by {holder}; wait for it to finish (or stop it) "
+                               "and run this command again. Two runs on one folder would mix their output.") \
+                from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
+        _sweep(lock_path.parent)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock; the file stays (removing it would race)
+
+
+def _sweep(folder: Path) -> None:
+    """Temporary files a killed run left (never under a final name): safe to drop while locked."""
+    removed = remove_leftovers(folder)
+    for staging in folder.glob("sunset-wacz-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+        removed += 1
+    if removed:
+        log.info("removed %d temporary files left by an interrupted run", removed)
+
+
+def lock_for(command: str, lock_path: Path) -> contextlib.AbstractContextManager[None]:
+    """The output folder's lock for a command that writes; nothing for one that only reads."""
+    return output_lock(lock_path, command) if command in WRITING_COMMANDS else contextlib.nullcontext()
