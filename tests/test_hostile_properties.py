@@ -79,7 +79,7 @@ def test_rewritten_links_never_escape_the_mirror(parts: list[tuple[str, str]]) -
     result = _rewriter().rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>")
     root = PurePosixPath("/mirror")
     page_dir = root / posixpath.dirname(PAGE_PATH)
-    for href in _iter_page_hrefs(result.text):
+    for href, _ in _iter_page_hrefs(result.text):
         value = href.strip()
         parts_ = urlsplit(value)
         if parts_.scheme or parts_.netloc or not value or value.startswith("#"):
