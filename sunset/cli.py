@@ -266,7 +266,7 @@ def _apply_archive_flags(config: SiteConfig, args: argparse.Namespace) -> SiteCo
 
 
 COMMANDS = {
-    "run": (_command_run, "ingest (or crawl), normalize, mirror and verify: the whole pipeline",
+    "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
     "crawl": (_command_crawl, "fetch the site over HTTP into NAME.warc.gz (resumable)",
               "Crawl the site from base_url (or [source] seeds) politely, keeping every response byte for byte "
@@ -295,7 +295,6 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sunset {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _add_serve_parser(commands)
     for name, (_, summary, description) in COMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=description)
         target_help = ("the site's TOML config" if name == "run"
@@ -314,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   "else one per core); 1 runs everything in one process")
         if name in CRAWL_COMMANDS:
             _add_crawl_flags(sub)
+    _add_serve_parser(commands)
     add_batch_parser(commands)
     return parser
 
