@@ -32,6 +32,27 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: a worker must not outlive a killed sunset.
+
+    Forked workers share the output folder's lock and the terminal's pipes; left orphaned by a
+    ``kill -9`` they would keep the lock (the next run would refuse to start) and never exit.
+    Linux delivers SIGKILL to them when their parent dies.
+    """
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: nothing to ask for
+        pass
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+
+
 def _run_chunk(function: Callable[[Item], Result], chunk: list[Item]) -> list[Result]:
     return [function(item) for item in chunk]
 
@@ -61,7 +82,8 @@ def map_ordered(function: Callable[[Item], Result], tasks: Iterable[Task[Item]],
     pending: deque[Future[list[Result]] | list[Result]] = deque()
     window = workers * 4
     chunk: list[Item] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
 
         def submit() -> None:
             nonlocal chunk

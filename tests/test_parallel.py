@@ -15,7 +15,7 @@ from sunset.cli import main
 from sunset.config import load_config
 from sunset.errors import ConfigError
 from sunset.pipeline import workers_for
-from tests.conftest import write_config
+from tests.conftest import ROOT, write_config
 
 
 def _square(number: int) -> int:
@@ -63,3 +63,47 @@ def test_workers_from_config_and_command_line(tmp_path: Path, capsys: pytest.Cap
     assert main(["run", str(write_config(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "0"]) != 0
     assert "--workers must be at least 1" in capsys.readouterr().err
     assert main(["run", str(write_config(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+
+
+def test_workers_die_with_a_killed_parent(tmp_path) -> None:
+    """kill -9 of sunset must not leave workers behind holding the output lock and its pipes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from crawl.parallel import Task, map_ordered\n"
+        "def pid(_):\n"
+        "    time.sleep(0.05)\n"
+        "    return os.getpid()\n"
+        "seen = set()\n"
+        "for worker in map_ordered(pid, (Task(i) for i in range(10**6)), 2, chunk_size=1):\n"
+        "    if worker not in seen:\n"
+        "        seen.add(worker)\n"
+        "        print(worker, flush=True)\n"
+        "    if len(seen) == 2:\n"
+        "        time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=str(ROOT))
+    assert parent.stdout is not None
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and
+                                              "Z" not in _state(pid) for pid in workers):
+        time.sleep(0.1)
+    assert all(not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid) for pid in workers)
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
