@@ -28,7 +28,7 @@ from crawl.urls import Scope, lookup_key
 from crawl.warc_source import CAPTURE_TYPES, WarcReadError
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from normalize.stage import normalize_warc
-from sunset import __version__, pipeline
+from sunset import __version__, archive_stage, pipeline
 from sunset.config import SiteConfig
 from sunset.engines import Engine
 from sunset.errors import SunsetError
@@ -391,7 +391,7 @@ def run_site(task: SiteTask) -> SiteResult:
                                  problems=result.problems + len(mirrored.problems))
                 done.append("mirror")
             if "verify" in task.stages:
-                verified = pipeline.verify(config)
+                verified = archive_stage.verify(config)
                 for problem in verified.problems:
                     log.warning("verify: %s", problem)
                 result = replace(result, verified=verified.ok, problems=result.problems + len(verified.problems))

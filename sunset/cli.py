@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sunset import __version__, pipeline
+from sunset import __version__, archive_stage, pipeline
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, load_config, parse_config
 from sunset.errors import ConfigError, SunsetError
@@ -117,8 +117,8 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         skipped = len(ingested.skipped)
     normalized = pipeline.normalize(config, quiet=args.quiet)
     mirrored = pipeline.mirror(config, quiet=args.quiet)
-    packaged = pipeline.package(config, bagit=args.bagit or None, quiet=args.quiet)
-    verified = pipeline.verify(config)
+    packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
+    verified = archive_stage.verify(config)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
@@ -185,7 +185,7 @@ def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = pipeline.verify(config)
+    summary = archive_stage.verify(config)
     for problem in summary.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     _print(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
@@ -195,7 +195,7 @@ def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def _package_lines(layout: OutputLayout, summary: pipeline.PackageSummary) -> list[str]:
+def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:
     lines = [f"  derived  {layout.derived_warc}", f"  index    {layout.cdxj}", f"  WACZ     {layout.wacz}"]
     if summary.bag_files is not None:
         lines.append(f"  bag      {layout.bag}")
@@ -203,7 +203,7 @@ def _package_lines(layout: OutputLayout, summary: pipeline.PackageSummary) -> li
 
 
 def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = pipeline.package(config, bagit=args.bagit or None, quiet=args.quiet)
+    summary = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
     layout = pipeline.layout_for(config)
     _print(args.quiet, "\n".join([
         f"package: {summary.derived.metadata} metadata and {summary.derived.conversions} conversion records, "
@@ -220,7 +220,7 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
 
     from archive.replay import ReplayError, page_url, wayback_command
 
-    root, start_url = pipeline.prepare_replay(config)
+    root, start_url = archive_stage.prepare_replay(config)
     try:
         command = wayback_command(args.port)
     except ReplayError as error:

@@ -1,4 +1,6 @@
-"""The wiring of the stages: ingest -> normalize -> mirror, with verification at the end.
+"""The wiring of the stages: ingest (or crawl) -> normalize -> mirror.
+
+Packaging, verification and replay are in :mod:`sunset.archive_stage`.
 
 Each stage reads the previous stage's files on disk (the WARC, ``records.jsonl``), so any
 stage can be re-run alone and any WARC can be an input.
@@ -7,24 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.bag import BagError, BagItem, validate_bag, write_bag
-from archive.cdxj import write_cdxj
-from archive.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
-from archive.package_check import check_cdxj, check_conversions
-from archive.replay import ReplayError, build_collection
 from archive.stamps import RecordStamps
-from archive.verify import verify_warc
-from archive.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from archive.warc_writer import WarcArchive
 from crawl.atomic import atomic_copy, atomic_writer
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.warc_source import iter_warc_captures
 from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
 from crawl.parallel import default_workers
@@ -37,9 +31,7 @@ from normalize.encoding import decode_page
 from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.links import extract_page_references
 from normalize.stage import NormalizeSummary, normalize_warc
-from site_out.check import iter_broken_links, iter_page_problems
 from site_out.mirror import MirrorSummary, write_mirror
-from site_out.plan import build_plan
 from sunset import __version__
 from sunset.config import SiteConfig
 from sunset.errors import ConfigError, StageInputError, SunsetError
@@ -71,18 +63,6 @@ class IngestSummary:
     files: int
     skipped: tuple[str, ...]
     warc: Path
-
-
-@dataclass(frozen=True, slots=True)
-class VerifySummary:
-    records: int
-    problems: tuple[str, ...] = field(default=())
-    checked: tuple[str, ...] = field(default=())
-    """What was checked besides the master and the mirror (derived WARC, index, WACZ, bag)."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
@@ -284,159 +264,3 @@ def _log_mirror_details(summary: MirrorSummary) -> None:
              summary.redirects, summary.scripts_left)
     for path in summary.redirect_maps:
         log.info("mirror: redirect map %s", path)
-
-
-def verify(config: SiteConfig) -> VerifySummary:
-    """Re-read the outputs: WARC digests and record counts, and every link of the mirror."""
-    layout = layout_for(config)
-    _require(layout.warc, "verify", "ingest")
-    warc = verify_warc(layout.warc)
-    problems = list(warc.problems)
-    if layout.mirror.exists():
-        for broken in iter_broken_links(layout.mirror, workers=workers_for(config)):
-            problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
-        for page in iter_page_problems(layout.mirror):
-            problems.append(f"mirror: {page.page}: {page.problem}")
-    checked = verify_package(layout, problems)
-    return VerifySummary(warc.records, tuple(problems), checked)
-
-
-# --- the archival package: derived WARC, CDXJ, WACZ, bag (sunset package), and replay ------------
-
-@dataclass(frozen=True, slots=True)
-class PackageSummary:
-    derived: DerivedSummary
-    cdxj_lines: int
-    wacz_pages: int
-    bag_files: int | None
-    problems: tuple[str, ...]
-
-
-def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[ConvertedPage]:
-    """The mirror's pages and their captures: the mirror's own plan, recomputed from the WARC."""
-    if not layout.mirror.exists():
-        return []
-    plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
-                      case_insensitive=config.source.case_insensitive)
-    prefix = layout.mirror.name
-    return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
-            for _, planned in sorted(plan.files.items()) if planned.kind == "html"]
-
-
-def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
-    for candidate in (config.base_url, *(config.base_url + name for name in config.source.index_files)):
-        if candidate in index.by_url:
-            return candidate
-    return None
-
-
-def _bag_info(config: SiteConfig, index: OriginalIndex, description: str) -> dict[str, str]:
-    archive = config.archive
-    dates = sorted(original.date for original in index.by_id.values())
-    info = {
-        "Source-Organization": archive.source_organization or archive.operator or "",
-        "Contact-Email": archive.contact_email or archive.contact or "",
-        "External-Description": description,
-        "External-Identifier": config.name,
-        "Bagging-Date": (archive.fixed_clock or datetime.now(timezone.utc)).date().isoformat(),
-        "Source-URL": config.base_url,
-        "Earliest-Capture-Date": dates[0] if dates else "",
-        "Latest-Capture-Date": dates[-1] if dates else "",
-        "Retirement-Date": config.notice.date.isoformat(),
-    }
-    return {key: value for key, value in info.items() if value}
-
-
-def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
-    return "\n".join([
-        f"{config.name}: the archived website {config.base_url}",
-        f"retired {config.notice.date.isoformat()}: {config.notice.text}",
-        "",
-        f"Made by sunset {__version__}. Under data/:",
-        f"  {layout.warc.name}  the archival master (WARC 1.1): the original bytes, nothing changed",
-        f"  {layout.derived_warc.name}  what sunset made: a metadata record per page (its structured",
-        "      record, JSON) and a conversion record per mirror page, each tied to its original by WARC-Refers-To",
-        f"  {layout.cdxj.name}  sorted CDXJ index of the master (what pywb reads)",
-        f"  {layout.wacz.name}  WACZ 1.1.1: master + index + page list; open it in ReplayWeb.page",
-        "  records.jsonl  one structured record per page and file",
-        "  mirror/  the static mirror with the retirement notice: open mirror/index.html",
-        "  *.log  what happened while the package was made",
-        "",
-    ])
-
-
-def _bag_items(layout: OutputLayout) -> list[BagItem]:
-    items = [layout.warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records, layout.mirror, layout.log]
-    items += sorted(layout.root.glob("crawl*"))  # the crawler's log, when the site was crawled
-    return [BagItem(path, path.name) for path in items if path.exists()]
-
-
-def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = False) -> PackageSummary:
-    """The derived WARC, the CDXJ index, the WACZ and (optionally) the bag, from existing outputs."""
-    layout = layout_for(config)
-    _require(layout.warc, "package", "ingest")
-    stamps = stamps_for(config)
-    index = OriginalIndex(layout.warc)
-    with progress("package", quiet=quiet) as tick:
-        cdxj_lines = write_cdxj(layout.warc, layout.cdxj)
-        tick(layout.cdxj.name)
-        info = warcinfo_fields(config)
-        info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
-        with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
-                         stamps=stamps) as archive:
-            derived = write_derived(layout.derived_warc, index, layout.records, layout.root,
-                                    _converted_pages(config, layout), archive)
-        tick(layout.derived_warc.name)
-        pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
-        description = warcinfo_fields(config)["description"]
-        try:
-            wacz_pages = write_wacz(layout.warc, pages, layout.wacz, title=config.name, description=description,
-                                    main_url=_start_url(config, index))
-        except WaczError as error:
-            raise SunsetError(str(error)) from error
-        tick(layout.wacz.name)
-        bag_files = None
-        if config.archive.bagit if bagit is None else bagit:
-            try:
-                bag_files = write_bag(layout.bag, _bag_items(layout), _bag_info(config, index, description),
-                                      _bag_readme(config, layout))
-            except BagError as error:
-                raise SunsetError(str(error)) from error
-            tick(layout.bag.name)
-    for problem in derived.problems:
-        log.warning("package: %s", problem)
-    log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
-             derived.metadata, derived.conversions, cdxj_lines, wacz_pages,
-             f", bag of {bag_files} files" if bag_files is not None else "")
-    return PackageSummary(derived, cdxj_lines, wacz_pages, bag_files, derived.problems)
-
-
-def verify_package(layout: OutputLayout, problems: list[str]) -> tuple[str, ...]:
-    """Check whatever parts of the package exist; append problems; return what was checked."""
-    checked: list[str] = []
-    if layout.derived_warc.exists():
-        problems.extend(verify_warc(layout.derived_warc).problems)
-        problems.extend(check_conversions(layout.derived_warc, layout.root))
-        checked.append(layout.derived_warc.name)
-    if layout.cdxj.exists():
-        problems.extend(check_cdxj(layout.warc, layout.cdxj))
-        checked.append(layout.cdxj.name)
-    if layout.wacz.exists():
-        problems.extend(validate_wacz(layout.wacz))
-        checked.append(layout.wacz.name)
-    if layout.bag.exists():
-        problems.extend(validate_bag(layout.bag))
-        checked.append("bag/")
-    return tuple(checked)
-
-
-def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
-    """pywb's folder (``replay/``) with a collection over the master and its CDXJ index; the start URL."""
-    layout = layout_for(config)
-    _require(layout.warc, "replay", "ingest")
-    _require(layout.cdxj, "replay", "package")
-    try:
-        build_collection(layout.replay, config.name, layout.warc, layout.cdxj)
-    except ReplayError as error:
-        raise SunsetError(str(error)) from error
-    return layout.replay, _start_url(config, OriginalIndex(layout.warc)) or config.base_url

@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.cdxj import iter_cdxj
 from archive.replay import ReplayError, page_url, wayback_command
-from sunset import pipeline
+from sunset import archive_stage
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
 
@@ -44,7 +44,7 @@ def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
         command = wayback_command(free_port())
     except ReplayError as error:
         pytest.skip(str(error))
-    root, _ = pipeline.prepare_replay(config)
+    root, _ = archive_stage.prepare_replay(config)
     port = int(command[-1])
     log = (root / "wayback.log").open("wb")
     server = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
