@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 
-from archive.warc_writer import warc_date
+from archive.dates import warc_date
 
 _NAMESPACE = uuid.UUID("6f1c8a5e-3f4b-5d2a-9c7e-2b1d0e4f5a60")
 

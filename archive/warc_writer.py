@@ -11,7 +11,6 @@ import zlib
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
@@ -21,24 +20,16 @@ from warcio.recordloader import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawl.capture import Capture
-from crawl.http_fetch import Fetched
-from normalize.encoding import declared_in_page
-from crawl.sniff import is_html
+from archive.capture import Capture, Fetched
+from archive.dates import warc_date
+from archive.encoding import declared_in_page
+from archive.sniff import is_html
 
 if TYPE_CHECKING:
     from archive.stamps import RecordStamps
 
 WARC_VERSION = "WARC/1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
-
-
-def warc_date(date: datetime) -> str:
-    """WARC 1.1 dates: UTC, second precision unless the capture had finer."""
-    utc = date.astimezone(timezone.utc)
-    if utc.microsecond:
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""Sources of captures: a document root on disk, an existing WARC, and (later) an HTTP crawl.
+"""Sources of captures: an HTTP crawl, a document root on disk, and an existing WARC.
 
-Every source yields :class:`crawl.capture.Capture` objects one at a time, so a site of any
-size flows through the pipeline without being held in memory.
+A source only yields :class:`archive.capture.Capture` (or fetched exchanges) one at a time;
+writing them is the spine's job (:mod:`archive.warc_writer`). A new source goes here.
 """

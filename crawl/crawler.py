@@ -21,13 +21,14 @@ import requests
 
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
-from crawl.http_fetch import FetchFailed, Fetched, fetch, readable_head
+from archive.capture import Fetched
+from crawl.http_fetch import FetchFailed, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots
 from crawl.rules import CrawlRules, FetchMap, url_pattern
-from crawl.sniff import is_html, media_type
+from archive.sniff import is_html, media_type
 from crawl.soft404 import error_page_title
-from crawl.urls import BadURL, Scope, absolute, canonicalize, lookup_key
+from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 
 log = logging.getLogger("sunset.crawl")
 

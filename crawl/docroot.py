@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from crawl.capture import Capture, FileBody
+from archive.capture import Capture, FileBody
 from crawl.options import SourceOptions
-from crawl.sniff import guess_file_type
-from crawl.urls import canonicalize
+from archive.sniff import guess_file_type
+from archive.urls import canonicalize
 
 SkipReporter = Callable[[Path, str], None]
 

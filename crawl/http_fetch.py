@@ -7,54 +7,19 @@ spooled so a large file never sits in memory.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
-from crawl.capture import SpooledBody, find_header
+from archive.capture import Fetched, SpooledBody, sha1_digest, warc_digest
 
 CHUNK = 65536
 # urllib3 logs a traceback for every malformed header; sunset notes it in the crawl log instead.
 logging.getLogger("urllib3.connection").setLevel(logging.ERROR)
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """One request and the response to it, byte for byte."""
-
-    url: str
-    """The URL recorded in the archive (under ``base_url`` even when fetched from a staging copy)."""
-    fetched_url: str
-    date: datetime
-    request_line: str
-    request_headers: tuple[tuple[str, str], ...]
-    protocol: str
-    status: int
-    reason: str
-    headers: tuple[tuple[str, str], ...]
-    body: SpooledBody
-    payload_digest: str
-    ip: str | None
-    truncated: str | None
-    """``length`` (cut at max_body_bytes), ``disconnect`` (the server stopped sending) or ``time``
-    (a read timed out, or max_fetch_time ran out)."""
-    duration: float
-    problems: tuple[str, ...] = ()
-    """What was wrong with the response itself (malformed headers), for the crawl log."""
-
-    @property
-    def content_type(self) -> str | None:
-        return self.header("Content-Type")
-
-    def header(self, name: str) -> str | None:
-        return find_header(self.headers, name)
 
 
 class FetchFailed(Exception):
@@ -64,15 +29,6 @@ class FetchFailed(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.partial = partial
-
-
-def sha1_digest(data: bytes | None = None) -> "hashlib._Hash":
-    return hashlib.sha1(data or b"")
-
-
-def warc_digest(hasher: "hashlib._Hash") -> str:
-    """The ``sha1:BASE32`` form warcio and every WARC tool write."""
-    return "sha1:" + base64.b32encode(hasher.digest()).decode("ascii")
 
 
 class _DigestingReader:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-DEFAULT_INDEX_FILES = ("index.html", "index.htm", "default.htm")
+from archive.urls import DEFAULT_INDEX_FILES
 
 
 @dataclass(frozen=True, slots=True)

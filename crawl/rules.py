@@ -1,6 +1,6 @@
 """Which discovered URLs a crawl fetches: the site's scope plus the crawl's own limits.
 
-Scope itself (host, prefix, case folding) is :class:`crawl.urls.Scope`; this adds what only a
+Scope itself (host, prefix, case folding) is :class:`archive.urls.Scope`; this adds what only a
 crawl needs: include/exclude patterns, URL length, depth, and a cap per path pattern that
 stops infinite URL spaces such as a calendar CGI linking to the next day forever.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from crawl.options import CrawlOptions
-from crawl.urls import Scope, canonicalize
+from archive.urls import Scope, canonicalize
 
 _DIGITS = re.compile(r"\d+")
 

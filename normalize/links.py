@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawl.urls import BadURL, Scope, absolute
+from archive.urls import BadURL, Scope, absolute
 from normalize.css import iter_css_urls
 from normalize.linktable import PAGE_REQUISITE_KINDS, applet_base, iter_tag_urls
 from normalize.markup import EndTag, RawText, StartTag, Token, iter_tokens

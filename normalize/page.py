@@ -7,10 +7,10 @@ from base64 import b32encode
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from crawl.capture import Capture
-from crawl.sniff import HTML_TYPES, is_html, magic_type, media_type
-from crawl.urls import Scope
-from normalize.encoding import decode_page
+from archive.capture import Capture
+from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
+from archive.urls import Scope
+from archive.encoding import decode_page
 from normalize.links import extract_page_references
 from normalize.markup import iter_tokens, unclosed_elements
 from normalize.options import NormalizeOptions

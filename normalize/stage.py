@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawl.warc_source import iter_warc_captures
-from crawl.atomic import atomic_writer
-from crawl.capture import Capture
-from crawl.parallel import capture_task, map_ordered
+from archive.reader import iter_warc_captures
+from archive.durable import atomic_writer
+from archive.capture import Capture
+from archive.workers import capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture
 from normalize.record import PageRecord, record_to_json

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml import html as lxml_html
 
-from normalize.encoding import fix_c1_controls
+from archive.encoding import fix_c1_controls
 from normalize.markup import EndTag, RawText, StartTag, iter_tokens
 from normalize.record import Heading
 

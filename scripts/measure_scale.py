@@ -8,6 +8,7 @@ The figures go into docs/scale.md by hand.
 """
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
@@ -21,7 +22,27 @@ sys.path.insert(0, str(ROOT))
 from sunset.batch import normalize_many  # noqa: E402
 from sunset.cli import main  # noqa: E402
 from sunset.engines import LocalEngine, SparkEngine  # noqa: E402
-from tests.conftest import CORPUS, OTPIC_CONFIG, write_config  # noqa: E402
+
+OTPIC_CONFIG = ROOT / "examples" / "otpic" / "site.toml"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def write_config(folder: Path, *, docroot: str, base_url: str) -> Path:
+    """A minimal config for ingesting one corpus site (the tests have their own helper)."""
+    path = folder / "site.toml"
+    path.write_text(f"""[site]
+name = "test"
+base_url = {json.dumps(base_url)}
+
+[source]
+docroot = {json.dumps(docroot)}
+
+[notice]
+title = "Retired"
+date = "2005-12-02"
+text = "This site has been retired."
+""", encoding="utf-8")
+    return path
 
 
 def inputs(work: Path) -> list[str]:

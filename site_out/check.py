@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from crawl.parallel import Task, map_ordered
+from archive.workers import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
 from normalize.markup import RawText, StartTag, iter_tokens

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawl.atomic import atomic_writer, is_disk_error
-from crawl.capture import Capture, read_body
-from crawl.parallel import Task, capture_task, map_ordered
-from crawl.sniff import magic_type
-from crawl.urls import Scope
-from crawl.warc_source import iter_warc_captures
-from normalize.encoding import decode_page
+from archive.durable import atomic_writer, is_disk_error
+from archive.capture import Capture, read_body
+from archive.workers import Task, capture_task, map_ordered
+from archive.sniff import magic_type
+from archive.urls import Scope
+from archive.reader import iter_warc_captures
+from archive.encoding import decode_page
 from site_out.catalog import (
     ABOUT_PAGE,
     PAGES_INDEX,

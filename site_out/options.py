@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from crawl.options import DEFAULT_INDEX_FILES
+from archive.urls import DEFAULT_INDEX_FILES
 
 ExternalLinks = Literal["keep", "mark", "wayback"]
 EXTERNAL_LINK_MODES: tuple[str, ...] = ("keep", "mark", "wayback")

@@ -14,7 +14,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from crawl.urls import DEFAULT_PORTS, BadURL, canonicalize
+from archive.urls import DEFAULT_PORTS, BadURL, canonicalize
 
 MAX_SEGMENT_BYTES = 120
 """Most file systems allow 255 bytes; leave room for the ``.html`` suffix, temp names and

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from crawl.capture import Capture
-from crawl.sniff import guess_file_type, is_html, media_type
-from crawl.urls import BadURL, absolute, lookup_key
+from archive.capture import Capture
+from archive.sniff import guess_file_type, is_html, media_type
+from archive.urls import BadURL, absolute, lookup_key
 from site_out.paths import UnmappableURL, mirror_path
 from site_out.resolve import Resolver
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawl.atomic import atomic_writer
-from crawl.urls import BadURL, canonicalize
+from archive.durable import atomic_writer
+from archive.urls import BadURL, canonicalize
 from site_out.paths import encode_path
 
 CSV_FILE = "redirects.csv"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from crawl.urls import BadURL, Scope, absolute, lookup_key
+from archive.urls import BadURL, Scope, absolute, lookup_key
 from site_out.paths import href_between
 
 MISSING_PAGE = "_sunset/missing.html"
@@ -59,7 +59,7 @@ class Resolver:
         *,
         index_files: tuple[str, ...],
     ) -> None:
-        """``paths``: lookup key (:func:`crawl.urls.lookup_key`) -> relative mirror path."""
+        """``paths``: lookup key (:func:`archive.urls.lookup_key`) -> relative mirror path."""
         self._paths = paths
         self.scope = scope
         self.index_files = index_files

@@ -11,22 +11,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archive.bag import BagError, BagItem, validate_bag, write_bag
-from archive.cdxj import write_cdxj
-from archive.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
-from archive.package_check import check_cdxj, check_conversions
-from archive.replay import ReplayError, build_collection
-from archive.verify import verify_warc
-from archive.wacz import WaczError, iter_pages, validate_wacz, write_wacz
+from archive.package.bag import BagError, BagItem, validate_bag, write_bag
+from archive.package.cdxj import write_cdxj
+from archive.package.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
+from archive.package.package_check import check_cdxj, check_conversions
+from archive.package.replay import ReplayError, build_collection
+from archive.package.verify import verify_warc
+from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from archive.warc_writer import WarcArchive
-from crawl.warc_source import iter_warc_captures
+from archive.reader import iter_warc_captures
 from site_out.check import iter_broken_links, iter_page_problems
 from site_out.plan import build_plan
 from sunset import __version__
 from sunset.config import SiteConfig
-from sunset.errors import SunsetError
-from sunset.layout import OutputLayout
-from sunset.pipeline import _require, layout_for, software_name, stamps_for, warcinfo_fields, workers_for
+from archive.errors import SunsetError
+from sunset.layout import OutputLayout, require_input
+from sunset.pipeline import layout_for, software_name, stamps_for, warcinfo_fields, workers_for
 from sunset.progress import progress
 
 log = logging.getLogger("sunset")
@@ -48,7 +48,7 @@ class VerifySummary:
 def verify(config: SiteConfig) -> VerifySummary:
     """Re-read the outputs: WARC digests and record counts, and every link of the mirror."""
     layout = layout_for(config)
-    _require(layout.warc, "verify", "ingest")
+    require_input(layout.warc, "verify", "ingest")
     warc = verify_warc(layout.warc)
     problems = list(warc.problems)
     if layout.mirror.exists():
@@ -133,7 +133,7 @@ def _bag_items(layout: OutputLayout) -> list[BagItem]:
 def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = False) -> PackageSummary:
     """The derived WARC, the CDXJ index, the WACZ and (optionally) the bag, from existing outputs."""
     layout = layout_for(config)
-    _require(layout.warc, "package", "ingest")
+    require_input(layout.warc, "package", "ingest")
     stamps = stamps_for(config)
     index = OriginalIndex(layout.warc)
     with progress("package", quiet=quiet) as tick:
@@ -192,8 +192,8 @@ def verify_package(layout: OutputLayout, problems: list[str]) -> tuple[str, ...]
 def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
     """pywb's folder (``replay/``) with a collection over the master and its CDXJ index; the start URL."""
     layout = layout_for(config)
-    _require(layout.warc, "replay", "ingest")
-    _require(layout.cdxj, "replay", "package")
+    require_input(layout.warc, "replay", "ingest")
+    require_input(layout.cdxj, "replay", "package")
     try:
         build_collection(layout.replay, config.name, layout.warc, layout.cdxj)
     except ReplayError as error:

@@ -23,15 +23,15 @@ from urllib.request import url2pathname
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
-from crawl.atomic import atomic_writer
-from crawl.urls import Scope, lookup_key
-from crawl.warc_source import CAPTURE_TYPES, WarcReadError
+from archive.durable import atomic_writer
+from archive.urls import Scope, lookup_key
+from archive.reader import CAPTURE_TYPES, WarcReadError
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, archive_stage, pipeline
 from sunset.config import SiteConfig
 from sunset.engines import Engine
-from sunset.errors import SunsetError
+from archive.errors import SunsetError
 from sunset.layout import BatchLayout
 
 log = logging.getLogger("sunset")

@@ -14,7 +14,7 @@ from pathlib import Path
 from sunset.batch import STAGES, normalize_many, run_sites, site_result_line
 from sunset.config import SiteConfig
 from sunset.engines import ENGINES, make_engine
-from sunset.errors import ConfigError
+from archive.errors import ConfigError
 
 DESCRIPTION = """\
 Process many WARCs or many sites at once. Each WARC (normalize) or site (mirror, run) is one

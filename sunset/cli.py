@@ -14,7 +14,7 @@ from pathlib import Path
 from sunset import __version__, archive_stage, pipeline
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, load_config, parse_config
-from sunset.errors import ConfigError, SunsetError
+from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
 from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
@@ -218,7 +218,7 @@ def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
 def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
     import subprocess
 
-    from archive.replay import ReplayError, page_url, wayback_command
+    from archive.package.replay import ReplayError, page_url, wayback_command
 
     root, start_url = archive_stage.prepare_replay(config)
     try:

@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.options import ArchiveOptions
-from crawl.options import DEFAULT_INDEX_FILES, CrawlOptions, SourceOptions
+from archive.urls import DEFAULT_INDEX_FILES
+from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from sunset import __version__
-from sunset.errors import ConfigError
+from archive.errors import ConfigError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from sunset.errors import SunsetError
+from archive.errors import SunsetError
 
 T = TypeVar("T")
 R = TypeVar("R")

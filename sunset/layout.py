@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.errors import StageInputError
+
 
 @dataclass(frozen=True, slots=True)
 class OutputLayout:
@@ -101,3 +103,9 @@ class BatchLayout:
     @property
     def merged(self) -> Path:
         return self.root / "records.jsonl"
+
+
+def require_input(path: Path, stage: str, producer: str) -> None:
+    """Stop a stage that was run before the stage that makes its input."""
+    if not path.exists():
+        raise StageInputError(f"{stage} needs {path}, which does not exist yet: run `sunset {producer}` first")

@@ -14,8 +14,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from crawl.atomic import remove_leftovers
-from sunset.errors import SunsetError
+from archive.durable import remove_leftovers
+from archive.errors import SunsetError
 
 log = logging.getLogger("sunset")
 

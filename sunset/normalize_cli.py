@@ -9,10 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from crawl.warcinfo import warc_base_url
+from archive.reader import warc_base_url
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
-from sunset.errors import SunsetError
+from archive.errors import SunsetError
 from sunset.layout import OutputLayout
 from sunset.progress import progress
 

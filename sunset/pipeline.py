@@ -17,25 +17,25 @@ from urllib.parse import urlsplit
 
 from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
-from crawl.atomic import atomic_copy, atomic_writer
+from archive.durable import atomic_copy, atomic_writer
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
-from crawl.parallel import default_workers
+from archive.workers import default_workers
 from crawl.rules import RuleError
-from crawl.sniff import media_type
-from crawl.urls import BadURL, Scope, absolute, lookup_key
-from crawl.warc_source import iter_warc_fetches
+from archive.sniff import media_type
+from archive.urls import BadURL, Scope, absolute, lookup_key
+from archive.reader import iter_warc_fetches
 from normalize.css import iter_css_urls
-from normalize.encoding import decode_page
+from archive.encoding import decode_page
 from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.links import extract_page_references
 from normalize.stage import NormalizeSummary, normalize_warc
 from site_out.mirror import MirrorSummary, write_mirror
 from sunset import __version__
 from sunset.config import SiteConfig
-from sunset.errors import ConfigError, StageInputError, SunsetError
-from sunset.layout import OutputLayout
+from archive.errors import ConfigError, SunsetError
+from sunset.layout import OutputLayout, require_input
 from sunset.progress import crawl_progress, progress
 
 log = logging.getLogger("sunset")
@@ -227,14 +227,9 @@ def workers_for(config: SiteConfig) -> int:
     return config.workers or default_workers()
 
 
-def _require(path: Path, stage: str, producer: str) -> None:
-    if not path.exists():
-        raise StageInputError(f"{stage} needs {path}, which does not exist yet: run `sunset {producer}` first")
-
-
 def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     layout = layout_for(config)
-    _require(layout.warc, "normalize", "ingest")
+    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize", quiet=quiet) as tick:
         summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick,
                                  workers=workers_for(config))
@@ -244,7 +239,7 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
 
 def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     layout = layout_for(config)
-    _require(layout.warc, "mirror", "ingest")
+    require_input(layout.warc, "mirror", "ingest")
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,

@@ -19,13 +19,13 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
-from archive.bag import validate_bag
-from archive.cdxj import iter_cdxj, write_cdxj
-from archive.derived import MIRROR_PATH_HEADER, OriginalIndex
-from archive.package_check import check_cdxj
-from archive.replay import ReplayError, pywb_tool
-from archive.verify import verify_warc
-from archive.wacz import validate_wacz
+from archive.package.bag import validate_bag
+from archive.package.cdxj import iter_cdxj, write_cdxj
+from archive.package.derived import MIRROR_PATH_HEADER, OriginalIndex
+from archive.package.package_check import check_cdxj
+from archive.package.replay import ReplayError, pywb_tool
+from archive.package.verify import verify_warc
+from archive.package.wacz import validate_wacz
 from sunset.cli import main
 from sunset.config import load_config
 from sunset.layout import OutputLayout

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cdxj import iter_cdxj
-from archive.replay import ReplayError, page_url, wayback_command
+from archive.package.cdxj import iter_cdxj
+from archive.package.replay import ReplayError, page_url, wayback_command
 from sunset import archive_stage
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout

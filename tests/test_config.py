@@ -7,7 +7,7 @@ import pytest
 
 from sunset.cli import main
 from sunset.config import load_config, parse_config
-from sunset.errors import ConfigError
+from archive.errors import ConfigError
 from tests.conftest import OTPIC_CONFIG
 
 VALID = """[site]

@@ -8,7 +8,7 @@ import pytest
 
 from sunset.cli import main
 from sunset.config import REQUIRED_SECTIONS, SCHEMA, parse_config
-from sunset.errors import ConfigError
+from archive.errors import ConfigError
 from tests.test_config import VALID
 
 # A value of the wrong type for each kind of value the schema names.

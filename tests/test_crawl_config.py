@@ -7,10 +7,10 @@ import pytest
 
 from crawl.options import CrawlOptions
 from crawl.rules import CrawlRules, FetchMap, url_pattern
-from crawl.urls import Scope
+from archive.urls import Scope
 from sunset.cli import apply_crawl_flags, build_parser
 from sunset.config import parse_config
-from sunset.errors import ConfigError
+from archive.errors import ConfigError
 
 CRAWL = """[site]
 name = "old"

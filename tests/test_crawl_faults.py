@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.verify import verify_warc
+from archive.package.verify import verify_warc
 from sunset.cli import main
 from tests.crawlserver import fault_route, serve
 from tests.test_crawl_site import crawl_config, read_warc

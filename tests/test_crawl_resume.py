@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from archive.verify import verify_warc
+from archive.package.verify import verify_warc
 from archive.warc_writer import WarcArchive
 from crawl.frontier import Frontier, Status
 from sunset.cli import main

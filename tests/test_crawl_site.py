@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.verify import count_with_fastwarc, verify_warc
+from archive.package.verify import count_with_fastwarc, verify_warc
 from crawl.frontier import Frontier, Status
 from site_out.check import iter_broken_links
 from sunset.cli import main

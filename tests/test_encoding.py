@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawl.capture import BytesBody, Capture
-from normalize.encoding import decode_page, fix_c1_controls, resolve_label
+from archive.capture import BytesBody, Capture
+from archive.encoding import decode_page, fix_c1_controls, resolve_label
 from normalize.markup import unescape_attribute
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawl.warc_source import iter_warc_captures
+from archive.reader import iter_warc_captures
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset.batch import normalize_many, run_sites

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.verify import count_with_fastwarc, verify_warc
-from crawl.warc_source import MAX_DECODED_BYTES
+from archive.package.verify import count_with_fastwarc, verify_warc
+from archive.reader import MAX_DECODED_BYTES
 from tests.conftest import ROOT
 from tests.crawlserver import serve
 from tests.fault_server import BOMB_INFLATED, TEN_MB, fault_site_route, gzip_bomb

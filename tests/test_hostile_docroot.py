@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawl.capture import FileBody
+from archive.capture import FileBody
 from crawl.docroot import iter_docroot
 from crawl.options import SourceOptions
 from site_out.check import iter_broken_links

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawl.urls import Scope, lookup_key
+from archive.urls import Scope, lookup_key
 from normalize.markup import StartTag, iter_tokens
 from site_out.check import _iter_page_hrefs
 from site_out.paths import UnmappableURL, mirror_path, safe_destination

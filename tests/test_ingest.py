@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.verify import count_with_fastwarc, verify_warc
+from archive.package.verify import count_with_fastwarc, verify_warc
 from crawl.docroot import iter_docroot
 from crawl.options import SourceOptions
 from sunset.cli import main

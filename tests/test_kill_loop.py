@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.bag import validate_bag
-from archive.verify import verify_warc
+from archive.package.bag import validate_bag
+from archive.package.verify import verify_warc
 from site_out.check import iter_broken_links
 from tests.conftest import ROOT
 from tests.crawlserver import many_route, serve

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.verify import verify_warc
+from archive.package.verify import verify_warc
 from site_out.check import iter_broken_links
 from sunset.cli import main
 from sunset.lock import output_lock

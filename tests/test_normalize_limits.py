@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 from warcio.warcwriter import WARCWriter
 
-from crawl.capture import BytesBody, Capture, FileBody
-from crawl.warc_source import iter_warc_captures
+from archive.capture import BytesBody, Capture, FileBody
+from archive.reader import iter_warc_captures
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture
 from normalize.record import record_to_dict

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from crawl.parallel import Task, map_ordered
+from archive.workers import Task, map_ordered
 from normalize.stage import normalize_warc
 from site_out.check import iter_broken_links
 from site_out.mirror import write_mirror
 from sunset.cli import main
 from sunset.config import load_config
-from sunset.errors import ConfigError
+from archive.errors import ConfigError
 from sunset.pipeline import workers_for
 from tests.conftest import ROOT, write_config
 
@@ -75,7 +75,7 @@ def test_workers_die_with_a_killed_parent(tmp_path) -> None:
     script = tmp_path / "parent.py"
     script.write_text(
         "import os, sys, time\n"
-        "from crawl.parallel import Task, map_ordered\n"
+        "from archive.workers import Task, map_ordered\n"
         "def pid(_):\n"
         "    time.sleep(0.05)\n"
         "    return os.getpid()\n"

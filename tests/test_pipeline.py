@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawl.urls import Scope
+from archive.urls import Scope
 from normalize.linktable import iter_tag_urls
 from normalize.markup import StartTag, iter_tokens
 from site_out.check import iter_broken_links, iter_page_problems

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawl.capture import BytesBody, Capture
+from archive.capture import BytesBody, Capture
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture
 from normalize.record import record_to_dict

@@ -225,7 +225,7 @@ def test_nothing_escapes_and_special_pages_exist(mirror) -> None:
 
 def test_redirects_become_forwarding_pages(mirror) -> None:
     tmp_path, root, _, _ = mirror
-    from crawl.warc_source import iter_warc_captures
+    from archive.reader import iter_warc_captures
     from site_out.plan import build_plan
 
     plan = build_plan(iter_warc_captures(tmp_path / "site.warc.gz", read_bodies=False), case_insensitive=True)
@@ -365,7 +365,7 @@ def test_classify(content_type: str | None, url: str, kind: str) -> None:
 def test_plan_resolves_clashes() -> None:
     from datetime import datetime, timezone
 
-    from crawl.capture import BytesBody, Capture
+    from archive.capture import BytesBody, Capture
     from site_out.plan import build_plan
 
     def capture(url: str, content_type: str = "text/plain") -> Capture:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawl.urls import Scope, lookup_key
+from archive.urls import Scope, lookup_key
 from site_out.resolve import Resolver
 from site_out.rewrite import (
     EXTERNAL_LINK_TITLE,

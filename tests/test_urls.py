@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawl.urls import Scope, absolute, canonicalize, lookup_key
+from archive.urls import Scope, absolute, canonicalize, lookup_key
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """No stage leaves a half-written file under its final name: every writer goes through
-crawl/atomic.py (temporary name, fsync, rename) or a staging name of its own.
+archive/durable.py (temporary name, fsync, rename) or a staging name of its own.
 
 The source scan keeps it that way: a new ``write_text`` or ``open("w")`` in a stage fails here
 until it is routed through ``atomic_writer`` or listed below with the reason it is safe.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawl.atomic import atomic_copy, atomic_writer, remove_leftovers
+from archive.durable import atomic_copy, atomic_writer, remove_leftovers
 from crawl.crawl_log import CrawlLog
 from tests.conftest import ROOT
 
@@ -19,10 +19,10 @@ RAW_WRITE = re.compile(r"""\.write_text\(|\.write_bytes\(|shutil\.copy(file|tree
                        r"""|\bopen\([^)]*,\s*["'][wax]b?["']""")
 # file -> why its raw writes cannot leave a half file under a final name
 ALLOWED = {
-    "crawl/atomic.py": "the atomic writer itself",
+    "archive/durable.py": "the atomic writer itself",
     "archive/warc_writer.py": "writes NAME.warc.gz.open, renamed when complete; a crawl resumes the .open",
-    "archive/bag.py": "builds bag.open/ and renames it to bag/ when bagit has finished",
-    "archive/wacz.py": "writes in a temporary folder; os.replace puts the finished WACZ in place",
+    "archive/package/bag.py": "builds bag.open/ and renames it to bag/ when bagit has finished",
+    "archive/package/wacz.py": "writes in a temporary folder; os.replace puts the finished WACZ in place",
     "crawl/crawl_log.py": "an append-only log; a half last line is ended before the next append",
 }
 STAGES = ("crawl", "normalize", "archive", "site_out", "sunset")
@@ -39,7 +39,7 @@ def test_every_writer_is_atomic(path: Path) -> None:
         return
     raw = [f"{relative}:{number}: {line.strip()}" for number, line in
            enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if RAW_WRITE.search(line)]
-    assert raw == [], "write through crawl.atomic.atomic_writer (or explain in ALLOWED):\n" + "\n".join(raw)
+    assert raw == [], "write through archive.durable.atomic_writer (or explain in ALLOWED):\n" + "\n".join(raw)
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:

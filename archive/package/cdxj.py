@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
 
-from crawl.atomic import atomic_writer
+from archive.durable import atomic_writer
 
 INDEXED_TYPES = ("response", "revisit", "resource")
 """The captures a replay index holds; metadata and conversion records never go in."""

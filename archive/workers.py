@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import Generic, TypeVar
 
-from crawl.capture import BytesBody, Capture, read_body
+from archive.capture import BytesBody, Capture, read_body
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

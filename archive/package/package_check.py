@@ -12,8 +12,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
-from archive.cdxj import INDEXED_TYPES, iter_cdxj
-from archive.derived import MIRROR_PATH_HEADER, iter_originals
+from archive.package.cdxj import INDEXED_TYPES, iter_cdxj
+from archive.package.derived import MIRROR_PATH_HEADER, iter_originals
 
 
 def check_cdxj(master: Path, cdxj: Path) -> list[str]:

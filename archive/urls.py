@@ -19,6 +19,11 @@ _ALLOWED_QUERY = _ALLOWED_PATH | frozenset("?")
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
+DEFAULT_INDEX_FILES = ("index.html", "index.htm", "default.htm")
+"""What an old server answered a folder URL with, in the order it looked (Apache's DirectoryIndex,
+IIS's default document): ingest, the mirror and the WARC's folder records read this one list."""
+
+
 class BadURL(ValueError):
     """A URL that cannot be canonicalized (no host, a port that is not a number...)."""
 

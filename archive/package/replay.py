@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawl.atomic import atomic_copy
+from archive.durable import atomic_copy
 
 
 class ReplayError(RuntimeError):

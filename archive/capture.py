@@ -5,7 +5,9 @@ Its body stays on disk or in a spooled buffer so that large files never sit in m
 """
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
 import io
 import os
 import shutil
@@ -162,3 +164,44 @@ def find_header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
         if key.lower() == wanted:
             return value
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One request and the response to it, byte for byte."""
+
+    url: str
+    """The URL recorded in the archive (under ``base_url`` even when fetched from a staging copy)."""
+    fetched_url: str
+    date: datetime
+    request_line: str
+    request_headers: tuple[tuple[str, str], ...]
+    protocol: str
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: SpooledBody
+    payload_digest: str
+    ip: str | None
+    truncated: str | None
+    """``length`` (cut at max_body_bytes), ``disconnect`` (the server stopped sending) or ``time``
+    (a read timed out, or max_fetch_time ran out)."""
+    duration: float
+    problems: tuple[str, ...] = ()
+    """What was wrong with the response itself (malformed headers), for the crawl log."""
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("Content-Type")
+
+    def header(self, name: str) -> str | None:
+        return find_header(self.headers, name)
+
+
+def sha1_digest(data: bytes | None = None) -> "hashlib._Hash":
+    return hashlib.sha1(data or b"")
+
+
+def warc_digest(hasher: "hashlib._Hash") -> str:
+    """The ``sha1:BASE32`` form warcio and every WARC tool write."""
+    return "sha1:" + base64.b32encode(hasher.digest()).decode("ascii")

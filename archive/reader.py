@@ -6,15 +6,15 @@ can be read twice, and released as soon as the caller moves on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
-from crawl.capture import Capture, SpooledBody
-from crawl.http_fetch import Fetched
+from archive.capture import Capture, Fetched, SpooledBody
+from archive.dates import parse_warc_date
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 MAX_DECODED_BYTES = 64 * 1024 * 1024
@@ -39,12 +39,6 @@ def _bounded_body(stream: BinaryIO, limit: int | None) -> tuple[SpooledBody, boo
 
 class WarcReadError(OSError):
     """A WARC file that cannot be read as WARC."""
-
-
-def parse_warc_date(value: str) -> datetime:
-    text = value.strip().replace("Z", "+00:00")
-    date = datetime.fromisoformat(text)
-    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
 
 
 def iter_warc_captures(path: Path, *, read_bodies: bool = True,
@@ -153,3 +147,36 @@ class _Empty:
 
 
 _EMPTY = _Empty()
+
+
+BASE_URL_FIELD = "sunset-base-url"
+
+
+def _warcinfo_fields(payload: bytes) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in payload.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields.setdefault(key.strip().lower(), value.strip())
+    return fields
+
+
+def warc_base_url(path: Path) -> str | None:
+    """The site's base URL: the warcinfo's ``sunset-base-url`` (sunset's own WARCs), else the
+    scheme and host of the first response or resource (wget's, Heritrix's), else None."""
+    try:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "warcinfo":
+                    base = _warcinfo_fields(record.content_stream().read(65536)).get(BASE_URL_FIELD)
+                    if base:
+                        return base
+                elif record.rec_type in CAPTURE_TYPES:
+                    parts = urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "")
+                    if parts.scheme in ("http", "https") and parts.netloc:
+                        return f"{parts.scheme}://{parts.netloc}/"
+    except OSError as error:
+        raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
+    except ArchiveLoadFailed as error:
+        raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+    return None
