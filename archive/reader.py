@@ -13,6 +13,7 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
+from archive.errors import SunsetError
 from archive.capture import Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 
@@ -37,7 +38,7 @@ def _bounded_body(stream: BinaryIO, limit: int | None) -> tuple[SpooledBody, boo
     return body, body.size >= limit and bool(stream.read(1))
 
 
-class WarcReadError(OSError):
+class WarcReadError(SunsetError, OSError):
     """A WARC file that cannot be read as WARC."""
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from archive.errors import SunsetError
 from archive.capture import Capture, FileBody
 from crawl.options import SourceOptions
 from archive.sniff import guess_file_type
@@ -21,7 +22,7 @@ from archive.urls import canonicalize
 SkipReporter = Callable[[Path, str], None]
 
 
-class DocrootError(OSError):
+class DocrootError(SunsetError, OSError):
     """The docroot cannot be read at all."""
 
 

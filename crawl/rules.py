@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from archive.errors import SunsetError
 from crawl.options import CrawlOptions
 from archive.urls import Scope, canonicalize
 
@@ -24,7 +25,7 @@ def url_pattern(url: str) -> str:
     return path + ("?" + "&".join(keys) if parts.query else "")
 
 
-class RuleError(ValueError):
+class RuleError(SunsetError, ValueError):
     """An include or exclude pattern that is not a valid regular expression."""
 
 

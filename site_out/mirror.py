@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.errors import SunsetError
 from archive.durable import atomic_writer, is_disk_error
 from archive.capture import Capture, read_body
 from archive.workers import Task, capture_task, map_ordered
@@ -76,7 +77,7 @@ class MirrorSummary:
     redirect_maps: tuple[Path, ...] = ()
 
 
-class MirrorError(RuntimeError):
+class MirrorError(SunsetError, RuntimeError):
     """The mirror could not be written at all (unreadable WARC, unwritable folder)."""
 
 

@@ -10,13 +10,14 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from archive.errors import SunsetError
 from site_out.pages import INDEX_PAGE
 
 log = logging.getLogger("sunset.serve")
 HOST = "127.0.0.1"
 
 
-class ServeError(ValueError):
+class ServeError(SunsetError, ValueError):
     """The folder given is not a mirror (nor an output folder holding one)."""
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import bagit
 
+from archive.errors import SunsetError
+
 CHECKSUMS = ("sha256", "sha512")
 
 
-class BagError(RuntimeError):
+class BagError(SunsetError, RuntimeError):
     """The bag could not be made."""
 
 

@@ -11,10 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.errors import SunsetError
 from archive.durable import atomic_copy
 
 
-class ReplayError(RuntimeError):
+class ReplayError(SunsetError, RuntimeError):
     """pywb is missing or the collection cannot be made."""
 
 

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.errors import SunsetError
 from archive.package.derived import OriginalIndex, iter_page_records
 
 
-class WaczError(RuntimeError):
+class WaczError(SunsetError, RuntimeError):
     """The WACZ could not be written."""
 
 
