@@ -22,7 +22,7 @@ import requests
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
 from archive.capture import Fetched
-from crawl.http_fetch import FetchFailed, fetch, readable_head
+from crawl.http_fetch import FetchFailed, WireAdapter, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots
 from crawl.rules import CrawlRules, FetchMap, url_pattern
@@ -209,7 +209,7 @@ class Crawler:
         session.headers["User-Agent"] = self.options.user_agent
         # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
         session.headers["Accept-Encoding"] = "gzip, deflate"
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -276,7 +276,7 @@ class Crawler:
             self._tick(entry.url)
             return
         revisit_of = None
-        if fetched.body.size > 0 and fetched.truncated is None:
+        if fetched.body.size > 0 and fetched.truncated is None and not fetched.unparsed:
             revisit_of = self.frontier.first_capture(fetched.payload_digest)
         if write:
             date = self.sink.write_exchange(fetched, revisit_of)
@@ -302,7 +302,7 @@ class Crawler:
             redirect_note = self._follow_redirect(entry, fetched)
             if redirect_note:
                 notes.append(redirect_note)
-            if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None:
+            if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None and not fetched.unparsed:
                 self.frontier.remember_payload(fetched.payload_digest, entry.url, date)
             if entry.url == self.robots_url:
                 ok = 200 <= fetched.status < 300
@@ -311,7 +311,7 @@ class Crawler:
             status = Status.ERROR if outcome.error else Status.DONE
             self.frontier.set_status(entry.key, status, http_status=fetched.status, attempt=True,
                                      note="; ".join(notes) or None)
-        self.log.write(status=fetched.status, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
+        self.log.write(status=fetched.status or None, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
                        content_type=fetched.content_type, duration=fetched.duration, note="; ".join(notes))
         if outcome.error:
             log.info("crawl: %s failed: %s", entry.url, outcome.error)
