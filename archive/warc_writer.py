@@ -171,7 +171,8 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         http_headers: StatusAndHeaders | None
         if fetched.response_head:
             http_headers = _AsReceived(fetched.response_head)
-            response_headers["WARC-Payload-Digest"] = fetched.payload_digest
+            if revisit_of is None:  # a revisit record states it itself; warcio would hash the wire body
+                response_headers["WARC-Payload-Digest"] = fetched.payload_digest
         elif fetched.unparsed:
             http_headers = None
         else:

@@ -203,6 +203,8 @@ WIRE_RESPONSES: dict[str, tuple[bytes, str]] = {
                 + chunk(CHUNKED_ENTITY, 7, 20), "chunked body in three chunks"),
     "looks-chunked": (_head(b"HTTP/1.1 200 OK", b"Content-Type: text/plain", b"Transfer-Encoding: chunked")
                       + chunk(LOOKS_CHUNKED), "chunked body whose entity is itself chunk framing"),
+    "same-entity": (_head(b"HTTP/1.1 200 OK", b"Content-Type: text/html", b"Content-Length: %d" % len(CHUNKED_ENTITY))
+                    + CHUNKED_ENTITY, "the chunked route's entity with a Content-Length: a revisit of it"),
     "http10": (_head(b"HTTP/1.0 200 OK", b"Content-Type: text/html") + b"<HTML><BODY>HTTP/1.0, ends at close"
                b"</BODY></HTML>", "HTTP/1.0 with no Content-Length: the body ends when the connection closes"),
     "folded": (_page_with_length(b"HTTP/1.1 200 OK", b"X-Folded: first part", b"   second part",
