@@ -189,6 +189,16 @@ class Fetched:
     duration: float
     problems: tuple[str, ...] = ()
     """What was wrong with the response itself (malformed headers), for the crawl log."""
+    request_bytes: bytes = b""
+    """The request exactly as sent; empty when it is not known (a fetch read back from a WARC)."""
+    response_head: bytes = b""
+    """Status line, headers and the blank line exactly as received; empty when not known."""
+    wire_body: SpooledBody | None = None
+    """The body as it came over the wire when that differs from ``body`` (chunked framing kept);
+    ``body`` and the payload digest are the entity with the framing undone (WARC 1.1)."""
+    unparsed: str | None = None
+    """Why the answer is no HTTP/1.x response a parser accepts (``ICY 200 OK``, HTTP/0.9...); then
+    ``body`` holds every byte received and ``status`` is 0."""
 
     @property
     def content_type(self) -> str | None:

@@ -134,11 +134,21 @@ def iter_warc_fetches(path: Path, wanted: Callable[[str], bool] = lambda url: Tr
                     url=headers.get_header("WARC-Target-URI") or "", fetched_url=headers.get_header("WARC-Target-URI") or "",
                     date=date, request_line="", request_headers=(), protocol=http.protocol, status=status,
                     reason=status_line[1] if len(status_line) > 1 else "", headers=tuple(http.headers),
-                    body=SpooledBody(record.raw_stream), payload_digest=headers.get_header("WARC-Payload-Digest") or "",
+                    body=SpooledBody(_dechunked(record)), payload_digest=headers.get_header("WARC-Payload-Digest") or "",
                     ip=headers.get_header("WARC-IP-Address"), truncated=headers.get_header("WARC-Truncated"),
                     duration=0.0)
         except ArchiveLoadFailed as error:
             raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+
+
+def _dechunked(record: object) -> BinaryIO:
+    """The payload with chunked framing undone (a crawl keeps it as received), not the encoding."""
+    http = record.http_headers  # type: ignore[attr-defined]
+    if "chunked" in (http.get_header("Transfer-Encoding") or "").lower():
+        from warcio.bufferedreaders import ChunkedDataReader
+
+        return ChunkedDataReader(record.raw_stream)  # type: ignore[attr-defined,return-value]
+    return record.raw_stream  # type: ignore[attr-defined,no-any-return]
 
 
 class _Empty:

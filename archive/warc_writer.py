@@ -53,6 +53,33 @@ def _labelled_type(capture: Capture) -> str:
     return content_type
 
 
+UNPARSED_HEADER = "Sunset-Unparsed-Response"
+"""On a ``resource`` record of an answer no HTTP parser accepted: why (the note is sunset's)."""
+
+
+class _AsReceived(StatusAndHeaders):
+    """An HTTP head that warcio writes byte for byte.
+
+    warcio re-serialises the headers it is given: it would unfold folded lines, percent-encode
+    bytes that are not ASCII, and write the status line from parsed parts (``HTTP/1.2`` becomes
+    whatever protocol was passed). The record must hold what the server sent.
+    """
+
+    def __init__(self, raw: bytes) -> None:
+        first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
+        protocol, _, statusline = first.partition(" ")
+        super().__init__(statusline or first or "-", [], protocol=protocol)
+        self.raw = raw
+        self.headers_buff = raw
+
+    def compute_headers_buffer(self, header_filter=None) -> None:  # type: ignore[no-untyped-def]
+        self.headers_buff = self.raw
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
@@ -127,16 +154,30 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
     def write_exchange(self, fetched: Fetched, revisit_of: tuple[str, str] | None = None) -> str:
         """Append a fetch as a request and a response (or revisit) record, and flush them.
 
+        The blocks are the bytes that went over the wire when the fetch recorded them (status
+        line, headers and chunked framing as received); an answer no parser accepted becomes a
+        ``resource`` record of every byte received, with a note of sunset's saying why.
         Returns the WARC-Date, for revisit records that will refer to this one.
         """
         date = warc_date(fetched.date)
         request_id = self.stamps.record_id("request", fetched.url)
-        response_id = self.stamps.record_id("revisit" if revisit_of else "response", fetched.url)
+        kind = "resource" if fetched.unparsed else "revisit" if revisit_of else "response"
+        if fetched.unparsed:
+            revisit_of = None
+        response_id = self.stamps.record_id(kind, fetched.url)
         response_headers = {"WARC-Record-ID": response_id, "WARC-Date": date, "WARC-Concurrent-To": request_id}
         if fetched.ip:
             response_headers["WARC-IP-Address"] = fetched.ip
-        status_line = f"{fetched.status} {fetched.reason}".rstrip()
-        http_headers = StatusAndHeaders(status_line, list(fetched.headers), protocol=fetched.protocol)
+        http_headers: StatusAndHeaders | None
+        if fetched.response_head:
+            http_headers = _AsReceived(fetched.response_head)
+            if revisit_of is None:  # a revisit record states it itself; warcio would hash the wire body
+                response_headers["WARC-Payload-Digest"] = fetched.payload_digest
+        elif fetched.unparsed:
+            http_headers = None
+        else:
+            status_line = f"{fetched.status} {fetched.reason}".rstrip()
+            http_headers = StatusAndHeaders(status_line, list(fetched.headers), protocol=fetched.protocol)
         if revisit_of is not None:
             response = self._writer.create_revisit_record(
                 fetched.url, fetched.payload_digest, revisit_of[0], revisit_of[1],
@@ -145,16 +186,26 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         else:
             if fetched.truncated:
                 response_headers["WARC-Truncated"] = fetched.truncated
-            payload = fetched.body.open()
-            response = self._writer.create_warc_record(
-                fetched.url, "response", payload=payload, length=fetched.body.size,
-                http_headers=http_headers, warc_headers_dict=response_headers)
+            body = fetched.wire_body if fetched.wire_body is not None else fetched.body
+            payload = body.open()
+            if fetched.unparsed:
+                response_headers[UNPARSED_HEADER] = _one_line(
+                    f"not an HTTP/1.x response ({fetched.unparsed}); the block is every byte received")
+                response = self._writer.create_warc_record(
+                    fetched.url, "resource", payload=payload, length=body.size,
+                    warc_content_type="application/octet-stream", warc_headers_dict=response_headers)
+            else:
+                response = self._writer.create_warc_record(
+                    fetched.url, "response", payload=payload, length=body.size,
+                    http_headers=http_headers, warc_headers_dict=response_headers)
         request_headers = {"WARC-Record-ID": request_id, "WARC-Date": date, "WARC-Concurrent-To": response_id}
         if fetched.ip:
             request_headers["WARC-IP-Address"] = fetched.ip
-        request = self._writer.create_warc_record(
-            fetched.url, "request", warc_headers_dict=request_headers,
-            http_headers=StatusAndHeaders(fetched.request_line, list(fetched.request_headers), is_http_request=True))
+        request_http: StatusAndHeaders = (
+            _AsReceived(fetched.request_bytes) if fetched.request_bytes else
+            StatusAndHeaders(fetched.request_line, list(fetched.request_headers), is_http_request=True))
+        request = self._writer.create_warc_record(fetched.url, "request", warc_headers_dict=request_headers,
+                                                  http_headers=request_http)
         # Request first, response last: a kill between the two leaves a dangling request,
         # which cut_partial_record removes, never a response without its request.
         self._writer.write_record(request)

@@ -22,9 +22,9 @@ import requests
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
 from archive.capture import Fetched
-from crawl.http_fetch import FetchFailed, fetch, readable_head
+from crawl.http_fetch import FetchFailed, WireAdapter, fetch, readable_head
 from crawl.options import CrawlOptions
-from crawl.robots import Robots
+from crawl.robots import Robots, polite_delay
 from crawl.rules import CrawlRules, FetchMap, url_pattern
 from archive.sniff import is_html, media_type
 from crawl.soft404 import error_page_title
@@ -156,10 +156,10 @@ class Crawler:
             session.close()
             text = self.frontier.get_meta("robots") or ""
         self.robots = Robots(text, self.options.user_agent, obey=True)
-        crawl_delay = self.robots.crawl_delay()
-        if crawl_delay and crawl_delay > self.options.delay:
-            log.info("crawl: robots.txt asks for %g s between requests; using it", crawl_delay)
-            self._delay = crawl_delay
+        self._delay, note = polite_delay(self.robots.crawl_delay(), self.options.delay,
+                                         self.options.max_crawl_delay)
+        if note:
+            log.info("%s", note)
 
     # -- the loop ----------------------------------------------------------------------
     def run(self) -> CrawlSummary:
@@ -209,7 +209,7 @@ class Crawler:
         session.headers["User-Agent"] = self.options.user_agent
         # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
         session.headers["Accept-Encoding"] = "gzip, deflate"
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -276,7 +276,7 @@ class Crawler:
             self._tick(entry.url)
             return
         revisit_of = None
-        if fetched.body.size > 0 and fetched.truncated is None:
+        if fetched.body.size > 0 and fetched.truncated is None and not fetched.unparsed:
             revisit_of = self.frontier.first_capture(fetched.payload_digest)
         if write:
             date = self.sink.write_exchange(fetched, revisit_of)
@@ -302,7 +302,7 @@ class Crawler:
             redirect_note = self._follow_redirect(entry, fetched)
             if redirect_note:
                 notes.append(redirect_note)
-            if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None:
+            if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None and not fetched.unparsed:
                 self.frontier.remember_payload(fetched.payload_digest, entry.url, date)
             if entry.url == self.robots_url:
                 ok = 200 <= fetched.status < 300
@@ -311,7 +311,7 @@ class Crawler:
             status = Status.ERROR if outcome.error else Status.DONE
             self.frontier.set_status(entry.key, status, http_status=fetched.status, attempt=True,
                                      note="; ".join(notes) or None)
-        self.log.write(status=fetched.status, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
+        self.log.write(status=fetched.status or None, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
                        content_type=fetched.content_type, duration=fetched.duration, note="; ".join(notes))
         if outcome.error:
             log.info("crawl: %s failed: %s", entry.url, outcome.error)
@@ -394,9 +394,14 @@ class Crawler:
             reason = "excluded by robots.txt"
         if reason is None and self.rules.too_deep(depth):
             reason = f"deeper than max_depth ({self.options.max_depth})"
+            if self.frontier.count_pattern("#deeper") == 1:  # once per crawl, resumed or not
+                self.reports.append(f"max_depth ({self.options.max_depth}) reached: links deeper were skipped "
+                                    "(raise max_depth to fetch them)")
         if reason is None and hops > self.options.max_redirects:
             reason = f"redirect chain longer than {self.options.max_redirects}"
             self.reports.append(f"{referrer}: {reason}")
+        if reason is None and not requisite:
+            reason = self._too_wide(depth)
         if reason is None:
             pattern = url_pattern(url)
             count = self.frontier.count_pattern(pattern)
@@ -412,6 +417,17 @@ class Crawler:
             self.log.write(status=None, size=None, url=url, referrer=referrer, content_type=None, duration=None,
                            note=f"skipped: {reason}")
 
+    def _too_wide(self, depth: int) -> str | None:
+        """The per-depth limit; counted in the frontier's pattern table (under a key no path can
+        spell), so a resumed crawl keeps its count."""
+        limit = self.options.max_per_depth
+        count = self.frontier.count_pattern(f"#depth {depth}")
+        if count <= limit:
+            return None
+        if count == limit + 1:
+            self.reports.append(f"possible trap: more than {limit} URLs at depth {depth}; the rest were skipped "
+                                "(raise max_per_depth to fetch them)")
+        return f"trap: more than {limit} URLs at depth {depth}"
 
 
 def summarize(frontier: Frontier, *, complete: bool, reports: Iterable[str] = (), revisits: int = 0) -> CrawlSummary:

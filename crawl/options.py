@@ -38,7 +38,9 @@ class CrawlOptions:
     """Regexes; when given, a URL must match one of them (requisites on the host excepted)."""
     exclude: tuple[str, ...] = ()
     max_pages: int | None = None
-    max_depth: int | None = None
+    max_depth: int | None = 100
+    """Clicks from a seed: a trap whose URLs share no pattern (a session id of letters) still
+    goes one click deeper with every page."""
     robots: str = "obey"
     user_agent: str = DEFAULT_USER_AGENT
     concurrency: int = 2
@@ -54,7 +56,14 @@ class CrawlOptions:
     max_body_bytes: int = 200 * 1024 * 1024
     max_url_length: int = 2048
     max_per_pattern: int = 1000
-    """URLs admitted per path pattern (digits folded, query values dropped): stops calendar traps."""
+    """URLs admitted per path pattern (digits and session-id-like tokens folded, query values
+    dropped): stops calendar and session-id traps."""
+    max_per_depth: int = 20000
+    """URLs admitted at one depth (clicks from a seed): stops a trap that fans out wider at every
+    click faster than ``max_depth`` would."""
+    max_crawl_delay: float = 60.0
+    """The longest robots.txt ``Crawl-delay`` obeyed; a larger one is capped (and logged), as
+    ``Crawl-delay: 86400`` would otherwise stop the crawl without a word."""
     max_redirects: int = 10
     fetch_from: str | None = None
     proxy: str | None = None

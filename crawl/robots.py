@@ -21,3 +21,15 @@ class Robots:
             return None
         delay = self._parser.crawl_delay(self._agent)
         return float(delay) if delay is not None else None
+
+
+def polite_delay(asked: float | None, delay: float, cap: float) -> tuple[float, str | None]:
+    """The pause between requests: robots.txt's ``Crawl-delay`` when larger than ``delay``, but
+    never above ``cap``; with the log line that says which."""
+    if not asked or asked <= delay:
+        return delay, None
+    if asked > cap:
+        chosen = max(delay, cap)
+        return chosen, (f"crawl: robots.txt asks for {asked:g} s between requests; capped at {chosen:g} s "
+                        "(max_crawl_delay)")
+    return asked, f"crawl: robots.txt asks for {asked:g} s between requests; using it"

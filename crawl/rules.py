@@ -15,12 +15,16 @@ from crawl.options import CrawlOptions
 from archive.urls import Scope, canonicalize
 
 _DIGITS = re.compile(r"\d+")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
+"""A run this long with no dot or slash is a generated id (ASP.NET's cookieless session is 24
+letters, PHP's 26 or 32), not a word a site author chose."""
 
 
 def url_pattern(url: str) -> str:
-    """``/cal.pl?date=1998-01-02`` and ``/cal.pl?date=1998-01-03`` share a pattern."""
+    """``/cal.pl?date=1998-01-02`` and ``/cal.pl?date=1998-01-03`` share a pattern, and so do
+    ``/(S(qwertyuiopasdfghjklzxcvb))/page.htm`` and any other session spelled in letters."""
     parts = urlsplit(url)
-    path = _DIGITS.sub("N", parts.path)
+    path = _DIGITS.sub("N", _TOKEN.sub("S", parts.path))
     keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return path + ("?" + "&".join(keys) if parts.query else "")
 

@@ -328,6 +328,8 @@ CRAWL_FLAGS: dict[str, tuple[str, type, str]] = {
     "--max-pages": ("max_pages", int, "stop after fetching this many URLs"),
     "--max-depth": ("max_depth", int, "follow links at most this many clicks from a seed"),
     "--max-per-pattern": ("max_per_pattern", int, "URLs per path pattern before it counts as a trap"),
+    "--max-per-depth": ("max_per_depth", int, "URLs at one depth before it counts as a trap (default 20000)"),
+    "--max-crawl-delay": ("max_crawl_delay", float, "longest robots.txt Crawl-delay obeyed (default 60)"),
     "--robots": ("robots", str, "obey (default) or ignore robots.txt"),
     "--user-agent": ("user_agent", str, "User-Agent header to identify the crawl"),
     "--concurrency": ("concurrency", int, "simultaneous requests to the host (default 2)"),

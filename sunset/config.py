@@ -39,6 +39,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "max_pages": ("whole number", False),
         "max_depth": ("whole number", False),
         "max_per_pattern": ("whole number", False),
+        "max_per_depth": ("whole number", False),
+        "max_crawl_delay": ("number of seconds", False),
         "robots": ('"obey" or "ignore"', False),
         "user_agent": ("string", False),
         "concurrency": ("whole number", False),
@@ -250,6 +252,7 @@ def _crawl_options(reader: _Reader) -> CrawlOptions:
                 raise reader.fail("source", key, f"{pattern!r} is not a regular expression: {error}") from error
         values[key] = patterns
     for key, whole, minimum in (("max_pages", True, 1), ("max_depth", True, 0), ("max_per_pattern", True, 1),
+                                ("max_per_depth", True, 1), ("max_crawl_delay", False, 0),
                                 ("concurrency", True, 1), ("retries", True, 1), ("max_body_bytes", True, 1),
                                 ("max_url_length", True, 16), ("delay", False, 0), ("retry_wait", False, 0),
                                 ("timeout", False, 0.001), ("max_fetch_time", False, 0.001)):

@@ -42,6 +42,10 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     hits: Counter[str] = field(default_factory=Counter)
     delay: float = 0.0
+    raw_requests: dict[str, bytes] = field(default_factory=dict)
+    """Path -> the request head exactly as it arrived (the last one for that path)."""
+    robots: bytes = b""
+    """robots.txt for routes that serve one (``wire_site_route``)."""
 
     def log(self, target: str) -> int:
         with self.lock:
@@ -111,13 +115,41 @@ def old_site(port: int) -> dict[str, tuple[str, bytes]]:
     }
 
 
+class _RecordingReader:
+    """The handler's ``rfile``, keeping the bytes read (the request head as it arrived)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.taken = bytearray()
+
+    def readline(self, *args: int) -> bytes:
+        line = self.inner.readline(*args)  # type: ignore[attr-defined]
+        self.taken += line
+        return line
+
+    def read(self, *args: int) -> bytes:
+        data = self.inner.read(*args)  # type: ignore[attr-defined]
+        self.taken += data
+        return data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: ServerState
     route: Callable[["_Handler", ServerState], None]
     protocol_version = "HTTP/1.0"
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _RecordingReader(self.rfile)  # type: ignore[assignment]
+
     def do_GET(self) -> None:  # noqa: N802
         self.state.log(self.path)
+        with self.state.lock:
+            self.state.raw_requests[self.path] = bytes(self.rfile.taken)  # type: ignore[attr-defined]
+        self.rfile.taken.clear()  # type: ignore[attr-defined]
         if self.state.delay:
             time.sleep(self.state.delay)
         self.route(self, self.state)

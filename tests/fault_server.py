@@ -7,6 +7,7 @@ went on. ``FAULTS`` names each route and what it does wrong (docs/reliability.md
 from __future__ import annotations
 
 import functools
+import hashlib
 import struct
 import time
 import zlib
@@ -164,5 +165,138 @@ def fault_site_route(handler: _Handler, state: ServerState) -> None:
         handler.send(200, _page("still crawling"))
     elif path.startswith("/h/") and path[3:] in FAULTS:
         FAULTS[path[3:]][0](handler, state)
+    else:
+        handler.send(404, b"<H1>Not Found</H1>")
+
+
+# -- the wire as it was (issue 13) and answers no parser accepts (issue 16, points 7-9) ---------------
+# Served by ``wire_site_route`` under /w/; ``WIRE`` routes send a response byte for byte.
+
+CHUNKED_ENTITY = b"<HTML><BODY><P>Sent in three chunks.</P></BODY></HTML>\r\n"
+LOOKS_CHUNKED = b"5\r\nhello\r\n0\r\n\r\n"
+"""An entity that is itself chunk framing: de-chunked once it stays these 15 bytes, twice it is 5."""
+
+
+def chunk(data: bytes, *sizes: int, extension: bytes = b"") -> bytes:
+    """``data`` in chunks of ``sizes`` (the rest in one), ending with the last chunk."""
+    out, start = b"", 0
+    for size in (*sizes, len(data)):
+        piece = data[start:start + size]
+        if piece:
+            out += b"%x%s\r\n%s\r\n" % (len(piece), extension, piece)
+        start += len(piece)
+    return out + b"0\r\n\r\n"
+
+
+def _head(status_line: bytes, *headers: bytes) -> bytes:
+    return status_line + b"\r\n" + b"".join(line + b"\r\n" for line in headers) + b"\r\n"
+
+
+def _page_with_length(status_line: bytes, *headers: bytes) -> bytes:
+    """A small page, different for every status line and header set (so none is a revisit)."""
+    body = b"<HTML><BODY>%s</BODY></HTML>" % hashlib.sha1(status_line + b"".join(headers)).hexdigest().encode()
+    return _head(status_line, b"Content-Type: text/html", *headers, b"Content-Length: %d" % len(body)) + body
+
+
+WIRE_RESPONSES: dict[str, tuple[bytes, str]] = {
+    "chunked": (_head(b"HTTP/1.1 200 OK", b"Content-Type: text/html", b"Transfer-Encoding: chunked")
+                + chunk(CHUNKED_ENTITY, 7, 20), "chunked body in three chunks"),
+    "looks-chunked": (_head(b"HTTP/1.1 200 OK", b"Content-Type: text/plain", b"Transfer-Encoding: chunked")
+                      + chunk(LOOKS_CHUNKED), "chunked body whose entity is itself chunk framing"),
+    "same-entity": (_head(b"HTTP/1.1 200 OK", b"Content-Type: text/html", b"Content-Length: %d" % len(CHUNKED_ENTITY))
+                    + CHUNKED_ENTITY, "the chunked route's entity with a Content-Length: a revisit of it"),
+    "http10": (_head(b"HTTP/1.0 200 OK", b"Content-Type: text/html") + b"<HTML><BODY>HTTP/1.0, ends at close"
+               b"</BODY></HTML>", "HTTP/1.0 with no Content-Length: the body ends when the connection closes"),
+    "folded": (_page_with_length(b"HTTP/1.1 200 OK", b"X-Folded: first part", b"   second part",
+                                 b"\tthird part"), "a header folded over three lines"),
+    "cafe": (_page_with_length(b"HTTP/1.1 200 OK", b"X-Name: caf\xe9"), "a header with a Latin-1 byte"),
+    "bare-cr": (_page_with_length(b"HTTP/1.1 200 OK", b"X-One: a\rX-Two: b"), "a bare CR inside a header"),
+    "http12": (_page_with_length(b"HTTP/1.2 200 OK"), "status line HTTP/1.2"),
+    # Answers http.client or urllib3 refuse: each must still reach the WARC.
+    "http09": (b"<HTML><BODY>An HTTP/0.9 answer: no status line, no headers.</BODY></HTML>\r\n",
+               "HTTP/0.9: the body alone"),
+    "icy": (_head(b"ICY 200 OK", b"icy-name: Radio 1998", b"content-type: audio/mpeg") + b"\xff\xfb\x90\x00" * 64,
+            "ICY 200 OK (SHOUTcast)"),
+    "status2000": (_page_with_length(b"HTTP/1.1 2000 OK"), "status 2000"),
+    "status099": (_page_with_length(b"HTTP/1.1 099 Early"), "status 099"),
+    "http20": (_page_with_length(b"HTTP/2.0 200 OK"), "status line HTTP/2.0 over HTTP/1 framing"),
+    "lower": (_page_with_length(b"http/1.1 200 OK"), "lower-case http/1.1"),
+    "many-headers": (_page_with_length(b"HTTP/1.1 200 OK", *(b"X-H%d: %d" % (n, n) for n in range(120))),
+                     "120 headers"),
+    "long-header": (_page_with_length(b"HTTP/1.1 200 OK", b"X-Long: " + b"a" * (70 * 1024)),
+                    "a header line of 70 KiB"),
+    "two-lengths": (_head(b"HTTP/1.1 200 OK", b"Content-Type: text/html", b"Content-Length: 5",
+                          b"Content-Length: 7") + b"hello!!", "two conflicting Content-Lengths"),
+}
+UNPARSED = ["http09", "icy", "status2000", "status099", "http20", "lower", "many-headers", "long-header",
+            "two-lengths"]
+
+
+def _head_trickle(handler: _Handler, state: ServerState) -> None:
+    """A status line, then a header byte every 0.2 s for 60 s: each read succeeds, the head never ends."""
+    _raw_keep_open(handler, b"HTTP/1.0 200 OK\r\nX-Slow: ")
+    try:
+        for _ in range(300):
+            handler.wfile.write(b"z")
+            handler.wfile.flush()
+            time.sleep(0.2)
+        handler.wfile.write(b"\r\nContent-Length: 2\r\n\r\nok")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    handler.close_connection = True
+
+
+def _raw_keep_open(handler: _Handler, data: bytes) -> None:
+    handler.wfile.write(data)
+    handler.wfile.flush()
+
+
+def session_id(seed: str, length: int) -> str:
+    """A session id spelled in letters only, different for every seed."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(chr(ord("a") + byte % 26) for byte in digest)[:length]
+
+
+def _session_trap(handler: _Handler, state: ServerState) -> None:
+    """``/w/s/<24 letters>/page.htm``: every page links three new sessions (ASP.NET cookieless style)."""
+    sid = urlsplit(handler.path).path.split("/")[3]
+    links = "".join(f'<A HREF="/w/s/{session_id(sid + str(n), 24)}/page.htm">more</A>' for n in range(3))
+    handler.send(200, f"<HTML><BODY>Session {sid} {links}</BODY></HTML>".encode())
+
+
+def _short_session_chain(handler: _Handler, state: ServerState) -> None:
+    """``/w/c/<6 letters>/``: each page links one new session, one click deeper every time."""
+    sid = urlsplit(handler.path).path.split("/")[3]
+    handler.send(200, f'<HTML><BODY><A HREF="/w/c/{session_id(sid, 6)}/">next</A></BODY></HTML>'.encode())
+
+
+def _fan_out(handler: _Handler, state: ServerState) -> None:
+    """``/w/f/<6 letters>/``: each page links five new short sessions, wider at every click."""
+    sid = urlsplit(handler.path).path.split("/")[3]
+    links = "".join(f'<A HREF="/w/f/{session_id(sid + str(n), 6)}/">more</A>' for n in range(5))
+    handler.send(200, f"<HTML><BODY>{links}</BODY></HTML>".encode())
+
+
+def wire_site_route(handler: _Handler, state: ServerState) -> None:
+    """``/w/`` links every WIRE response (and ``/w/after.htm``); the traps have seeds of their own."""
+    path = urlsplit(handler.path).path
+    if path == "/robots.txt":
+        handler.send(200 if state.robots else 404, state.robots, content_type="text/plain")
+    elif path == "/w/":
+        links = "".join(f'<A HREF="{name}">{name}</A>\n' for name in WIRE_RESPONSES)
+        handler.send(200, f"<HTML><BODY>{links}<A HREF=\"after.htm\">after</A></BODY></HTML>".encode())
+    elif path == "/w/after.htm":
+        handler.send(200, _page("still crawling"))
+    elif path == "/w/head-trickle":
+        _head_trickle(handler, state)
+    elif path.startswith("/w/s/"):
+        _session_trap(handler, state)
+    elif path.startswith("/w/c/"):
+        _short_session_chain(handler, state)
+    elif path.startswith("/w/f/"):
+        _fan_out(handler, state)
+    elif path.startswith("/w/") and path[3:] in WIRE_RESPONSES:
+        _raw(handler, WIRE_RESPONSES[path[3:]][0])
+        state.record(handler.path, 0, WIRE_RESPONSES[path[3:]][0])
     else:
         handler.send(404, b"<H1>Not Found</H1>")
