@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.durable import atomic_writer, is_disk_error
+from archive.errors import SunsetError
 from archive.capture import Capture, read_body
 from archive.workers import Task, capture_task, map_ordered
 from archive.sniff import magic_type
@@ -76,7 +77,7 @@ class MirrorSummary:
     redirect_maps: tuple[Path, ...] = ()
 
 
-class MirrorError(RuntimeError):
+class MirrorError(SunsetError):
     """The mirror could not be written at all (unreadable WARC, unwritable folder)."""
 
 
@@ -115,8 +116,8 @@ class _MirrorWriter:
         self.langs: dict[str, str] = {}
         self.page_paths: set[str] = set()
         self.scripts_left = 0
-        self.start_path = self.resolver.target_path(scope.base_url)
-        self.start_url = scope.base_url
+        self.start_url = options.start_url or scope.base_url
+        self.start_path = self.resolver.target_path(self.start_url)
         self.problems: list[str] = list(plan.problems)
         self.missing: list[MissingLink] = []
         self.pages = 0

@@ -17,6 +17,7 @@ from sunset.config import SiteConfig, load_config, parse_config
 from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
+from sunset.preflight import check_command, check_start_page
 from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
 
 log = logging.getLogger("sunset")
@@ -107,6 +108,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     if config.source.docroot is None:
         crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
         _print_crawl_failures(args.quiet, crawled)
+        check_start_page(config, layout.warc)
         archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
                          f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
         skipped = 0
@@ -426,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.workers < 1:
                 raise SunsetError(f"--workers must be at least 1, got {args.workers}")
             config = dataclasses.replace(config, workers=args.workers)
+        check_command(config, args.command)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         with lock_for(args.command, pipeline.layout_for(config).lock):

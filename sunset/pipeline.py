@@ -101,7 +101,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     """Archive every file of the docroot into the master WARC."""
     layout = layout_for(config)
     if config.source.docroot is None:
-        raise SunsetError(
+        raise ConfigError(
             f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
             "HTTP, or point docroot at a copy of the site's files."
         )
