@@ -34,6 +34,7 @@ from site_out.catalog import (
     search_script,
     write_catalog,
 )
+from site_out.inventory import remove_unexplained
 from site_out.notice import render_notice
 from site_out.options import MirrorOptions
 from site_out.pages import INDEX_PAGE, form_closed_page, forwarding_page, index_page, missing_page
@@ -362,6 +363,7 @@ def write_mirror(
         last_capture=plan.last_capture,
     )
     writer.write_catalog(records_path, facts)
+    remove_unexplained(root, plan)
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     return MirrorSummary(

@@ -21,6 +21,7 @@ from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wac
 from archive.warc_writer import WarcArchive
 from archive.reader import iter_warc_captures
 from site_out.check import iter_broken_links, iter_page_problems
+from site_out.inventory import iter_unexplained
 from site_out.plan import build_plan
 from sunset import __version__
 from sunset.config import SiteConfig
@@ -56,6 +57,11 @@ def verify(config: SiteConfig) -> VerifySummary:
             problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
         for page in iter_page_problems(layout.mirror):
             problems.append(f"mirror: {page.page}: {page.problem}")
+        plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+                          case_insensitive=config.source.case_insensitive)
+        for stray in iter_unexplained(layout.mirror, plan):
+            problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this file (left by an "
+                            "earlier run, or added by hand): `sunset mirror` removes it")
     checked = verify_package(layout, problems)
     return VerifySummary(warc.records, tuple(problems), checked)
 

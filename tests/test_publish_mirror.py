@@ -76,3 +76,32 @@ def _has_group(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def test_the_mirror_is_a_function_of_the_master_warc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14, point 4: a page deleted from the docroot leaves the mirror on the next run, and
+    verify reports files no capture explains (a killed writer's .part, a file added by hand)."""
+    from tests.conftest import write_config
+
+    site = tmp_path / "docroot" / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<P><A HREF=old.htm>old</A>", encoding="utf-8")
+    (site / "old.htm").write_text("<P>old", encoding="utf-8")
+    config = write_config(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    page = out / "mirror/old.example.org/site/old.htm"
+    assert page.exists()
+    (site / "old.htm").unlink()
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    assert not page.exists()
+    capsys.readouterr()
+
+    (out / "mirror/old.example.org/site/.index.html.abc123.part").write_bytes(b"half")
+    (out / "mirror/old.example.org/site/added.htm").write_bytes(b"<P>by hand")
+    assert main(["verify", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "mirror: old.example.org/site/.index.html.abc123.part: no capture in test.warc.gz explains" in error
+    assert "mirror: old.example.org/site/added.htm: no capture" in error
+    assert main(["mirror", str(out), "--quiet"]) == 0
+    assert main(["verify", str(out), "--quiet"]) == 0
