@@ -6,6 +6,7 @@ can be read twice, and released as soon as the caller moves on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from typing import BinaryIO
@@ -179,4 +180,22 @@ def warc_base_url(path: Path) -> str | None:
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
     except ArchiveLoadFailed as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+    return None
+
+
+def warcinfo_date(path: Path) -> datetime | None:
+    """When the WARC was made: its first record's date if that is the warcinfo (sunset writes it
+    first), else None. For files ingested from disk it differs from the captures' dates, which
+    are the files' own."""
+    try:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "warcinfo":
+                    return None
+                try:
+                    return parse_warc_date(record.rec_headers.get_header("WARC-Date") or "")
+                except ValueError:
+                    return None
+    except (OSError, ArchiveLoadFailed):
+        return None
     return None
