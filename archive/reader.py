@@ -5,6 +5,7 @@ can be read twice, and released as soon as the caller moves on.
 """
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from warcio.recordloader import ArchiveLoadFailed
 
 from archive.capture import Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
+from archive.durable import is_disk_error
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 MAX_DECODED_BYTES = 64 * 1024 * 1024
@@ -102,7 +104,13 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                 finally:
                     body.close()
         except ArchiveLoadFailed as error:
-            raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+            raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+                                f"(the record starting there): {str(error)[:100]!r}") from error
+        except (OSError, zlib.error) as error:
+            if isinstance(error, WarcReadError) or is_disk_error(error):
+                raise
+            raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+                                f"(the record starting there): {str(error)[:100]!r}") from error
 
 
 def _payload_at(path: Path, offset: int) -> BinaryIO:

@@ -120,7 +120,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     normalized = pipeline.normalize(config, quiet=args.quiet)
     mirrored = pipeline.mirror(config, quiet=args.quiet)
     packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
-    verified = archive_stage.verify(config)
+    verified = archive_stage.verify(config, quiet=args.quiet)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
@@ -187,7 +187,7 @@ def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = archive_stage.verify(config)
+    summary = archive_stage.verify(config, quiet=args.quiet)
     for problem in summary.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     _print(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
@@ -218,9 +218,7 @@ def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
-    import subprocess
-
-    from archive.package.replay import ReplayError, page_url, wayback_command
+    from archive.package.replay import ReplayError, page_url, serve, wayback_command
 
     root, start_url = archive_stage.prepare_replay(config)
     try:
@@ -230,10 +228,9 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
     print(f"pywb is serving {config.name} at {page_url(args.port, config.name, start_url)}\n"
           f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
           "  press Ctrl-C to stop", flush=True)
-    try:
-        return subprocess.run(command, cwd=root, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+    code = serve(command, root)
+    print("sunset: replay stopped", file=sys.stderr)
+    return code
 
 
 def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
