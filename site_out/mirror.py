@@ -357,6 +357,8 @@ def write_mirror(
         iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive
     )
     writer = _MirrorWriter(plan, options, root)
+    if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
+        progress.set_total(len(plan.files))  # type: ignore[union-attr]
     made = warcinfo_date(warc_path)
     writer.made_on = made.date() if made is not None else None
     if records_path is not None and records_path.exists():

@@ -94,6 +94,7 @@ def _setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> N
             logging.getLogger("sunset").warning("cannot write the log %s: %s", layout.log, error.strerror or error)
             return
         file_handler.setLevel(logging.INFO)
+        logging.getLogger("bagit").setLevel(logging.WARNING)  # one INFO line per file bagged would drown the log
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
 
@@ -122,19 +123,21 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
     verified = archive_stage.verify(config, quiet=args.quiet)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
+    pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
+        f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         archived_line,
-        f"  pages            {normalized.pages}",
-        f"  problems noted   {problems} (details in {layout.log})",
-        f"  missing links    {mirrored.missing_links} (pages that were never on the site)",
+        f"  pages            {pages}",
+        f"  problems noted   {problems} (details in {shown(layout.log)})",
+        f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
-        f"  mirror   {layout.mirror / 'index.html'}   (about: {layout.mirror / '_sunset' / 'about.html'})",
-        f"  WARC     {layout.warc}",
-        f"  records  {layout.records}",
-        f"  redirects {layout.root / 'redirects.*'} (CSV, nginx, Apache: for the old host)",
+        f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
+        f"  WARC      {shown(layout.warc)}",
+        f"  records   {shown(layout.records)}",
+        f"  redirects {shown(layout.root / 'redirects.*')} (CSV, nginx, Apache: for the old host)",
         *_package_lines(layout, packaged),
     ]))
     for problem in verified.problems:
@@ -197,10 +200,25 @@ def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+def _missing_line(mirrored: pipeline.MirrorSummary) -> str:
+    targets = len({link.url or link.raw for link in mirrored.missing})
+    return (f"{mirrored.missing_links} to {targets} page{'' if targets == 1 else 's'} not in the archive "
+            "(each listed once in the log)")
+
+
+def shown(path: Path) -> str:
+    """A path as the summary prints it: relative to the current folder when it is under it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:
-    lines = [f"  derived  {layout.derived_warc}", f"  index    {layout.cdxj}", f"  WACZ     {layout.wacz}"]
+    lines = [f"  derived   {shown(layout.derived_warc)}", f"  index     {shown(layout.cdxj)}",
+             f"  WACZ      {shown(layout.wacz)}"]
     if summary.bag_files is not None:
-        lines.append(f"  bag      {layout.bag}")
+        lines.append(f"  bag       {shown(layout.bag)}")
     return lines
 
 

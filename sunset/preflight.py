@@ -22,7 +22,7 @@ from sunset.config import SiteConfig
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
 
-def _docroot_files(config: SiteConfig) -> Iterator[str]:
+def docroot_files(config: SiteConfig) -> Iterator[str]:
     """Relative POSIX paths of the regular files under the docroot (what ingest would archive)."""
     root = config.source.docroot
     assert root is not None
@@ -49,7 +49,7 @@ def check_docroot(config: SiteConfig) -> None:
     scope = Scope(config.base_url, config.source.case_insensitive)
     base = docroot_base(config.source)
     files = 0
-    for relative in _docroot_files(config):
+    for relative in docroot_files(config):
         files += 1
         if scope.contains(url_for_file(relative, base)):
             return
@@ -61,7 +61,7 @@ def check_docroot(config: SiteConfig) -> None:
            "point docroot at the server's document root, or set [source] docroot_url to the URL that folder was "
            "served at")
     raise ConfigError(f"{where}: none of the {files} files in {root} is under base_url {config.base_url} "
-                      f"(read as served at {base}, the first is {url_for_file(next(_docroot_files(config)), base)}): "
+                      f"(read as served at {base}, the first is {url_for_file(next(docroot_files(config)), base)}): "
                       f"{fix}")
 
 
