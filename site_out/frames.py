@@ -37,7 +37,7 @@ def notice_row(page_path: str) -> tuple[str, str]:
     """(before the outermost FRAMESET, after its end): the notice row around the original frames."""
     source = escape(href_between(page_path, FRAME_NOTICE_PAGE), quote=True)
     before = (f'<frameset rows="{NOTICE_ROW_HEIGHT},*" frameborder="0" border="0" framespacing="0">'
-              f'<frame src="{source}" name="sunset-notice" title="Retirement notice" scrolling="auto" '
+              f'<frame src="{source}" name="sunset-banner" title="Retirement notice" scrolling="auto" '
               'marginwidth="0" marginheight="0">')
     return before, "</frameset>"
 
