@@ -27,6 +27,7 @@ def atomic_writer(path: Path, mode: str = "wb", *, durable: bool = True, **open_
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
     try:
+        os.fchmod(descriptor, 0o666 & ~current_umask())  # mkstemp's 0600 would hide the mirror from a web server
         with os.fdopen(descriptor, mode, **open_args) as handle:
             yield handle
             handle.flush()
@@ -37,6 +38,20 @@ def atomic_writer(path: Path, mode: str = "wb", *, durable: bool = True, **open_
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask: from /proc (no race with other threads), else by setting it and back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_copy(source: Path, target: Path) -> None:

@@ -5,7 +5,9 @@ can be read twice, and released as soon as the caller moves on.
 """
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from typing import BinaryIO
@@ -16,6 +18,7 @@ from warcio.recordloader import ArchiveLoadFailed
 from archive.errors import SunsetError
 from archive.capture import Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
+from archive.durable import is_disk_error
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 MAX_DECODED_BYTES = 64 * 1024 * 1024
@@ -102,7 +105,13 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                 finally:
                     body.close()
         except ArchiveLoadFailed as error:
-            raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+            raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+                                f"(the record starting there): {str(error)[:100]!r}") from error
+        except (OSError, zlib.error) as error:
+            if isinstance(error, WarcReadError) or is_disk_error(error):
+                raise
+            raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+                                f"(the record starting there): {str(error)[:100]!r}") from error
 
 
 def _payload_at(path: Path, offset: int) -> BinaryIO:
@@ -190,4 +199,22 @@ def warc_base_url(path: Path) -> str | None:
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
     except ArchiveLoadFailed as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+    return None
+
+
+def warcinfo_date(path: Path) -> datetime | None:
+    """When the WARC was made: its first record's date if that is the warcinfo (sunset writes it
+    first), else None. For files ingested from disk it differs from the captures' dates, which
+    are the files' own."""
+    try:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "warcinfo":
+                    return None
+                try:
+                    return parse_warc_date(record.rec_headers.get_header("WARC-Date") or "")
+                except ValueError:
+                    return None
+    except (OSError, ArchiveLoadFailed):
+        return None
     return None

@@ -157,7 +157,8 @@ def docroot_scenario(name: str, site: Path, work: Path, runs: int, pages: int) -
     for run in range(runs):
         out = work / f"{name}-{run}"
         out.mkdir(parents=True)
-        config = write_config(out, "http://www.example.edu/site/", docroot=site)
+        config = write_config(out, "http://www.example.edu/site/", docroot=site,  # site = the site/ folder
+                              extra='docroot_url = "http://www.example.edu/site/"\n')
         scenario.sunset.append(timed([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], ROOT))
         shutil.rmtree(out, ignore_errors=True)
     seconds = scenario.median(scenario.sunset) or 1.0

@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from archive.capture import Capture
 from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
 from archive.urls import Scope
-from archive.encoding import decode_page
+from archive.encoding import DecodedPage, decode_page
 from normalize.links import extract_page_references
 from normalize.markup import iter_tokens, unclosed_elements
 from normalize.options import NormalizeOptions
@@ -113,7 +113,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
         problems_list.append("truncated")
     if b"\x00" in body[:4096] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
         problems_list.append("nul-bytes")
-    decoded = decode_page(body, capture.content_type)
+    decoded = _decode_capture(body, capture)
     problems_list.extend(decoded.problems)
     page = extract_text(decoded.text)
     if not page.parsed and "empty" not in problems_list:
@@ -156,3 +156,15 @@ def _header_language(capture: Capture) -> str | None:
     """The HTTP ``Content-Language``, for pages that do not say their language themselves."""
     value = (capture.header("Content-Language") or "").strip()
     return value or None
+
+
+def _decode_capture(body: bytes, capture: Capture) -> DecodedPage:
+    """A file read from disk (no HTTP status) was never served with a header: the charset in its
+    record's Content-Type is the page's own ``<meta>`` (sunset labels resource records so):
+    when the two agree, ``charset_source`` says ``meta``, not ``http``."""
+    labelled = decode_page(body, capture.content_type)
+    if capture.status is None and labelled.source == "http":
+        own = decode_page(body, (capture.content_type or "").split(";", 1)[0])
+        if own.source == "meta" and own.charset == labelled.charset:
+            return own
+    return labelled

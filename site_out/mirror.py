@@ -11,15 +11,16 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from archive.errors import SunsetError
 from archive.durable import atomic_writer, is_disk_error
+from archive.errors import SunsetError
 from archive.capture import Capture, read_body
 from archive.workers import Task, capture_task, map_ordered
 from archive.sniff import magic_type
 from archive.urls import Scope
-from archive.reader import iter_warc_captures
+from archive.reader import iter_warc_captures, warcinfo_date
 from archive.encoding import decode_page
 from site_out.catalog import (
     ABOUT_PAGE,
@@ -34,6 +35,8 @@ from site_out.catalog import (
     search_script,
     write_catalog,
 )
+from site_out.frames import FRAME_NOTICE_PAGE, frame_notice_page
+from site_out.inventory import remove_unexplained
 from site_out.notice import render_notice
 from site_out.options import MirrorOptions
 from site_out.pages import INDEX_PAGE, form_closed_page, forwarding_page, index_page, missing_page
@@ -104,6 +107,18 @@ def decode_css(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def archive_dates(capture: Capture | PlannedRedirect | None, made_on: date | None) -> tuple[date | None, date | None]:
+    """(archived on, file dated) for the notice. A crawl's capture date is the day it was
+    archived; a file read from disk (no HTTP status) carries its own date, and the archive was
+    made on ``made_on``."""
+    captured = capture.date if isinstance(capture, Capture) else capture.captured if capture else None
+    if captured is None:
+        return None, None
+    if isinstance(capture, Capture) and capture.status is None and made_on is not None:
+        return made_on, captured.date()
+    return captured.date(), None
+
+
 class _MirrorWriter:
     def __init__(self, plan: MirrorPlan, options: MirrorOptions, root: Path) -> None:
         self.plan = plan
@@ -116,12 +131,14 @@ class _MirrorWriter:
         self.langs: dict[str, str] = {}
         self.page_paths: set[str] = set()
         self.scripts_left = 0
-        self.start_path = self.resolver.target_path(scope.base_url)
-        self.start_url = scope.base_url
+        self.start_url = options.start_url or scope.base_url
+        self.start_path = self.resolver.target_path(self.start_url)
         self.problems: list[str] = list(plan.problems)
         self.missing: list[MissingLink] = []
         self.pages = 0
         self.files = 0
+        self.made_on: date | None = None
+        """The day the master was made (its warcinfo's date)."""
 
     def start_href(self, from_path: str) -> str:
         if self.start_path is not None:
@@ -129,11 +146,12 @@ class _MirrorWriter:
         return self.resolver.missing_href(from_path, self.start_url)
 
     def notice(self, from_path: str, capture: Capture | PlannedRedirect | None = None) -> str:
-        captured = capture.date if isinstance(capture, Capture) else capture.captured if capture else None
+        archived_on, file_dated = archive_dates(capture, self.made_on)
         return render_notice(
             self.options.notice,
             original_url=capture.url if capture is not None else None,
-            archived_on=captured.date() if captured is not None else None,
+            archived_on=archived_on,
+            file_dated=file_dated,
             start_href=self.start_href(from_path),
             about_href=href_between(from_path, ABOUT_PAGE),
             index_href=href_between(from_path, PAGES_INDEX),
@@ -206,6 +224,8 @@ class _MirrorWriter:
                                 start_href=self.start_href(FORM_CLOSED_PAGE))
         _write_bytes(self.root, FORM_CLOSED_PAGE, html.encode("utf-8"))
         _write_bytes(self.root, BLANK_IMAGE, BLANK_GIF)
+        _write_bytes(self.root, FRAME_NOTICE_PAGE, frame_notice_page(
+            self.notice(FRAME_NOTICE_PAGE), site_name=name).encode("utf-8"))
         _write_bytes(self.root, SEARCH_SCRIPT, search_script().encode("utf-8"))
         if self.start_path is None:
             self.problems.append(f"start page {self.start_url} is not in the archive")
@@ -337,6 +357,10 @@ def write_mirror(
         iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive
     )
     writer = _MirrorWriter(plan, options, root)
+    if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
+        progress.set_total(len(plan.files))  # type: ignore[union-attr]
+    made = warcinfo_date(warc_path)
+    writer.made_on = made.date() if made is not None else None
     if records_path is not None and records_path.exists():
         writer.langs = {url: lang for url, _, _, lang in iter_record_pages(records_path) if lang}
     global _ACTIVE_WRITER
@@ -362,6 +386,7 @@ def write_mirror(
         last_capture=plan.last_capture,
     )
     writer.write_catalog(records_path, facts)
+    remove_unexplained(root, plan)
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     return MirrorSummary(

@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 from urllib.parse import urlsplit
 
+from site_out.frames import framed_marker
 from site_out.options import NoticeOptions
 
 NOTICE_ID = "sunset-notice"
@@ -36,6 +37,14 @@ _LINK_STYLE = "color:#0645ad;text-decoration:underline"
 def format_date(day: date) -> str:
     """``December 2, 2005``: written out, so no reader mistakes day for month."""
     return f"{day:%B} {day.day}, {day.year}"
+
+
+def _retired_on(options: NoticeOptions) -> str:
+    """``Retired on December 2, 2005. `` unless the text already gives the date (not twice)."""
+    written = format_date(options.date)
+    if written in options.text or options.date.isoformat() in options.text:
+        return ""
+    return f"Retired on {escape(written)}. "
 
 
 def _link(href: str, text: str) -> str:
@@ -66,17 +75,18 @@ def render_notice(
     start_href: str | None = None,
     about_href: str | None = None,
     index_href: str | None = None,
+    file_dated: date | None = None,
 ) -> str:
     """The notice as one ``<div>`` (a single root element), ready to splice into a page.
 
-    ``original_url`` and ``archived_on`` add the "Archived on ... from ..." line;
+    ``original_url`` and ``archived_on`` add the "Archived on ... from ..." line (``file_dated``:
+    the date a file read from disk carries, when the archive was made later);
     ``start_href`` (already relative and URL-encoded) adds a link to the site's start page,
     ``about_href`` one to the page about the archive, ``index_href`` one to the list of pages.
     """
     lines = [
         f'<span style="{_TITLE_STYLE}">{escape(options.title)}</span>',
-        f'<span style="{_LINE_STYLE}">Retired on {escape(format_date(options.date))}. '
-        f"{escape(options.text)}</span>",
+        f'<span style="{_LINE_STYLE}">{_retired_on(options)}{escape(options.text)}</span>',
     ]
     successor = _successor_line(options)
     if successor:
@@ -88,6 +98,8 @@ def render_notice(
             archived += f" on {escape(format_date(archived_on))}"
         if original_url:
             archived += f" from {escape(original_url)}"
+        if file_dated is not None and file_dated != archived_on:
+            archived += f"; the file is dated {escape(format_date(file_dated))}"
         details.append(archived + ".")
     links = [
         _link(href, label)
@@ -101,6 +113,7 @@ def render_notice(
         lines.append(f'<span style="{_SMALL_STYLE}">{" ".join(details)}</span>')
     return (
         f'<div id="{NOTICE_ID}" {NOTICE_MARKER} role="note" style="{_BOX_STYLE}">'
+        + framed_marker(NOTICE_ID)
         + "".join(lines)
         + "</div>"
     )

@@ -41,3 +41,5 @@ class MirrorOptions:
     """Named on the about page (the tool that made the archive)."""
     warc_name: str | None = None
     """Shown on the about page; default: the WARC's file name."""
+    start_url: str | None = None
+    """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""

@@ -25,6 +25,7 @@ from normalize.markup import (
     iter_tokens,
 )
 from normalize.links import FORM_FIELDS
+from site_out.frames import FRAMED_TAGS, framed_href, notice_row
 from site_out.options import ExternalLinks
 from site_out.paths import href_between
 from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, Resolution, Resolver
@@ -161,6 +162,18 @@ def _meta_position(tokens: list[Token]) -> int:
     return html_end if html_end is not None else leading_end
 
 
+def _add_notice_row(page: "_Page", tokens: list[Token]) -> None:
+    """A frameset page: the notice row above its outermost FRAMESET (see site_out.frames)."""
+    framesets = [token for token in tokens if isinstance(token, (StartTag, EndTag)) and token.name == "frameset"]
+    if not framesets or not isinstance(framesets[0], StartTag):
+        return
+    before, after = notice_row(page.path)
+    page.edits.add(framesets[0].start, framesets[0].start, before)
+    ends = [token for token in framesets if isinstance(token, EndTag)]
+    if ends:
+        page.edits.add(ends[-1].end, ends[-1].end, after)
+
+
 def _notice_position(text: str, tokens: list[Token]) -> tuple[int, str, str]:
     """(offset, before, after): where the notice goes and what wraps it.
 
@@ -291,6 +304,7 @@ class PageRewriter:
                     page.edits.add(token.start, token.end, new)
         offset, before, after = _notice_position(text, tokens)
         page.edits.add(offset, offset, before + notice_html + after)
+        _add_notice_row(page, tokens)
         return RewriteResult(page.edits.apply(text), tuple(page.issues))
 
     def rewrite_css(
@@ -395,6 +409,9 @@ class PageRewriter:
                     if (resolution.outcome == "external" and self.external_links == "wayback"
                             and tag.name in _WAYBACK_TAGS and resolution.url is not None):
                         href = wayback_url(resolution.url, page.captured)
+                    if tag.name in FRAMED_TAGS and attribute.name == "src" and resolution.outcome == "archived" \
+                            and href is not None:
+                        href = framed_href(href)
                 if href is None:
                     continue
                 pieces.append(value[position : tag_url.start])

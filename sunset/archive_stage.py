@@ -7,6 +7,9 @@ this stage only reads those, so it can be re-run, or run on another machine, alo
 from __future__ import annotations
 
 import logging
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,11 +19,15 @@ from archive.package.cdxj import write_cdxj
 from archive.package.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
 from archive.package.package_check import check_cdxj, check_conversions
 from archive.package.replay import ReplayError, build_collection
-from archive.package.verify import verify_warc
+from archive.package.verify import readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
+from warcio.recordloader import ArchiveLoadFailed
+
+from archive.durable import is_disk_error
 from archive.warc_writer import WarcArchive
 from archive.reader import iter_warc_captures
 from site_out.check import iter_broken_links, iter_page_problems
+from site_out.inventory import iter_unexplained
 from site_out.plan import build_plan
 from sunset import __version__
 from sunset.config import SiteConfig
@@ -45,19 +52,42 @@ class VerifySummary:
 
 
 
-def verify(config: SiteConfig) -> VerifySummary:
+def verify(config: SiteConfig, *, quiet: bool = True) -> VerifySummary:
     """Re-read the outputs: WARC digests and record counts, and every link of the mirror."""
     layout = layout_for(config)
     require_input(layout.warc, "verify", "ingest")
-    warc = verify_warc(layout.warc)
-    problems = list(warc.problems)
-    if layout.mirror.exists():
-        for broken in iter_broken_links(layout.mirror, workers=workers_for(config)):
-            problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
-        for page in iter_page_problems(layout.mirror):
-            problems.append(f"mirror: {page.page}: {page.problem}")
-    checked = verify_package(layout, problems)
+    with progress("verify", quiet=quiet, total=5) as tick:
+        warc = verify_warc(layout.warc)
+        problems = list(warc.problems)
+        tick(layout.warc.name)
+        if layout.mirror.exists():
+            with each_check(problems, "mirror links"):
+                for broken in iter_broken_links(layout.mirror, workers=workers_for(config)):
+                    problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
+            with each_check(problems, "mirror notices"):
+                for page in iter_page_problems(layout.mirror):
+                    problems.append(f"mirror: {page.page}: {page.problem}")
+            tick("mirror")
+            with each_check(problems, "mirror files"):
+                plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+                                  case_insensitive=config.source.case_insensitive)
+                for stray in iter_unexplained(layout.mirror, plan):
+                    problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this file (left "
+                                    "by an earlier run, or added by hand): `sunset mirror` removes it")
+        tick("mirror files")
+        checked = verify_package(layout, problems, tick)
     return VerifySummary(warc.records, tuple(problems), checked)
+
+
+@contextmanager
+def each_check(problems: list[str], name: str) -> Iterator[None]:
+    """One check that cannot finish (a damaged file) is a problem; the other checks still run."""
+    try:
+        yield
+    except (SunsetError, OSError, ValueError, ArchiveLoadFailed, zlib.error) as error:
+        if is_disk_error(error):
+            raise
+        problems.append(f"{name}: not checked: {readable(error)}")
 
 
 # --- the archival package: derived WARC, CDXJ, WACZ, bag (sunset package), and replay ------------
@@ -170,22 +200,29 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     return PackageSummary(derived, cdxj_lines, wacz_pages, bag_files, derived.problems)
 
 
-def verify_package(layout: OutputLayout, problems: list[str]) -> tuple[str, ...]:
+def verify_package(layout: OutputLayout, problems: list[str],
+                   tick: Callable[[str], None] = lambda item: None) -> tuple[str, ...]:
     """Check whatever parts of the package exist; append problems; return what was checked."""
     checked: list[str] = []
     if layout.derived_warc.exists():
         problems.extend(verify_warc(layout.derived_warc).problems)
-        problems.extend(check_conversions(layout.derived_warc, layout.root))
+        with each_check(problems, layout.derived_warc.name):
+            problems.extend(check_conversions(layout.derived_warc, layout.root))
         checked.append(layout.derived_warc.name)
     if layout.cdxj.exists():
-        problems.extend(check_cdxj(layout.warc, layout.cdxj))
+        with each_check(problems, layout.cdxj.name):
+            problems.extend(check_cdxj(layout.warc, layout.cdxj))
         checked.append(layout.cdxj.name)
+    tick("index")
     if layout.wacz.exists():
-        problems.extend(validate_wacz(layout.wacz))
+        with each_check(problems, layout.wacz.name):
+            problems.extend(validate_wacz(layout.wacz))
         checked.append(layout.wacz.name)
     if layout.bag.exists():
-        problems.extend(validate_bag(layout.bag))
+        with each_check(problems, "bag/"):
+            problems.extend(validate_bag(layout.bag))
         checked.append("bag/")
+    tick("package")
     return tuple(checked)
 
 

@@ -17,6 +17,7 @@ from sunset.config import SiteConfig, load_config, parse_config
 from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
+from sunset.preflight import check_command, check_start_page
 from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
 
 log = logging.getLogger("sunset")
@@ -93,6 +94,7 @@ def _setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> N
             logging.getLogger("sunset").warning("cannot write the log %s: %s", layout.log, error.strerror or error)
             return
         file_handler.setLevel(logging.INFO)
+        logging.getLogger("bagit").setLevel(logging.WARNING)  # one INFO line per file bagged would drown the log
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
 
@@ -107,6 +109,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     if config.source.docroot is None:
         crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
         _print_crawl_failures(args.quiet, crawled)
+        check_start_page(config, layout.warc)
         archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
                          f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
         skipped = 0
@@ -118,21 +121,23 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     normalized = pipeline.normalize(config, quiet=args.quiet)
     mirrored = pipeline.mirror(config, quiet=args.quiet)
     packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
-    verified = archive_stage.verify(config)
+    verified = archive_stage.verify(config, quiet=args.quiet)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
+    pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
+        f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         archived_line,
-        f"  pages            {normalized.pages}",
-        f"  problems noted   {problems} (details in {layout.log})",
-        f"  missing links    {mirrored.missing_links} (pages that were never on the site)",
+        f"  pages            {pages}",
+        f"  problems noted   {problems} (details in {shown(layout.log)})",
+        f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
-        f"  mirror   {layout.mirror / 'index.html'}   (about: {layout.mirror / '_sunset' / 'about.html'})",
-        f"  WARC     {layout.warc}",
-        f"  records  {layout.records}",
-        f"  redirects {layout.root / 'redirects.*'} (CSV, nginx, Apache: for the old host)",
+        f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
+        f"  WARC      {shown(layout.warc)}",
+        f"  records   {shown(layout.records)}",
+        f"  redirects {shown(layout.root / 'redirects.*')} (CSV, nginx, Apache: for the old host)",
         *_package_lines(layout, packaged),
     ]))
     for problem in verified.problems:
@@ -185,7 +190,7 @@ def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = archive_stage.verify(config)
+    summary = archive_stage.verify(config, quiet=args.quiet)
     for problem in summary.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     _print(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
@@ -195,10 +200,25 @@ def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+def _missing_line(mirrored: pipeline.MirrorSummary) -> str:
+    targets = len({link.url or link.raw for link in mirrored.missing})
+    return (f"{mirrored.missing_links} to {targets} page{'' if targets == 1 else 's'} not in the archive "
+            "(each listed once in the log)")
+
+
+def shown(path: Path) -> str:
+    """A path as the summary prints it: relative to the current folder when it is under it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:
-    lines = [f"  derived  {layout.derived_warc}", f"  index    {layout.cdxj}", f"  WACZ     {layout.wacz}"]
+    lines = [f"  derived   {shown(layout.derived_warc)}", f"  index     {shown(layout.cdxj)}",
+             f"  WACZ      {shown(layout.wacz)}"]
     if summary.bag_files is not None:
-        lines.append(f"  bag      {layout.bag}")
+        lines.append(f"  bag       {shown(layout.bag)}")
     return lines
 
 
@@ -216,9 +236,7 @@ def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
-    import subprocess
-
-    from archive.package.replay import ReplayError, page_url, wayback_command
+    from archive.package.replay import ReplayError, page_url, serve, wayback_command
 
     root, start_url = archive_stage.prepare_replay(config)
     try:
@@ -228,10 +246,9 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
     print(f"pywb is serving {config.name} at {page_url(args.port, config.name, start_url)}\n"
           f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
           "  press Ctrl-C to stop", flush=True)
-    try:
-        return subprocess.run(command, cwd=root, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+    code = serve(command, root)
+    print("sunset: replay stopped", file=sys.stderr)
+    return code
 
 
 def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
@@ -428,6 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.workers < 1:
                 raise SunsetError(f"--workers must be at least 1, got {args.workers}")
             config = dataclasses.replace(config, workers=args.workers)
+        check_command(config, args.command)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         with lock_for(args.command, pipeline.layout_for(config).lock):

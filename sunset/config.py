@@ -25,7 +25,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # section -> key -> (expected type description, required)
 SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
-    "site": {"name": ("string", True), "base_url": ("URL", True)},
+    "site": {"name": ("string", True), "base_url": ("URL", True), "start_url": ("URL", False)},
     "source": {
         "docroot": ("string", False),
         "docroot_url": ("URL", False),
@@ -98,6 +98,12 @@ class SiteConfig:
     mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
     workers: int | None = None
     """Processes for normalize and the mirror ([output] workers, --workers); None: one per core."""
+    start_url: str = ""
+    """The page that opens the site ([site] start_url); empty: base_url."""
+
+    @property
+    def start(self) -> str:
+        return self.start_url or self.base_url
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -116,6 +122,7 @@ class SiteConfig:
             publish_url=self.mirror_extra.publish_url,
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
+            start_url=self.start,
         )
 
 
@@ -135,6 +142,14 @@ def _line_of(text: str, section: str, key: str | None) -> int:
     return 0
 
 
+def _did_you_mean(word: str, known: Any, form: str = "{}") -> str:
+    """``; did you mean case_insensitive?`` for a near miss, else nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.7)
+    return f"; did you mean {form.format(close[0])}?" if close else ""
+
+
 class _Reader:
     """Typed access to one parsed config, with errors that point at the line."""
 
@@ -151,13 +166,15 @@ class _Reader:
         for section, value in self.data.items():
             if section not in SCHEMA:
                 known = ", ".join(f"[{name}]" for name in SCHEMA)
-                raise self.fail(section, None, f"unknown section (known sections: {known})")
+                raise self.fail(section, None, f"unknown section{_did_you_mean(section, SCHEMA, '[{}]')} "
+                                               f"(known sections: {known})")
             if not isinstance(value, dict):
                 raise self.fail(section, None, "must be a section ([name] followed by key = value lines)")
             for key in value:
                 if key not in SCHEMA[section]:
                     known = ", ".join(SCHEMA[section])
-                    raise self.fail(section, key, f"unknown key (known keys in [{section}]: {known})")
+                    raise self.fail(section, key, f"unknown key{_did_you_mean(key, SCHEMA[section])} "
+                                                  f"(known keys in [{section}]: {known})")
         for section in REQUIRED_SECTIONS:
             if section not in self.data:
                 raise ConfigError(f"{self.path}: missing section [{section}]")
@@ -320,7 +337,18 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     )
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
     return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
-                      reader.number("output", "workers", whole=True, minimum=1))
+                      reader.number("output", "workers", whole=True, minimum=1),
+                      start_url=_start_url(reader, base_url))
+
+
+def _start_url(reader: _Reader, base_url: str) -> str:
+    """``[site] start_url``: must lie on base_url's host (the mirror can only open a page it has)."""
+    start = reader.url("site", "start_url")
+    if start is None:
+        return ""
+    if urlsplit(start).hostname != urlsplit(base_url).hostname:
+        raise reader.fail("site", "start_url", f"expected a page of the site {base_url}, got {start!r}")
+    return start
 
 
 def _mirror_settings(reader: _Reader) -> MirrorSettings:

@@ -31,7 +31,7 @@ from archive.encoding import decode_page
 from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.links import extract_page_references
 from normalize.stage import NormalizeSummary, normalize_warc
-from site_out.mirror import MirrorSummary, write_mirror
+from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__
 from sunset.config import SiteConfig
 from archive.errors import ConfigError, SunsetError
@@ -101,7 +101,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     """Archive every file of the docroot into the master WARC."""
     layout = layout_for(config)
     if config.source.docroot is None:
-        raise SunsetError(
+        raise ConfigError(
             f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
             "HTTP, or point docroot at a copy of the site's files."
         )
@@ -116,7 +116,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     try:
         stamps = stamps_for(config)
         with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps) as archive, \
-                progress("ingest", quiet=quiet) as tick:
+                progress("ingest", quiet=quiet, total=docroot_file_count(config)) as tick:
             for capture in iter_docroot(config.source, on_skip):
                 archive.write_capture(capture)
                 tick(capture.url)
@@ -125,6 +125,13 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
         raise SunsetError(f"{config.path}: {error}") from error
     log.info("ingest: %d files archived into %s", files, layout.warc)
     return IngestSummary(files, tuple(skipped), layout.warc)
+
+
+def docroot_file_count(config: SiteConfig) -> int:
+    """Files ingest will read (for the progress bar's total and time left)."""
+    from sunset.preflight import docroot_files
+
+    return sum(1 for _ in docroot_files(config))
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -249,12 +256,29 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     return summary
 
 
+def missing_targets(missing: tuple[MissingLink, ...], shown: int = 3) -> Iterator[tuple[str, int, str]]:
+    """(target, links to it, its first referrers) for each page linked but not archived, once each."""
+    counts: dict[str, int] = {}
+    referrers: dict[str, list[str]] = {}
+    for link in missing:
+        target = link.url or link.raw
+        counts[target] = counts.get(target, 0) + 1
+        pages = referrers.setdefault(target, [])
+        if link.page not in pages:
+            pages.append(link.page)
+    for target in sorted(counts, key=lambda url: (-counts[url], url)):
+        pages = referrers[target]
+        more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
+        yield target, counts[target], ", ".join(pages[:shown]) + more
+
+
 def _log_mirror_details(summary: MirrorSummary) -> None:
     """Everything the mirror could not keep as it was, for sunset.log."""
     for problem in summary.problems:
         log.info("mirror: %s", problem)
-    for link in summary.missing:
-        log.info("mirror: %s links to %s, which was not archived", link.page, link.url or link.raw)
+    for target, count, pages in missing_targets(summary.missing):
+        log.info("mirror: not archived: %s (linked %d time%s, from %s)", target, count, "" if count == 1 else "s",
+                 pages)
     log.info("mirror: %d forwarding pages for redirects; %d script navigations left as written",
              summary.redirects, summary.scripts_left)
     for path in summary.redirect_maps:

@@ -120,5 +120,6 @@ def test_any_docroot_runs_end_to_end(tmp_path: Path) -> None:
 
 def test_missing_docroot_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path, docroot="nowhere")
-    assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 1
-    assert "is not a folder" in capsys.readouterr().err
+    assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 2  # a config error (README)
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before writing: no log, site.toml, run.json or .open

@@ -53,8 +53,8 @@ def test_two_workers_write_what_one_writes(otpic_run, tmp_path: Path) -> None:
 
 
 def test_workers_from_config_and_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "docroot").mkdir()
-    (tmp_path / "docroot" / "index.html").write_bytes(b"<HTML><BODY>Hi</BODY></HTML>")
+    (tmp_path / "docroot" / "site").mkdir(parents=True)  # base_url is http://old.example.org/site/
+    (tmp_path / "docroot" / "site" / "index.html").write_bytes(b"<HTML><BODY>Hi</BODY></HTML>")
     config = load_config(write_config(tmp_path, extra="[output]\nworkers = 3\n"))
     assert config.workers == 3 and workers_for(config) == 3
     assert workers_for(replace(config, workers=None)) >= 1

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from site_out.frames import FRAMED_FRAGMENT
 from site_out.notice import NOTICE_ID
 from site_out.serve import make_server
 from tests.conftest import OTPIC_DOCROOT
@@ -128,7 +129,10 @@ def test_every_mirror_page_in_chromium(otpic_run, context, served_mirror: str, t
             frames = [frame for frame in page.frames if frame != page.main_frame] or [page.main_frame]
             for frame in frames:
                 assert frame.evaluate(BROKEN_IMAGES) == [], f"{relative}: broken images in {frame.url}"
-                assert_notice_at_top(frame, f"{relative} ({frame.url})")
+                if frame.url.endswith(FRAMED_FRAGMENT):  # the frameset's notice row stands for it
+                    assert not frame.locator(f"#{NOTICE_ID}").is_visible(), f"{relative}: notice in {frame.url}"
+                else:
+                    assert_notice_at_top(frame, f"{relative} ({frame.url})")
             assert watch.failed == [], f"{relative}: {watch.failed}"
             assert watch.foreign == [], f"{relative}: requests off this machine: {watch.foreign}"
         finally:
@@ -228,3 +232,28 @@ def test_notice_fits_small_screens(otpic_run, context, docroot_url: str, viewpor
         assert overflow <= 0, "the notice's text overflows its box"
         width = "document.documentElement.scrollWidth"
         assert after_page.evaluate(width) <= max(before_page.evaluate(width), viewport["width"])
+
+
+def test_a_frameset_shows_the_notice_once_and_its_menu_on_the_first_screen(otpic_run, context) -> None:
+    """Issue 14, point 2: the notice row above the frames, none in the 180-pixel menu frame,
+    whose original content is on the first screen at 1024x768; the menu opened alone has it."""
+    _, layout = otpic_run
+    page = context.new_page()
+    try:
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.goto((layout.mirror / FRAMESET).as_uri(), wait_until="load")
+        shown = [frame.url for frame in page.frames if frame.locator(f"#{NOTICE_ID}").count()
+                 and frame.locator(f"#{NOTICE_ID}").is_visible()]
+        assert len(shown) == 1 and shown[0].endswith("_sunset/frame-notice.html")
+        menu = page.frame(name="menu")
+        assert menu is not None
+        frame_top = menu.frame_element().bounding_box()["y"]
+        content = menu.evaluate(
+            f"(() => {{ const first = document.getElementById('{NOTICE_ID}').nextElementSibling;"
+            "  return [first.getBoundingClientRect().top, document.body.scrollHeight]; })()")
+        assert content[0] < 20, "the menu does not start at the top of its frame"
+        assert frame_top + content[1] <= 768, "the menu does not fit on the first screen"
+        page.goto(menu.url.split("#", 1)[0], wait_until="load")  # the same page opened alone
+        assert_notice_at_top(page.main_frame, "!menu.htm opened alone")
+    finally:
+        page.close()

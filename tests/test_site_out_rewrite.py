@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from archive.urls import Scope, lookup_key
+from site_out.frames import notice_row
 from site_out.resolve import Resolver
 from site_out.rewrite import (
     EXTERNAL_LINK_TITLE,
@@ -51,11 +52,13 @@ def make_rewriter(case_insensitive: bool = False, **options) -> PageRewriter:
 
 
 def rewrite(html: str, case_insensitive: bool = False, **options) -> str:
-    """The rewritten page; ``[M]`` is the charset meta, ``[F]`` the closed-form line."""
+    """The rewritten page; ``[M]`` is the charset meta, ``[F]`` the closed-form line, ``[R]`` the
+    start of a frameset's notice row (closed by a ``</frameset>`` after the original one)."""
     result = make_rewriter(case_insensitive, **options).rewrite(
         html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]"
     )
-    return result.text.replace(META_CHARSET, "[M]").replace(FORM_LINE, "[F]")
+    return (result.text.replace(META_CHARSET, "[M]").replace(FORM_LINE, "[F]")
+            .replace(notice_row(PAGE_PATH)[0], "[R]"))
 
 
 CASES = [
@@ -96,7 +99,7 @@ CASES = [
     ('<body><MAP NAME="navbar"><AREA SHAPE=RECT COORDS="0,0,9,9" HREF="/glossary.htm"></MAP>',
      '[M]<body>[N]<MAP NAME="navbar"><AREA SHAPE=RECT COORDS="0,0,9,9" HREF="../glossary.htm"></MAP>'),
     # frames, scripts, style sheets, sounds, applets, objects
-    ('<body><IFRAME SRC="/index.html"></IFRAME>', '[M]<body>[N]<IFRAME SRC="../index.html"></IFRAME>'),
+    ('<body><IFRAME SRC="/index.html"></IFRAME>', '[M]<body>[N]<IFRAME SRC="../index.html#sunset-framed"></IFRAME>'),
     ('<head><LINK REL=stylesheet HREF="/style.css"><SCRIPT SRC="/nav.js"></SCRIPT></head><body>',
      '<head>[M]<LINK REL=stylesheet HREF="../style.css"><SCRIPT SRC="../nav.js"></SCRIPT></head><body>[N]'),
     ('<body><BGSOUND SRC="/sound.mid"><EMBED SRC="/sound.mid">',
@@ -156,11 +159,12 @@ CASES = [
     ("", "[M][N]"),
     ("<html><head></head></html>", "<html><head>[M]</head></html>[N]"),
     ("<HTML><HEAD></HEAD><FRAMESET COLS=\"*,*\"><FRAME SRC=\"other.htm\"><NOFRAMES><BODY>no frames</BODY></NOFRAMES></FRAMESET>",
-     "<HTML><HEAD>[M]</HEAD><FRAMESET COLS=\"*,*\"><FRAME SRC=\"other.htm\"><NOFRAMES><BODY>[N]no frames</BODY></NOFRAMES></FRAMESET>"),
+     "<HTML><HEAD>[M]</HEAD>[R]<FRAMESET COLS=\"*,*\"><FRAME SRC=\"other.htm#sunset-framed\"><NOFRAMES><BODY>[N]no frames</BODY>"
+     "</NOFRAMES></FRAMESET></frameset>"),
     ("<frameset><frame src=other.htm><noframes>Sorry</noframes></frameset>",
-     "[M]<frameset><frame src=other.htm><noframes>[N]Sorry</noframes></frameset>"),
+     "[M][R]<frameset><frame src=other.htm#sunset-framed><noframes>[N]Sorry</noframes></frameset></frameset>"),
     ("<frameset rows=*><frame src=other.htm></frameset>",
-     "[M]<frameset rows=*><noframes>[N]</noframes><frame src=other.htm></frameset>"),
+     "[M][R]<frameset rows=*><noframes>[N]</noframes><frame src=other.htm#sunset-framed></frameset></frameset>"),
     ("<!-- <body> --><body>x", "<!-- <body> -->[M]<body>[N]x"),
 ]
 

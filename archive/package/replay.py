@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from archive.errors import SunsetError
-from archive.durable import atomic_copy
+from archive.durable import atomic_copy, atomic_writer
 
 
 class ReplayError(SunsetError, RuntimeError):
@@ -51,6 +51,11 @@ def build_collection(root: Path, name: str, master: Path, cdxj: Path) -> Path:
                                 text=True, check=False)
         if result.returncode != 0:
             raise ReplayError(f"wb-manager init {name} failed: {result.stderr.strip()[-400:]}")
+    config = root / "config.yaml"
+    if not config.exists():  # without one, wayback starts by printing "No such file: ./config.yaml"
+        with atomic_writer(config, "w", encoding="utf-8") as handle:
+            handle.write("# pywb's settings for this folder (made by sunset replay); pywb's defaults apply\n"
+                         "collections_root: collections\n")
     _link_or_copy(master, collection / "archive" / master.name)
     atomic_copy(cdxj, collection / "indexes" / "index.cdxj")
     return collection
@@ -63,3 +68,35 @@ def wayback_command(port: int) -> list[str]:
 def page_url(port: int, name: str, url: str, timestamp: str = "", *, raw: bool = False) -> str:
     """Where pywb serves ``url`` (raw: the original bytes, unchanged, with ``id_``)."""
     return f"http://127.0.0.1:{port}/{name}/{timestamp}{'id_' if raw else ''}{'/' if timestamp or raw else ''}{url}"
+
+
+def _stop_with_parent() -> None:
+    """In the child: Linux sends SIGTERM if sunset dies, so no pywb is left serving alone."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve(command: list[str], cwd: Path) -> int:
+    """Run pywb until it exits or Ctrl-C; then stop it quietly.
+
+    pywb runs in its own session, so the terminal's Ctrl-C reaches only sunset, which stops
+    pywb with SIGTERM instead of letting it print its traceback.
+    """
+    import signal
+
+    process = subprocess.Popen(command, cwd=cwd, start_new_session=True, preexec_fn=_stop_with_parent)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return 0

@@ -5,6 +5,7 @@ two is misreading the file and a repository's tools may too.
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,13 @@ class WarcCheck:
     problems: tuple[str, ...]
 
 
+def readable(error: BaseException, limit: int = 100) -> str:
+    """A reader's message on one line: a damaged record's bytes are quoted in it."""
+    text = " ".join(str(error).split())
+    text = "".join(char if char.isprintable() and ord(char) < 0x7F else "?" for char in text)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def count_with_fastwarc(path: Path) -> int | None:
     """Records as FastWARC counts them, or None when FastWARC is not installed."""
     try:
@@ -25,13 +33,17 @@ def count_with_fastwarc(path: Path) -> int | None:
         from fastwarc.warc import WarcRecordType
     except ImportError:
         return None
-    with path.open("rb") as handle:
-        return sum(1 for _ in FastIterator(handle, record_types=WarcRecordType.any_type, parse_http=False))
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for _ in FastIterator(handle, record_types=WarcRecordType.any_type, parse_http=False))
+    except (OSError, ValueError):  # a damaged file: warcio's pass has said where
+        return None
 
 
 def verify_warc(path: Path) -> WarcCheck:
     problems: list[str] = []
     records = 0
+    iterator = None
     try:
         with path.open("rb") as handle:
             iterator = ArchiveIterator(handle, check_digests=True)
@@ -48,8 +60,9 @@ def verify_warc(path: Path) -> WarcCheck:
                     problems.append(f"{path.name}: {uri}: {problem}")
                 if not record.rec_headers.get_header("WARC-Block-Digest"):
                     problems.append(f"{path.name}: record {records} has no WARC-Block-Digest")
-    except (OSError, ArchiveLoadFailed) as error:
-        problems.append(f"{path.name}: cannot be read to the end: {error}")
+    except (OSError, ArchiveLoadFailed, zlib.error) as error:
+        where = f" past offset {iterator.offset} (record {records + 1})" if iterator is not None else ""
+        problems.append(f"{path.name}: cannot be read{where}, the file is damaged there: {readable(error)}")
     second = count_with_fastwarc(path)
     if second is not None and second != records:
         problems.append(f"{path.name}: warcio reads {records} records but FastWARC reads {second}")

@@ -1,0 +1,129 @@
+"""Checks that stop a run which would archive the wrong thing, before it writes anything.
+
+A docroot one level too deep, an empty docroot or a start page that was never archived
+used to give a mirror that opens on "Page not archived" and a summary saying "passed".
+Each check raises :class:`archive.errors.ConfigError` saying what is wrong and what to change.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from archive.errors import ConfigError
+from archive.reader import iter_warc_captures
+from archive.urls import Scope
+from crawl.docroot import docroot_base, iter_docroot, url_for_file
+from site_out.plan import build_plan
+from site_out.resolve import Resolver
+from sunset.config import SiteConfig
+
+_START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
+
+
+def docroot_files(config: SiteConfig) -> Iterator[str]:
+    """Relative POSIX paths of the regular files under the docroot (what ingest would archive)."""
+    root = config.source.docroot
+    assert root is not None
+    skip = set(config.source.exclude_names)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(name for name in dirs if name not in skip)
+        for name in sorted(files):
+            path = Path(folder, name)
+            if name not in skip and path.is_file() and not path.is_symlink():
+                yield path.relative_to(root).as_posix()
+
+
+def check_docroot(config: SiteConfig) -> None:
+    """The docroot exists, holds files, and some of them are under ``base_url``."""
+    root = config.source.docroot
+    if root is None:
+        return
+    where = f"{config.path}: [source] docroot"
+    if not root.exists():
+        raise ConfigError(f"{where}: {root} does not exist: point docroot at a copy of the old server's files "
+                          "(relative to the config file)")
+    if not root.is_dir():
+        raise ConfigError(f"{where}: {root} is not a folder: point docroot at the old server's document root")
+    scope = Scope(config.base_url, config.source.case_insensitive)
+    base = docroot_base(config.source)
+    files = 0
+    for relative in docroot_files(config):
+        files += 1
+        if scope.contains(url_for_file(relative, base)):
+            return
+    if files == 0:
+        raise ConfigError(f"{where}: {root} holds no files: copy the old site's files into it, or point docroot "
+                          "at the folder that holds them")
+    hint = _docroot_url_hint(config)
+    fix = (f"set [source] docroot_url = \"{hint}\" (the URL this folder was served at)" if hint else
+           "point docroot at the server's document root, or set [source] docroot_url to the URL that folder was "
+           "served at")
+    raise ConfigError(f"{where}: none of the {files} files in {root} is under base_url {config.base_url} "
+                      f"(read as served at {base}, the first is {url_for_file(next(docroot_files(config)), base)}): "
+                      f"{fix}")
+
+
+def _docroot_url_hint(config: SiteConfig) -> str | None:
+    """The docroot_url at which the docroot's files fall under base_url: the docroot is a folder
+    of the site (``conflict/peace/``) rather than the server root."""
+    root = config.source.docroot
+    assert root is not None
+    parts = urlsplit(config.base_url)
+    segments = [unquote(segment) for segment in parts.path.split("/")[1:-1]]
+    for depth in range(len(segments), 0, -1):
+        rest = segments[depth:]
+        if (root.joinpath(*rest) if rest else root).is_dir():
+            path = "/" + "".join(segment + "/" for segment in segments[:depth])
+            return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return None
+
+
+def check_start_page(config: SiteConfig, warc: Path | None = None) -> None:
+    """The start page (``[site] start_url``, default ``base_url``) is in the master WARC (or,
+    before ingest, among the docroot's files)."""
+    scope = Scope(config.base_url, config.source.case_insensitive)
+    captures = iter_warc_captures(warc, read_bodies=False) if warc is not None else iter_docroot(config.source)
+    plan = build_plan(captures, case_insensitive=config.source.case_insensitive)
+    resolver = Resolver(plan.paths, scope, index_files=config.source.index_files)
+    if resolver.target_path(config.start) is not None:
+        return
+    if not plan.files and not plan.redirects:
+        raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check [source] "
+                          f"in {config.path}")
+    pages = sorted({planned.url for planned in plan.files.values() if planned.kind == "html"
+                    and scope.contains(planned.url)}, key=_start_rank)
+    suggestion = f" such as \"{pages[0]}\"" if pages else ""
+    index = ", ".join(config.source.index_files)
+    key = "start_url" if config.start_url else "base_url"
+    raise ConfigError(
+        f"{config.path}: [site] {key}: the start page {config.start} is not in the archive (nor any of {index} "
+        f"there), so the mirror would open on \"Page not archived\": set [site] start_url to the page that opens "
+        f"the site{suggestion}")
+
+
+def _start_rank(url: str) -> tuple[int, int, str]:
+    """Shallow pages first, and among them the names that usually open a site."""
+    path = urlsplit(url).path
+    name = path.rsplit("/", 1)[-1].lower().split(".")[0]
+    return path.count("/"), 0 if name in _START_NAMES else 1, url
+
+
+def check_command(config: SiteConfig, command: str) -> None:
+    """Everything that can be known wrong before a command writes a byte (a refused run leaves
+    nothing behind: no log, no site.toml, no half WARC)."""
+    out = config.output_dir
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"the output folder {out} is a file: give --out a folder (it is created if missing)")
+    docroot = config.source.docroot
+    if command == "ingest" and docroot is None:
+        raise ConfigError(f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
+                          "HTTP, or point docroot at a copy of the site's files")
+    if command == "crawl" and docroot is not None:
+        raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
+                          "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
+    if command in ("run", "ingest") and docroot is not None:
+        check_docroot(config)
+        if command == "run":
+            check_start_page(config)
