@@ -18,6 +18,7 @@ from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
 from normalize.markup import RawText, StartTag, iter_tokens
 from site_out.notice import NOTICE_MARKER
+from site_out.pages import OWN_PAGE_MARKER, is_web_href
 
 PAGE_SUFFIXES = (".html", ".htm", ".shtml")
 
@@ -151,10 +152,15 @@ def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     folder = os.path.dirname(path)
     broken: list[BrokenLink] = []
+    own_page = OWN_PAGE_MARKER in text[:4096]
     for href, folder_ok in hrefs:
         if not _is_local(href):
             if href.strip().lower().startswith("file:"):
                 broken.append(BrokenLink(relative, href, "file: URL points off the mirror"))
+            elif own_page and not is_web_href(href):
+                # An archived page keeps its own javascript: links (they ran on the old site
+                # too); a page sunset wrote must never carry one.
+                broken.append(BrokenLink(relative, href, "not a web address in a page sunset wrote"))
             continue
         reason = check(folder, href, folder_ok=folder_ok)
         if reason:
