@@ -21,6 +21,10 @@ _ATTRIBUTE = re.compile(
 )
 _TAG_REST = re.compile(r"[^>]*>?")
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+_LEGACY_ENTITY_LENGTH = max(len(name) for name in html5 if not name.endswith(";"))
+"""The longest entity valid without ``;`` (``yacute``): no longer prefix needs trying."""
+_MAX_CODE_DIGITS = {"": 7, "x": 6}
+"""Digits beyond which a numeric reference is past U+10FFFF (U+FFFD, as browsers decode it)."""
 
 
 @dataclass(slots=True)
@@ -94,10 +98,12 @@ def unescape_attribute(raw: str) -> str:
 
     def decode(match: re.Match[str]) -> str:
         ref = match.group(1)
-        if ref.startswith("#") or (ref.endswith(";") and ref in html5):
+        if ref.startswith("#"):
+            return _numeric_reference(ref)
+        if ref.endswith(";") and ref in html5:
             return html.unescape(match.group(0))
         name = ref.rstrip(";")
-        for length in range(len(name), 1, -1):
+        for length in range(min(len(name), _LEGACY_ENTITY_LENGTH), 1, -1):
             if name[:length] in html5:  # a legacy entity, valid without ";"
                 following = name[length : length + 1] or raw[match.end() : match.end() + 1]
                 if following == "=" or following.isalnum():
@@ -106,6 +112,16 @@ def unescape_attribute(raw: str) -> str:
         return match.group(0)
 
     return _CHARREF.sub(decode, raw)
+
+
+def _numeric_reference(ref: str) -> str:
+    """``#65;`` or ``#x41`` decoded; a reference of thousands of digits is one U+FFFD (Python's
+    ``int`` refuses more than 4300 digits, and converting them would take time for nothing)."""
+    hex_digits = ref[1:2] in ("x", "X")
+    digits = ref[2 if hex_digits else 1 :].rstrip(";").lstrip("0")
+    if len(digits) > _MAX_CODE_DIGITS["x" if hex_digits else ""]:
+        return "\ufffd"
+    return html.unescape("&" + ref)
 
 
 def escape_attribute(value: str, quote: str = '"') -> str:
@@ -117,6 +133,7 @@ def escape_attribute(value: str, quote: str = '"') -> str:
 def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
     """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
     length = len(text)
+    seen: set[str] = set()
     while position < length:
         if text[position] == ">":
             return position + 1
@@ -126,6 +143,12 @@ def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
             position += 1
             continue
         name = match.group(1).lower()
+        if name in seen:
+            # Browsers keep the first of duplicate attributes and drop the rest; keeping them
+            # all made every lookup on a tag of 200,000 ``href=`` quadratic.
+            position = match.end()
+            continue
+        seen.add(name)
         if match.group(2) is not None:
             quote, group = '"', 2
         elif match.group(3) is not None:
