@@ -20,6 +20,7 @@ _ATTRIBUTE = re.compile(
     r"""[\s/]*([^\s"'>/=][^\s"'>/=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?"""
 )
 _TAG_REST = re.compile(r"[^>]*>?")
+_COMMENT_END = re.compile(r"--!?>")
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 _LEGACY_ENTITY_LENGTH = max(len(name) for name in html5 if not name.endswith(";"))
 """The longest entity valid without ``;`` (``yacute``): no longer prefix needs trying."""
@@ -167,6 +168,21 @@ def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
     return length
 
 
+def _comment_end(text: str, body: int) -> int:
+    """Where a comment whose ``<!--`` ends at ``body`` closes, as browsers parse it.
+
+    ``<!-->`` and ``<!--->`` are whole (empty) comments and ``--!>`` closes one too: reading
+    on to the next ``-->`` would hide the links that follow from the rewriter while the
+    browser shows and follows them.
+    """
+    if text.startswith(">", body):
+        return body + 1
+    if text.startswith("->", body):
+        return body + 2
+    close = _COMMENT_END.search(text, body)
+    return len(text) if close is None else close.end()
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield tags, comments and raw-text blocks in document order, with their offsets."""
     position = 0
@@ -177,8 +193,7 @@ def iter_tokens(text: str) -> Iterator[Token]:
             return
         start = match.start()
         if match.group(1):
-            close = text.find("-->", match.end())
-            end = length if close < 0 else close + 3
+            end = _comment_end(text, match.end())
             yield Comment(start, end)
             position = end
         elif match.group(2):
