@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.durable import atomic_writer, is_disk_error
-from archive.capture import Capture, read_body
+from archive.capture import Capture
 from archive.workers import Task, capture_task, map_ordered
 from archive.sniff import magic_type
 from archive.urls import Scope
@@ -139,7 +139,13 @@ class _MirrorWriter:
         )
 
     def _record(self, page: str, issues: tuple[LinkIssue, ...]) -> None:
+        seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
         for issue in issues:
+            if (issue.reason, issue.url or issue.raw) in seen:
+                if issue.reason == "script":
+                    self.scripts_left += 1
+                continue
+            seen.add((issue.reason, issue.url or issue.raw))
             if issue.reason == "missing":
                 self.missing.append(MissingLink(page, issue.url, issue.raw))
             elif issue.reason == "script":
@@ -157,8 +163,19 @@ class _MirrorWriter:
             _copy_body(self.root, planned.path, capture)
         self.files += 1
 
+    def _read_capped(self, capture: Capture) -> bytes:
+        """The body up to ``max_page_bytes``; a longer one is cut in the mirror, and said so."""
+        limit = self.options.max_page_bytes
+        with capture.body.open() as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            self.problems.append(f"{capture.url}: {capture.body.size} bytes, over max_page_bytes ({limit}): "
+                                 f"only the first {limit} bytes are in the mirror (the WARC keeps it whole)")
+            data = data[:limit]
+        return data
+
     def _write_page(self, capture: Capture, planned: PlannedFile) -> None:
-        data = read_body(capture.body)
+        data = self._read_capped(capture)
         if magic_type(data[:16]) is not None:
             self.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
             _write_bytes(self.root, planned.path, data)
@@ -188,7 +205,7 @@ class _MirrorWriter:
         self.files += outcome.files
 
     def _write_css(self, capture: Capture, planned: PlannedFile) -> None:
-        css = decode_css(read_body(capture.body))
+        css = decode_css(self._read_capped(capture))
         issues: list[LinkIssue] = []
         css = self.rewriter.rewrite_css(css, capture.url, planned.path, issues)
         css = _CSS_CHARSET.sub('@charset "utf-8";', css, count=1)

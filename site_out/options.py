@@ -41,3 +41,6 @@ class MirrorOptions:
     """Named on the about page (the tool that made the archive)."""
     warc_name: str | None = None
     """Shown on the about page; default: the WARC's file name."""
+    max_page_bytes: int = 8 * 1024 * 1024
+    """Pages and style sheets are rewritten up to this many bytes; the rest is cut from the
+    mirror (noted; the WARC keeps it whole), so one hostile page cannot exhaust memory."""

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from archive.options import ArchiveOptions
 from archive.urls import DEFAULT_INDEX_FILES
 from crawl.options import CrawlOptions, SourceOptions
-from normalize.options import NormalizeOptions
+from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from sunset import __version__
 from archive.errors import ConfigError
@@ -64,7 +64,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "drop": ("list of regular expressions", False),
         "publish_url": ("URL or path starting with /", False),
     },
-    "output": {"dir": ("string", False), "workers": ("whole number", False)},
+    "output": {"dir": ("string", False), "workers": ("whole number", False),
+               "max_page_bytes": ("whole number", False)},
     "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False),
                 "bagit": ("boolean", False), "source_organization": ("string", False),
                 "contact_email": ("string", False), "fixed_clock": ("date", False),
@@ -96,10 +97,12 @@ class SiteConfig:
     mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
     workers: int | None = None
     """Processes for normalize and the mirror ([output] workers, --workers); None: one per core."""
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
 
     @property
     def normalize(self) -> NormalizeOptions:
-        return NormalizeOptions(self.base_url, self.source.case_insensitive)
+        return NormalizeOptions(self.base_url, self.source.case_insensitive, self.max_page_bytes)
 
     @property
     def mirror(self) -> MirrorOptions:
@@ -114,6 +117,7 @@ class SiteConfig:
             publish_url=self.mirror_extra.publish_url,
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
+            max_page_bytes=self.max_page_bytes,
         )
 
 
@@ -317,7 +321,8 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     )
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
     return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
-                      reader.number("output", "workers", whole=True, minimum=1))
+                      reader.number("output", "workers", whole=True, minimum=1),
+                      reader.number("output", "max_page_bytes", whole=True, minimum=1024) or DEFAULT_MAX_PAGE_BYTES)
 
 
 def _mirror_settings(reader: _Reader) -> MirrorSettings:
