@@ -163,22 +163,23 @@ class _MirrorWriter:
             _copy_body(self.root, planned.path, capture)
         self.files += 1
 
-    def _read_capped(self, capture: Capture) -> bytes:
-        """The body up to ``max_page_bytes``; a longer one is cut in the mirror, and said so."""
+    def _read_capped(self, capture: Capture, *, binary_ok: bool = False) -> bytes:
+        """The body up to ``max_page_bytes``; a longer one is cut in the mirror, and said so
+        (not when ``binary_ok`` and it proves binary: that is copied whole)."""
         limit = self.options.max_page_bytes
         with capture.body.open() as stream:
             data = stream.read(limit + 1)
-        if len(data) > limit:
+        if len(data) > limit and not (binary_ok and magic_type(data[:16]) is not None):
             self.problems.append(f"{capture.url}: {capture.body.size} bytes, over max_page_bytes ({limit}): "
                                  f"only the first {limit} bytes are in the mirror (the WARC keeps it whole)")
             data = data[:limit]
         return data
 
     def _write_page(self, capture: Capture, planned: PlannedFile) -> None:
-        data = self._read_capped(capture)
+        data = self._read_capped(capture, binary_ok=True)
         if magic_type(data[:16]) is not None:
             self.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
-            _write_bytes(self.root, planned.path, data)
+            _copy_body(self.root, planned.path, capture)
             return
         decoded = decode_page(data, capture.content_type)
         for problem in decoded.problems:

@@ -78,3 +78,13 @@ def test_max_page_bytes_is_configurable() -> None:
     assert config.normalize.max_page_bytes == config.mirror.max_page_bytes == 1048576
     default = parse_config(VALID, Path("site.toml"))
     assert default.mirror.max_page_bytes == default.normalize.max_page_bytes == 8 * 1024 * 1024
+
+
+def test_a_big_binary_served_as_a_page_is_copied_whole(tmp_path: Path) -> None:
+    gif = b"GIF89a" + os.urandom(3 * LIMIT)
+    warc = tmp_path / "site.warc.gz"
+    with warc.open("wb") as handle:
+        resource(WARCWriter(handle, gzip=True), BASE + "index.html", "text/html", gif)
+    summary = write_mirror(warc, None, replace(OPTIONS, max_page_bytes=LIMIT), tmp_path / "out")
+    assert site(tmp_path / "out" / "mirror", "index.html").read_bytes() == gif
+    assert not [problem for problem in summary.problems if "max_page_bytes" in problem]
