@@ -68,7 +68,7 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                     offset = originals.get(digest or "")
                     if offset is None:
                         continue  # a revisit of a record in another WARC: nothing to show here
-                    stream = _payload_at(path, offset) if read_bodies else _EMPTY
+                    stream = _payload_at(path, offset, record.http_headers) if read_bodies else _EMPTY
                 elif read_bodies:
                     stream = record.content_stream()
                 else:
@@ -114,11 +114,19 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                                 f"(the record starting there): {str(error)[:100]!r}") from error
 
 
-def _payload_at(path: Path, offset: int) -> BinaryIO:
-    """The payload of the record at ``offset``, for a revisit record that points at it."""
+def _payload_at(path: Path, offset: int, own_headers: object) -> BinaryIO:
+    """The payload of the record at ``offset``, for a revisit record that points at it.
+
+    The digest names the bytes as sent; how to undo their Content-Encoding is the revisit's
+    own business: a gzip-encoded page and a ``.gz`` download share a payload, yet one is
+    inflated and the other kept as sent. So the stored bytes are decoded with the revisit's
+    HTTP headers, never with those of the response that happens to hold them.
+    """
     with path.open("rb") as handle:
         handle.seek(offset)
         record = next(iter(ArchiveIterator(handle)))
+        if own_headers is not None and record.http_headers is not None:
+            record.http_headers = own_headers  # content_stream() decodes by these headers
         return _bounded_body(record.content_stream(), MAX_DECODED_BYTES)[0].open()
 
 

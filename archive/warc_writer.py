@@ -110,7 +110,9 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
             self._handle = self.open_path.open("wb")
             self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
         fields = {"software": self._software, "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO}
-        fields.update({key: value for key, value in self._info.items() if value})
+        # One line per field: a config value with CR/LF must not add fields (or forge one).
+        fields.update({" ".join(key.splitlines()): " ".join(str(value).splitlines())
+                       for key, value in self._info.items() if value})
         record = self._writer.create_warcinfo_record(self.path.name, fields)
         record.rec_headers.replace_header("WARC-Record-ID", self.stamps.record_id("warcinfo", self.path.name))
         record.rec_headers.replace_header("WARC-Date", self.stamps.now())

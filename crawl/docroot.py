@@ -45,13 +45,20 @@ def url_for_file(relative: str, base: str) -> str:
 
 
 def _walk(root: Path, options: SourceOptions, on_skip: SkipReporter) -> Iterator[Path]:
-    """Regular files under ``root`` in a stable order (sorted by name at every level)."""
-    try:
-        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
-    except OSError as error:
-        on_skip(root, f"cannot list folder: {error.strerror or error}")
-        return
-    for entry in entries:
+    """Regular files under ``root`` in a stable order (sorted by name at every level).
+
+    A stack of folder listings rather than recursion: a docroot nested a thousand folders
+    deep is a file system's right and must not end in ``RecursionError``.
+    """
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    listing = _listing(root, on_skip)
+    if listing is not None:
+        stack.append(listing)
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
         path = Path(entry.path)
         if entry.name in options.exclude_names:
             continue
@@ -63,11 +70,22 @@ def _walk(root: Path, options: SourceOptions, on_skip: SkipReporter) -> Iterator
         if stat.S_ISLNK(mode):
             on_skip(path, "symbolic link, not followed")
         elif stat.S_ISDIR(mode):
-            yield from _walk(path, options, on_skip)
+            listing = _listing(path, on_skip)
+            if listing is not None:
+                stack.append(listing)
         elif stat.S_ISREG(mode):
             yield path
         else:
             on_skip(path, "not a regular file (FIFO, socket or device), skipped")
+
+
+def _listing(folder: Path, on_skip: SkipReporter) -> Iterator[os.DirEntry[str]] | None:
+    try:
+        with os.scandir(folder) as entries:
+            return iter(sorted(entries, key=lambda entry: entry.name))
+    except OSError as error:
+        on_skip(folder, f"cannot list folder: {error.strerror or error}")
+        return None
 
 
 def iter_docroot(options: SourceOptions, on_skip: SkipReporter | None = None) -> Iterator[Capture]:

@@ -20,7 +20,12 @@ _ATTRIBUTE = re.compile(
     r"""[\s/]*([^\s"'>/=][^\s"'>/=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?"""
 )
 _TAG_REST = re.compile(r"[^>]*>?")
+_COMMENT_END = re.compile(r"--!?>")
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+_LEGACY_ENTITY_LENGTH = max(len(name) for name in html5 if not name.endswith(";"))
+"""The longest entity valid without ``;`` (``yacute``): no longer prefix needs trying."""
+_MAX_CODE_DIGITS = {"": 7, "x": 6}
+"""Digits beyond which a numeric reference is past U+10FFFF (U+FFFD, as browsers decode it)."""
 
 
 @dataclass(slots=True)
@@ -94,10 +99,12 @@ def unescape_attribute(raw: str) -> str:
 
     def decode(match: re.Match[str]) -> str:
         ref = match.group(1)
-        if ref.startswith("#") or (ref.endswith(";") and ref in html5):
+        if ref.startswith("#"):
+            return _numeric_reference(ref)
+        if ref.endswith(";") and ref in html5:
             return html.unescape(match.group(0))
         name = ref.rstrip(";")
-        for length in range(len(name), 1, -1):
+        for length in range(min(len(name), _LEGACY_ENTITY_LENGTH), 1, -1):
             if name[:length] in html5:  # a legacy entity, valid without ";"
                 following = name[length : length + 1] or raw[match.end() : match.end() + 1]
                 if following == "=" or following.isalnum():
@@ -106,6 +113,16 @@ def unescape_attribute(raw: str) -> str:
         return match.group(0)
 
     return _CHARREF.sub(decode, raw)
+
+
+def _numeric_reference(ref: str) -> str:
+    """``#65;`` or ``#x41`` decoded; a reference of thousands of digits is one U+FFFD (Python's
+    ``int`` refuses more than 4300 digits, and converting them would take time for nothing)."""
+    hex_digits = ref[1:2] in ("x", "X")
+    digits = ref[2 if hex_digits else 1 :].rstrip(";").lstrip("0")
+    if len(digits) > _MAX_CODE_DIGITS["x" if hex_digits else ""]:
+        return "\ufffd"
+    return html.unescape("&" + ref)
 
 
 def escape_attribute(value: str, quote: str = '"') -> str:
@@ -117,6 +134,7 @@ def escape_attribute(value: str, quote: str = '"') -> str:
 def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
     """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
     length = len(text)
+    seen: set[str] = set()
     while position < length:
         if text[position] == ">":
             return position + 1
@@ -126,6 +144,12 @@ def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
             position += 1
             continue
         name = match.group(1).lower()
+        if name in seen:
+            # Browsers keep the first of duplicate attributes and drop the rest; keeping them
+            # all made every lookup on a tag of 200,000 ``href=`` quadratic.
+            position = match.end()
+            continue
+        seen.add(name)
         if match.group(2) is not None:
             quote, group = '"', 2
         elif match.group(3) is not None:
@@ -144,6 +168,21 @@ def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
     return length
 
 
+def _comment_end(text: str, body: int) -> int:
+    """Where a comment whose ``<!--`` ends at ``body`` closes, as browsers parse it.
+
+    ``<!-->`` and ``<!--->`` are whole (empty) comments and ``--!>`` closes one too: reading
+    on to the next ``-->`` would hide the links that follow from the rewriter while the
+    browser shows and follows them.
+    """
+    if text.startswith(">", body):
+        return body + 1
+    if text.startswith("->", body):
+        return body + 2
+    close = _COMMENT_END.search(text, body)
+    return len(text) if close is None else close.end()
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield tags, comments and raw-text blocks in document order, with their offsets."""
     position = 0
@@ -154,8 +193,7 @@ def iter_tokens(text: str) -> Iterator[Token]:
             return
         start = match.start()
         if match.group(1):
-            close = text.find("-->", match.end())
-            end = length if close < 0 else close + 3
+            end = _comment_end(text, match.end())
             yield Comment(start, end)
             position = end
         elif match.group(2):

@@ -6,6 +6,7 @@ end-to-end run and ``sunset verify`` can all trust it.
 """
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 from collections.abc import Iterator
@@ -18,8 +19,13 @@ from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
 from normalize.markup import RawText, StartTag, iter_tokens
 from site_out.notice import NOTICE_MARKER
+from site_out.pages import OWN_PAGE_MARKER, is_web_href
 
 PAGE_SUFFIXES = (".html", ".htm", ".shtml")
+MAX_CHECKED_BYTES = 64 * 1024 * 1024
+"""How much of one mirror file is read for links: a rewritten page is bounded by the mirror's
+``max_page_bytes`` (its links grow when rewritten), but a file copied as is may be any size."""
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,13 @@ def _iter_page_hrefs(text: str) -> Iterator[tuple[str, bool]]:
 
 
 def _read_text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_CHECKED_BYTES + 1)
+    if len(data) > MAX_CHECKED_BYTES:
+        log.warning("verify: %s is over %d bytes: only its first %d bytes were checked",
+                    path, MAX_CHECKED_BYTES, MAX_CHECKED_BYTES)
+        data = data[:MAX_CHECKED_BYTES]
+    return data.decode("utf-8", errors="replace")
 
 
 def iter_mirror_files(root: Path) -> Iterator[Path]:
@@ -151,10 +163,15 @@ def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     folder = os.path.dirname(path)
     broken: list[BrokenLink] = []
+    own_page = OWN_PAGE_MARKER in text[:4096]
     for href, folder_ok in hrefs:
         if not _is_local(href):
             if href.strip().lower().startswith("file:"):
                 broken.append(BrokenLink(relative, href, "file: URL points off the mirror"))
+            elif own_page and not is_web_href(href):
+                # An archived page keeps its own javascript: links (they ran on the old site
+                # too); a page sunset wrote must never carry one.
+                broken.append(BrokenLink(relative, href, "not a web address in a page sunset wrote"))
             continue
         reason = check(folder, href, folder_ok=folder_ok)
         if reason:

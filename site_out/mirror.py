@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archive.durable import atomic_writer, is_disk_error
 from archive.errors import SunsetError
-from archive.capture import Capture, read_body
+from archive.capture import Capture
 from archive.workers import Task, capture_task, map_ordered
 from archive.sniff import magic_type
 from archive.urls import Scope
@@ -158,7 +158,13 @@ class _MirrorWriter:
         )
 
     def _record(self, page: str, issues: tuple[LinkIssue, ...]) -> None:
+        seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
         for issue in issues:
+            if (issue.reason, issue.url or issue.raw) in seen:
+                if issue.reason == "script":
+                    self.scripts_left += 1
+                continue
+            seen.add((issue.reason, issue.url or issue.raw))
             if issue.reason == "missing":
                 self.missing.append(MissingLink(page, issue.url, issue.raw))
             elif issue.reason == "script":
@@ -176,11 +182,23 @@ class _MirrorWriter:
             _copy_body(self.root, planned.path, capture)
         self.files += 1
 
+    def _read_capped(self, capture: Capture, *, binary_ok: bool = False) -> bytes:
+        """The body up to ``max_page_bytes``; a longer one is cut in the mirror, and said so
+        (not when ``binary_ok`` and it proves binary: that is copied whole)."""
+        limit = self.options.max_page_bytes
+        with capture.body.open() as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit and not (binary_ok and magic_type(data[:16]) is not None):
+            self.problems.append(f"{capture.url}: {capture.body.size} bytes, over max_page_bytes ({limit}): "
+                                 f"only the first {limit} bytes are in the mirror (the WARC keeps it whole)")
+            data = data[:limit]
+        return data
+
     def _write_page(self, capture: Capture, planned: PlannedFile) -> None:
-        data = read_body(capture.body)
+        data = self._read_capped(capture, binary_ok=True)
         if magic_type(data[:16]) is not None:
             self.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
-            _write_bytes(self.root, planned.path, data)
+            _copy_body(self.root, planned.path, capture)
             return
         decoded = decode_page(data, capture.content_type)
         for problem in decoded.problems:
@@ -207,7 +225,7 @@ class _MirrorWriter:
         self.files += outcome.files
 
     def _write_css(self, capture: Capture, planned: PlannedFile) -> None:
-        css = decode_css(read_body(capture.body))
+        css = decode_css(self._read_capped(capture))
         issues: list[LinkIssue] = []
         css = self.rewriter.rewrite_css(css, capture.url, planned.path, issues)
         css = _CSS_CHARSET.sub('@charset "utf-8";', css, count=1)

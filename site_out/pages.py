@@ -8,10 +8,13 @@ crafted link cannot inject anything.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
 from site_out.resolve import FORM_CLOSED_PAGE, MISSING_PAGE
 
 INDEX_PAGE = "index.html"
+OWN_PAGE_MARKER = '<meta name="generator" content="sunset">'
+"""In the head of every page sunset writes itself, so ``verify`` knows which pages are its own."""
 
 _PAGE_STYLE = "margin:0;padding:8px;font-family:sans-serif;font-size:16px;line-height:1.4;color:#222222;background:#ffffff"
 
@@ -34,6 +37,7 @@ def page_html(title: str, notice_html: str, body: str, head_extra: str = "", lan
         f'<!DOCTYPE html>\n<html lang="{escape(lang, quote=True)}">\n<head>\n'
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"{OWN_PAGE_MARKER}\n"
         f"{head_extra}"
         f"<title>{escape(title)}</title>\n"
         "</head>\n"
@@ -105,8 +109,30 @@ def missing_page(notice_html: str, *, site_name: str, start_href: str | None, la
     return page_html(f"{texts['title']} - {site_name}", notice_html, body, lang=lang)
 
 
-def forwarding_page(notice_html: str, *, target_href: str, original_url: str, target_url: str) -> str:
-    """A redirect of the old site: forwards at once, and says where to when it cannot."""
+def is_web_href(href: str) -> bool:
+    """Whether sunset may make ``href`` a link or a refresh: relative, or http(s) only.
+
+    ``javascript:``, ``file:``, ``data:`` and the rest would run script or open the reader's
+    own files from a page sunset wrote. ``urlsplit`` drops tabs and newlines and leading
+    controls as browsers do, so ``java\tscript:`` is caught too.
+    """
+    return urlsplit(href.strip()).scheme.lower() in ("", "http", "https")
+
+
+def forwarding_page(notice_html: str, *, target_href: str | None, original_url: str, target_url: str) -> str:
+    """A redirect of the old site: forwards at once, and says where to when it cannot.
+
+    A target that is not a web address (``Location: javascript:...``) is shown as text only:
+    a browser following the original redirect would not have run or opened it.
+    """
+    if target_href is None or not is_web_href(target_href):
+        body = (
+            "<h1>This page has moved</h1>\n"
+            f"<p>On the old site, {escape(original_url)} forwarded to "
+            f"<code style=\"word-break:break-all\">{escape(target_url)}</code>, which is not a web "
+            "address; it is shown here as text and not followed.</p>"
+        )
+        return page_html("Page moved", notice_html, body)
     target = escape(target_href, quote=True)
     refresh = f'<meta http-equiv="refresh" content="0; url={target}">\n'
     body = (

@@ -32,6 +32,13 @@ _RESERVED = frozenset(
     | {f"LPT{n}" for n in "123456789\u00b9\u00b2\u00b3"}
 )
 _HASH_CHARS = 10
+OWN_FOLDER = "_sunset"
+"""sunset's own pages; published beside the host folder at ``/_sunset/``, so no site path may take it."""
+SERVER_CONFIG_NAMES = frozenset({".htaccess", ".htpasswd", ".htgroup", ".htdigest", ".user.ini", "web.config",
+                                 "php.ini", "php5.ini", ".nsconfig", ".www_acl", ".wwwacl"})
+"""Files a web server reads as its own configuration when they sit in the document root.
+Published live they would configure (or open) the new host; in the mirror their first dot is
+escaped (``%2Ehtaccess``: "%" is always escaped in names, so no other URL maps there)."""
 _MAX_EXTENSION = 16
 
 
@@ -142,13 +149,31 @@ def mirror_path(url: str, *, is_html: bool = False, case_insensitive: bool = Fal
         decoded = [segment.lower() for segment in decoded]
         leaf = leaf.lower()
     folders = [_limit_length(safe_segment(segment)) for segment in decoded]
-    name = _escape_text(leaf)
+    # "@" starts the query part of a name: one in the path itself is escaped, or
+    # /q.html@a=1 and /q.html?a=1 would share a file.
+    name = _escape_text(leaf).replace(QUERY_SEPARATOR, "%40")
     if parts.query:
         name += QUERY_SEPARATOR + _escape_text(_decode(parts.query))
     if is_html and not has_html_extension(name):
         name += ".html"
     name = _limit_length(_escape_trailing(_avoid_reserved(name)))
-    return "/".join([_host_folder(parts.netloc), *folders, name])
+    return "/".join([_host_folder(parts.netloc), *_own_names_escaped(folders, name)])
+
+
+def _own_names_escaped(folders: list[str], name: str) -> list[str]:
+    """The path below the host folder, with names the web server or sunset itself claims escaped.
+
+    A file of the site at ``/_sunset/...`` would take the place of sunset's pages once the two
+    trees are published together; ``.htaccess`` or ``web.config`` would become live configuration.
+    """
+    lowered = name.lower()
+    if lowered in SERVER_CONFIG_NAMES or lowered.startswith(".ht"):  # Apache reads any .ht* it is told to
+        dot = name.find(".")
+        name = name[:dot] + "%2E" + name[dot + 1 :]
+    segments = [*folders, name]
+    if segments[0].lower() == OWN_FOLDER:
+        segments[0] = "%5F" + segments[0][1:]
+    return segments
 
 
 _HREF_SAFE = "!$&*+,;=@~-._"

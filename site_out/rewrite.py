@@ -267,6 +267,7 @@ class PageRewriter:
         self.resolver = resolver
         self.external_links = external_links
         self.drop = tuple(re.compile(pattern) for pattern in drop)
+        self._resolved: dict[tuple[str, str, str, str | None], Resolution] = {}
 
     def rewrite(
         self,
@@ -321,7 +322,12 @@ class PageRewriter:
     def _resolve(
         self, raw: str, base: str, from_path: str, issues: list[LinkIssue], tag: str, lang: str | None = None
     ) -> Resolution:
-        resolution = self.resolver.resolve(raw, base, from_path, lang)
+        key = (raw, base, from_path, lang)
+        resolution = self._resolved.get(key)
+        if resolution is None:  # a dense page repeats its links: each is resolved once
+            if len(self._resolved) >= 4096:
+                self._resolved.clear()
+            resolution = self._resolved[key] = self.resolver.resolve(raw, base, from_path, lang)
         if resolution.outcome in ("missing", "invalid"):
             issues.append(LinkIssue(resolution.outcome, raw, resolution.url, tag))
         return resolution

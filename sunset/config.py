@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from archive.options import ArchiveOptions
 from archive.urls import DEFAULT_INDEX_FILES
 from crawl.options import CrawlOptions, SourceOptions
-from normalize.options import NormalizeOptions
+from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from sunset import __version__
 from archive.errors import ConfigError
@@ -66,7 +66,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "drop": ("list of regular expressions", False),
         "publish_url": ("URL or path starting with /", False),
     },
-    "output": {"dir": ("string", False), "workers": ("whole number", False)},
+    "output": {"dir": ("string", False), "workers": ("whole number", False),
+               "max_page_bytes": ("whole number", False)},
     "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False),
                 "bagit": ("boolean", False), "source_organization": ("string", False),
                 "contact_email": ("string", False), "fixed_clock": ("date", False),
@@ -98,6 +99,8 @@ class SiteConfig:
     mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
     workers: int | None = None
     """Processes for normalize and the mirror ([output] workers, --workers); None: one per core."""
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
     start_url: str = ""
     """The page that opens the site ([site] start_url); empty: base_url."""
 
@@ -107,7 +110,7 @@ class SiteConfig:
 
     @property
     def normalize(self) -> NormalizeOptions:
-        return NormalizeOptions(self.base_url, self.source.case_insensitive)
+        return NormalizeOptions(self.base_url, self.source.case_insensitive, self.max_page_bytes)
 
     @property
     def mirror(self) -> MirrorOptions:
@@ -123,6 +126,7 @@ class SiteConfig:
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
             start_url=self.start,
+            max_page_bytes=self.max_page_bytes,
         )
 
 
@@ -338,6 +342,7 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
     return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
                       reader.number("output", "workers", whole=True, minimum=1),
+                      max_page_bytes=reader.number("output", "max_page_bytes", whole=True, minimum=1024) or DEFAULT_MAX_PAGE_BYTES,
                       start_url=_start_url(reader, base_url))
 
 
