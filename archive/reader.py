@@ -15,6 +15,7 @@ from warcio.recordloader import ArchiveLoadFailed
 
 from archive.capture import Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
+from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 MAX_DECODED_BYTES = 64 * 1024 * 1024
@@ -74,7 +75,8 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                 headers = record.rec_headers
                 status: int | None = None
                 http_headers: tuple[tuple[str, str], ...] = ()
-                content_type = headers.get_header("Content-Type")
+                content_type = unlabelled_type(headers.get_header("Content-Type"),
+                                               headers.get_header(CHARSET_SOURCE_HEADER))
                 if record.rec_type in ("response", "revisit") and record.http_headers is not None:
                     try:
                         status = int(record.http_headers.get_statuscode())

@@ -15,9 +15,11 @@ from archive.package.bag import BagError, BagItem, validate_bag, write_bag
 from archive.package.cdxj import write_cdxj
 from archive.package.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
 from archive.package.package_check import check_cdxj, check_conversions
+from archive.package.reconstruct import ReconstructSummary, linked_urls, plan_reconstructions, write_reconstructions
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
+from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
 from archive.reader import iter_warc_captures
 from site_out.check import iter_broken_links, iter_page_problems
@@ -124,8 +126,22 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
     ])
 
 
+def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
+    """``NAME-reconstructed.warc.gz``: the old server's answers to the spellings the pages link to
+    that the master lacks (see :mod:`archive.package.reconstruct`)."""
+    wanted = [config.base_url, *linked_urls(layout.records)]
+    items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
+                                 index_files=config.source.index_files, folders=config.source.docroot is not None)
+    info = warcinfo_fields(config)
+    info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "
+                           "spellings of its URLs (case variants, folders); not fetched.")
+    with WarcArchive(layout.reconstructed_warc, software=software_name(stamps.fixed), info=info,
+                     stamps=stamps) as archive:
+        return write_reconstructions(archive, items)
+
+
 def _bag_items(layout: OutputLayout) -> list[BagItem]:
-    items = [layout.warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records, layout.mirror, layout.log]
+    items = [layout.warc, layout.reconstructed_warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records, layout.mirror, layout.log]
     items += sorted(layout.root.glob("crawl*"))  # the crawler's log, when the site was crawled
     return [BagItem(path, path.name) for path in items if path.exists()]
 
@@ -137,7 +153,9 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     stamps = stamps_for(config)
     index = OriginalIndex(layout.warc)
     with progress("package", quiet=quiet) as tick:
-        cdxj_lines = write_cdxj(layout.warc, layout.cdxj)
+        reconstructed = reconstruct(config, layout, stamps)
+        tick(layout.reconstructed_warc.name)
+        cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
         tick(layout.cdxj.name)
         info = warcinfo_fields(config)
         info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
@@ -149,8 +167,8 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
         pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
         description = warcinfo_fields(config)["description"]
         try:
-            wacz_pages = write_wacz(layout.warc, pages, layout.wacz, title=config.name, description=description,
-                                    main_url=_start_url(config, index))
+            wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz,
+                                    title=config.name, description=description, main_url=_start_url(config, index))
         except WaczError as error:
             raise SunsetError(str(error)) from error
         tick(layout.wacz.name)
@@ -164,6 +182,8 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
             tick(layout.bag.name)
     for problem in derived.problems:
         log.warning("package: %s", problem)
+    log.info("package: %d reconstructed records (%d revisits, %d redirects)", reconstructed.records,
+             reconstructed.revisits, reconstructed.redirects)
     log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
              derived.metadata, derived.conversions, cdxj_lines, wacz_pages,
              f", bag of {bag_files} files" if bag_files is not None else "")
@@ -173,12 +193,16 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
 def verify_package(layout: OutputLayout, problems: list[str]) -> tuple[str, ...]:
     """Check whatever parts of the package exist; append problems; return what was checked."""
     checked: list[str] = []
+    others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
+    for warc in others:
+        problems.extend(verify_warc(warc).problems)
+        checked.append(warc.name)
     if layout.derived_warc.exists():
         problems.extend(verify_warc(layout.derived_warc).problems)
         problems.extend(check_conversions(layout.derived_warc, layout.root))
         checked.append(layout.derived_warc.name)
     if layout.cdxj.exists():
-        problems.extend(check_cdxj(layout.warc, layout.cdxj))
+        problems.extend(check_cdxj(layout.warc, layout.cdxj, *others))
         checked.append(layout.cdxj.name)
     if layout.wacz.exists():
         problems.extend(validate_wacz(layout.wacz))
@@ -195,7 +219,8 @@ def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
     require_input(layout.warc, "replay", "ingest")
     require_input(layout.cdxj, "replay", "package")
     try:
-        build_collection(layout.replay, config.name, layout.warc, layout.cdxj)
+        others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
+        build_collection(layout.replay, config.name, layout.warc, layout.cdxj, *others)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
     return layout.replay, _start_url(config, OriginalIndex(layout.warc)) or config.base_url
