@@ -115,6 +115,8 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
         "",
         f"Made by sunset {__version__}. Under data/:",
         f"  {layout.warc.name}  the archival master (WARC 1.1): the original bytes, nothing changed",
+        f"  {layout.reconstructed_warc.name}  sunset's reconstruction of the old server's answers to other",
+        "      spellings of its URLs (revisits of captures, folder redirects), marked WARC-Sunset-Reconstruction",
         f"  {layout.derived_warc.name}  what sunset made: a metadata record per page (its structured",
         "      record, JSON) and a conversion record per mirror page, each tied to its original by WARC-Refers-To",
         f"  {layout.cdxj.name}  sorted CDXJ index of the master (what pywb reads)",
