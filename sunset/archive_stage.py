@@ -6,7 +6,9 @@ this stage only reads those, so it can be re-run, or run on another machine, alo
 """
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +24,10 @@ from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wac
 from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
 from archive.reader import iter_warc_captures
+from archive.encoding import decode_page
+from archive.sniff import media_type
+from archive.urls import BadURL, absolute
+from normalize.css import iter_css_urls
 from site_out.check import iter_broken_links, iter_page_problems
 from site_out.plan import build_plan
 from sunset import __version__
@@ -128,10 +134,24 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
     ])
 
 
+def _stylesheet_urls(warc: Path) -> Iterator[str]:
+    """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links)."""
+    for capture in iter_warc_captures(warc):
+        if media_type(capture.content_type) != "text/css":
+            continue
+        with capture.body.open() as stream:
+            text = decode_page(stream.read(), capture.content_type).text
+        for _, _, raw in iter_css_urls(text):
+            try:
+                yield absolute(raw, capture.url)
+            except (BadURL, ValueError):
+                continue
+
+
 def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
     """``NAME-reconstructed.warc.gz``: the old server's answers to the spellings the pages link to
     that the master lacks (see :mod:`archive.package.reconstruct`)."""
-    wanted = [config.base_url, *linked_urls(layout.records)]
+    wanted = itertools.chain([config.base_url], linked_urls(layout.records), _stylesheet_urls(layout.warc))
     items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
                                  index_files=config.source.index_files, folders=config.source.docroot is not None)
     info = warcinfo_fields(config)

@@ -74,6 +74,7 @@ def test_ingest_reconstructs_folders_redirects_and_other_cases(ingested: OutputL
         BASE + "IMAGES/LOGO.GIF": ("case-variant", BASE + "Images/logo.gif"),
         BASE + "images/paper.gif": ("case-variant", BASE + "Images/paper.gif"),
         BASE + "images/logo-low.gif": ("case-variant", BASE + "Images/logo-low.gif"),
+        BASE + "images/bg.gif": ("case-variant", BASE + "Images/bg.gif"),  # from style.css
     }
     for url, (rule, target) in expected.items():
         kind, headers, status = made[url]
