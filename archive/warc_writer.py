@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord, ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -99,6 +99,16 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._writer.write_record(record)
         self.records += 1
         return fields["WARC-Record-ID"]
+
+    @property
+    def warcio_writer(self) -> WARCWriter:
+        """warcio's writer, for records built with its own builders (revisits, reconstructions);
+        pass them to :meth:`write_built`."""
+        return self._writer
+
+    def write_built(self, record: ArcWarcRecord) -> None:
+        self._writer.write_record(record)
+        self.records += 1
 
     def write_capture(self, capture: Capture) -> WrittenRecord:
         """Append one capture; its bytes go in unchanged."""

@@ -6,9 +6,7 @@ this stage only reads those, so it can be re-run, or run on another machine, alo
 """
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,17 +15,11 @@ from archive.package.bag import BagError, BagItem, validate_bag, write_bag
 from archive.package.cdxj import write_cdxj
 from archive.package.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
 from archive.package.package_check import check_cdxj, check_conversions
-from archive.package.reconstruct import ReconstructSummary, linked_urls, plan_reconstructions, write_reconstructions
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
-from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
 from archive.reader import iter_warc_captures
-from archive.encoding import decode_page
-from archive.sniff import media_type
-from archive.urls import BadURL, absolute
-from normalize.css import iter_css_urls
 from site_out.check import iter_broken_links, iter_page_problems
 from site_out.plan import build_plan
 from sunset import __version__
@@ -36,6 +28,7 @@ from archive.errors import SunsetError
 from sunset.layout import OutputLayout, require_input
 from sunset.pipeline import layout_for, software_name, stamps_for, warcinfo_fields, workers_for
 from sunset.progress import progress
+from sunset.reconstruct_stage import reconstruct
 
 log = logging.getLogger("sunset")
 
@@ -134,36 +127,9 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
     ])
 
 
-def _stylesheet_urls(warc: Path) -> Iterator[str]:
-    """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links)."""
-    for capture in iter_warc_captures(warc):
-        if media_type(capture.content_type) != "text/css":
-            continue
-        with capture.body.open() as stream:
-            text = decode_page(stream.read(), capture.content_type).text
-        for _, _, raw in iter_css_urls(text):
-            try:
-                yield absolute(raw, capture.url)
-            except (BadURL, ValueError):
-                continue
-
-
-def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
-    """``NAME-reconstructed.warc.gz``: the old server's answers to the spellings the pages link to
-    that the master lacks (see :mod:`archive.package.reconstruct`)."""
-    wanted = itertools.chain([config.base_url], linked_urls(layout.records), _stylesheet_urls(layout.warc))
-    items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
-                                 index_files=config.source.index_files, folders=config.source.docroot is not None)
-    info = warcinfo_fields(config)
-    info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "
-                           "spellings of its URLs (case variants, folders); not fetched.")
-    with WarcArchive(layout.reconstructed_warc, software=software_name(stamps.fixed), info=info,
-                     stamps=stamps) as archive:
-        return write_reconstructions(archive, items)
-
-
 def _bag_items(layout: OutputLayout) -> list[BagItem]:
-    items = [layout.warc, layout.reconstructed_warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records, layout.mirror, layout.log]
+    items = [layout.warc, layout.reconstructed_warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records,
+             layout.mirror, layout.log]
     items += sorted(layout.root.glob("crawl*"))  # the crawler's log, when the site was crawled
     return [BagItem(path, path.name) for path in items if path.exists()]
 

@@ -202,7 +202,7 @@ def _revisit_http_headers(original: Original) -> StatusAndHeaders:
 
 def write_reconstructions(archive: WarcArchive, items: Iterable[Reconstruction]) -> ReconstructSummary:
     """Write each reconstruction into ``archive`` (already entered)."""
-    writer = archive._writer  # noqa: SLF001  (revisits and responses need warcio's own builders)
+    writer = archive.warcio_writer
     revisits = redirects = 0
     for item in items:
         original = item.original
@@ -223,6 +223,5 @@ def write_reconstructions(archive: WarcArchive, items: Iterable[Reconstruction])
             record = writer.create_warc_record(item.url, "response", payload=io.BytesIO(b""), length=0,
                                                http_headers=http, warc_headers_dict=fields)
             redirects += 1
-        writer.write_record(record)
-        archive.records += 1
+        archive.write_built(record)
     return ReconstructSummary(revisits, redirects)
