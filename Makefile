@@ -20,8 +20,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml tests/viewer/package-lock.json
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# ReplayWeb.page's own built files (npm package replaywebpage) for tests/test_replay_viewer.py.
+	@# The lock pins warcio 2.4.11 (an unused dependency of the bundle) where the registry lacks 2.4.12.
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >/dev/null; } || true
+	@if command -v npm >/dev/null 2>&1; then cd tests/viewer && npm ci --omit=dev --omit=optional --ignore-scripts \
+	  --no-audit --no-fund --loglevel=error || echo "make: npm ci failed; the ReplayWeb.page test will be skipped"; \
+	  else echo "make: npm is missing; the ReplayWeb.page test will be skipped"; fi
 	@# The browser tests drive Debian's chromium through Playwright (no browser download).
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \

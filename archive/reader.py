@@ -19,6 +19,7 @@ from archive.errors import SunsetError
 from archive.capture import Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
+from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 MAX_DECODED_BYTES = 64 * 1024 * 1024
@@ -78,7 +79,8 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                 headers = record.rec_headers
                 status: int | None = None
                 http_headers: tuple[tuple[str, str], ...] = ()
-                content_type = headers.get_header("Content-Type")
+                content_type = unlabelled_type(headers.get_header("Content-Type"),
+                                               headers.get_header(CHARSET_SOURCE_HEADER))
                 if record.rec_type in ("response", "revisit") and record.http_headers is not None:
                     try:
                         status = int(record.http_headers.get_statuscode())

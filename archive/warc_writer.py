@@ -16,14 +16,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord, ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.capture import Capture, Fetched
 from archive.dates import warc_date
-from archive.encoding import declared_in_page
-from archive.sniff import is_html
+from archive.labels import CHARSET_SOURCE_HEADER, LABEL_SAMPLE_BYTES, charset_label, is_text
 
 if TYPE_CHECKING:
     from archive.stamps import RecordStamps
@@ -39,18 +38,18 @@ class WrittenRecord:
     payload_digest: str | None
 
 
-def _labelled_type(capture: Capture) -> str:
-    """The resource record's Content-Type, with the charset when the page itself declares one."""
+def _labelled_type(capture: Capture) -> tuple[str, str | None]:
+    """The resource record's Content-Type, with the charset sunset decided for a text file (see
+    :mod:`archive.labels`), and how that charset was decided (None when the label is not sunset's)."""
     content_type = capture.content_type or "application/octet-stream"
     if "charset" in content_type.lower():
-        return content_type
+        return content_type, None
     with capture.body.open() as stream:
         head = stream.read(1024)
-    if is_html(content_type, head):
-        encoding = declared_in_page(head)
-        if encoding:
-            return f"{content_type}; charset={encoding}"
-    return content_type
+        if not is_text(content_type, head):
+            return content_type, None
+        sample = head + stream.read(LABEL_SAMPLE_BYTES - len(head))
+    return charset_label(content_type, sample)
 
 
 UNPARSED_HEADER = "Sunset-Unparsed-Response"
@@ -130,15 +129,28 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self.records += 1
         return fields["WARC-Record-ID"]
 
+    @property
+    def warcio_writer(self) -> WARCWriter:
+        """warcio's writer, for records built with its own builders (revisits, reconstructions);
+        pass them to :meth:`write_built`."""
+        return self._writer
+
+    def write_built(self, record: ArcWarcRecord) -> None:
+        self._writer.write_record(record)
+        self.records += 1
+
     def write_capture(self, capture: Capture) -> WrittenRecord:
         """Append one capture; its bytes go in unchanged."""
         headers = {"WARC-Date": warc_date(capture.date)}
         with capture.body.open() as payload:
             if capture.status is None:
                 headers["WARC-Record-ID"] = self.stamps.record_id("resource", capture.url)
+                content_type, charset_source = _labelled_type(capture)
+                if charset_source:
+                    headers[CHARSET_SOURCE_HEADER] = charset_source
                 record = self._writer.create_warc_record(
                     capture.url, "resource", payload=payload, length=capture.body.size,
-                    warc_content_type=_labelled_type(capture), warc_headers_dict=headers,
+                    warc_content_type=content_type, warc_headers_dict=headers,
                 )
             else:
                 status_line = f"{capture.status} {capture.header('X-Status-Reason') or ''}".strip()

@@ -35,6 +35,7 @@ from archive.errors import SunsetError
 from sunset.layout import OutputLayout, require_input
 from sunset.pipeline import layout_for, software_name, stamps_for, warcinfo_fields, workers_for
 from sunset.progress import progress
+from sunset.reconstruct_stage import reconstruct
 
 log = logging.getLogger("sunset")
 
@@ -143,6 +144,8 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
         "",
         f"Made by sunset {__version__}. Under data/:",
         f"  {layout.warc.name}  the archival master (WARC 1.1): the original bytes, nothing changed",
+        f"  {layout.reconstructed_warc.name}  sunset's reconstruction of the old server's answers to other",
+        "      spellings of its URLs (revisits of captures, folder redirects), marked WARC-Sunset-Reconstruction",
         f"  {layout.derived_warc.name}  what sunset made: a metadata record per page (its structured",
         "      record, JSON) and a conversion record per mirror page, each tied to its original by WARC-Refers-To",
         f"  {layout.cdxj.name}  sorted CDXJ index of the master (what pywb reads)",
@@ -155,7 +158,8 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
 
 
 def _bag_items(layout: OutputLayout) -> list[BagItem]:
-    items = [layout.warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records, layout.mirror, layout.log]
+    items = [layout.warc, layout.reconstructed_warc, layout.derived_warc, layout.cdxj, layout.wacz, layout.records,
+             layout.mirror, layout.log]
     items += sorted(layout.root.glob("crawl*"))  # the crawler's log, when the site was crawled
     return [BagItem(path, path.name) for path in items if path.exists()]
 
@@ -167,7 +171,9 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     stamps = stamps_for(config)
     index = OriginalIndex(layout.warc)
     with progress("package", quiet=quiet) as tick:
-        cdxj_lines = write_cdxj(layout.warc, layout.cdxj)
+        reconstructed = reconstruct(config, layout, stamps)
+        tick(layout.reconstructed_warc.name)
+        cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
         tick(layout.cdxj.name)
         info = warcinfo_fields(config)
         info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
@@ -179,8 +185,8 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
         pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
         description = warcinfo_fields(config)["description"]
         try:
-            wacz_pages = write_wacz(layout.warc, pages, layout.wacz, title=config.name, description=description,
-                                    main_url=_start_url(config, index))
+            wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz,
+                                    title=config.name, description=description, main_url=_start_url(config, index))
         except WaczError as error:
             raise SunsetError(str(error)) from error
         tick(layout.wacz.name)
@@ -194,6 +200,8 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
             tick(layout.bag.name)
     for problem in derived.problems:
         log.warning("package: %s", problem)
+    log.info("package: %d reconstructed records (%d revisits, %d redirects)", reconstructed.records,
+             reconstructed.revisits, reconstructed.redirects)
     log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
              derived.metadata, derived.conversions, cdxj_lines, wacz_pages,
              f", bag of {bag_files} files" if bag_files is not None else "")
@@ -204,6 +212,10 @@ def verify_package(layout: OutputLayout, problems: list[str],
                    tick: Callable[[str], None] = lambda item: None) -> tuple[str, ...]:
     """Check whatever parts of the package exist; append problems; return what was checked."""
     checked: list[str] = []
+    others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
+    for warc in others:
+        problems.extend(verify_warc(warc).problems)
+        checked.append(warc.name)
     if layout.derived_warc.exists():
         problems.extend(verify_warc(layout.derived_warc).problems)
         with each_check(problems, layout.derived_warc.name):
@@ -211,7 +223,7 @@ def verify_package(layout: OutputLayout, problems: list[str],
         checked.append(layout.derived_warc.name)
     if layout.cdxj.exists():
         with each_check(problems, layout.cdxj.name):
-            problems.extend(check_cdxj(layout.warc, layout.cdxj))
+            problems.extend(check_cdxj(layout.warc, layout.cdxj, *others))
         checked.append(layout.cdxj.name)
     tick("index")
     if layout.wacz.exists():
@@ -232,7 +244,8 @@ def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
     require_input(layout.warc, "replay", "ingest")
     require_input(layout.cdxj, "replay", "package")
     try:
-        build_collection(layout.replay, config.name, layout.warc, layout.cdxj)
+        others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
+        build_collection(layout.replay, config.name, layout.warc, layout.cdxj, *others)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
     return layout.replay, _start_url(config, OriginalIndex(layout.warc)) or config.base_url

@@ -44,6 +44,11 @@ class OutputLayout:
         return self.root / f"{self.name}-derived.warc.gz"
 
     @property
+    def reconstructed_warc(self) -> Path:
+        """sunset's reconstruction of the old server's answers to other spellings (revisits, redirects)."""
+        return self.root / f"{self.name}-reconstructed.warc.gz"
+
+    @property
     def cdxj(self) -> Path:
         return self.root / f"{self.name}.cdxj"
 

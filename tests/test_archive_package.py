@@ -120,9 +120,14 @@ def test_derived_records_refer_to_their_originals(package: OutputLayout) -> None
     assert conversions == mirror_pages
 
 
-def test_cdxj_indexes_exactly_the_master(package: OutputLayout) -> None:
-    lines = list(iter_cdxj(package.cdxj))
-    assert [(line.urlkey, line.timestamp) for line in lines] == sorted((line.urlkey, line.timestamp) for line in lines)
+def test_cdxj_indexes_exactly_the_master_and_the_reconstructions(package: OutputLayout) -> None:
+    every = list(iter_cdxj(package.cdxj))
+    assert [(line.urlkey, line.timestamp) for line in every] == sorted((line.urlkey, line.timestamp) for line in every)
+    lines = [line for line in every if line.fields["filename"] == package.warc.name]
+    reconstructed = [line for line in every if line.fields["filename"] == package.reconstructed_warc.name]
+    assert len(lines) + len(reconstructed) == len(every)
+    assert {line.url for line in reconstructed} == {"http://www.colorado.edu/conflict/peace/",
+                                                    "http://www.colorado.edu/conflict/peace/Glossary.htm"}
     resources = [headers for kind, headers, _ in warcio_records(package.warc) if kind == "resource"]
     assert len(lines) == len(resources)
     by_url = {line.url: line for line in lines}
@@ -137,7 +142,43 @@ def test_cdxj_indexes_exactly_the_master(package: OutputLayout) -> None:
             handle.seek(line.offset)
             record = next(iter(ArchiveIterator(handle)))
             assert record.rec_headers.get_header("WARC-Target-URI") == line.url
-    assert check_cdxj(package.warc, package.cdxj) == []
+    assert check_cdxj(package.warc, package.cdxj, package.reconstructed_warc) == []
+    assert check_cdxj(package.warc, package.cdxj) != []  # the reconstructions are in no other file
+
+
+def test_reconstructions_are_marked_revisits_of_the_captures(package: OutputLayout) -> None:
+    """The base URL is answered by its index file, Glossary.htm (a link's spelling) by glossary.htm."""
+    originals = {headers["WARC-Record-ID"]: headers for kind, headers, _ in warcio_records(package.warc)
+                 if kind == "resource"}
+    records = warcio_records(package.reconstructed_warc)
+    assert records[0][0] == "warcinfo" and b"not fetched" in records[0][2]
+    made = {headers["WARC-Target-URI"]: (kind, headers, body) for kind, headers, body in records[1:]}
+    assert set(made) == {"http://www.colorado.edu/conflict/peace/", "http://www.colorado.edu/conflict/peace/Glossary.htm"}
+    for url, rule, target in [("http://www.colorado.edu/conflict/peace/", "index-file", "index.html"),
+                              ("http://www.colorado.edu/conflict/peace/Glossary.htm", "case-variant", "glossary.htm")]:
+        kind, headers, _ = made[url]
+        original = originals[headers["WARC-Refers-To"]]
+        assert kind == "revisit" and headers["WARC-Sunset-Reconstruction"] == rule
+        assert headers["WARC-Profile"] == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+        assert headers["WARC-Refers-To-Target-URI"] == original["WARC-Target-URI"] == \
+            "http://www.colorado.edu/conflict/peace/" + target
+        assert headers["WARC-Refers-To-Date"] == original["WARC-Date"] == headers["WARC-Date"]
+        assert headers["WARC-Payload-Digest"] == original["WARC-Payload-Digest"]
+    assert verify_warc(package.reconstructed_warc).problems == ()
+
+
+def test_resource_records_carry_the_charset_sunset_decided(package: OutputLayout) -> None:
+    """No server labelled these files: the label is sunset's, says so, and agrees with the records."""
+    pages = {page["url"]: page for page in page_records(package)}
+    labelled = 0
+    for kind, headers, _ in warcio_records(package.warc):
+        if kind != "resource" or headers["WARC-Target-URI"] not in pages:
+            continue
+        page = pages[headers["WARC-Target-URI"]]
+        assert headers["Content-Type"] == f"text/html; charset={page['charset']}"
+        assert headers["WARC-Sunset-Charset-Source"] == page["charset_source"] == "default"
+        labelled += 1
+    assert labelled == len(pages) == 16
 
 
 def test_wacz_validates_and_lists_every_page_with_its_title(package: OutputLayout) -> None:
@@ -147,15 +188,16 @@ def test_wacz_validates_and_lists_every_page_with_its_title(package: OutputLayou
     with zipfile.ZipFile(package.wacz) as wacz:
         names = set(wacz.namelist())
         assert {"datapackage.json", "datapackage-digest.json", "pages/pages.jsonl",
-                f"archive/{package.warc.name}"} <= names
+                f"archive/{package.warc.name}", f"archive/{package.reconstructed_warc.name}"} <= names
         assert not any("derived" in name for name in names)
         assert wacz.read(f"archive/{package.warc.name}") == package.warc.read_bytes()
         listed = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode().splitlines()[1:]]
         datapackage = json.loads(wacz.read("datapackage.json"))
     assert datapackage["wacz_version"] == "1.1.1"
     assert all(resource["hash"].startswith("sha256:") for resource in datapackage["resources"])
-    assert {(page["url"], page["title"]) for page in listed} == {
-        (page["url"], page["title"] or page["url"]) for page in page_records(package)}
+    assert {(page["url"], page["title"], page["text"]) for page in listed} == {
+        (page["url"], page["title"] or page["url"], page["text"]) for page in page_records(package)}
+    assert datapackage["metadata"]["title"] == datapackage["title"] == "otpic"  # where ReplayWeb.page reads it
     assert all(page["ts"] == "1998-11-16T09:30:00Z" for page in listed)
 
 
@@ -170,17 +212,17 @@ def test_bag_validates_with_both_manifests_and_the_site_dates(package: OutputLay
     assert info["Earliest-Capture-Date"] == "1998-11-16T09:30:00Z" and info["Retirement-Date"] == "2005-12-02"
     assert "External-Description" in info
     data = package.bag / "data"
-    for name in (package.warc.name, package.derived_warc.name, package.cdxj.name, package.wacz.name,
-                 "records.jsonl", "README.txt", "mirror/index.html"):
+    for name in (package.warc.name, package.reconstructed_warc.name, package.derived_warc.name, package.cdxj.name,
+                 package.wacz.name, "records.jsonl", "README.txt", "mirror/index.html"):
         assert (data / name).is_file(), name
 
 
 def test_two_runs_with_a_fixed_clock_are_byte_identical(package: OutputLayout, tmp_path: Path) -> None:
     again = run_fixed(tmp_path / "again")
-    for name in (package.warc.name, package.derived_warc.name, package.cdxj.name):
+    for name in (package.warc.name, package.reconstructed_warc.name, package.derived_warc.name, package.cdxj.name):
         assert (again.root / name).read_bytes() == (package.root / name).read_bytes(), name
     for line in iter_cdxj(package.cdxj):  # every gzip member: no timestamp in its header
-        header = package.warc.read_bytes()[line.offset:line.offset + 10]
+        header = (package.root / line.fields["filename"]).read_bytes()[line.offset:line.offset + 10]
         assert header[:3] == b"\x1f\x8b\x08" and header[4:8] == b"\0\0\0\0"
 
 

@@ -78,7 +78,7 @@ def originals(warc: Path) -> dict[str, bytes]:
 def test_pywb_serves_every_capture_raw_and_replayed(otpic_run, wayback: int) -> None:
     config, layout = otpic_run
     bodies = originals(layout.warc)
-    lines = list(iter_cdxj(layout.cdxj))
+    lines = [line for line in iter_cdxj(layout.cdxj) if line.fields["filename"] == layout.warc.name]
     assert {line.url for line in lines} == set(bodies)
     for line in lines:
         status, body = fetch(page_url(wayback, config.name, line.url, line.timestamp, raw=True))
@@ -89,3 +89,17 @@ def test_pywb_serves_every_capture_raw_and_replayed(otpic_run, wayback: int) -> 
             status, body = fetch(page_url(wayback, config.name, line.url, line.timestamp + "mp_"))
             assert status == 200 and body, line.url
             assert b"OTPIC Officially Retired" not in body, f"{line.url}: pywb served a derived page"
+
+
+def test_pywb_resolves_folder_and_case_variant_links(otpic_run, wayback: int) -> None:
+    """The site's base URL (a folder the server answered with index.html) and ``Glossary.htm`` (how
+    a page spells glossary.htm on the case-insensitive server) replay the captured bytes."""
+    config, layout = otpic_run
+    bodies = originals(layout.warc)
+    base = "http://www.colorado.edu/conflict/peace/"
+    for url, original in [(base, base + "index.html"), (base + "Glossary.htm", base + "glossary.htm")]:
+        status, body = fetch(page_url(wayback, config.name, url, "19981116093000", raw=True))
+        assert status == 200, url
+        assert body == bodies[original], f"{url} does not replay {original}"
+        status, body = fetch(page_url(wayback, config.name, url, "19981116093000mp_"))
+        assert status == 200 and body, url

@@ -1,6 +1,7 @@
 """``<name>.cdxj``: the sorted CDXJ index of the master (SURT keys), as pywb and the WACZ read it.
 
-Only the master is indexed: derived records must never be what a replay serves for a URL.
+Only the master (and sunset's reconstruction of the server's other answers, marked as such) is
+indexed: derived records must never be what a replay serves for a URL.
 """
 from __future__ import annotations
 
@@ -32,13 +33,15 @@ class CdxjLine:
         return int(self.fields.get("offset", -1))
 
 
-def write_cdxj(master: Path, output: Path) -> int:
-    """Index ``master`` into ``output`` (atomically); returns the number of lines."""
+def write_cdxj(master: Path, output: Path, *others: Path) -> int:
+    """Index ``master`` (and ``others``: the reconstructed WARC) into ``output`` (atomically);
+    returns the number of lines."""
     with atomic_writer(output, "w", encoding="utf-8") as handle:
         # post_append: request records are indexed with their response (POST bodies), as pywb does.
         # The record types are named here because py-wacz adds "warcinfo" to the library's default
         # list when it is imported.
-        CDXJIndexer(handle, [str(master)], sort=True, post_append=True, records=",".join(INDEXED_TYPES)).process_all()
+        CDXJIndexer(handle, [str(master), *map(str, others)], sort=True, post_append=True,
+                    records=",".join(INDEXED_TYPES)).process_all()
     return sum(1 for _ in iter_cdxj(output))
 
 

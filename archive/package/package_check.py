@@ -16,8 +16,9 @@ from archive.package.cdxj import INDEXED_TYPES, iter_cdxj
 from archive.package.derived import MIRROR_PATH_HEADER, iter_originals
 
 
-def check_cdxj(master: Path, cdxj: Path) -> list[str]:
-    """Every capture of the master is in the index once, nothing else is, and the index is sorted."""
+def check_cdxj(master: Path, cdxj: Path, *others: Path) -> list[str]:
+    """Every capture of the master (and of ``others``) is in the index once, nothing else is, and
+    the index is sorted."""
     problems: list[str] = []
     try:
         lines = list(iter_cdxj(cdxj))
@@ -26,17 +27,19 @@ def check_cdxj(master: Path, cdxj: Path) -> list[str]:
     keys = [(line.urlkey, line.timestamp) for line in lines]
     if keys != sorted(keys):
         problems.append(f"{cdxj.name}: lines are not sorted, so a replay tool's binary search will miss captures")
-    indexed = {(line.url, line.timestamp, line.offset) for line in lines}
+    names = [warc.name for warc in (master, *others)]
+    indexed = {(line.fields.get("filename") or master.name, line.url, line.timestamp, line.offset) for line in lines}
     for line in lines:
-        if line.fields.get("filename") not in (None, master.name):
+        if line.fields.get("filename") not in (None, *names):
             problems.append(f"{cdxj.name}: {line.url} points into {line.fields.get('filename')}, not {master.name}")
-    captures = {(original.url, iso_date_to_timestamp(original.date), original.offset)
-                for original in iter_originals(master) if original.record_type in INDEXED_TYPES}
-    for url, timestamp, offset in sorted(captures - indexed):
+    captures = {(warc.name, original.url, iso_date_to_timestamp(original.date), original.offset)
+                for warc in (master, *others)
+                for original in iter_originals(warc) if original.record_type in INDEXED_TYPES}
+    for name, url, timestamp, offset in sorted(captures - indexed):
         problems.append(f"{cdxj.name}: the capture of {url} ({timestamp}, offset {offset}) is not in the index")
-    for url, timestamp, offset in sorted(indexed - captures):
+    for name, url, timestamp, offset in sorted(indexed - captures):
         problems.append(f"{cdxj.name}: indexes {url} ({timestamp}, offset {offset}), which is no capture "
-                        f"in {master.name}")
+                        f"in {name}")
     return problems
 
 

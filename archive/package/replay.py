@@ -42,8 +42,9 @@ def _link_or_copy(source: Path, target: Path) -> None:
         atomic_copy(source, target)
 
 
-def build_collection(root: Path, name: str, master: Path, cdxj: Path) -> Path:
-    """``root/collections/name`` made by ``wb-manager init``, holding the master and its index."""
+def build_collection(root: Path, name: str, master: Path, cdxj: Path, *others: Path) -> Path:
+    """``root/collections/name`` made by ``wb-manager init``, holding the master (and ``others``,
+    the WARCs the index also points into) and its index."""
     collection = root / "collections" / name
     if not collection.exists():
         root.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,8 @@ def build_collection(root: Path, name: str, master: Path, cdxj: Path) -> Path:
         with atomic_writer(config, "w", encoding="utf-8") as handle:
             handle.write("# pywb's settings for this folder (made by sunset replay); pywb's defaults apply\n"
                          "collections_root: collections\n")
-    _link_or_copy(master, collection / "archive" / master.name)
+    for warc in (master, *others):
+        _link_or_copy(warc, collection / "archive" / warc.name)
     atomic_copy(cdxj, collection / "indexes" / "index.cdxj")
     return collection
 

@@ -1,0 +1,50 @@
+"""Wiring of ``NAME-reconstructed.warc.gz`` (:mod:`archive.package.reconstruct`) into ``sunset package``.
+
+The spellings come from what the site itself links to: the pages' links in ``records.jsonl``, the
+``url()`` references of its style sheets (which ``records.jsonl`` does not list), and the base URL.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+from archive.encoding import decode_page
+from archive.package.reconstruct import ReconstructSummary, linked_urls, plan_reconstructions, write_reconstructions
+from archive.reader import iter_warc_captures
+from archive.sniff import media_type
+from archive.stamps import RecordStamps
+from archive.urls import BadURL, absolute
+from archive.warc_writer import WarcArchive
+from normalize.css import iter_css_urls
+from sunset.config import SiteConfig
+from sunset.layout import OutputLayout
+from sunset.pipeline import software_name, warcinfo_fields
+
+
+def _stylesheet_urls(warc: Path) -> Iterator[str]:
+    """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links)."""
+    for capture in iter_warc_captures(warc):
+        if media_type(capture.content_type) != "text/css":
+            continue
+        with capture.body.open() as stream:
+            text = decode_page(stream.read(), capture.content_type).text
+        for _, _, raw in iter_css_urls(text):
+            try:
+                yield absolute(raw, capture.url)
+            except (BadURL, ValueError):
+                continue
+
+
+def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
+    """``NAME-reconstructed.warc.gz``: the old server's answers to the spellings the pages link to
+    that the master lacks (see :mod:`archive.package.reconstruct`)."""
+    wanted = itertools.chain([config.base_url], linked_urls(layout.records), _stylesheet_urls(layout.warc))
+    items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
+                                 index_files=config.source.index_files, folders=config.source.docroot is not None)
+    info = warcinfo_fields(config)
+    info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "
+                           "spellings of its URLs (case variants, folders); not fetched.")
+    with WarcArchive(layout.reconstructed_warc, software=software_name(stamps.fixed), info=info,
+                     stamps=stamps) as archive:
+        return write_reconstructions(archive, items)
