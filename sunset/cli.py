@@ -201,9 +201,11 @@ def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _missing_line(mirrored: pipeline.MirrorSummary) -> str:
+    """Counted in pages, not links: a page that links the same lost page ten times is noted once."""
     targets = len({link.url or link.raw for link in mirrored.missing})
-    return (f"{mirrored.missing_links} to {targets} page{'' if targets == 1 else 's'} not in the archive "
-            "(each listed once in the log)")
+    linking = len({link.page for link in mirrored.missing})
+    return (f"{linking} page{' links' if linking == 1 else 's link'} to {targets} page{'' if targets == 1 else 's'} "
+            "not in the archive (each listed once in the log)")
 
 
 def shown(path: Path) -> str:

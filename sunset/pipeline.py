@@ -257,7 +257,7 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
 
 
 def missing_targets(missing: tuple[MissingLink, ...], shown: int = 3) -> Iterator[tuple[str, int, str]]:
-    """(target, links to it, its first referrers) for each page linked but not archived, once each."""
+    """(target, pages linking to it, its first referrers) for each page linked but not archived, once each."""
     counts: dict[str, int] = {}
     referrers: dict[str, list[str]] = {}
     for link in missing:
@@ -277,7 +277,7 @@ def _log_mirror_details(summary: MirrorSummary) -> None:
     for problem in summary.problems:
         log.info("mirror: %s", problem)
     for target, count, pages in missing_targets(summary.missing):
-        log.info("mirror: not archived: %s (linked %d time%s, from %s)", target, count, "" if count == 1 else "s",
+        log.info("mirror: not archived: %s (linked from %d page%s: %s)", target, count, "" if count == 1 else "s",
                  pages)
     log.info("mirror: %d forwarding pages for redirects; %d script navigations left as written",
              summary.redirects, summary.scripts_left)

@@ -32,7 +32,7 @@ def test_a_damaged_warc_names_the_file_and_offset_and_the_other_checks_still_run
     assert "Traceback" not in captured.err
     assert "sunset: verify: otpic.warc.gz: cannot be read past offset " in captured.err
     assert "the file is damaged there" in captured.err
-    assert "also checked: otpic-derived.warc.gz, otpic.cdxj, otpic.wacz" in captured.out
+    assert "also checked: otpic-reconstructed.warc.gz, otpic-derived.warc.gz, otpic.cdxj, otpic.wacz" in captured.out
     assert all(len(line) < 300 for line in captured.err.splitlines())
     assert main(["mirror", str(out)]) == 1
     error = capsys.readouterr().err

@@ -65,7 +65,7 @@ def test_progress_lines_without_a_terminal_give_the_total_and_time_left(tmp_path
 
 
 def test_the_log_says_each_missing_page_once_and_no_bagit_chatter(tmp_path, capsys) -> None:
-    """Issue 14, point 6: a page linked 3 times from 2 pages is one log line with its count and
+    """Issue 14, point 6: a page linked 3 times from 2 pages is one log line with the count of pages and
     referrers; bagit's per-file INFO lines stay out of the log; the summary's paths are relative
     and its columns aligned."""
     import os
@@ -88,10 +88,10 @@ def test_the_log_says_each_missing_page_once_and_no_bagit_chatter(tmp_path, caps
     log = (tmp_path / "out/sunset.log").read_text(encoding="utf-8")
     missing = [line for line in log.splitlines() if "gone.htm" in line]
     assert len(missing) == 1
-    assert missing[0].endswith("mirror: not archived: http://old.example.org/site/gone.htm (linked 3 times, from "
+    assert missing[0].endswith("mirror: not archived: http://old.example.org/site/gone.htm (linked from 2 pages: "
                                "http://old.example.org/site/a.htm, http://old.example.org/site/index.html)")
     assert "bagit" not in log
-    assert "  missing links    3 to 1 page not in the archive (each listed once in the log)" in summary
+    assert "  missing links    2 pages link to 1 page not in the archive (each listed once in the log)" in summary
     paths = [line for line in summary.split("\n\n", 1)[1].splitlines() if line.strip()]
     assert paths[0].startswith("  mirror    out/mirror/index.html")
     assert {line.index(line.split()[1], 3) for line in paths} == {12}  # one column, relative paths
