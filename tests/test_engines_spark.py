@@ -50,8 +50,8 @@ def test_spark_runs_one_site_per_task(spark: SparkEngine, tmp_path: Path) -> Non
     configs = {engine: [load_config(OTPIC_CONFIG, out=tmp_path / engine / "otpic"),
                         load_config(tmp_path / "small" / "site.toml", out=tmp_path / engine / "small")]
                for engine in ("local", "spark")}
-    local = run_sites(configs["local"], ("ingest", "normalize", "mirror", "verify"), LocalEngine())
-    remote = run_sites(configs["spark"], ("ingest", "normalize", "mirror", "verify"), spark)
+    local = run_sites(configs["local"], ("ingest", "normalize", "mirror", "verify"), LocalEngine()).sites
+    remote = run_sites(configs["spark"], ("ingest", "normalize", "mirror", "verify"), spark).sites
     assert [(r.name, r.error, r.verified, r.pages) for r in remote] == \
         [(r.name, r.error, r.verified, r.pages) for r in local] == [("otpic", None, True, 16),
                                                                      ("small", None, True, 3)]
