@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -50,7 +51,9 @@ def failure(error: BaseException, *names: str) -> str:
     Only a dead worker should make Spark try a task again; an error that the input causes would
     fail the same way four times, so tasks catch it and hand it back as their result.
     """
-    text = " ".join(str(error).split()) or type(error).__name__
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(error)).split()) or type(error).__name__
+    if len(text) > 400:  # a WARC parser quoting a line of binary garbage
+        text = text[:400] + "..."
     if not isinstance(error, (SunsetError, OSError)):
         text = f"{type(error).__name__}: {text}"
     if not any(name and name in text for name in names):
@@ -330,8 +333,8 @@ def batch_fingerprint(warcs: Sequence[Path], sites: Sequence[SiteScope]) -> str:
 class _Owners:
     """Which site a URL belongs to: the site whose base URL is the longest prefix of it (nested
     sites: the inner one wins). Sites are looked up by host, so 10,000 sites cost no more a capture
-    than ten. A host's ``/robots.txt`` goes to each site on that host that does not hold it
-    otherwise, as each site's own crawl would have fetched and kept it."""
+    than ten. A host's ``/robots.txt`` goes to every site on that host, as each site's own crawl
+    would have fetched and kept it."""
 
     def __init__(self, sites: Sequence[SiteScope]) -> None:
         self.by_host: dict[str, list[tuple[int, Scope, SiteScope]]] = {}
@@ -346,15 +349,13 @@ class _Owners:
         except (BadURL, ValueError):
             return []
         candidates = self.by_host.get(parts.netloc, [])
+        if parts.path == "/robots.txt" and not parts.query:
+            return [site for _, _, site in candidates]
         best: tuple[int, SiteScope] | None = None
         for prefix, scope, site in candidates:
             if scope.contains(url) and (best is None or prefix > best[0]):
                 best = (prefix, site)
-        if best is not None:
-            return [best[1]]
-        if parts.path == "/robots.txt" and not parts.query:
-            return [site for _, _, site in candidates]
-        return []
+        return [best[1]] if best is not None else []
 
 
 def index_warc(task: IndexTask) -> WarcIndex:
@@ -388,7 +389,7 @@ def _index_warc(task: IndexTask) -> WarcIndex:
                 for site in sites:
                     grouped.setdefault(site, []).append(CaptureRange(
                         str(path), iterator.get_record_offset(), iterator.get_record_length(), gzipped))
-    except (ArchiveLoadFailed, ValueError, EOFError, gzip.BadGzipFile) as error:
+    except (ArchiveLoadFailed, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
     # Written only once the whole WARC has been read: a bad WARC gives no site a partial list.
     for site, ranges in grouped.items():

@@ -108,3 +108,50 @@ def read_parts(out: Path) -> list[list[dict]]:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return [[json.loads(line) for line in (out / entry["part"]).read_text(encoding="utf-8").splitlines()]
             for entry in manifest["inputs"]]
+
+
+def write_shop_warc(path: Path) -> Path:
+    """A site below the host's root (http://shop.example.net/catalog/) with the host's robots.txt,
+    which lies outside the site's prefix but belongs with it."""
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True, warc_version="WARC/1.0")
+        base = "http://shop.example.net/"
+        _http(writer, base + "robots.txt", "200 OK", [("Content-Type", "text/plain")],
+              b"User-agent: *\nDisallow: /cgi-bin/\n", "1999-02-02T10:00:00Z")
+        _http(writer, base + "catalog/index.htm", "200 OK", [("Content-Type", "text/html")],
+              b"<HTML><HEAD><TITLE>Catalogue 1998</TITLE></HEAD><BODY><P>Teapots and kettles."
+              b' <A HREF="item.htm">Item</A></BODY></HTML>', "1999-02-02T10:00:01Z")
+        _http(writer, base + "catalog/item.htm", "200 OK", [("Content-Type", "text/html")],
+              b"<HTML><HEAD><TITLE>Teapot</TITLE></HEAD><BODY>A brown teapot.</BODY></HTML>",
+              "1999-02-02T10:00:02Z")
+    return path
+
+
+def write_corrupt_warc(path: Path, good: Path) -> Path:
+    """A WARC cut off and overwritten in its middle, as a failed copy leaves one."""
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 3] + b"\x00garbage" * 64 + data[len(data) // 2:])
+    return path
+
+
+def write_site_configs(folder: Path, sites: dict[str, str]) -> Path:
+    """One config per site (name -> base URL), with no source: the captures come from --warc."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, base_url in sites.items():
+        (folder / f"{name}.toml").write_text(
+            f'[site]\nname = "{name}"\nbase_url = "{base_url}"\n'
+            '[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "Gone."\n', encoding="utf-8")
+    return folder
+
+
+def tree(folder: Path, *, skip: tuple[str, ...] = ("sunset.log", "manifest.json", "run.json", ".sunset.lock")) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), leaving out the run's own reports."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name not in skip}
+
+
+def stray_files(folder: Path) -> list[str]:
+    """Temporary files and folders a batch must not leave: writers' .part files, staging folders,
+    capture lists, unfinished WARCs."""
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")
+                  if path.name.endswith((".part", ".open")) or path.name.startswith((".staging-", ".sunset-captures")))
