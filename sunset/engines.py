@@ -105,6 +105,7 @@ class SparkEngine:
         self.conf = {**SPARK_CONF, **(conf or {})}
         self.app_name = app_name
         self._session: Any = None
+        self._owned = True
         try:
             self.task_workers: int | None = max(1, int(self.conf.get("spark.task.cpus", "1")))
         except ValueError:
@@ -114,6 +115,7 @@ class SparkEngine:
     @property
     def session(self) -> Any:
         if self._session is None:
+            self._owned = not _spark_running()
             self._session = start_spark(self.master, self.conf, self.app_name)
         return self._session
 
@@ -127,9 +129,20 @@ class SparkEngine:
             raise EngineError(f"the Spark job stopped: {spark_failure(error)}") from error
 
     def close(self) -> None:
+        """Stop the session, unless it was running before (a notebook's, or a caller's): not ours."""
         if self._session is not None:
-            self._session.stop()
+            if self._owned:
+                self._session.stop()
             self._session = None
+
+
+def _spark_running() -> bool:
+    """A SparkContext is already up in this process (getOrCreate will hand it back)."""
+    if "pyspark" not in sys.modules:
+        return False
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context is not None
 
 
 def spark_failure(error: BaseException) -> str:
