@@ -285,7 +285,6 @@ class IndexTask:
     """The WARC's place among the inputs: a site's captures keep the inputs' order."""
     run: str
     """The batch's fingerprint (inputs and sites): names the lists this task writes."""
-    sites: tuple[SiteScope, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,20 +357,20 @@ class _Owners:
         return [best[1]] if best is not None else []
 
 
-def index_warc(task: IndexTask) -> WarcIndex:
+def index_warc(task: IndexTask, sites: Sequence[SiteScope]) -> WarcIndex:
     """Headers only: which site each capture of one WARC belongs to, and where its bytes are.
-    Runs inside a task; an unreadable WARC is reported, not raised."""
+    Runs inside a task (``sites`` is shared by all of them); an unreadable WARC is reported, not raised."""
     try:
-        return _index_warc(task)
+        return _index_warc(task, sites)
     except Exception as error:  # noqa: BLE001 - one bad input must not stop the batch
         return WarcIndex(task.source, error=failure(error, task.source))
 
 
-def _index_warc(task: IndexTask) -> WarcIndex:
+def _index_warc(task: IndexTask, sites: Sequence[SiteScope]) -> WarcIndex:
     path = local_input(task.source)
     with path.open("rb") as handle:
         gzipped = handle.read(2) == b"\x1f\x8b"
-    owners = _Owners(task.sites)
+    owners = _Owners(sites)
     grouped: dict[SiteScope, list[CaptureRange]] = {}
     captures = unassigned = 0
     try:
@@ -383,10 +382,10 @@ def _index_warc(task: IndexTask) -> WarcIndex:
                 captures += 1
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 iterator.read_to_end(record)
-                sites = owners(url)
-                if not sites:
+                belongs = owners(url)
+                if not belongs:
                     unassigned += 1
-                for site in sites:
+                for site in belongs:
                     grouped.setdefault(site, []).append(CaptureRange(
                         str(path), iterator.get_record_offset(), iterator.get_record_length(), gzipped))
     except (ArchiveLoadFailed, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
@@ -621,8 +620,8 @@ def run_sites(configs: Sequence[SiteConfig], stages: tuple[str, ...], engine: En
         paths = [local_input(source) for source in warcs]
         scopes = tuple(SiteScope(c.name, c.base_url, c.source.case_insensitive, str(c.output_dir)) for c in configs)
         run = batch_fingerprint(paths, scopes)
-        indexes = engine.map(index_warc, [IndexTask(source, number, run, scopes)
-                                          for number, source in enumerate(warcs)])
+        indexes = engine.map(index_warc, [IndexTask(source, number, run) for number, source in enumerate(warcs)],
+                             shared=scopes)
         for index in indexes:
             if index.unassigned and not index.error:
                 log.warning("%s: %d of %d captures belong to none of the sites", index.source,
