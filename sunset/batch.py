@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -610,14 +611,16 @@ def run_sites(configs: Sequence[SiteConfig], stages: tuple[str, ...], engine: En
     """One task per site. With ``warcs``: first one index task per WARC, which writes each site's
     share of the captures into that site's folder; then each site task makes its WARC from them,
     and its records (the mirror's index page needs their titles and text) and mirror."""
-    names = [config.name for config in configs]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    duplicates = sorted(name for name, count in Counter(config.name for config in configs).items() if count > 1)
     if duplicates:
         raise BatchInputError(f"more than one site is named {', '.join(duplicates)}: site names must differ")
     run: str | None = None
     indexes: list[WarcIndex] = []
     if warcs:
         paths = [local_input(source) for source in warcs]
+        twice = sorted(str(path) for path, count in Counter(paths).items() if count > 1)
+        if twice:
+            raise BatchInputError(f"{', '.join(twice)}: given more than once; give each WARC once")
         scopes = tuple(SiteScope(c.name, c.base_url, c.source.case_insensitive, str(c.output_dir)) for c in configs)
         run = batch_fingerprint(paths, scopes)
         indexes = engine.map(index_warc, [IndexTask(source, number, run) for number, source in enumerate(warcs)],
