@@ -162,12 +162,18 @@ def _spark_running() -> bool:
 
 
 def spark_failure(error: BaseException) -> str:
-    """The one line of a Spark job failure that says why (not the JVM's stack trace)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    for line in lines:
-        if "Job aborted" in line or "Error" in line or "Exception:" in line:
-            return line[:500]
-    return (lines[0] if lines else type(error).__name__)[:500]
+    """The one line of a Spark job failure that says why (not the JVM's stack trace): which task
+    gave up after how many attempts, and the Python exception its worker raised, if any."""
+    text = str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    gave_up = re.search(r"Task \S+ in stage \S+ failed \d+ times", text)
+    python = [line for line in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit)\b:? ", line)
+              and not line.startswith(("org.", "java.", "py4j.", "scala."))]
+    parts = ([gave_up.group(0)] if gave_up else []) + python[-1:]
+    if not parts:
+        parts = [next((line for line in lines if "Error" in line or "Exception" in line),
+                      lines[0] if lines else type(error).__name__)]
+    return "; ".join(parts)[:500]
 
 
 def java_major(java: str) -> int | None:

@@ -9,7 +9,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from sunset.cli import main
-from sunset.engines import java_major, spark_available, with_attempts
+from sunset.engines import java_major, spark_available, spark_failure, with_attempts
 from sunset.lock import output_lock
 from tests.batch_inputs import (make_inputs, stray_files, tree, write_corrupt_warc, write_crawler_warc,
                                 write_shop_warc, write_site_configs)
@@ -98,7 +98,7 @@ def test_mirror_warc_sites_are_complete_and_reruns_are_identical(tmp_path: Path,
     assert stray_files(out) == []
 
     # The folder is a site like any other: every one-site command takes it.
-    for command in ("normalize", "mirror", "verify"):
+    for command in ("normalize", "mirror", "verify", "package"):
         assert main([command, str(folder), "-q"]) == 0, command
     capsys.readouterr()
 
@@ -127,3 +127,16 @@ def test_java_version_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert with_attempts("local[*]") == "local[*,4]"
     assert with_attempts("local") == "local[1,4]"
     assert with_attempts("local[2,1]") == "local[2,1]"
+
+
+def test_a_spark_job_failure_is_one_line() -> None:
+    """What Py4J raises when a task gave up: the driver prints the task and the Python error only."""
+    message = ("An error occurred while calling o42.collectAndServe.\n"
+               ": org.apache.spark.SparkException: Job aborted due to stage failure: Task 1 in stage 3.0 failed 4 "
+               "times, most recent failure: Lost task 1.3 in stage 3.0 (TID 9): "
+               "org.apache.spark.api.python.PythonException: Traceback (most recent call last):\n"
+               '  File "/venv/lib/python3.11/site-packages/pyspark/worker.py", line 1, in main\n'
+               "    raise MemoryError\nMemoryError: cannot allocate 2 GiB\n"
+               "\tat org.apache.spark.api.python.BasePythonRunner.handlePythonException(PythonRunner.scala:1)\n")
+    assert spark_failure(RuntimeError(message)) == \
+        "Task 1 in stage 3.0 failed 4 times; MemoryError: cannot allocate 2 GiB"
