@@ -97,6 +97,18 @@ def test_mirror_warc_sites_are_complete_and_reruns_are_identical(tmp_path: Path,
         ["extract", "normalize"]
     assert stray_files(out) == []
 
+    # What a task killed mid-extraction leaves (run.json not yet marked complete, a writer's
+    # temporary file): the retry extracts again, the same bytes, and leaves nothing behind.
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    info["warc_from"]["complete"] = False
+    (folder / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    (folder / ".tmpkilled.part").write_bytes(b"WARC/1.0\r\n")
+    (folder / "mirror" / ".tmpkilled.part").write_bytes(b"<html>")
+    assert main(args) == 1
+    capsys.readouterr()
+    assert tree(out) == first and stray_files(out) == []
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sites"][1]["done"][0] == "extract"
+
     # The folder is a site like any other: every one-site command takes it.
     for command in ("normalize", "mirror", "verify", "package"):
         assert main([command, str(folder), "-q"]) == 0, command
