@@ -50,7 +50,11 @@ bench: $(VENV)/.installed   ## sunset vs wget on a generated legacy site (not pa
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 # The Spark tests need Java 17 (they skip without it). CI machines are Debian and run as root.
+# apt-get's own output and exit status are shown: a failed install stops `make test` with its reason.
 java:
-	@command -v java >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  apt-get update -q >/dev/null && apt-get install -y -q openjdk-17-jre-headless >/dev/null; } || \
-	  echo "make: java not found; the Spark tests will be skipped"
+	@if command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing Java 17 (openjdk-17-jre-headless) for the Spark tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless \
+	  || { echo "make: apt-get could not install Java 17 (see above)" >&2; exit 1; }; \
+	else echo "make: Java 17 not found; the Spark tests will be skipped (as root: apt-get install openjdk-17-jre-headless)"; fi

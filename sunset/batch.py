@@ -11,8 +11,12 @@ import gzip
 import hashlib
 import json
 import logging
+import os
+import shutil
 import time
-from collections.abc import Iterator, Sequence
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -23,8 +27,8 @@ from urllib.request import url2pathname
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
-from archive.durable import atomic_writer
-from archive.urls import Scope, lookup_key
+from archive.durable import atomic_copy, atomic_writer
+from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from archive.reader import CAPTURE_TYPES, WarcReadError
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from normalize.stage import normalize_warc
@@ -32,13 +36,39 @@ from sunset import __version__, archive_stage, pipeline
 from sunset.config import SiteConfig
 from sunset.engines import Engine
 from archive.errors import SunsetError
-from sunset.layout import BatchLayout
+from sunset.layout import BatchLayout, OutputLayout
+from sunset.lock import output_lock
 
 log = logging.getLogger("sunset")
 
 
 class BatchInputError(SunsetError):
     """An input that cannot be used: unsupported URI scheme, missing file, a WARC given twice."""
+
+
+def failure(error: BaseException, *names: str) -> str:
+    """One line saying why an item failed, naming the item (for `sunset: error:` and the manifest).
+
+    Only a dead worker should make Spark try a task again; an error that the input causes would
+    fail the same way four times, so tasks catch it and hand it back as their result.
+    """
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(error)).split()) or type(error).__name__
+    if len(text) > 400:  # a WARC parser quoting a line of binary garbage
+        text = text[:400] + "..."
+    if not isinstance(error, (SunsetError, OSError)):
+        text = f"{type(error).__name__}: {text}"
+    if not any(name and name in text for name in names):
+        text = f"{names[0]}: {text}"
+    return text
+
+
+def _staging(folder: Path, name: str) -> Path:
+    """A task's own temporary folder: only this task (and its retries) writes there, so a retry
+    may clear what a killed attempt left."""
+    staging = folder / f".staging-{name}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -123,11 +153,23 @@ class NormalizedPart:
     input_sha256: str
     part_sha256: str
     seconds: float
+    error: str | None = None
+    """Why this WARC gave no part (the other WARCs' parts are still written)."""
 
 
 def normalize_part(task: NormalizeTask) -> NormalizedPart:
-    """One WARC -> one JSON Lines part, by ``normalize_warc`` itself. Runs inside a task."""
+    """One WARC -> one JSON Lines part. Runs inside a task; a bad WARC is reported, not raised."""
     started = time.perf_counter()
+    try:
+        return _normalize_part(task, started)
+    except Exception as error:  # noqa: BLE001 - one bad input must not stop the batch
+        return NormalizedPart(task.source, Path(task.part).name, task.base_url or "", "", 0, 0, 0, 0, "", "",
+                              round(time.perf_counter() - started, 3), failure(error, task.source))
+
+
+def _normalize_part(task: NormalizeTask, started: float) -> NormalizedPart:
+    """Written in a staging folder of the task's own and renamed into place when complete: a
+    retried or re-run task writes the same part and leaves nothing of a killed attempt."""
     path = local_input(task.source)
     if task.base_url:
         base_url, origin = task.base_url, "option"
@@ -138,7 +180,12 @@ def normalize_part(task: NormalizeTask) -> NormalizedPart:
             base_url, origin = "http://invalid/", "none"  # a WARC without captures: an empty part
     options = NormalizeOptions(base_url, task.case_insensitive, task.max_page_bytes)
     part = Path(task.part)
-    summary = normalize_warc(path, options, part)
+    staging = _staging(part.parent, part.stem)
+    try:
+        summary = normalize_warc(path, options, staging / part.name)
+        os.replace(staging / part.name, part)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return NormalizedPart(
         source=task.source, part=part.name, base_url=base_url, base_url_from=origin,
         records=summary.records, pages=summary.pages, pages_with_problems=summary.pages_with_problems,
@@ -158,10 +205,18 @@ class BatchNormalizeSummary:
     def records(self) -> int:
         return sum(part.records for part in self.parts)
 
+    @property
+    def failed(self) -> tuple[NormalizedPart, ...]:
+        return tuple(part for part in self.parts if part.error)
+
 
 def normalize_many(sources: Sequence[str], out: Path, engine: Engine, *, base_url: str | None = None,
                    case_insensitive: bool = False, merge: bool = False) -> BatchNormalizeSummary:
-    """Every WARC of ``sources`` into ``out/parts/part-NNNNN.jsonl``, one task each, and a manifest."""
+    """Every WARC of ``sources`` into ``out/parts/part-NNNNN.jsonl``, one task each, and a manifest.
+
+    The output folder's lock is held throughout, as by the one-site commands. A WARC that cannot
+    be read is listed in the manifest with its error; the others are written.
+    """
     started = time.perf_counter()
     layout = BatchLayout(out.resolve())
     seen: dict[Path, str] = {}
@@ -170,15 +225,28 @@ def normalize_many(sources: Sequence[str], out: Path, engine: Engine, *, base_ur
         if path in seen:
             raise BatchInputError(f"{source}: the same WARC as {seen[path]}; give each WARC once")
         seen[path] = source
+    with output_lock(layout.root / ".sunset.lock", "batch normalize"):
+        return _normalize_many(sources, layout, engine, base_url, case_insensitive, merge, started)
+
+
+def _normalize_many(sources: Sequence[str], layout: BatchLayout, engine: Engine, base_url: str | None,
+                    case_insensitive: bool, merge: bool, started: float) -> BatchNormalizeSummary:
     layout.parts.mkdir(parents=True, exist_ok=True)
     tasks = [NormalizeTask(source, str(layout.part(index)), base_url, case_insensitive)
              for index, source in enumerate(sources)]
     parts = tuple(engine.map(normalize_part, tasks))
+    for staging in layout.parts.glob(".staging-*"):  # of attempts whose worker was killed
+        shutil.rmtree(staging, ignore_errors=True)
+    for part in parts:
+        if part.error:  # an earlier run's part for this input would not be this run's
+            (layout.parts / part.part).unlink(missing_ok=True)
     merged = None
     if merge:
         merged = layout.merged
         with atomic_writer(merged, "wb") as sink:
             for part in parts:
+                if part.error:
+                    continue
                 with (layout.parts / part.part).open("rb") as handle:
                     for line in handle:
                         sink.write(line)
@@ -190,7 +258,9 @@ def normalize_many(sources: Sequence[str], out: Path, engine: Engine, *, base_ur
         "records": sum(part.records for part in parts),
         "seconds": seconds,
         "merged": merged.name if merged else None,
-        "inputs": [asdict(part) | {"part": f"{layout.parts.name}/{part.part}"} for part in parts],
+        "failed": sum(1 for part in parts if part.error),
+        "inputs": [asdict(part) | {"part": None if part.error else f"{layout.parts.name}/{part.part}"}
+                   for part in parts],
     }
     with atomic_writer(layout.manifest, "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=2)
@@ -198,19 +268,24 @@ def normalize_many(sources: Sequence[str], out: Path, engine: Engine, *, base_ur
     return BatchNormalizeSummary(parts, layout.manifest, merged, seconds)
 
 
-# --- index: one task per WARC, then the small index grouped by site -----------------------------
+# --- index: one task per WARC, written beside each site; the driver holds none of it ------------
 
 @dataclass(frozen=True, slots=True)
 class SiteScope:
     name: str
     base_url: str
     case_insensitive: bool
+    root: str = ""
+    """The site's output folder: the index tasks write its captures' list there."""
 
 
 @dataclass(frozen=True, slots=True)
 class IndexTask:
     source: str
-    sites: tuple[SiteScope, ...]
+    number: int
+    """The WARC's place among the inputs: a site's captures keep the inputs' order."""
+    run: str
+    """The batch's fingerprint (inputs and sites): names the lists this task writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,30 +300,79 @@ class CaptureRange:
 
 @dataclass(frozen=True, slots=True)
 class WarcIndex:
+    """What an index task hands back: counts only (the per-capture lists stay on disk)."""
+
     source: str
-    captures: int
-    unassigned: int
-    by_site: tuple[tuple[str, tuple[CaptureRange, ...]], ...]
+    captures: int = 0
+    unassigned: int = 0
+    sites: int = 0
+    error: str | None = None
 
 
-def _owner(url: str, sites: Sequence[SiteScope]) -> str | None:
-    """The site whose base URL is the longest prefix of ``url`` (nested sites: the inner one wins)."""
-    best: tuple[int, str] | None = None
+CAPTURES_FOLDER = ".sunset-captures"
+"""In a site's output folder: ``RUN/w-NNNNNN.jsonl``, the site's captures in the NNNNNN-th WARC.
+Partitioned on disk by site (like a Hive table), so grouping a collection's captures by site
+costs the driver no memory; the site task reads its own folder and removes it."""
+
+
+def captures_folder(root: Path, run: str) -> Path:
+    return root / CAPTURES_FOLDER / run
+
+
+def batch_fingerprint(warcs: Sequence[Path], sites: Sequence[SiteScope]) -> str:
+    """Same inputs (path, size, mtime, order) and same sites: same fingerprint, same extracted WARCs."""
+    digest = hashlib.sha256()
+    for path in warcs:
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     for site in sites:
-        scope = Scope(site.base_url, site.case_insensitive)
-        if scope.contains(url):
-            length = len(lookup_key(scope.base_url, site.case_insensitive))
-            if best is None or length > best[0]:
-                best = (length, site.name)
-    return best[1] if best else None
+        digest.update(f"{site.name}\0{site.base_url}\0{site.case_insensitive}\n".encode())
+    return digest.hexdigest()[:20]
 
 
-def index_warc(task: IndexTask) -> WarcIndex:
-    """Headers only: which site each capture of one WARC belongs to, and where its bytes are."""
+class _Owners:
+    """Which site a URL belongs to: the site whose base URL is the longest prefix of it (nested
+    sites: the inner one wins). Sites are looked up by host, so 10,000 sites cost no more a capture
+    than ten. A host's ``/robots.txt`` goes to every site on that host, as each site's own crawl
+    would have fetched and kept it."""
+
+    def __init__(self, sites: Sequence[SiteScope]) -> None:
+        self.by_host: dict[str, list[tuple[int, Scope, SiteScope]]] = {}
+        for site in sites:
+            scope = Scope(site.base_url, site.case_insensitive)
+            prefix = len(lookup_key(scope.base_url, site.case_insensitive))
+            self.by_host.setdefault(urlsplit(scope.base_url).netloc, []).append((prefix, scope, site))
+
+    def __call__(self, url: str) -> list[SiteScope]:
+        try:
+            parts = urlsplit(canonicalize(url))
+        except (BadURL, ValueError):
+            return []
+        candidates = self.by_host.get(parts.netloc, [])
+        if parts.path == "/robots.txt" and not parts.query:
+            return [site for _, _, site in candidates]
+        best: tuple[int, SiteScope] | None = None
+        for prefix, scope, site in candidates:
+            if scope.contains(url) and (best is None or prefix > best[0]):
+                best = (prefix, site)
+        return [best[1]] if best is not None else []
+
+
+def index_warc(task: IndexTask, sites: Sequence[SiteScope]) -> WarcIndex:
+    """Headers only: which site each capture of one WARC belongs to, and where its bytes are.
+    Runs inside a task (``sites`` is shared by all of them); an unreadable WARC is reported, not raised."""
+    try:
+        return _index_warc(task, sites)
+    except Exception as error:  # noqa: BLE001 - one bad input must not stop the batch
+        return WarcIndex(task.source, error=failure(error, task.source))
+
+
+def _index_warc(task: IndexTask, sites: Sequence[SiteScope]) -> WarcIndex:
     path = local_input(task.source)
     with path.open("rb") as handle:
         gzipped = handle.read(2) == b"\x1f\x8b"
-    grouped: dict[str, list[CaptureRange]] = {}
+    owners = _Owners(sites)
+    grouped: dict[SiteScope, list[CaptureRange]] = {}
     captures = unassigned = 0
     try:
         with path.open("rb") as handle:
@@ -259,32 +383,41 @@ def index_warc(task: IndexTask) -> WarcIndex:
                 captures += 1
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 iterator.read_to_end(record)
-                owner = _owner(url, task.sites)
-                if owner is None:
+                belongs = owners(url)
+                if not belongs:
                     unassigned += 1
-                    continue
-                grouped.setdefault(owner, []).append(CaptureRange(
-                    str(path), iterator.get_record_offset(), iterator.get_record_length(), gzipped))
-    except ArchiveLoadFailed as error:
+                for site in belongs:
+                    grouped.setdefault(site, []).append(CaptureRange(
+                        str(path), iterator.get_record_offset(), iterator.get_record_length(), gzipped))
+    except (ArchiveLoadFailed, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
-    return WarcIndex(task.source, captures, unassigned,
-                     tuple((name, tuple(ranges)) for name, ranges in grouped.items()))
+    # Written only once the whole WARC has been read: a bad WARC gives no site a partial list.
+    for site, ranges in grouped.items():
+        target = captures_folder(Path(site.root), task.run) / f"w-{task.number:06d}.jsonl"
+        with atomic_writer(target, "w", encoding="utf-8", durable=False) as handle:
+            handle.write(json.dumps({"source": task.source}) + "\n")
+            for capture in ranges:
+                handle.write(json.dumps([capture.path, capture.offset, capture.length, capture.gzipped]) + "\n")
+    return WarcIndex(task.source, captures, unassigned, len(grouped))
 
 
-def group_by_site(indexes: Sequence[WarcIndex]) -> dict[str, tuple[CaptureRange, ...]]:
-    grouped: dict[str, list[CaptureRange]] = {}
-    for index in indexes:
-        for name, ranges in index.by_site:
-            grouped.setdefault(name, []).extend(ranges)
-    return {name: tuple(ranges) for name, ranges in grouped.items()}
+def site_captures(folder: Path, sources: list[str]) -> Iterator[CaptureRange]:
+    """A site's captures from the index tasks' lists, in input order; ``sources`` gets the WARCs."""
+    for listing in sorted(folder.glob("w-*.jsonl")):
+        with listing.open(encoding="utf-8") as handle:
+            sources.append(json.loads(handle.readline())["source"])
+            for line in handle:
+                path, offset, length, gzipped = json.loads(line)
+                yield CaptureRange(path, offset, length, gzipped)
 
 
-def extract_site_warc(ranges: Sequence[CaptureRange], destination: Path) -> int:
+def extract_site_warc(ranges: Iterable[CaptureRange], destination: Path) -> int:
     """A WARC of one site's captures, each record's bytes copied unchanged (one gzip member each).
 
     Records from an uncompressed WARC are gzipped whole, as the WARC spec's gzip annex allows;
     their bytes inside the member are exactly the source's.
     """
+    count = 0
     with atomic_writer(destination, "wb") as sink:
         for capture in ranges:
             with open(capture.path, "rb") as handle:
@@ -298,7 +431,8 @@ def extract_site_warc(ranges: Sequence[CaptureRange], destination: Path) -> int:
                 sink.write(data)
             else:
                 sink.write(gzip.compress(data + b"\r\n\r\n", mtime=0))
-    return len(ranges)
+            count += 1
+    return count
 
 
 # --- sites: one task per site --------------------------------------------------------------------
@@ -310,8 +444,11 @@ STAGES = ("ingest", "normalize", "mirror", "verify")
 class SiteTask:
     config: SiteConfig
     stages: tuple[str, ...]
-    captures: tuple[CaptureRange, ...] | None = None
-    """With --warc inputs: the site's captures, copied into its WARC before the stages run."""
+    captures_run: str | None = None
+    """With --warc inputs: the batch fingerprint whose capture lists make the site's WARC."""
+    workers: int | None = None
+    """Processes for the site's stages when its config does not say (the engine's task_workers)."""
+    command: str = "batch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,26 +490,77 @@ def _fresh(output: Path, source: Path) -> bool:
     return output.exists() and output.stat().st_mtime >= source.stat().st_mtime
 
 
+def _run_info(layout: OutputLayout) -> dict:
+    try:
+        info = json.loads(layout.run_info.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _record_site(config: SiteConfig, layout: OutputLayout, warc_from: dict) -> None:
+    """site.toml and run.json, as `sunset run` leaves them, so the folder can be given to every
+    one-site command; run.json also says which batch extracted the WARC (``warc_from``)."""
+    layout.root.mkdir(parents=True, exist_ok=True)
+    info = _run_info(layout)
+    if config.path.resolve() != layout.config_copy.resolve():
+        atomic_copy(config.path, layout.config_copy)
+        info = {"config": str(config.path.resolve())}
+    info.update({"sunset": __version__, "started": datetime.now(timezone.utc).isoformat(), "warc_from": warc_from})
+    with atomic_writer(layout.run_info, "w", encoding="utf-8") as handle:
+        json.dump(info, handle, indent=2)
+
+
+def _extract(task: SiteTask, config: SiteConfig, layout: OutputLayout) -> bool:
+    """The site's WARC from the batch's capture lists; False when this batch already made it.
+
+    run.json names the batch before the WARC is written and marks it complete after, so a
+    retried or re-run task knows the WARC is its own; a WARC that a crawl or ingest made (no
+    ``warc_from``) is never replaced.
+    """
+    run = task.captures_run
+    assert run is not None
+    made_by = _run_info(layout).get("warc_from")
+    if layout.warc.exists():
+        if not isinstance(made_by, dict):
+            raise BatchInputError(
+                f"{layout.warc} already exists and was not extracted by `sunset batch mirror --warc`; give "
+                "this site another output folder (--out-root) so the WARC from --warc inputs does not replace it")
+        if made_by.get("batch") == run and made_by.get("complete"):
+            return False
+    sources: list[str] = []
+    folder = captures_folder(layout.root, run)
+    _record_site(config, layout, {"batch": run, "complete": False})
+    count = extract_site_warc(site_captures(folder, sources), layout.warc)
+    _record_site(config, layout, {"batch": run, "complete": True, "warcs": sources, "captures": count})
+    return True
+
+
 def run_site(task: SiteTask) -> SiteResult:
     """The pipeline's stages for one site. Runs inside a task; a failure is reported, not raised,
-    so one broken site does not stop the others."""
+    so one broken site does not stop the others.
+
+    The site's output lock is held as by the one-site commands; taking it clears what a killed
+    attempt left (temporary files), so a retried task writes the same files as a first one.
+    """
     started = time.perf_counter()
     config = task.config
+    if config.workers is None and task.workers is not None:
+        config = replace(config, workers=task.workers)
     layout = pipeline.layout_for(config)
     result = SiteResult(config.name, str(layout.root))
     done: list[str] = []
     reused: list[str] = []
     try:
-        with _site_log(layout.log):
-            if task.captures is not None:
-                if layout.warc.exists():
-                    raise BatchInputError(
-                        f"{layout.warc} already exists; give this site another output folder "
-                        "(--out-root) so the WARC extracted from --warc inputs does not replace it")
-                extract_site_warc(task.captures, layout.warc)
-                done.append("extract")
+        with output_lock(layout.lock, task.command), _site_log(layout.log):
+            if task.captures_run is not None:
+                (done if _extract(task, config, layout) else reused).append("extract")
+                shutil.rmtree(layout.root / CAPTURES_FOLDER, ignore_errors=True)
             if "ingest" in task.stages:
-                if layout.warc.exists():  # written as .open and renamed: present means finished
+                if config.source.docroot is None:  # a live site: crawl it (a killed crawl resumes)
+                    crawled = pipeline.crawl(config, quiet=True)
+                    (reused if crawled.already_complete else done).append("crawl")
+                elif layout.warc.exists():  # written as .open and renamed: present means finished
                     reused.append("ingest")
                 else:
                     pipeline.ingest(config, quiet=True)
@@ -396,44 +584,84 @@ def run_site(task: SiteTask) -> SiteResult:
                     log.warning("verify: %s", problem)
                 result = replace(result, verified=verified.ok, problems=result.problems + len(verified.problems))
                 done.append("verify")
-    except (SunsetError, OSError) as error:
-        log.error("%s: %s", config.name, error)
-        result = replace(result, error=str(error))
+    except Exception as error:  # noqa: BLE001 - one broken site must not stop the others
+        result = replace(result, error=failure(error, config.name))
+        try:
+            log.error("%s", result.error)
+        except Exception:  # noqa: BLE001 - the log itself may be what failed
+            pass
     return replace(result, done=tuple(done), reused=tuple(reused),
                    seconds=round(time.perf_counter() - started, 3))
 
 
+@dataclass(frozen=True, slots=True)
+class SitesRun:
+    sites: tuple[SiteResult, ...]
+    inputs: tuple[WarcIndex, ...] = ()
+    """With --warc: one entry per WARC, in the order given (counts, or why it could not be read)."""
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.sites if r.error or r.verified is False) + \
+            sum(1 for i in self.inputs if i.error)
+
+
 def run_sites(configs: Sequence[SiteConfig], stages: tuple[str, ...], engine: Engine, *,
-              warcs: Sequence[str] = ()) -> list[SiteResult]:
-    """One task per site. With ``warcs``: index every WARC first (one task each), group the index
-    by site on the driver, and give each site task the byte ranges of its own captures."""
-    names = [config.name for config in configs]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+              warcs: Sequence[str] = (), command: str = "batch") -> SitesRun:
+    """One task per site. With ``warcs``: first one index task per WARC, which writes each site's
+    share of the captures into that site's folder; then each site task makes its WARC from them,
+    and its records (the mirror's index page needs their titles and text) and mirror."""
+    duplicates = sorted(name for name, count in Counter(config.name for config in configs).items() if count > 1)
     if duplicates:
         raise BatchInputError(f"more than one site is named {', '.join(duplicates)}: site names must differ")
-    captures: dict[str, tuple[CaptureRange, ...]] | None = None
+    run: str | None = None
+    indexes: list[WarcIndex] = []
     if warcs:
-        scopes = tuple(SiteScope(c.name, c.base_url, c.source.case_insensitive) for c in configs)
-        for source in warcs:
-            local_input(source)
-        indexes = engine.map(index_warc, [IndexTask(source, scopes) for source in warcs])
+        paths = [local_input(source) for source in warcs]
+        twice = sorted(str(path) for path, count in Counter(paths).items() if count > 1)
+        if twice:
+            raise BatchInputError(f"{', '.join(twice)}: given more than once; give each WARC once")
+        scopes = tuple(SiteScope(c.name, c.base_url, c.source.case_insensitive, str(c.output_dir)) for c in configs)
+        run = batch_fingerprint(paths, scopes)
+        indexes = engine.map(index_warc, [IndexTask(source, number, run) for number, source in enumerate(warcs)],
+                             shared=scopes)
         for index in indexes:
-            if index.unassigned:
+            if index.unassigned and not index.error:
                 log.warning("%s: %d of %d captures belong to none of the sites", index.source,
                             index.unassigned, index.captures)
-        captures = group_by_site(indexes)
-    tasks = [SiteTask(config, stages, None if captures is None else captures.get(config.name, ()))
-             for config in configs]
-    return engine.map(run_site, tasks)
+        if "normalize" not in stages:
+            stages = ("normalize",) + stages
+    tasks = [SiteTask(config, stages, run, engine.task_workers, command) for config in configs]
+    return SitesRun(tuple(engine.map(run_site, tasks)), tuple(indexes))
+
+
+def write_sites_manifest(path: Path, run: SitesRun, engine: Engine, command: str, seconds: float) -> None:
+    """What a batch of sites did: every input WARC and site, and why any failed."""
+    manifest = {
+        "sunset": __version__,
+        "created": datetime.now(timezone.utc).isoformat(),
+        "command": command,
+        "engine": engine.name,
+        "seconds": round(seconds, 3),
+        "failed": run.failed,
+        "inputs": [asdict(index) for index in run.inputs],
+        "sites": [asdict(result) for result in run.sites],
+    }
+    with atomic_writer(path, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
 
 
 def site_result_line(result: SiteResult) -> str:
     if result.error:
-        return f"{result.name}: FAILED: {result.error}"
+        return f"sunset: error: {result.error}"
     line = f"{result.name}: {' '.join(result.done) or 'nothing to do'}"
     if result.reused:
         line += f" (reused {', '.join(result.reused)})"
     line += f"; {result.pages} pages, {result.missing_links} missing links, {result.problems} problems"
-    if result.verified is not None:
-        line += "; verified" if result.verified else "; verification FAILED"
+    if result.verified is False:
+        return f"sunset: error: {result.name}: verification failed ({result.problems} problems; see " \
+               f"{Path(result.output) / 'sunset.log'})"
+    if result.verified:
+        line += "; verified"
     return f"{line} -> {result.output}"

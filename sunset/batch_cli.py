@@ -8,10 +8,11 @@ import argparse
 import glob
 import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
-from sunset.batch import STAGES, normalize_many, run_sites, site_result_line
+from sunset.batch import STAGES, normalize_many, run_sites, site_result_line, write_sites_manifest
 from sunset.config import SiteConfig
 from sunset.engines import ENGINES, make_engine
 from archive.errors import ConfigError
@@ -30,9 +31,13 @@ examples:
   sunset batch mirror --sites 'sites/*.toml' --warc crawl-1.warc.gz --warc crawl-2.warc.gz --out-root out/
   sunset batch run --sites 'sites/*.toml' --engine spark --out-root out/  every stage, one task per site
 
-on a cluster: spark-submit --master spark://HOST:7077 --py-files sunset.zip \\
-                $(which sunset) batch run --sites '/shared/sites/*.toml' --engine spark
-(see docs/scale.md)"""
+on a cluster (spark-submit runs a .py file: give it sunset/cli.py of the installed package):
+  spark-submit --master spark://HOST:7077 "$(python -c 'import sunset.cli as c; print(c.__file__)')" \\
+      batch run --sites '/shared/sites/*.toml' --out-root /shared/out --engine spark
+(see docs/scale.md)
+
+A WARC or site that fails is reported as `sunset: error: ...` (one line each) and in the manifest;
+the others finish, and the exit status is 1."""
 
 SUBCOMMANDS = {
     "normalize": ("records for many WARCs: one JSON Lines part per WARC and a manifest",
@@ -90,6 +95,9 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
             if name == "mirror":
                 parser.add_argument("--warc", dest="warcs", action="append", default=[], metavar="WARC",
                                     help="take the sites' captures from these WARCs (repeatable)")
+            parser.add_argument("--manifest", type=Path, metavar="FILE",
+                                help="write what every site and WARC did (and why any failed) here "
+                                     "(default: OUT_ROOT/manifest.json with --out-root)")
         _add_engine_options(parser)
 
 
@@ -119,20 +127,35 @@ def command_batch(args: argparse.Namespace) -> int:
         if args.batch_command == "normalize":
             summary = normalize_many(args.warcs, args.out, engine, base_url=args.base_url,
                                      case_insensitive=args.case_insensitive, merge=args.merge)
-            if not args.quiet:
-                for part in summary.parts:
+            for part in summary.parts:
+                if part.error:
+                    print(f"sunset: error: {part.error}", file=sys.stderr)
+                elif not args.quiet:
                     print(f"{part.source}: {part.records} records ({part.pages} pages) -> {part.part}")
-                print(f"{summary.records} records from {len(summary.parts)} WARCs in {summary.seconds:.1f}s "
-                      f"({engine.name}); manifest {summary.manifest}")
-            return 0
+            if not args.quiet:
+                read = f"{len(summary.parts) - len(summary.failed)} of " if summary.failed else ""
+                print(f"{summary.records} records from {read}{len(summary.parts)} WARCs in {summary.seconds:.1f}s "
+                      f"({engine.name}); "
+                      f"manifest {summary.manifest}")
+            return 1 if summary.failed else 0
         stages = ("mirror",) if args.batch_command == "mirror" else STAGES
-        results = run_sites(_site_configs(args), stages, engine, warcs=getattr(args, "warcs", ()))
+        started = time.perf_counter()
+        command = f"batch {args.batch_command}"
+        run = run_sites(_site_configs(args), stages, engine, warcs=getattr(args, "warcs", ()), command=command)
+        manifest = args.manifest or (args.out_root / "manifest.json" if args.out_root is not None else None)
+        if manifest is not None:
+            write_sites_manifest(manifest, run, engine, command, time.perf_counter() - started)
     finally:
         engine.close()
-    failed = [result for result in results if result.error or result.verified is False]
-    for result in results:
-        if not args.quiet or result in failed:
-            print(site_result_line(result), file=sys.stderr if result in failed else sys.stdout)
+    for index in run.inputs:
+        if index.error:
+            print(f"sunset: error: {index.error}", file=sys.stderr)
+    for result in run.sites:
+        failed = bool(result.error) or result.verified is False
+        if not args.quiet or failed:
+            print(site_result_line(result), file=sys.stderr if failed else sys.stdout)
     if not args.quiet:
-        print(f"{len(results) - len(failed)} of {len(results)} sites done ({engine.name})")
-    return 1 if failed else 0
+        good = sum(1 for r in run.sites if not r.error and r.verified is not False)
+        print(f"{good} of {len(run.sites)} sites done ({engine.name})"
+              + (f"; manifest {manifest}" if manifest is not None else ""))
+    return 1 if run.failed else 0

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from sunset.batch import STAGES, run_sites
 from sunset.cli import main
+from sunset.config import load_config
+from sunset.engines import Engine, LocalEngine
 from tests.conftest import OTPIC_CONFIG, write_config
+from tests.crawlserver import ServerState, _Handler, serve
 
 LEGACY_PAGE = (
     b'<HTML><HEAD><TITLE>Caf\xe9 Hours &#150; 1997</TITLE></HEAD>\r\n'
@@ -108,3 +116,146 @@ def read_parts(out: Path) -> list[list[dict]]:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return [[json.loads(line) for line in (out / entry["part"]).read_text(encoding="utf-8").splitlines()]
             for entry in manifest["inputs"]]
+
+
+def write_shop_warc(path: Path) -> Path:
+    """A site below the host's root (http://shop.example.net/catalog/) with the host's robots.txt,
+    which lies outside the site's prefix but belongs with it."""
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True, warc_version="WARC/1.0")
+        base = "http://shop.example.net/"
+        _http(writer, base + "robots.txt", "200 OK", [("Content-Type", "text/plain")],
+              b"User-agent: *\nDisallow: /cgi-bin/\n", "1999-02-02T10:00:00Z")
+        _http(writer, base + "catalog/index.htm", "200 OK", [("Content-Type", "text/html")],
+              b"<HTML><HEAD><TITLE>Catalogue 1998</TITLE></HEAD><BODY><P>Teapots and kettles."
+              b' <A HREF="item.htm">Item</A></BODY></HTML>', "1999-02-02T10:00:01Z")
+        _http(writer, base + "catalog/item.htm", "200 OK", [("Content-Type", "text/html")],
+              b"<HTML><HEAD><TITLE>Teapot</TITLE></HEAD><BODY>A brown teapot.</BODY></HTML>",
+              "1999-02-02T10:00:02Z")
+    return path
+
+
+def write_corrupt_warc(path: Path, good: Path) -> Path:
+    """A WARC cut off and overwritten in its middle, as a failed copy leaves one."""
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 3] + b"\x00garbage" * 64 + data[len(data) // 2:])
+    return path
+
+
+def write_site_configs(folder: Path, sites: dict[str, str]) -> Path:
+    """One config per site (name -> base URL), with no source: the captures come from --warc."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, base_url in sites.items():
+        (folder / f"{name}.toml").write_text(
+            f'[site]\nname = "{name}"\nbase_url = "{base_url}"\n'
+            '[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "Gone."\n', encoding="utf-8")
+    return folder
+
+
+def tree(folder: Path, *, skip: tuple[str, ...] = ("sunset.log", "manifest.json", "run.json", ".sunset.lock")) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), leaving out the run's own reports."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name not in skip}
+
+
+def stray_files(folder: Path) -> list[str]:
+    """Temporary files and folders a batch must not leave: writers' .part files, staging folders,
+    capture lists, unfinished WARCs."""
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")
+                  if path.name.endswith((".part", ".open")) or path.name.startswith((".staging-", ".sunset-captures")))
+
+
+def holders(path: Path) -> list[int]:
+    """The processes that have ``path`` open (here: the Python worker running a site's task, which
+    holds the site's output lock)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) == str(path) for fd in (entry / "fd").iterdir()):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+class Gate:
+    """A route that stops on its first armed request for /live/slow.htm until the test opens it:
+    the moment a task is surely mid-run, with no timing involved."""
+
+    def __init__(self) -> None:
+        self.armed = threading.Event()
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    def route(self, handler: _Handler, state: ServerState) -> None:
+        path = urlsplit(handler.path).path
+        if path == "/live/slow.htm" and self.armed.is_set() and not self.arrived.is_set():
+            self.arrived.set()
+            self.release.wait(600)
+        pages = {"/live/": b'<HTML><TITLE>Live</TITLE><A HREF="a.htm">A</A> <A HREF="slow.htm">Slow</A> '
+                           b'<A HREF="b.htm">B</A></HTML>',
+                 "/live/a.htm": b"<HTML><TITLE>A</TITLE>First page.</HTML>",
+                 "/live/slow.htm": b'<HTML><TITLE>Slow</TITLE>Waited for. <A HREF="c.htm">C</A></HTML>',
+                 "/live/b.htm": b"<HTML><TITLE>B</TITLE>Second page.</HTML>",
+                 "/live/c.htm": b"<HTML><TITLE>C</TITLE>Last page.</HTML>"}
+        if path in pages:
+            handler.send(200, pages[path])
+        else:
+            handler.send(404, b"<HTML>Not Found</HTML>")
+
+
+def live_config(folder: Path, origin: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "live.toml"
+    path.write_text(f'[site]\nname = "live"\nbase_url = "{origin}/live/"\n[source]\ndelay = 0\nconcurrency = 1\n'
+                    '[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "Gone."\n', encoding="utf-8")
+    return path
+
+
+def records(folder: Path) -> list[dict]:
+    """records.jsonl without what differs between two fetches of the same bytes (ids, dates)."""
+    volatile = {"warc_record_id", "last_modified"}  # a page served without Last-Modified: its fetch time
+    lines = (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k not in volatile} for line in lines]
+
+
+def mirror_files(folder: Path) -> dict[str, bytes]:
+    # about.html names the WARC's digest: two crawls or ingests mint different record ids.
+    return {name: data for name, data in tree(folder / "mirror").items() if name != "_sunset/about.html"}
+
+
+def killed_worker_run(engine: Engine, folder: Path) -> None:
+    """`batch run` of a crawled site and a docroot site on ``engine``, with the Python process
+    running the crawled site's task killed (SIGKILL) mid-crawl: the engine must retry the task, and
+    the outputs must be the local engine's, with no temporary file left."""
+    gate = Gate()
+    with serve(gate.route) as server:
+        write_small_site(folder / "small")
+        configs = {name: [load_config(live_config(folder / "sites", server.origin), out=folder / name / "live"),
+                          load_config(folder / "small" / "site.toml", out=folder / name / "small")]
+                   for name in ("local", "engine")}
+        local = run_sites(configs["local"], STAGES, LocalEngine()).sites
+        gate.armed.set()
+        outcome: list = []
+        runner = threading.Thread(target=lambda: outcome.append(run_sites(configs["engine"], STAGES, engine)))
+        runner.start()
+        try:
+            assert gate.arrived.wait(600), "the live site's task never reached /live/slow.htm"
+            lock = folder / "engine" / "live" / ".sunset.lock"
+            pids = holders(lock)
+            assert pids, f"no process holds {lock}"
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)  # the task's Python worker, mid-crawl
+        finally:
+            gate.release.set()
+            runner.join()
+    remote = outcome[0].sites
+    assert [(r.name, r.error, r.verified) for r in remote] == [(r.name, r.error, r.verified) for r in local] == \
+        [("live", None, True), ("small", None, True)]
+    assert server.hits["/live/slow.htm"] == 3  # local once; the killed attempt, then its retry
+    for name in ("live", "small"):
+        assert mirror_files(folder / "engine" / name) == mirror_files(folder / "local" / name), name
+        assert records(folder / "engine" / name) == records(folder / "local" / name), name
+    assert stray_files(folder / "engine") == []

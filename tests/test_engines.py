@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -108,9 +109,9 @@ def test_mirror_from_shared_warcs_groups_captures_by_site(tmp_path: Path) -> Non
         path.write_text(f'[site]\nname = "{name}"\nbase_url = "http://{name}.example.net/"\n'
                         '[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "Gone."\n', encoding="utf-8")
         configs.append(load_config(path, out=tmp_path / "out" / name))
-    results = run_sites(configs, ("mirror",), LocalEngine(2), warcs=[str(mixed), str(plain)])
-    assert [(r.name, r.error, r.done) for r in results] == [("cafe", None, ("extract", "mirror")),
-                                                            ("deli", None, ("extract", "mirror"))]
+    results = run_sites(configs, ("mirror",), LocalEngine(2), warcs=[str(mixed), str(plain)]).sites
+    assert [(r.name, r.error, r.done) for r in results] == [("cafe", None, ("extract", "normalize", "mirror")),
+                                                            ("deli", None, ("extract", "normalize", "mirror"))]
 
     def captures(path: Path) -> list[tuple[str, bytes, bytes]]:
         return [(c.url, c.body.open().read(), repr(c.http_headers).encode()) for c in iter_warc_captures(path)]
@@ -125,5 +126,8 @@ def test_mirror_from_shared_warcs_groups_captures_by_site(tmp_path: Path) -> Non
         types = [record.rec_type for record in ArchiveIterator(handle, check_digests=True)]
     assert types == (["response"] * 4 + ["revisit"]) * 2
     assert (tmp_path / "out" / "cafe" / "mirror" / "cafe.example.net" / "index.htm").exists()
-    again = run_sites(configs[:1], ("mirror",), LocalEngine(), warcs=[str(mixed)])
-    assert again[0].error and "already exists" in again[0].error
+    ingested = load_config(OTPIC_CONFIG, out=tmp_path / "otpic")
+    assert main(["ingest", str(OTPIC_CONFIG), "--out", str(tmp_path / "otpic"), "-q"]) == 0
+    again = run_sites([replace(ingested, base_url="http://cafe.example.net/")], ("mirror",), LocalEngine(),
+                      warcs=[str(mixed)]).sites
+    assert again[0].error and "already exists and was not extracted" in again[0].error

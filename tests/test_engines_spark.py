@@ -9,7 +9,7 @@ import pytest
 from sunset.batch import normalize_many, run_sites
 from sunset.config import load_config
 from sunset.engines import LocalEngine, SparkEngine, spark_available
-from tests.batch_inputs import make_inputs, read_parts, write_small_site
+from tests.batch_inputs import killed_worker_run, make_inputs, read_parts, write_small_site
 from tests.conftest import OTPIC_CONFIG
 
 pytestmark = pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))
@@ -50,8 +50,8 @@ def test_spark_runs_one_site_per_task(spark: SparkEngine, tmp_path: Path) -> Non
     configs = {engine: [load_config(OTPIC_CONFIG, out=tmp_path / engine / "otpic"),
                         load_config(tmp_path / "small" / "site.toml", out=tmp_path / engine / "small")]
                for engine in ("local", "spark")}
-    local = run_sites(configs["local"], ("ingest", "normalize", "mirror", "verify"), LocalEngine())
-    remote = run_sites(configs["spark"], ("ingest", "normalize", "mirror", "verify"), spark)
+    local = run_sites(configs["local"], ("ingest", "normalize", "mirror", "verify"), LocalEngine()).sites
+    remote = run_sites(configs["spark"], ("ingest", "normalize", "mirror", "verify"), spark).sites
     assert [(r.name, r.error, r.verified, r.pages) for r in remote] == \
         [(r.name, r.error, r.verified, r.pages) for r in local] == [("otpic", None, True, 16),
                                                                      ("small", None, True, 3)]
@@ -78,3 +78,8 @@ def test_spark_session_is_locked_down(spark: SparkEngine) -> None:
     assert conf.get("spark.ui.enabled") == "false"
     assert conf.get("spark.driver.host") == "127.0.0.1"
     assert conf.get("spark.driver.bindAddress") == "127.0.0.1"
+
+
+def test_local_spark_retries_a_killed_worker(spark: SparkEngine, tmp_path: Path) -> None:
+    """local[2] tries a task again like a cluster does (sunset asks for local[2,4])."""
+    killed_worker_run(spark, tmp_path)
