@@ -18,6 +18,7 @@ from archive.urls import DEFAULT_INDEX_FILES
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
+from site_out.qa.options import QaThresholds
 from sunset import __version__
 from archive.errors import ConfigError
 
@@ -69,6 +70,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                 "bagit": ("boolean", False), "source_organization": ("string", False),
                 "contact_email": ("string", False), "fixed_clock": ("date", False),
                 "record_id_seed": ("string", False)},
+    "qa": {"min_visual": ("number from 0 to 1", False), "min_text": ("number from 0 to 1", False),
+           "max_failed": ("whole number", False), "thumbnails": ("whole number", False)},
 }
 REQUIRED_SECTIONS = ("site", "notice")
 
@@ -96,6 +99,7 @@ class SiteConfig:
     mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
     workers: int | None = None
     """Processes for normalize and the mirror ([output] workers, --workers); None: one per core."""
+    qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -317,7 +321,22 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     )
     output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
     return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
-                      reader.number("output", "workers", whole=True, minimum=1))
+                      reader.number("output", "workers", whole=True, minimum=1), _qa_thresholds(reader))
+
+
+def _qa_thresholds(reader: _Reader) -> QaThresholds:
+    values: dict[str, Any] = {}
+    for key in ("min_visual", "min_text"):
+        value = reader.number("qa", key, whole=False, minimum=0)
+        if value is not None:
+            if value > 1:
+                raise reader.fail("qa", key, f"expected a number from 0 to 1, got {value!r}")
+            values[key] = float(value)
+    for key in ("max_failed", "thumbnails"):
+        value = reader.number("qa", key, whole=True, minimum=0)
+        if value is not None:
+            values[key] = value
+    return QaThresholds(**values)
 
 
 def _mirror_settings(reader: _Reader) -> MirrorSettings:
