@@ -10,7 +10,7 @@ from pathlib import Path
 from site_out.qa.compare import text_similarity, thumbnail, visual_similarity
 from site_out.qa.options import QaThresholds
 from site_out.qa.pairs import PagePair
-from site_out.qa.render import Rendering, map_pages, render
+from site_out.qa.render import Rendering, Tab, map_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +75,9 @@ def judge(pair: PagePair, original: Rendering, mirror: Rendering, thresholds: Qa
 
 
 def _thumbs(original: Rendering, mirror: Rendering) -> tuple[bytes, bytes] | None:
-    if not original.shot or not (mirror.thumb_shot or mirror.shot):
+    if not original.shot or not mirror.shot:
         return None
-    return thumbnail(original.shot), thumbnail(mirror.thumb_shot or mirror.shot)
+    return thumbnail(original.shot), thumbnail(mirror.shot)
 
 
 def run_checks(pairs: Iterable[PagePair], replay: Callable[[PagePair, str], str], mirror_root: Path,
@@ -88,11 +88,10 @@ def run_checks(pairs: Iterable[PagePair], replay: Callable[[PagePair, str], str]
     ``replay(pair, url)`` is where the original side fetches ``url`` (a request of ``pair``'s page).
     """
 
-    async def work(context, pair: PagePair):
+    async def work(tabs: tuple[Tab, Tab], pair: PagePair):
         mirror_url = (mirror_root / pair.path).resolve().as_uri()
-        original, mirror = await asyncio.gather(
-            render(context, pair.url, strip_notice=False, replay=lambda url: replay(pair, url)),
-            render(context, mirror_url, strip_notice=True))
+        original, mirror = await asyncio.gather(tabs[0].render(pair.url, lambda url: replay(pair, url)),
+                                                tabs[1].render(mirror_url))
         result = await asyncio.to_thread(judge, pair, original, mirror, thresholds)
         return result, original, mirror
 

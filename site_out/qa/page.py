@@ -46,7 +46,7 @@ def _card(result: PageResult, number: int, thresholds: QaThresholds) -> str:
                  f'<figure><img src="qa/{number:05d}-original.jpg" alt="the original page, replayed from the WARC">'
                  "<figcaption>original (pywb replay of the master WARC)</figcaption></figure>"
                  f'<figure><img src="qa/{number:05d}-mirror.jpg" alt="the mirror page">'
-                 "<figcaption>mirror (with its notice)</figcaption></figure></div>")
+                 "<figcaption>mirror (notice taken out)</figcaption></figure></div>")
     differences = "".join(f"<li>{escape(item)}</li>" for item in result.differences)
     error = f'<p class="qa-diff"><b>Error:</b> {escape(result.error)}</p>' if result.error else ""
     return (f'<section class="qa-page {"qa-pass" if result.passed else "qa-fail"}" data-url="{escape(result.url, quote=True)}" '
@@ -75,7 +75,7 @@ def qa_html(results: Sequence[PageResult], thresholds: QaThresholds, notice_html
             f"{_percent(visual)}, median text similarity {_percent(text)}."
             + (f" {blocked:,} requests to other machines were refused." if blocked else "")
             + "</p>\n<p>Pages worst first. The pictures are compared below the retirement notice (it is taken "
-            "out of the mirror page before the comparison), over the first two screens at 1024 pixels wide; the "
+            "out of the mirror page before the comparison), over the first screen (800 by 600 pixels, the screens the old sites were made for); the "
             "text is the visible text with white space normalised.</p>\n"
             + "".join(_card(result, number, thresholds) for number, result in pictured))
     if rest:
