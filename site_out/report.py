@@ -72,7 +72,8 @@ class SiteTally:
             self.years[int(modified[:4])] += 1
         if record.get("record_type") == "page":
             self.pages += 1
-            self.charsets[f"{record.get('charset') or 'unknown'} ({record.get('charset_source') or '?'})"] += 1
+            if record.get("charset"):  # absent when the figures come from the WARC alone
+                self.charsets[f"{record['charset']} ({record.get('charset_source') or '?'})"] += 1
             for link in record.get("links") or ():
                 if link.get("kind") == "external" and link.get("url"):
                     self.external[urlsplit(link["url"]).hostname or "?"] += 1
@@ -103,11 +104,11 @@ def _record_of(capture: Capture) -> dict:
     media = capture.media_type or ""
     modified = capture.header("Last-Modified")
     return {"url": capture.url, "status": capture.status, "content_type": capture.content_type,
-            "size": capture.body.size(), "record_type": "page" if media == "text/html" else "file",
-            "last_modified": _http_year(modified) or capture.date.isoformat()}
+            "size": capture.body.size, "record_type": "page" if media == "text/html" else "file",
+            "last_modified": _http_date(modified) or capture.date.isoformat()}
 
 
-def _http_year(value: str | None) -> str | None:
+def _http_date(value: str | None) -> str | None:
     from email.utils import parsedate_to_datetime
 
     if not value:
