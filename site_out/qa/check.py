@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+from site_out.resolve import MISSING_PAGE
 from site_out.qa.compare import text_similarity, thumbnail, visual_similarity
 from site_out.qa.options import QaThresholds
 from site_out.qa.pairs import PagePair
@@ -49,6 +52,18 @@ def _strip(entry: str) -> str:
     return entry.rsplit(" (", 1)[0]
 
 
+_MISSING = re.compile("/" + re.escape(MISSING_PAGE).replace(r"\.html", r"(\.[A-Za-z-]+)?\.html") + "$")
+"""``_sunset/missing.html`` and its translations (``missing.de.html``)."""
+
+
+def _wanted(url: str) -> str:
+    """The old site's URL a mirror request stands for: a link to the missing page carries it in ``url=``."""
+    parts = urlsplit(url)
+    if parts.scheme == "file" and _MISSING.search(parts.path):
+        return parse_qs(parts.query).get("url", [url])[0]
+    return url
+
+
 def judge(pair: PagePair, original: Rendering, mirror: Rendering, thresholds: QaThresholds) -> PageResult:
     error = original.error and f"original: {original.error}" or mirror.error and f"mirror: {mirror.error}"
     if error:
@@ -57,8 +72,13 @@ def judge(pair: PagePair, original: Rendering, mirror: Rendering, thresholds: Qa
         score = visual_similarity(original.shot, mirror.shot)
         visual, at = score.similarity, score.differs_at
         text, words = text_similarity(original.text, mirror.text)
-    failed = tuple(dict.fromkeys([_strip(entry) for entry in mirror.failed] + list(mirror.broken_images)))
+    original_failed = tuple(dict.fromkeys(_strip(entry) for entry in original.failed + original.broken_images))
+    every = tuple(dict.fromkeys([_strip(entry) for entry in mirror.failed] + list(mirror.broken_images)))
+    failed = tuple(url for url in every if _wanted(url) not in original_failed)
     differences = list(words)
+    if len(every) > len(failed):
+        differences.append(f"{len(every) - len(failed)} resources the original could not load either "
+                           "(never archived; the mirror points them to its missing page)")
     if at is not None and visual < 1:
         differences.insert(0, f"picture differs within x {at[0]}-{at[2]}, y {at[1]}-{at[3]} px (below the notice)")
     if mirror.images < original.images:
@@ -68,8 +88,7 @@ def judge(pair: PagePair, original: Rendering, mirror: Rendering, thresholds: Qa
     missing = max(len(failed), original.images - mirror.images)
     passed = (error is None and visual >= thresholds.min_visual and text >= thresholds.min_text
               and missing <= thresholds.max_failed)
-    return PageResult(pair.url, pair.path, round(visual, 4), round(text, 4), failed,
-                      tuple(dict.fromkeys(_strip(entry) for entry in original.failed + original.broken_images)),
+    return PageResult(pair.url, pair.path, round(visual, 4), round(text, 4), failed, original_failed,
                       original.images, mirror.images, tuple(dict.fromkeys(original.blocked + mirror.blocked)),
                       tuple(differences), passed, error or None)
 
