@@ -7,6 +7,7 @@ Scenarios (issue "Performance"):
      the server's latency is the delay)
   3. docroot ingest (the whole sunset pipeline from files; sunset only): pages/s and MB/s
   4. peak RSS of scenario 3 for the small and the large site, and their ratio
+  5. `sunset qa` on the output of scenario 3: every page rendered twice in Chromium (pages/s)
 
 Each timed scenario alternates sunset and wget, --runs times each, and reports medians.
 Results: a table on the terminal and a JSON file (with the machine's core count).
@@ -166,13 +167,33 @@ def docroot_scenario(name: str, site: Path, work: Path, runs: int, pages: int) -
     return scenario
 
 
+def qa_scenario(name: str, site: Path, work: Path, pages: int) -> Scenario | None:
+    """`sunset qa` over the docroot run's output: both renderings of every page in Chromium (one run)."""
+    if not Path("/usr/bin/chromium").exists():
+        print("  skipped: /usr/bin/chromium is not installed (apt-get install chromium)", flush=True)
+        return None
+    out = work / f"{name}-out"
+    out.mkdir(parents=True)
+    config = write_config(out, "http://www.example.edu/site/", docroot=site)
+    subprocess.run([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], cwd=ROOT, check=True)
+    scenario = Scenario(name, notes={"pages": pages})
+    scenario.sunset.append(timed([*SUNSET, "qa", str(out / "out"), "-q"], ROOT))
+    figures = json.loads((out / "out" / "qa.json").read_text(encoding="utf-8"))
+    seconds = scenario.median(scenario.sunset) or 1.0
+    scenario.notes.update({"pages_per_s": pages / seconds, "qa_pages": figures["pages"],
+                           "qa_failed": figures["failed"]})
+    shutil.rmtree(out, ignore_errors=True)
+    return scenario
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=5000, help="pages of the generated site (scenarios 1-3)")
     parser.add_argument("--large-pages", type=int, default=50000, help="pages of the large site (scenario 4)")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and scenario (medians are reported)")
     parser.add_argument("--delay", type=float, default=0.05, help="per-request delay of scenario 2, seconds")
-    parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios to run, e.g. 1,3")
+    parser.add_argument("--scenarios", default="1,2,3,4,5", help="which scenarios to run, e.g. 1,3 "
+                                                                 "(5: sunset qa, needs chromium)")
     parser.add_argument("--output", type=Path, default=ROOT / "out" / "bench" / "results.json")
     args = parser.parse_args()
     wanted = {int(item) for item in args.scenarios.split(",")}
@@ -194,6 +215,11 @@ def main() -> None:
             print("scenario 3: docroot ingest", flush=True)
             small = docroot_scenario("3-docroot", site / "site", work, args.runs, args.pages)
             results.append(small)
+        if 5 in wanted:
+            print("scenario 5: sunset qa (every page rendered twice in Chromium)", flush=True)
+            qa = qa_scenario("5-qa", site / "site", work, args.pages)
+            if qa is not None:
+                results.append(qa)
         if 4 in wanted:
             print(f"scenario 4: memory at {args.large_pages} pages", flush=True)
             shutil.rmtree(work / "small", ignore_errors=True)
@@ -227,6 +253,8 @@ def print_table(report: dict) -> None:
         notes = []
         if "pages_per_s" in row:
             notes.append(f"{row['pages_per_s']:.0f} pages/s, {row['mb_per_s']:.1f} MB/s")
+        if "qa_pages" in row:
+            notes.append(f"{row['qa_pages']} pages compared, {row['qa_failed']} below the thresholds")
         if "rss_ratio" in row:
             notes.append(f"RSS {row['small_peak_rss_mb']:.0f} -> {row['large_peak_rss_mb']:.0f} MB "
                          f"(x{row['rss_ratio']:.2f})")

@@ -183,10 +183,16 @@ _STYLE = """<style>
 .chart{max-width:100%;height:auto}
 .glance{font-size:18px;line-height:1.5;max-width:60em}
 .note{font-size:13px;color:#555555;margin:4px 0}
+#missing{grid-column:1/-1}
 .missing td{vertical-align:top;padding:2px 6px;font-size:13px;word-break:break-all}
 .missing th{text-align:left;font-size:13px}
 </style>
 """
+
+
+def _short(url: str, base_url: str) -> str:
+    """A URL of the site without its base, as a reader scans it (the CSV has them whole)."""
+    return url[len(base_url):] or "/" if url.startswith(base_url) else url
 
 
 def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: str) -> str:
@@ -200,8 +206,9 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
     hosts = _sorted(tally.external, TOP)
     missing = _missing_rows(tally)
     rows = "".join(
-        f"<tr><td>{escape(url)}</td><td>{count}</td><td>{escape(', '.join(referrers[:5]))}"
-        f"{f' and {len(referrers) - 5} more' if len(referrers) > 5 else ''}</td></tr>"
+        f'<tr><td title="{escape(url, quote=True)}">{escape(_short(url, base_url))}</td><td>{count}</td>'
+        f"<td>{escape(', '.join(_short(page, base_url) for page in referrers[:3]))}"
+        f"{f' and {len(referrers) - 3} more' if len(referrers) > 3 else ''}</td></tr>"
         for url, count, referrers in missing[:TOP])
     missing_table = (f'<table class="missing" data-rows="{len(missing)}"><tr><th>page never archived</th>'
                      f"<th>links</th><th>linked from</th></tr>{rows}</table>" if missing else '<p class="empty">None.</p>')
@@ -223,7 +230,8 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
         + _figure("external", "Links to other sites, by host", bar_chart(hosts, label="external links by host"),
                   f"{len(tally.external):,} hosts in all." if len(tally.external) > TOP else "")
         + _figure("missing", "Most-linked pages that were never archived", missing_table,
-                  f"{len(missing):,} in all." if len(missing) > TOP else "")
+                  (f"{len(missing):,} in all. " if len(missing) > TOP else "")
+                  + f"Addresses under {escape(base_url)} are shown without it.")
         + "</div>\n"
         + '<p class="note">The same figures as CSV (for a spreadsheet) are in <code>reports/</code> beside the '
           "mirror folder: mimetypes.csv, responsecodes.csv, hosts.csv, missing.csv.</p>\n"
