@@ -28,8 +28,8 @@ SUMMARY = "compare every mirror page with its original in Chromium (pictures, te
 DESCRIPTION = ("Render each page twice in Chromium, the original replayed from the master WARC by pywb on "
                "127.0.0.1 and the mirror page over file://, and compare the pictures below the notice, the "
                "visible text and what each loaded. Writes mirror/_sunset/qa.html (worst pages first) and "
-               "qa.json; exits 1 when a page is below the [qa] thresholds. Needs the qa and replay extras: "
-               "pip install 'sunset[qa,replay]', and Debian's chromium.")
+               "qa.json; exits 1 when a page is below the [qa] thresholds. Needs the qa extra (Playwright, pillow, "
+               "pywb): pip install 'sunset[qa]', and Debian's chromium.")
 
 
 def add_qa_flags(sub: argparse.ArgumentParser) -> None:
