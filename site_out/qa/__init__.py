@@ -8,6 +8,8 @@ never trusts the mirror code to show the "before".
 - :mod:`site_out.qa.pairs`: which mirror file shows which capture (the mirror's own plan);
 - :mod:`site_out.qa.render`: both renderings of each page in Chromium (Playwright), in parallel;
 - :mod:`site_out.qa.compare`: the scores (pillow for the pictures, difflib for the text);
+- :mod:`site_out.qa.check`: both renderings of a page judged against the ``[qa]`` thresholds
+  (:mod:`site_out.qa.options`), worst pages first;
 - :mod:`site_out.qa.page`: ``_sunset/qa.html`` and ``qa.json``;
 - :mod:`site_out.qa.wayback`: pywb on 127.0.0.1 for the length of a run.
 
