@@ -44,6 +44,8 @@ class Measure:
     seconds: float
     peak_rss_mb: float
     returncode: int
+    cpu_seconds: float = 0.0
+    """User + system time of the command and the processes it waited for (Chromium and pywb, for qa)."""
 
 
 @dataclass
@@ -76,7 +78,7 @@ def timed(command: list[str], cwd: Path) -> Measure:
     if code not in (0, 8):  # wget exits 8 when some URL answered 404: expected on legacy sites
         error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
         print(f"  ! {' '.join(command[:4])}... exited {code}\n{error}", file=sys.stderr)
-    return Measure(seconds, usage.ru_maxrss / 1024, code)
+    return Measure(seconds, usage.ru_maxrss / 1024, code, usage.ru_utime + usage.ru_stime)
 
 
 class LocalServer:
@@ -180,8 +182,10 @@ def qa_scenario(name: str, site: Path, work: Path, pages: int) -> Scenario | Non
     scenario.sunset.append(timed([*SUNSET, "qa", str(out / "out"), "-q"], ROOT))
     figures = json.loads((out / "out" / "qa.json").read_text(encoding="utf-8"))
     seconds = scenario.median(scenario.sunset) or 1.0
-    scenario.notes.update({"pages_per_s": pages / seconds, "qa_pages": figures["pages"],
-                           "qa_failed": figures["failed"]})
+    cpu = scenario.sunset[0].cpu_seconds
+    scenario.notes.update({"pages_per_s": figures["pages"] / seconds, "qa_pages": figures["pages"],
+                           "qa_failed": figures["failed"], "cpu_s_per_page": cpu / max(1, figures["pages"]),
+                           "load_average": os.getloadavg()[0]})
     shutil.rmtree(out, ignore_errors=True)
     return scenario
 
@@ -251,10 +255,13 @@ def print_table(report: dict) -> None:
     print(f"{'scenario':<18}{'sunset s':>10}{'wget s':>10}{'ratio':>8}{'peak MB':>9}  notes")
     for row in report["scenarios"]:
         notes = []
-        if "pages_per_s" in row:
+        if "mb_per_s" in row:
             notes.append(f"{row['pages_per_s']:.0f} pages/s, {row['mb_per_s']:.1f} MB/s")
+        elif "pages_per_s" in row:
+            notes.append(f"{row['pages_per_s']:.1f} pages/s")
         if "qa_pages" in row:
-            notes.append(f"{row['qa_pages']} pages compared, {row['qa_failed']} below the thresholds")
+            notes.append(f"{row['qa_pages']} pages compared, {row['qa_failed']} below the thresholds, "
+                         f"{row['cpu_s_per_page']:.2f} CPU s a page (load average {row['load_average']:.1f})")
         if "rss_ratio" in row:
             notes.append(f"RSS {row['small_peak_rss_mb']:.0f} -> {row['large_peak_rss_mb']:.0f} MB "
                          f"(x{row['rss_ratio']:.2f})")
