@@ -123,18 +123,28 @@ class Tab:
         headers = {name: value for name, value in answer.headers.items() if name.lower() not in _DROPPED_HEADERS}
         await route.fulfill(status=answer.status, headers=headers, body=await answer.body())
 
+    async def _inspect(self) -> tuple[list[str], list[str], int]:
+        text, broken, images = [], [], 0
+        for frame in self.page.frames:
+            facts = await frame.evaluate(_INSPECT, self.strip_notice)
+            text.append(facts["text"])
+            broken.extend(facts["broken"])
+            images += facts["loaded"]
+        return text, broken, images
+
     async def render(self, url: str, replay: Callable[[str], str] | None = None) -> Rendering:
         """Load ``url`` and record what it drew (the first screen), said and loaded."""
         self.replay, self.failed, self.blocked = replay, [], []
         failed, blocked = self.failed, self.blocked
         try:
             await self.page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
-            text, broken, images = [], [], 0
-            for frame in self.page.frames:
-                facts = await frame.evaluate(_INSPECT, self.strip_notice)
-                text.append(facts["text"])
-                broken.extend(facts["broken"])
-                images += facts["loaded"]
+            try:
+                text, broken, images = await self._inspect()
+            except Exception as error:  # a page that moved on (meta refresh, script): look at where it went
+                if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                    raise
+                await self.page.wait_for_load_state("load", timeout=PAGE_TIMEOUT_MS)
+                text, broken, images = await self._inspect()
             shot = await self.page.screenshot(type="png", animations="disabled", caret="hide")
             return Rendering(shot, "\n".join(text), tuple(failed), tuple(broken), images, tuple(blocked))
         except Exception as error:  # a page that never loads, navigates away or crashes the tab: a QA finding
