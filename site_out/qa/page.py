@@ -97,8 +97,9 @@ def write_qa(mirror_root: Path, out_dir: Path, results: Sequence[PageResult], th
     pictures.mkdir(parents=True)
     for number, result in enumerate(results):
         if result.thumbs is not None:
-            (pictures / f"{number:05d}-original.jpg").write_bytes(result.thumbs[0])
-            (pictures / f"{number:05d}-mirror.jpg").write_bytes(result.thumbs[1])
+            for side, picture in zip(("original", "mirror"), result.thumbs):
+                with atomic_writer(pictures / f"{number:05d}-{side}.jpg", durable=False) as handle:
+                    handle.write(picture)
     page = safe_destination(mirror_root, QA_PAGE)
     with atomic_writer(page, "w", encoding="utf-8", durable=False) as handle:
         handle.write(qa_html(results, thresholds, notice_html, site_name))
