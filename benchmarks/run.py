@@ -7,6 +7,7 @@ Scenarios (issue "Performance"):
      the server's latency is the delay)
   3. docroot ingest (the whole sunset pipeline from files; sunset only): pages/s and MB/s
   4. peak RSS of scenario 3 for the small and the large site, and their ratio
+  5. `sunset qa` on the output of scenario 3: every page rendered twice in Chromium (pages/s)
 
 Each timed scenario alternates sunset and wget, --runs times each, and reports medians.
 Results: a table on the terminal and a JSON file (with the machine's core count).
@@ -43,6 +44,8 @@ class Measure:
     seconds: float
     peak_rss_mb: float
     returncode: int
+    cpu_seconds: float = 0.0
+    """User + system time of the command and the processes it waited for (Chromium and pywb, for qa)."""
 
 
 @dataclass
@@ -75,7 +78,7 @@ def timed(command: list[str], cwd: Path) -> Measure:
     if code not in (0, 8):  # wget exits 8 when some URL answered 404: expected on legacy sites
         error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
         print(f"  ! {' '.join(command[:4])}... exited {code}\n{error}", file=sys.stderr)
-    return Measure(seconds, usage.ru_maxrss / 1024, code)
+    return Measure(seconds, usage.ru_maxrss / 1024, code, usage.ru_utime + usage.ru_stime)
 
 
 class LocalServer:
@@ -167,13 +170,35 @@ def docroot_scenario(name: str, site: Path, work: Path, runs: int, pages: int) -
     return scenario
 
 
+def qa_scenario(name: str, site: Path, work: Path, pages: int) -> Scenario | None:
+    """`sunset qa` over the docroot run's output: both renderings of every page in Chromium (one run)."""
+    if not Path("/usr/bin/chromium").exists():
+        print("  skipped: /usr/bin/chromium is not installed (apt-get install chromium)", flush=True)
+        return None
+    out = work / f"{name}-out"
+    out.mkdir(parents=True)
+    config = write_config(out, "http://www.example.edu/site/", docroot=site)
+    subprocess.run([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], cwd=ROOT, check=True)
+    scenario = Scenario(name, notes={"pages": pages})
+    scenario.sunset.append(timed([*SUNSET, "qa", str(out / "out"), "-q"], ROOT))
+    figures = json.loads((out / "out" / "qa.json").read_text(encoding="utf-8"))
+    seconds = scenario.median(scenario.sunset) or 1.0
+    cpu = scenario.sunset[0].cpu_seconds
+    scenario.notes.update({"pages_per_s": figures["pages"] / seconds, "qa_pages": figures["pages"],
+                           "qa_failed": figures["failed"], "cpu_s_per_page": cpu / max(1, figures["pages"]),
+                           "load_average": os.getloadavg()[0]})
+    shutil.rmtree(out, ignore_errors=True)
+    return scenario
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=5000, help="pages of the generated site (scenarios 1-3)")
     parser.add_argument("--large-pages", type=int, default=50000, help="pages of the large site (scenario 4)")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and scenario (medians are reported)")
     parser.add_argument("--delay", type=float, default=0.05, help="per-request delay of scenario 2, seconds")
-    parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios to run, e.g. 1,3")
+    parser.add_argument("--scenarios", default="1,2,3,4,5", help="which scenarios to run, e.g. 1,3 "
+                                                                 "(5: sunset qa, needs chromium)")
     parser.add_argument("--output", type=Path, default=ROOT / "out" / "bench" / "results.json")
     args = parser.parse_args()
     wanted = {int(item) for item in args.scenarios.split(",")}
@@ -195,6 +220,11 @@ def main() -> None:
             print("scenario 3: docroot ingest", flush=True)
             small = docroot_scenario("3-docroot", site / "site", work, args.runs, args.pages)
             results.append(small)
+        if 5 in wanted:
+            print("scenario 5: sunset qa (every page rendered twice in Chromium)", flush=True)
+            qa = qa_scenario("5-qa", site / "site", work, args.pages)
+            if qa is not None:
+                results.append(qa)
         if 4 in wanted:
             print(f"scenario 4: memory at {args.large_pages} pages", flush=True)
             shutil.rmtree(work / "small", ignore_errors=True)
@@ -226,8 +256,13 @@ def print_table(report: dict) -> None:
     print(f"{'scenario':<18}{'sunset s':>10}{'wget s':>10}{'ratio':>8}{'peak MB':>9}  notes")
     for row in report["scenarios"]:
         notes = []
-        if "pages_per_s" in row:
+        if "mb_per_s" in row:
             notes.append(f"{row['pages_per_s']:.0f} pages/s, {row['mb_per_s']:.1f} MB/s")
+        elif "pages_per_s" in row:
+            notes.append(f"{row['pages_per_s']:.1f} pages/s")
+        if "qa_pages" in row:
+            notes.append(f"{row['qa_pages']} pages compared, {row['qa_failed']} below the thresholds, "
+                         f"{row['cpu_s_per_page']:.2f} CPU s a page (load average {row['load_average']:.1f})")
         if "rss_ratio" in row:
             notes.append(f"RSS {row['small_peak_rss_mb']:.0f} -> {row['large_peak_rss_mb']:.0f} MB "
                          f"(x{row['rss_ratio']:.2f})")

@@ -135,7 +135,8 @@ def about_page(notice_html: str, options: MirrorOptions, facts: ArchiveFacts, *,
 <p>The web site {name} at <code style="word-break:break-all">{escape(options.base_url)}</code>{start},
 retired on {escape(format_date(options.notice.date))}. The copies were taken {escape(when)}:
 {facts.pages} pages and {facts.files} files in all, and {facts.redirects} addresses that forwarded to
-other pages. <a href="{escape(index_href, quote=True)}">All pages, with search</a>.</p>
+other pages. <a href="{escape(index_href, quote=True)}">All pages, with search</a>.
+<a href="report.html">The retirement report</a>: the site's files, dates and links in charts.</p>
 <h2>How this copy was made</h2>
 <p>With {escape(options.software)}. The original bytes, exactly as the server sent them, are kept
 in the archival master, a WARC file (ISO 28500), which is not part of this folder but is kept beside it:</p>

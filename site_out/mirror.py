@@ -43,6 +43,7 @@ from site_out.pages import INDEX_PAGE, form_closed_page, forwarding_page, index_
 from site_out.paths import UnsafePathError, href_between, safe_destination
 from site_out.plan import MirrorPlan, PlannedFile, PlannedRedirect, build_plan, shortcut_redirects
 from site_out.redirects import build_entries, write_redirect_maps
+from site_out.report import REPORT_PAGE, write_report
 from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, MISSING_LANGUAGES, Resolver, missing_page_for
 from site_out.rewrite import LinkIssue, PageRewriter
 
@@ -405,6 +406,8 @@ def write_mirror(
     )
     writer.write_catalog(records_path, facts)
     remove_unexplained(root, plan)
+    write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in writer.missing),
+                 notice_html=writer.notice(REPORT_PAGE), site_name=options.site_name, base_url=options.base_url)
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     return MirrorSummary(

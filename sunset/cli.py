@@ -19,6 +19,7 @@ from sunset.layout import OutputLayout
 from sunset.lock import lock_for
 from sunset.preflight import check_command, check_start_page
 from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
+from sunset import qa_cli
 
 log = logging.getLogger("sunset")
 
@@ -306,6 +307,7 @@ COMMANDS = {
     "replay": (_command_replay, "serve the master WARC in pywb on 127.0.0.1",
                "Build a pywb collection (replay/) over the master WARC and its CDXJ index, start pywb on "
                "127.0.0.1 and print the URL to open. Needs the replay extra: pip install 'sunset[replay]'."),
+    "qa": (qa_cli.command_qa, qa_cli.SUMMARY, qa_cli.DESCRIPTION),
 }
 
 
@@ -332,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   "else one per core); 1 runs everything in one process")
         if name in CRAWL_COMMANDS:
             _add_crawl_flags(sub)
+    qa_cli.add_qa_flags(commands.choices["qa"])
     _add_serve_parser(commands)
     add_batch_parser(commands)
     return parser

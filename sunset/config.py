@@ -18,6 +18,7 @@ from archive.urls import DEFAULT_INDEX_FILES
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
+from site_out.qa.options import QaThresholds
 from sunset import __version__
 from archive.errors import ConfigError
 
@@ -72,6 +73,8 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                 "bagit": ("boolean", False), "source_organization": ("string", False),
                 "contact_email": ("string", False), "fixed_clock": ("date", False),
                 "record_id_seed": ("string", False)},
+    "qa": {"min_visual": ("number from 0 to 1", False), "min_text": ("number from 0 to 1", False),
+           "max_failed": ("whole number", False), "thumbnails": ("whole number", False)},
 }
 REQUIRED_SECTIONS = ("site", "notice")
 
@@ -107,6 +110,7 @@ class SiteConfig:
     @property
     def start(self) -> str:
         return self.start_url or self.base_url
+    qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -343,7 +347,7 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
                       reader.number("output", "workers", whole=True, minimum=1),
                       max_page_bytes=reader.number("output", "max_page_bytes", whole=True, minimum=1024) or DEFAULT_MAX_PAGE_BYTES,
-                      start_url=_start_url(reader, base_url))
+                      start_url=_start_url(reader, base_url), qa=_qa_thresholds(reader))
 
 
 def _start_url(reader: _Reader, base_url: str) -> str:
@@ -354,6 +358,21 @@ def _start_url(reader: _Reader, base_url: str) -> str:
     if urlsplit(start).hostname != urlsplit(base_url).hostname:
         raise reader.fail("site", "start_url", f"expected a page of the site {base_url}, got {start!r}")
     return start
+
+
+def _qa_thresholds(reader: _Reader) -> QaThresholds:
+    values: dict[str, Any] = {}
+    for key in ("min_visual", "min_text"):
+        value = reader.number("qa", key, whole=False, minimum=0)
+        if value is not None:
+            if value > 1:
+                raise reader.fail("qa", key, f"expected a number from 0 to 1, got {value!r}")
+            values[key] = float(value)
+    for key in ("max_failed", "thumbnails"):
+        value = reader.number("qa", key, whole=True, minimum=0)
+        if value is not None:
+            values[key] = value
+    return QaThresholds(**values)
 
 
 def _mirror_settings(reader: _Reader) -> MirrorSettings:

@@ -70,3 +70,15 @@ def test_apache_manual_records(apache: tuple[Path, dict[str, dict]]) -> None:
     index = records["http://localhost/manual/index.html"]
     assert index["title"] and "Apache" in index["title"]
     assert sum(1 for record in records.values() if record["record_type"] == "page") >= 112
+
+
+@pytest.mark.parametrize("site", ["gazette", "apache"])
+def test_corpus_report_counts_equal_the_records(site: str, request: pytest.FixtureRequest) -> None:
+    from tests.test_report import chart_values, read_csv
+
+    out, records = request.getfixturevalue(site)
+    html = (out / "mirror" / "_sunset" / "report.html").read_text(encoding="utf-8")
+    assert sum(chart_values(html, "types").values()) == len(records)
+    pages = [record for record in records.values() if record["record_type"] == "page"]
+    assert sum(chart_values(html, "charsets").values()) == len(pages)
+    assert sum(int(row["urls"]) for row in read_csv(out / "reports" / "mimetypes.csv")) == len(records)

@@ -47,7 +47,7 @@ def test_no_script_is_added_and_the_config_is_escaped(tmp_path: Path) -> None:
     for page in pages:
         relative = page.relative_to(mirror).as_posix()
         text = page.read_text(encoding="utf-8")
-        for needle in ("<script>alert", "<svg", "<script src=//evil"):
+        for needle in ("<script>alert", "<svg onload", "<script src=//evil"):  # the report draws its own <svg>
             assert needle not in text.lower(), (relative, needle)
         sources, inline = _scripts(text)
         own = relative.startswith("_sunset/")

@@ -1,0 +1,276 @@
+"""The retirement report: ``mirror/_sunset/report.html`` and Heritrix-style CSVs in ``reports/``.
+
+An archivist signing off a retired site wants its shape at a glance: what kinds of files, how
+big, which answers the server gave, how the page encodings were decided, when the pages were
+last changed (when the site was alive), where it linked to, and which pages it linked to that
+were never there. The figures come from ``records.jsonl`` (one record per capture of the
+master WARC, so the counts are the WARC's), streamed; without records, from the WARC itself.
+It is written by the mirror writer, because the about page (written there) links to it.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.capture import Capture
+from archive.durable import atomic_writer
+from archive.reader import iter_warc_captures
+from site_out.charts import bar_chart, column_chart
+from site_out.pages import page_html
+from site_out.paths import safe_destination
+
+REPORT_PAGE = "_sunset/report.html"
+REPORTS_FOLDER = "reports"
+NOT_SERVED = "none"
+"""The response code of files read from a docroot: they were never served over HTTP here."""
+SIZE_BUCKETS = ((1024, "under 1 KB"), (10 * 1024, "1-10 KB"), (100 * 1024, "10-100 KB"),
+                (1024 * 1024, "100 KB-1 MB"), (10 * 1024 * 1024, "1-10 MB"), (None, "10 MB and more"))
+TOP = 15
+"""Rows in the charts of hosts and missing pages; the CSVs have them all."""
+
+
+@dataclass(slots=True)
+class SiteTally:
+    """The report's figures, added up one record at a time."""
+
+    files: int = 0
+    pages: int = 0
+    bytes: int = 0
+    types: Counter[str] = field(default_factory=Counter)
+    type_bytes: Counter[str] = field(default_factory=Counter)
+    sizes: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    charsets: Counter[str] = field(default_factory=Counter)
+    years: Counter[int] = field(default_factory=Counter)
+    hosts: Counter[str] = field(default_factory=Counter)
+    host_bytes: Counter[str] = field(default_factory=Counter)
+    external: Counter[str] = field(default_factory=Counter)
+    missing: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, record: dict) -> None:
+        url = record.get("url") or ""
+        size = int(record.get("size") or 0)
+        media = (record.get("content_type") or "").split(";", 1)[0].strip().lower() or "unknown"
+        self.files += 1
+        self.bytes += size
+        self.types[media] += 1
+        self.type_bytes[media] += size
+        self.sizes[_size_bucket(size)] += 1
+        status = record.get("status")
+        self.statuses[str(status) if status is not None else NOT_SERVED] += 1
+        host = (urlsplit(url).hostname or "") if url else ""
+        self.hosts[host] += 1
+        self.host_bytes[host] += size
+        modified = record.get("last_modified") or ""
+        if len(modified) >= 4 and modified[:4].isdigit():
+            self.years[int(modified[:4])] += 1
+        if record.get("record_type") == "page":
+            self.pages += 1
+            if record.get("charset"):  # absent when the figures come from the WARC alone
+                self.charsets[f"{record['charset']} ({record.get('charset_source') or '?'})"] += 1
+            for link in record.get("links") or ():
+                if link.get("kind") == "external" and link.get("url"):
+                    self.external[urlsplit(link["url"]).hostname or "?"] += 1
+
+    def add_missing(self, page: str, url: str) -> None:
+        self.missing[url][page] += 1
+
+
+def _size_bucket(size: int) -> str:
+    for limit, name in SIZE_BUCKETS:
+        if limit is None or size < limit:
+            return name
+    return SIZE_BUCKETS[-1][1]
+
+
+def iter_records(records_path: Path) -> Iterator[dict]:
+    with records_path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+
+
+def _record_of(capture: Capture) -> dict:
+    """What the report needs of a capture when there is no ``records.jsonl``: no charsets, no links."""
+    media = capture.media_type or ""
+    modified = capture.header("Last-Modified")
+    return {"url": capture.url, "status": capture.status, "content_type": capture.content_type,
+            "size": capture.body.size, "record_type": "page" if media == "text/html" else "file",
+            "last_modified": _http_date(modified) or capture.date.isoformat()}
+
+
+def _http_date(value: str | None) -> str | None:
+    from email.utils import parsedate_to_datetime
+
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tuple[str, str]]) -> SiteTally:
+    """Add up the records (else the WARC's captures) and the missing links, given as (page, url)."""
+    tally = SiteTally()
+    if records_path is not None and records_path.exists():
+        for record in iter_records(records_path):
+            tally.add(record)
+    else:
+        for capture in iter_warc_captures(warc_path):
+            tally.add(_record_of(capture))
+    for page, url in missing:
+        tally.add_missing(page, url)
+    return tally
+
+
+def _mb(size: int) -> str:
+    if size < 1024:
+        return f"{size:,} bytes"
+    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+
+
+def _sorted(counter: Counter, limit: int | None = None) -> list[tuple[str, int]]:
+    return [(str(name), count) for name, count in sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
+            ][:limit]
+
+
+def _missing_rows(tally: SiteTally) -> list[tuple[str, int, list[str]]]:
+    rows = [(url, sum(pages.values()), [page for page, _ in _sorted(pages)]) for url, pages in tally.missing.items()]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def _glance(tally: SiteTally, site_name: str, base_url: str) -> str:
+    years = sorted(tally.years)
+    if years:
+        busiest = max(tally.years.items(), key=lambda item: (item[1], item[0]))[0]
+        alive = (f"last changed between <b>{years[0]}</b> and <b>{years[-1]}</b> (most in {busiest})"
+                 if years[0] != years[-1] else f"last changed in <b>{years[0]}</b>")
+    else:
+        alive = "with no dates"
+    top_type = _sorted(tally.types, 1)
+    missing_links = sum(sum(pages.values()) for pages in tally.missing.values())
+    return (f'<p class="glance"><b>{escape(site_name)}</b> (<code>{escape(base_url)}</code>): '
+            f"<b>{tally.files:,}</b> files, <b>{tally.pages:,}</b> of them pages, {escape(_mb(tally.bytes))} in all, "
+            f"{alive}. Most files are {escape(top_type[0][0]) if top_type else 'none'}. "
+            f"The pages link {_times(sum(tally.external.values()))} to <b>{len(tally.external):,}</b> other "
+            f"site{'s' if len(tally.external) != 1 else ''}, and {_times(missing_links)} to "
+            f"<b>{len(tally.missing):,}</b> page{'s' if len(tally.missing) != 1 else ''} that were never archived.</p>")
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"<b>{count:,}</b> times"
+
+
+def _figure(figure_id: str, title: str, chart: str, caption: str = "") -> str:
+    note = f'<p class="note">{caption}</p>' if caption else ""
+    return f'<figure id="{figure_id}"><h2>{escape(title)}</h2>{chart}{note}</figure>\n'
+
+
+_STYLE = """<style>
+.report-grid{display:grid;align-items:start;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:12px}
+.report-grid figure{margin:0;padding:8px 12px;border:1px solid #dddddd;background:#ffffff}
+.report-grid h2{font-size:17px;margin:4px 0 8px 0}
+.chart{max-width:100%;height:auto}
+.glance{font-size:18px;line-height:1.5;max-width:60em}
+.note{font-size:13px;color:#555555;margin:4px 0}
+#missing{grid-column:1/-1}
+.missing td{vertical-align:top;padding:2px 6px;font-size:13px;word-break:break-all}
+.missing th{text-align:left;font-size:13px}
+</style>
+"""
+
+
+def _short(url: str, base_url: str) -> str:
+    """A URL of the site without its base, as a reader scans it (the CSV has them whole)."""
+    return url[len(base_url):] or "/" if url.startswith(base_url) else url
+
+
+def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: str) -> str:
+    types = _sorted(tally.types)
+    type_notes = [_mb(tally.type_bytes[name]) for name, _ in types]
+    sizes = [(name, tally.sizes[name]) for _, name in SIZE_BUCKETS if tally.sizes[name]]
+    statuses = [(("not served (files from disk)" if code == NOT_SERVED else code), count)
+                for code, count in _sorted(tally.statuses)]
+    years = sorted(tally.years)
+    timeline = [(str(year), tally.years.get(year, 0)) for year in range(years[0], years[-1] + 1)] if years else []
+    hosts = _sorted(tally.external, TOP)
+    missing = _missing_rows(tally)
+    rows = "".join(
+        f'<tr><td title="{escape(url, quote=True)}">{escape(_short(url, base_url))}</td><td>{count}</td>'
+        f"<td>{escape(', '.join(_short(page, base_url) for page in referrers[:3]))}"
+        f"{f' and {len(referrers) - 3} more' if len(referrers) > 3 else ''}</td></tr>"
+        for url, count, referrers in missing[:TOP])
+    missing_table = (f'<table class="missing" data-rows="{len(missing)}"><tr><th>page never archived</th>'
+                     f"<th>links</th><th>linked from</th></tr>{rows}</table>" if missing else '<p class="empty">None.</p>')
+    body = (
+        f"<h1>Retirement report: {escape(site_name)}</h1>\n"
+        + _glance(tally, site_name, base_url)
+        + '<div class="report-grid">\n'
+        + _figure("types", "Files by type", bar_chart(types, label="files by type", notes=type_notes),
+                  "Count of files, with their total size.")
+        + _figure("sizes", "Files by size", bar_chart(sizes, label="files by size"))
+        + _figure("years", "Last changed, by year",
+                  column_chart(timeline, label="files by year of last change"),
+                  "The HTTP Last-Modified date, or the capture's (for a docroot: the file's) date.")
+        + _figure("statuses", "Response codes", bar_chart(statuses, label="response codes"))
+        + _figure("charsets", "Page encodings, and how they were decided",
+                  bar_chart(_sorted(tally.charsets), label="charsets"),
+                  "bom: byte-order mark; http: Content-Type header; meta: the page's &lt;meta&gt;; "
+                  "sniffed: read from the bytes; default: windows-1252, as a browser of the time would.")
+        + _figure("external", "Links to other sites, by host", bar_chart(hosts, label="external links by host"),
+                  f"{len(tally.external):,} hosts in all." if len(tally.external) > TOP else "")
+        + _figure("missing", "Most-linked pages that were never archived", missing_table,
+                  (f"{len(missing):,} in all. " if len(missing) > TOP else "")
+                  + f"Addresses under {escape(base_url)} are shown without it.")
+        + "</div>\n"
+        + '<p class="note">The same figures as CSV (for a spreadsheet) are in <code>reports/</code> beside the '
+          "mirror folder: mimetypes.csv, responsecodes.csv, hosts.csv, missing.csv.</p>\n"
+    )
+    return page_html(f"Retirement report - {site_name}", notice_html, body, head_extra=_STYLE)
+
+
+def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
+    """Heritrix-style reports, one row per category, largest first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, tuple[list[str], list[list[object]]]] = {
+        "mimetypes.csv": (["mime_type", "urls", "bytes"],
+                          [[name, count, tally.type_bytes[name]] for name, count in _sorted(tally.types)]),
+        "responsecodes.csv": (["code", "urls"], [[code, count] for code, count in _sorted(tally.statuses)]),
+        "hosts.csv": (["host", "urls", "bytes", "links_from_site"],
+                      [[host, tally.hosts.get(host, 0), tally.host_bytes.get(host, 0), tally.external.get(host, 0)]
+                       for host in sorted(set(tally.hosts) | set(tally.external),
+                                          key=lambda h: (-tally.hosts.get(h, 0), -tally.external.get(h, 0), h))]),
+        "missing.csv": (["url", "links", "referrers"],
+                        [[url, count, " ".join(referrers)] for url, count, referrers in _missing_rows(tally)]),
+    }
+    written = []
+    for name, (header, rows) in tables.items():
+        path = folder / name
+        with atomic_writer(path, "w", encoding="utf-8", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(header)
+            out.writerows(rows)
+        written.append(path)
+    return written
+
+
+def write_report(mirror_root: Path, out_dir: Path, records_path: Path | None, warc_path: Path,
+                 missing: Iterable[tuple[str, str]], *, notice_html: str, site_name: str,
+                 base_url: str) -> SiteTally:
+    """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures."""
+    tally = tally_site(records_path, warc_path, missing)
+    html = report_html(tally, notice_html, site_name, base_url)
+    with atomic_writer(safe_destination(mirror_root, REPORT_PAGE), "w", encoding="utf-8", durable=False) as handle:
+        handle.write(html)
+    write_csv_reports(out_dir / REPORTS_FOLDER, tally)
+    return tally
