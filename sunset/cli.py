@@ -6,8 +6,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sunset import __version__, archive_stage, pipeline
@@ -254,34 +252,12 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
-    """Flags of the archive stage on the commands that write WARCs, and replay's port."""
-    if name in ("run", "ingest", "package"):
-        sub.add_argument("--fixed-clock", metavar="DATE", type=_utc_datetime,
-                         help="date every record sunset creates (warcinfo, derived) carries, e.g. "
-                              "2026-01-01T00:00:00Z: with --record-id-seed, reruns give byte-identical WARCs")
-        sub.add_argument("--record-id-seed", metavar="TEXT",
-                         help="derive record ids from TEXT instead of drawing random ones (reproducible output)")
+    """--bagit and replay's port (--fixed-clock and --record-id-seed are in the options table)."""
     if name in ("run", "package"):
         sub.add_argument("--bagit", action="store_true", help="also write bag/, a BagIt 1.0 bag of the package "
                                                               "(default: [archive] bagit)")
     if name == "replay":
         sub.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
-
-
-def _utc_datetime(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2026-01-01T00:00:00Z, got {text!r}") from error
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _apply_archive_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
-    changes = {key: getattr(args, key) for key in ("fixed_clock", "record_id_seed")
-               if getattr(args, key, None) is not None}
-    if not changes:
-        return config
-    return replace(config, archive=replace(config.archive, **changes))
 
 
 COMMANDS = {
@@ -336,7 +312,7 @@ CRAWL_COMMANDS = CRAWL
 
 
 def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
-    """The flags of the options table on command ``name``; each overrides its config key."""
+    """The flags of the options table on command ``name`` (crawl keys in a group); each overrides its key."""
     group = None
     for option in flags_of(name):
         kind = option.kind
@@ -356,8 +332,8 @@ def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
                                     help="forget an earlier or interrupted crawl in the output folder and start again")
 
 
-def apply_crawl_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
-    """The config with the command line's settings (crawl flags, --workers) in place of the file's."""
+def apply_option_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
+    """The config with the command line's settings (the options table's flags) in place of the file's."""
     given = vars(args)
     changes = {option: option.flag_value(given[option.dest]) for option in flags_of(args.command)
                if given.get(option.dest) is not None}
@@ -409,8 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "batch":
             return command_batch(args)
-        config = _apply_archive_flags(resolve_target(args.target, args.out), args)
-        config = apply_crawl_flags(config, args)
+        config = apply_option_flags(resolve_target(args.target, args.out), args)
         check_command(config, args.command)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]

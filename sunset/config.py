@@ -1,7 +1,8 @@
 """Read a site's TOML config into the stages' own option dataclasses.
 
 Unknown sections and keys are errors, not silently ignored: a typo such as
-``case_insensitve`` would otherwise change what gets archived without a word.
+``case_insensitve`` would otherwise change what gets archived without a word. Which keys there are,
+what each takes and which field it fills is declared once, in :mod:`sunset.options_table`.
 """
 from __future__ import annotations
 

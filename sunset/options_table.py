@@ -12,13 +12,17 @@ and the table differ, ``--update-readme README.md`` rewrites them).
            "fail the run when more pages than this link to a page not archived", flag="--max-missing",
            commands=("run", "qa")),
 
-- the field it fills must exist on the stage's option dataclass (``Into``); the stage keeps its own
-  default there, and ``default`` here is only how README and ``--help`` show it;
-- a new section needs nothing else for the schema; ``sunset.config.parse_config`` passes the section's
-  values to the dataclass named in ``Into`` (add the dataclass to ``sunset.config._build`` once);
+- the field it fills must exist on the stage's option dataclass (``Into``); the stage keeps the
+  default value there, and ``default`` here is only how README and ``--help`` show it;
+- the schema (unknown keys, "did you mean", required keys) and the check of the value (its
+  :class:`Kind`: ``whole(minimum)``, ``seconds(minimum)``, ``STRING``, ``URL``, ``BOOLEAN``, ``STRINGS``,
+  ``URLS``, ``REGEXES``, ``DAY``, ``TIMESTAMP``, ``choice(...)``) need nothing else;
+- a key of a dataclass the config does not build yet (a new section's ``QaOptions``): once, give
+  ``sunset.config.SiteConfig`` a field for it, build it in ``parse_config`` from
+  ``values.get(QaOptions, {})`` and add it to ``with_values`` (command-line overrides);
 - ``flag`` (with ``commands``) adds the flag to those commands; its value is checked by the same
-  :class:`Kind` as the key and overrides it;
-- then ``python -m sunset.options_table --update-readme README.md``.
+  :class:`Kind` as the key and overrides it (``sunset.cli.apply_option_flags``);
+- then ``python -m sunset.options_table --update-readme README.md`` rewrites README's tables.
 
 The stages' option dataclasses stay in their packages (a stage never imports ``sunset/``); the
 declarations name the field each key fills, and ``tests/test_options_table.py`` checks that every field
@@ -241,6 +245,8 @@ class Option:
 
 CRAWL = ("run", "crawl")
 """The commands that crawl, and so take the crawl flags."""
+WRITERS = ("run", "ingest", "package")
+"""The commands that write WARC records of sunset's own (warcinfo, derived)."""
 
 WORKERS = Option("output", "workers", whole(1), Into(Site, "workers"), "one per core",
                  "processes that parse and rewrite pages (normalize, also of `normalize --warc`, the mirror, "
@@ -360,9 +366,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("archive", "contact_email", STRING, Into(ArchiveOptions, "contact_email"), "`contact`",
            "bag-info.txt Contact-Email"),
     Option("archive", "fixed_clock", TIMESTAMP, Into(ArchiveOptions, "fixed_clock"), "now",
-           "date of every record sunset creates (or `--fixed-clock`): for byte-identical reruns"),
+           "date of every record sunset creates (warcinfo, derived), e.g. 2026-01-01T00:00:00Z: with "
+           "`record_id_seed`, reruns give byte-identical WARCs", flag="--fixed-clock", commands=WRITERS),
     Option("archive", "record_id_seed", STRING, Into(ArchiveOptions, "record_id_seed"), "random ids",
-           "record ids derived from this seed (or `--record-id-seed`)"),
+           "derive record ids from this text instead of drawing random ones (reproducible output)",
+           flag="--record-id-seed", commands=WRITERS),
 )
 
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(option.section for option in OPTIONS))
@@ -391,7 +399,8 @@ def markdown(group: str) -> str:
     for option in OPTIONS:
         if option.group == group:
             key = f"`{option.key}`" if group == "crawl" else f"`[{option.section}] {option.key}`"
-            rows.append(f"| {key} | {option.default} | {option.help} |")
+            flag = f" (`{option.flag}`)" if option.flag and group != "crawl" else ""
+            rows.append(f"| {key} | {option.default} | {option.help}{flag} |")
     return "\n".join(rows) + "\n"
 
 

@@ -15,7 +15,7 @@ from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
-from sunset.cli import apply_crawl_flags, build_parser, main
+from sunset.cli import apply_option_flags, build_parser, main
 from sunset.config import SCHEMA, SiteConfig, parse_config
 from sunset.options_table import (
     GROUPS, OPTIONS, PATH, WORKERS, Option, Site, dataclass_fields, declared_fields, markdown, readme_tables,
@@ -117,8 +117,8 @@ def test_every_declaration_fills_the_field_it_names(tmp_path: Path) -> None:
 
 
 def _flag_argv(option: Option) -> list[str]:
-    value = _sample(option)[1]
-    items = value if option.kind.repeated else (value,)
+    text, value = _sample(option)
+    items = value if option.kind.repeated else (text.strip('"'),)
     return [part for item in items for part in (option.flag, str(item))]
 
 
@@ -128,7 +128,7 @@ def test_every_flag_overrides_its_key(option: Option, tmp_path: Path) -> None:
                           f'date = 2005-12-02\ntext = "x"\n', tmp_path / "site.toml")
     for command in option.commands:
         args = build_parser().parse_args([command, "site.toml", *_flag_argv(option)])
-        changed = apply_crawl_flags(config, args)
+        changed = apply_option_flags(config, args)
         assert getattr(_holder(changed, option.into.owner), option.into.field) == _sample(option)[1]
 
 
@@ -142,7 +142,7 @@ def test_flags_are_checked_as_the_keys_are(argv: list[str], message: str, tmp_pa
     config = parse_config(f'[site]\nname = "oldsite"\nbase_url = "{BASE}"\n[notice]\ntitle = "t"\n'
                           f'date = 2005-12-02\ntext = "x"\n', tmp_path / "site.toml")
     with pytest.raises(ConfigError) as caught:
-        apply_crawl_flags(config, build_parser().parse_args(argv))
+        apply_option_flags(config, build_parser().parse_args(argv))
     assert str(caught.value).startswith(message)
 
 
