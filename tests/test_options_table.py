@@ -169,3 +169,23 @@ def test_batch_processes_is_not_workers() -> None:
     """`batch --processes` (tasks at once) is not `[output] workers`; --workers stays its old spelling."""
     args = build_parser().parse_args(["batch", "normalize", "a.warc.gz", "--out", "o", "--processes", "3"])
     assert args.workers == 3 and WORKERS.dest not in vars(args)
+
+
+def _field_default(into: Any) -> Any:
+    item = next(item for item in fields(into.owner) if item.name == into.field)
+    return item.default_factory() if callable(item.default_factory) else item.default
+
+
+@pytest.mark.parametrize("option", [option for option in OPTIONS if option.into.owner is not Site],
+                         ids=lambda option: f"{option.section}.{option.key}")
+def test_the_default_shown_is_the_dataclass_default(option: Option) -> None:
+    """README and --help show ``default``; the value is the stage's: a number or none shown must be it."""
+    value, shown = _field_default(option.into), option.default.strip("`").strip('"')
+    if shown in ("none", "no limit"):
+        assert value in (None, ())
+    elif shown in ("true", "false"):
+        assert value is (shown == "true")
+    elif shown.replace(".", "", 1).isdigit():
+        assert value == float(shown)
+    elif shown in ("obey", "mark", "/"):
+        assert value == shown
