@@ -430,8 +430,12 @@ def _main(argv: list[str]) -> int:
     if argv[:1] == ["--update-readme"] and len(argv) == 2:
         from pathlib import Path
 
+        from archive.durable import atomic_writer
+
         path = Path(argv[1])
-        path.write_text(update_readme(path.read_text(encoding="utf-8")), encoding="utf-8")
+        text = update_readme(path.read_text(encoding="utf-8"))
+        with atomic_writer(path, "w", encoding="utf-8") as sink:
+            sink.write(text)
         return 0
     print("usage: python -m sunset.options_table --markdown [config|crawl] | --update-readme README.md",
           file=sys.stderr)
