@@ -19,7 +19,7 @@ from archive.errors import ConfigError
 
 DESCRIPTION = """\
 Process many WARCs or many sites at once. Each WARC (normalize) or site (mirror, run) is one
-task; `--engine local` runs the tasks here (a loop, or --workers processes), `--engine spark`
+task; `--engine local` runs the tasks here (a loop, or --processes N), `--engine spark`
 runs them as Spark tasks (pip install 'sunset[spark]'; Java 17). The tasks call the same code as
 the one-site commands, so both engines write the same records and mirrors."""
 
@@ -57,8 +57,10 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("engine")
     group.add_argument("--engine", choices=ENGINES, default="local",
                        help="where the tasks run (default: local)")
-    group.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="local engine: processes to run tasks in (default: 1, a plain loop)")
+    group.add_argument("--processes", "--workers", dest="workers", type=int, default=1, metavar="N",
+                       help="local engine: tasks run at once, each in a process of its own (default: 1, a plain "
+                            "loop). Not [output] workers, which a site's task uses for its own pages; "
+                            "--workers is this flag's old name")
     group.add_argument("--master", metavar="URL",
                        help="spark engine: the Spark master, e.g. 'local[4]' or spark://host:7077 "
                             "(default: spark-submit's --master, else local[*])")

@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sunset import __version__, archive_stage, pipeline
 from sunset.batch_cli import add_batch_parser, command_batch
-from sunset.config import SiteConfig, load_config, parse_config
+from sunset.config import SiteConfig, load_config, parse_config, with_values
 from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
+from sunset.options_table import CRAWL, cli_help, flags_of
 from sunset.preflight import check_command, check_start_page
 from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
 from sunset import qa_cli
@@ -255,34 +253,12 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
-    """Flags of the archive stage on the commands that write WARCs, and replay's port."""
-    if name in ("run", "ingest", "package"):
-        sub.add_argument("--fixed-clock", metavar="DATE", type=_utc_datetime,
-                         help="date every record sunset creates (warcinfo, derived) carries, e.g. "
-                              "2026-01-01T00:00:00Z: with --record-id-seed, reruns give byte-identical WARCs")
-        sub.add_argument("--record-id-seed", metavar="TEXT",
-                         help="derive record ids from TEXT instead of drawing random ones (reproducible output)")
+    """--bagit and replay's port (--fixed-clock and --record-id-seed are in the options table)."""
     if name in ("run", "package"):
         sub.add_argument("--bagit", action="store_true", help="also write bag/, a BagIt 1.0 bag of the package "
                                                               "(default: [archive] bagit)")
     if name == "replay":
         sub.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
-
-
-def _utc_datetime(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2026-01-01T00:00:00Z, got {text!r}") from error
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _apply_archive_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
-    changes = {key: getattr(args, key) for key in ("fixed_clock", "record_id_seed")
-               if getattr(args, key, None) is not None}
-    if not changes:
-        return config
-    return replace(config, archive=replace(config.archive, **changes))
 
 
 COMMANDS = {
@@ -328,74 +304,43 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for scripts)")
         sub.add_argument("-v", "--verbose", action="store_true", help="log every step to the terminal")
         _add_archive_flags(name, sub)
-        if name in WORKER_COMMANDS:
-            sub.add_argument("--workers", type=int, metavar="N",
-                             help="processes that parse and rewrite pages (default: [output] workers, "
-                                  "else one per core); 1 runs everything in one process")
-        if name in CRAWL_COMMANDS:
-            _add_crawl_flags(sub)
+        _add_option_flags(name, sub)
     qa_cli.add_qa_flags(commands.choices["qa"])
     _add_serve_parser(commands)
     add_batch_parser(commands)
     return parser
 
 
-CRAWL_COMMANDS = ("run", "crawl")
-WORKER_COMMANDS = ("run", "normalize", "mirror")
-# flag -> (CrawlOptions field, type, help); each overrides the [source] key of the same name.
-CRAWL_FLAGS: dict[str, tuple[str, type, str]] = {
-    "--seed": ("seeds", str, "a URL to start from (repeat for several; default: base_url)"),
-    "--include": ("include", str, "only URLs matching this regex (repeatable; requisites excepted)"),
-    "--exclude": ("exclude", str, "skip URLs matching this regex (repeatable)"),
-    "--max-pages": ("max_pages", int, "stop after fetching this many URLs"),
-    "--max-depth": ("max_depth", int, "follow links at most this many clicks from a seed"),
-    "--max-per-pattern": ("max_per_pattern", int, "URLs per path pattern before it counts as a trap"),
-    "--max-per-depth": ("max_per_depth", int, "URLs at one depth before it counts as a trap (default 20000)"),
-    "--max-crawl-delay": ("max_crawl_delay", float, "longest robots.txt Crawl-delay obeyed (default 60)"),
-    "--robots": ("robots", str, "obey (default) or ignore robots.txt"),
-    "--user-agent": ("user_agent", str, "User-Agent header to identify the crawl"),
-    "--concurrency": ("concurrency", int, "simultaneous requests to the host (default 2)"),
-    "--delay": ("delay", float, "seconds between requests per connection (default 0.5)"),
-    "--retries": ("retries", int, "tries for connection errors, timeouts and 5xx (default 3)"),
-    "--retry-wait": ("retry_wait", float, "seconds before the first retry; doubles each time (default 1)"),
-    "--timeout": ("timeout", float, "seconds to wait for the server (default 30)"),
-    "--max-fetch-time": ("max_fetch_time", float, "seconds for one whole response, however slowly it comes "
-                                                  "(default 1200)"),
-    "--max-body-bytes": ("max_body_bytes", int, "cut bodies larger than this (marked WARC-Truncated)"),
-    "--max-url-length": ("max_url_length", int, "skip URLs longer than this"),
-    "--fetch-from": ("fetch_from", str, "fetch from this restored copy; record URLs under base_url"),
-    "--proxy": ("proxy", str, "HTTP proxy URL (http_proxy/https_proxy are honoured too)"),
-}
-_REPEATED = ("seeds", "include", "exclude")
+CRAWL_COMMANDS = CRAWL
 
 
-def _add_crawl_flags(sub: argparse.ArgumentParser) -> None:
-    group = sub.add_argument_group("crawling (when the config has no docroot; each overrides the [source] key)")
-    for flag, (field_name, kind, text) in CRAWL_FLAGS.items():
-        if field_name in _REPEATED:
-            group.add_argument(flag, dest=f"crawl_{field_name}", action="append", metavar="REGEX" if kind is str
-                               and field_name != "seeds" else "URL", help=text)
-        elif field_name == "robots":
-            group.add_argument(flag, dest="crawl_robots", choices=("obey", "ignore"), help=text)
+def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
+    """The flags of the options table on command ``name`` (crawl keys in a group); each overrides its key."""
+    group = None
+    for option in flags_of(name):
+        kind = option.kind
+        target: argparse._ActionsContainer = sub
+        if option.group == "crawl":
+            group = group or sub.add_argument_group(
+                "crawling (when the config has no docroot; each overrides the [source] key)")
+            target = group
+        if kind.repeated:
+            target.add_argument(option.flag, dest=option.dest, action="append", metavar=kind.metavar,
+                                help=cli_help(option))
         else:
-            metavar = "N" if kind is int else "SECONDS" if kind is float else "URL" if "url" in text.lower() \
-                or field_name in ("fetch_from", "proxy") else "TEXT"
-            group.add_argument(flag, dest=f"crawl_{field_name}", type=kind, metavar=metavar, help=text)
-    group.add_argument("--fresh", action="store_true",
-                       help="forget an earlier or interrupted crawl in the output folder and start again")
+            target.add_argument(option.flag, dest=option.dest, type=kind.cli_type, choices=kind.choices,
+                                metavar=None if kind.choices else kind.metavar, help=cli_help(option))
+    if name in CRAWL_COMMANDS:
+        (group or sub).add_argument("--fresh", action="store_true",
+                                    help="forget an earlier or interrupted crawl in the output folder and start again")
 
 
-def apply_crawl_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
-    """The config with the command line's crawl settings in place of the file's."""
-    changes = {}
-    for field_name, _, _ in CRAWL_FLAGS.values():
-        value = getattr(args, f"crawl_{field_name}", None)
-        if value is not None:
-            changes[field_name] = tuple(value) if field_name in _REPEATED else value
-    if not changes:
-        return config
-    crawl = dataclasses.replace(config.source.crawl, **changes)
-    return dataclasses.replace(config, source=dataclasses.replace(config.source, crawl=crawl))
+def apply_option_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
+    """The config with the command line's settings (the options table's flags) in place of the file's."""
+    given = vars(args)
+    changes = {option: option.flag_value(given[option.dest]) for option in flags_of(args.command)
+               if given.get(option.dest) is not None}
+    return with_values(config, changes) if changes else config
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
@@ -443,13 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "batch":
             return command_batch(args)
-        config = _apply_archive_flags(resolve_target(args.target, args.out), args)
-        if args.command in CRAWL_COMMANDS:
-            config = apply_crawl_flags(config, args)
-        if getattr(args, "workers", None) is not None:
-            if args.workers < 1:
-                raise SunsetError(f"--workers must be at least 1, got {args.workers}")
-            config = dataclasses.replace(config, workers=args.workers)
+        config = apply_option_flags(resolve_target(args.target, args.out), args)
         check_command(config, args.command)
         _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]

@@ -1,82 +1,33 @@
 """Read a site's TOML config into the stages' own option dataclasses.
 
 Unknown sections and keys are errors, not silently ignored: a typo such as
-``case_insensitve`` would otherwise change what gets archived without a word.
+``case_insensitve`` would otherwise change what gets archived without a word. Which keys there are,
+what each takes and which field it fills is declared once, in :mod:`sunset.options_table`.
 """
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from archive.options import ArchiveOptions
-from archive.urls import DEFAULT_INDEX_FILES
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
-from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
+from site_out.options import MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
 from sunset import __version__
+from sunset.options_table import OPTIONS, SECTIONS, Invalid, Option, Site, in_section
 from archive.errors import ConfigError
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-# section -> key -> (expected type description, required)
+# section -> key -> (expected type description, required); from the one table of options.
 SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
-    "site": {"name": ("string", True), "base_url": ("URL", True), "start_url": ("URL", False)},
-    "source": {
-        "docroot": ("string", False),
-        "docroot_url": ("URL", False),
-        "case_insensitive": ("boolean", False),
-        "index_files": ("list of strings", False),
-        "file_date": ("date", False),
-        # Crawling (used when there is no docroot): see crawl.options.CrawlOptions.
-        "seeds": ("list of URLs", False),
-        "include": ("list of regular expressions", False),
-        "exclude": ("list of regular expressions", False),
-        "max_pages": ("whole number", False),
-        "max_depth": ("whole number", False),
-        "max_per_pattern": ("whole number", False),
-        "max_per_depth": ("whole number", False),
-        "max_crawl_delay": ("number of seconds", False),
-        "robots": ('"obey" or "ignore"', False),
-        "user_agent": ("string", False),
-        "concurrency": ("whole number", False),
-        "delay": ("number of seconds", False),
-        "retries": ("whole number", False),
-        "retry_wait": ("number of seconds", False),
-        "timeout": ("number of seconds", False),
-        "max_fetch_time": ("number of seconds", False),
-        "max_body_bytes": ("whole number", False),
-        "max_url_length": ("whole number", False),
-        "fetch_from": ("URL", False),
-        "proxy": ("URL", False),
-    },
-    "notice": {
-        "title": ("string", True),
-        "date": ("date", True),
-        "text": ("string", True),
-        "successor_name": ("string", False),
-        "successor_url": ("URL", False),
-    },
-    "mirror": {
-        "external_links": ("one of keep, mark, wayback", False),
-        "drop": ("list of regular expressions", False),
-        "publish_url": ("URL or path starting with /", False),
-    },
-    "output": {"dir": ("string", False), "workers": ("whole number", False),
-               "max_page_bytes": ("whole number", False)},
-    "archive": {"description": ("string", False), "operator": ("string", False), "contact": ("string", False),
-                "bagit": ("boolean", False), "source_organization": ("string", False),
-                "contact_email": ("string", False), "fixed_clock": ("date", False),
-                "record_id_seed": ("string", False)},
-    "qa": {"min_visual": ("number from 0 to 1", False), "min_text": ("number from 0 to 1", False),
-           "max_failed": ("whole number", False), "thumbnails": ("whole number", False)},
+    section: {option.key: (option.kind.name, option.required) for option in in_section(section)}
+    for section in SECTIONS
 }
-REQUIRED_SECTIONS = ("site", "notice")
+REQUIRED_SECTIONS = tuple(section for section in SECTIONS if any(option.required for option in in_section(section)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,112 +142,19 @@ class _Reader:
                 if required and key not in self.data.get(section, {}):
                     raise ConfigError(f"{self.path}: [{section}] {key} is missing (expected a {kind})")
 
-    def get(self, section: str, key: str) -> Any:
-        return self.data.get(section, {}).get(key)
-
-    def string(self, section: str, key: str, default: str | None = None) -> str | None:
-        value = self.get(section, key)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            raise self.fail(section, key, f"expected a string in quotes, got {value!r}")
-        return value
-
-    def boolean(self, section: str, key: str, default: bool) -> bool:
-        value = self.get(section, key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(section, key, f"expected true or false, got {value!r}")
-        return value
-
-    def strings(self, section: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self.get(section, key)
-        if value is None:
-            return default
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.fail(section, key, f'expected a list of strings such as ["a", "b"], got {value!r}')
-        return tuple(value)
-
-    def url(self, section: str, key: str) -> str | None:
-        value = self.string(section, key)
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise self.fail(section, key, f"expected an http:// or https:// URL with a host, got {value!r}")
-        return value
-
-    def number(self, section: str, key: str, *, whole: bool, minimum: float) -> float | int | None:
-        value = self.get(section, key)
-        if value is None:
-            return None
-        kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise self.fail(section, key, f"expected a {'whole ' if whole else ''}number, got {value!r}")
-        if value < minimum:
-            raise self.fail(section, key, f"must be at least {minimum:g}, got {value!r}")
-        return value
-
-    def date(self, section: str, key: str) -> date | datetime | None:
-        value = self.get(section, key)
-        if value is None:
-            return None
-        if isinstance(value, (date, datetime)):
-            return value
-        if isinstance(value, str):
+    def read(self) -> dict[type, dict[str, Any]]:
+        """Every key present, checked by its kind, by the dataclass it fills: ``{owner: {field: value}}``."""
+        values: dict[type, dict[str, Any]] = {}
+        for option in OPTIONS:
+            value = self.data.get(option.section, {}).get(option.key)
+            if value is None:
+                continue
             try:
-                return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise self.fail(section, key, f"expected a date such as 2005-12-02, got {value!r}")
-
-
-def _as_datetime(value: date | datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.combine(value, time(12, 0), tzinfo=timezone.utc)
-
-
-def _crawl_options(reader: _Reader) -> CrawlOptions:
-    """The crawl keys of ``[source]``; absent keys keep CrawlOptions' defaults."""
-    values: dict[str, Any] = {}
-    seeds = reader.strings("source", "seeds", ())
-    for seed in seeds:
-        if urlsplit(seed).scheme not in ("http", "https") or not urlsplit(seed).hostname:
-            raise reader.fail("source", "seeds", f"expected http:// or https:// URLs, got {seed!r}")
-    values["seeds"] = seeds
-    for key in ("include", "exclude"):
-        patterns = reader.strings("source", key, ())
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise reader.fail("source", key, f"{pattern!r} is not a regular expression: {error}") from error
-        values[key] = patterns
-    for key, whole, minimum in (("max_pages", True, 1), ("max_depth", True, 0), ("max_per_pattern", True, 1),
-                                ("max_per_depth", True, 1), ("max_crawl_delay", False, 0),
-                                ("concurrency", True, 1), ("retries", True, 1), ("max_body_bytes", True, 1),
-                                ("max_url_length", True, 16), ("delay", False, 0), ("retry_wait", False, 0),
-                                ("timeout", False, 0.001), ("max_fetch_time", False, 0.001)):
-        value = reader.number("source", key, whole=whole, minimum=minimum)
-        if value is not None:
-            values[key] = float(value) if not whole else value
-    robots = reader.string("source", "robots")
-    if robots is not None:
-        if robots not in ("obey", "ignore"):
-            raise reader.fail("source", "robots", f'expected "obey" or "ignore", got {robots!r}')
-        values["robots"] = robots
-    user_agent = reader.string("source", "user_agent")
-    if user_agent is not None:
-        values["user_agent"] = user_agent
-    for key in ("fetch_from", "proxy"):
-        url = reader.url("source", key)
-        if url is not None:
-            values[key] = url
-    return CrawlOptions(**values)
+                checked = option.kind.check(value)
+            except Invalid as error:
+                raise self.fail(option.section, option.key, str(error)) from error
+            values.setdefault(option.into.owner, {})[option.into.field] = checked
+        return values
 
 
 def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Path | None = None) -> SiteConfig:
@@ -307,52 +165,24 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
     reader = _Reader(path, text, data)
     reader.check_keys()
-    folder = base_dir or path.parent
-    name = reader.string("site", "name") or ""
-    if not _NAME.match(name):
-        raise reader.fail("site", "name", f"expected letters, digits, '.', '_' or '-' (it names files), got {name!r}")
-    base_url = reader.url("site", "base_url") or ""
-    docroot = reader.string("source", "docroot")
-    index_files = reader.strings("source", "index_files", DEFAULT_INDEX_FILES)
-    source = SourceOptions(
-        base_url=base_url,
-        docroot=(folder / docroot).resolve() if docroot else None,
-        docroot_url=reader.url("source", "docroot_url"),
-        case_insensitive=reader.boolean("source", "case_insensitive", False),
-        index_files=index_files,
-        file_date=_as_datetime(reader.date("source", "file_date")),
-        crawl=_crawl_options(reader),
-    )
-    notice_date = reader.date("notice", "date")
-    notice = NoticeOptions(
-        title=reader.string("notice", "title") or "",
-        date=notice_date.date() if isinstance(notice_date, datetime) else notice_date,  # type: ignore[arg-type]
-        text=reader.string("notice", "text") or "",
-        successor_name=reader.string("notice", "successor_name"),
-        successor_url=reader.url("notice", "successor_url"),
-    )
-    archive = ArchiveOptions(
-        site_name=name,
-        base_url=base_url,
-        description=reader.string("archive", "description"),
-        operator=reader.string("archive", "operator"),
-        contact=reader.string("archive", "contact"),
-        bagit=reader.boolean("archive", "bagit", False),
-        source_organization=reader.string("archive", "source_organization"),
-        contact_email=reader.string("archive", "contact_email"),
-        fixed_clock=_as_datetime(reader.date("archive", "fixed_clock")),
-        record_id_seed=reader.string("archive", "record_id_seed"),
-    )
-    output_dir = out or Path(reader.string("output", "dir") or f"out/{name}")
-    return SiteConfig(path, name, base_url, source, notice, archive, output_dir.resolve(), _mirror_settings(reader),
-                      reader.number("output", "workers", whole=True, minimum=1),
-                      max_page_bytes=reader.number("output", "max_page_bytes", whole=True, minimum=1024) or DEFAULT_MAX_PAGE_BYTES,
-                      start_url=_start_url(reader, base_url), qa=_qa_thresholds(reader))
+    values = reader.read()
+    site: dict[str, Any] = values.get(Site, {})
+    name, base_url = site["name"], site["base_url"]
+    source_values = values.get(SourceOptions, {})
+    docroot = source_values.pop("docroot", None)
+    source = SourceOptions(base_url=base_url, docroot=((base_dir or path.parent) / docroot).resolve() if docroot
+                           else None, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
+    archive = ArchiveOptions(site_name=name, base_url=base_url, **values.get(ArchiveOptions, {}))
+    output_dir = out or Path(site.get("output_dir") or f"out/{name}")
+    return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]), archive,
+                      output_dir.resolve(), MirrorSettings(**values.get(MirrorOptions, {})), site.get("workers"),
+                      max_page_bytes=site.get("max_page_bytes", DEFAULT_MAX_PAGE_BYTES),
+                      start_url=_start_url(reader, base_url, site.get("start_url")),
+                      qa=QaThresholds(**values.get(QaThresholds, {})))
 
 
-def _start_url(reader: _Reader, base_url: str) -> str:
+def _start_url(reader: _Reader, base_url: str, start: str | None) -> str:
     """``[site] start_url``: must lie on base_url's host (the mirror can only open a page it has)."""
-    start = reader.url("site", "start_url")
     if start is None:
         return ""
     if urlsplit(start).hostname != urlsplit(base_url).hostname:
@@ -360,39 +190,23 @@ def _start_url(reader: _Reader, base_url: str) -> str:
     return start
 
 
-def _qa_thresholds(reader: _Reader) -> QaThresholds:
-    values: dict[str, Any] = {}
-    for key in ("min_visual", "min_text"):
-        value = reader.number("qa", key, whole=False, minimum=0)
-        if value is not None:
-            if value > 1:
-                raise reader.fail("qa", key, f"expected a number from 0 to 1, got {value!r}")
-            values[key] = float(value)
-    for key in ("max_failed", "thumbnails"):
-        value = reader.number("qa", key, whole=True, minimum=0)
-        if value is not None:
-            values[key] = value
-    return QaThresholds(**values)
-
-
-def _mirror_settings(reader: _Reader) -> MirrorSettings:
-    external = reader.string("mirror", "external_links", "mark") or "mark"
-    if external not in EXTERNAL_LINK_MODES:
-        modes = ", ".join(EXTERNAL_LINK_MODES)
-        raise reader.fail("mirror", "external_links", f"expected one of {modes}, got {external!r}")
-    drop = reader.strings("mirror", "drop", ())
-    for pattern in drop:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise reader.fail("mirror", "drop", f"{pattern!r} is not a regular expression: {error}") from error
-    publish = reader.string("mirror", "publish_url", "/") or "/"
-    parts = urlsplit(publish)
-    is_path = publish.startswith("/") and not parts.netloc
-    if not is_path and not (parts.scheme in ("http", "https") and parts.hostname):
-        raise reader.fail("mirror", "publish_url",
-                          f"expected a path such as / or /archive/, or an http(s) URL, got {publish!r}")
-    return MirrorSettings(external, drop, publish)
+def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
+    """``config`` with these options set to these (checked) values, e.g. from the command line."""
+    by_owner: dict[type, dict[str, Any]] = {}
+    for option, value in changes.items():
+        by_owner.setdefault(option.into.owner, {})[option.into.field] = value
+    source = config.source
+    if CrawlOptions in by_owner:
+        source = replace(source, crawl=replace(source.crawl, **by_owner.pop(CrawlOptions)))
+    if SourceOptions in by_owner:
+        source = replace(source, **by_owner.pop(SourceOptions))
+    parts = {"notice": (config.notice, NoticeOptions), "archive": (config.archive, ArchiveOptions),
+             "mirror_extra": (config.mirror_extra, MirrorOptions), "qa": (config.qa, QaThresholds)}
+    updated = {name: replace(part, **by_owner.pop(owner)) for name, (part, owner) in parts.items() if owner in by_owner}
+    site = by_owner.pop(Site, {})
+    if by_owner:
+        raise TypeError(f"SiteConfig has no place for {', '.join(owner.__name__ for owner in by_owner)}")
+    return replace(config, source=source, **updated, **site)
 
 
 def load_config(path: Path, *, out: Path | None = None) -> SiteConfig:

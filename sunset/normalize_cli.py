@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 from archive.reader import warc_base_url
+from archive.workers import default_workers
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
 from archive.errors import SunsetError
 from sunset.layout import OutputLayout
+from sunset.options_table import WORKERS
 from sunset.progress import progress
 
 EXAMPLES = """\
@@ -43,13 +45,16 @@ def command_normalize_warc(args: argparse.Namespace) -> int:
     try:
         if args.warc is None or args.target is not None or args.out is None:
             raise SunsetError("normalize takes CONFIG|OUTDIR, or --warc FILE --out DIR (not both)")
+        given = vars(args).get(WORKERS.dest)
+        workers = default_workers() if given is None else WORKERS.flag_value(given)
         base_url = args.base_url or warc_base_url(args.warc)
         if not base_url:
             raise SunsetError(f"{args.warc} holds no http(s) capture to take a base URL from: give --base-url URL")
         layout = OutputLayout(args.out, args.warc.name.split(".")[0])
         _setup_logging(layout, args.verbose, args.quiet)
         with progress("normalize", quiet=args.quiet) as tick:
-            summary = normalize_warc(args.warc, NormalizeOptions(base_url), layout.records, on_record=tick)
+            summary = normalize_warc(args.warc, NormalizeOptions(base_url), layout.records, on_record=tick,
+                                     workers=workers)
     except (SunsetError, OSError) as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 1)

@@ -8,7 +8,7 @@ import pytest
 from crawl.options import CrawlOptions
 from crawl.rules import CrawlRules, FetchMap, url_pattern
 from archive.urls import Scope
-from sunset.cli import apply_crawl_flags, build_parser
+from sunset.cli import apply_option_flags, build_parser
 from sunset.config import parse_config
 from archive.errors import ConfigError
 
@@ -78,7 +78,7 @@ def test_command_line_overrides_the_config() -> None:
     config = parse_config(CRAWL, Path("site.toml"))
     args = build_parser().parse_args(["crawl", "site.toml", "--delay", "0", "--robots", "obey",
                                       "--exclude", "a", "--exclude", "b", "--max-pages", "3"])
-    crawl = apply_crawl_flags(config, args).source.crawl
+    crawl = apply_option_flags(config, args).source.crawl
     assert (crawl.delay, crawl.robots, crawl.exclude, crawl.max_pages) == (0.0, "obey", ("a", "b"), 3)
     assert crawl.user_agent == "Archivist/1.0"
 

@@ -1,0 +1,194 @@
+"""One declaration per option (sunset/options_table.py): the schema, the reading, the flags and
+README's key tables all come from it, and every declaration names the field it really fills."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sunset.normalize_cli
+from archive.errors import ConfigError
+from archive.options import ArchiveOptions
+from site_out.qa.options import QaThresholds
+from crawl.options import CrawlOptions, SourceOptions
+from normalize.options import NormalizeOptions
+from site_out.options import MirrorOptions, NoticeOptions
+from sunset.cli import apply_option_flags, build_parser, main
+from sunset.config import SCHEMA, SiteConfig, parse_config
+from sunset.options_table import (
+    GROUPS, OPTIONS, PATH, WORKERS, Option, Site, dataclass_fields, declared_fields, markdown, readme_tables,
+)
+from tests.conftest import ROOT
+
+# Fields of the stages' option dataclasses that no config key sets, and why.
+NOT_FROM_CONFIG: dict[type, set[str]] = {
+    SourceOptions: {"exclude_names",  # a fixed list of version-control and desktop litter
+                    "crawl"},  # the CrawlOptions below, whole
+    CrawlOptions: {"max_redirects"},  # not a setting yet
+    NoticeOptions: set(),
+    ArchiveOptions: set(),
+    QaThresholds: set(),
+    NormalizeOptions: set(),
+    MirrorOptions: {"notice",  # the NoticeOptions, whole
+                    "software", "warc_name"},  # sunset's version, and NAME.warc.gz
+}
+
+BASE = "http://www.oldsite.test/site/"
+
+
+def _sample(option: Option) -> tuple[str, Any]:
+    """A value for the key, other than its default, as TOML text and as the field should hold it."""
+    kind = option.kind
+    if option.key == "name":
+        return '"oldsite"', "oldsite"
+    if option.key == "base_url":
+        return f'"{BASE}"', BASE
+    if kind.choices:
+        return f'"{kind.choices[-1]}"', kind.choices[-1]
+    samples: dict[str, tuple[str, Any]] = {
+        "string": ('"Some text"', "Some text"),
+        "URL": (f'"{BASE}other.htm"', f"{BASE}other.htm"),
+        "URL or path starting with /": ('"/archive/"', "/archive/"),
+        "boolean": ("true", True),
+        "whole number": ("4096", 4096),
+        "number of seconds": ("7.5", 7.5),
+        "number from 0 to 1": ("0.5", 0.5),
+        "list of strings": ('["start.htm"]', ("start.htm",)),
+        "list of URLs": (f'["{BASE}orphan.htm"]', (f"{BASE}orphan.htm",)),
+        "list of regular expressions": ('["^http://counter[.]"]', ("^http://counter[.]",)),
+    }
+    if kind.name == "date":
+        text = '"1999-01-02"'
+        return text, kind.check("1999-01-02")
+    return samples[kind.name]
+
+
+def _holder(config: SiteConfig, owner: type) -> Any:
+    return {Site: config, SourceOptions: config.source, CrawlOptions: config.source.crawl,
+            NoticeOptions: config.notice, ArchiveOptions: config.archive, NormalizeOptions: config.normalize,
+            MirrorOptions: config.mirror, QaThresholds: config.qa}[owner]
+
+
+def _every_key_config(tmp_path: Path) -> str:
+    lines: list[str] = []
+    for section in SCHEMA:
+        lines.append(f"[{section}]")
+        lines += [f"{option.key} = {_sample(option)[0]}" for option in OPTIONS if option.section == section]
+    return "\n".join(lines) + "\n"
+
+
+def test_readme_tables_are_the_generated_ones() -> None:
+    tables = readme_tables((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert set(tables) == set(GROUPS), "README.md lacks an <!-- options:GROUP --> block"
+    for group in GROUPS:
+        assert tables[group] == markdown(group), (
+            f"README.md's {group} table differs from sunset/options_table.py: run "
+            "`python -m sunset.options_table --update-readme README.md`")
+
+
+def test_each_key_is_declared_once_and_the_schema_is_the_table() -> None:
+    keys = Counter((option.section, option.key) for option in OPTIONS)
+    assert [key for key, count in keys.items() if count > 1] == []
+    assert {(section, key) for section, keys in SCHEMA.items() for key in keys} == set(keys)
+    flags = Counter(option.flag for option in OPTIONS if option.flag)
+    assert [flag for flag, count in flags.items() if count > 1] == []
+
+
+@pytest.mark.parametrize("owner", list(NOT_FROM_CONFIG), ids=lambda owner: owner.__name__)
+def test_every_field_the_config_sets_has_exactly_one_declaration(owner: type) -> None:
+    declared = declared_fields(owner)
+    assert [name for name, count in Counter(declared).items() if count > 1] == []
+    assert set(declared) == set(dataclass_fields(owner)) - NOT_FROM_CONFIG[owner]
+
+
+def test_every_declaration_fills_the_field_it_names(tmp_path: Path) -> None:
+    config = parse_config(_every_key_config(tmp_path), tmp_path / "site.toml")
+    for option in OPTIONS:
+        expected = _sample(option)[1]
+        if option.kind is PATH:  # resolved: the docroot against the config's folder, dir against the cwd
+            expected = (tmp_path / "Some text").resolve() if option.key == "docroot" else Path("Some text").resolve()
+        for into in (option.into, *option.also):
+            held = getattr(_holder(config, into.owner), into.field)
+            assert held == expected, f"[{option.section}] {option.key} -> {into.owner.__name__}.{into.field}"
+            if into.owner is not Site:
+                default = next(item for item in fields(into.owner)
+                               if item.name == into.field).default
+                assert held != default, f"the sample of [{option.section}] {option.key} is its default"
+
+
+def _flag_argv(option: Option) -> list[str]:
+    text, value = _sample(option)
+    items = value if option.kind.repeated else (text.strip('"'),)
+    return [part for item in items for part in (option.flag, str(item))]
+
+
+@pytest.mark.parametrize("option", [option for option in OPTIONS if option.flag], ids=lambda option: option.flag)
+def test_every_flag_overrides_its_key(option: Option, tmp_path: Path) -> None:
+    config = parse_config(f'[site]\nname = "oldsite"\nbase_url = "{BASE}"\n[notice]\ntitle = "t"\n'
+                          f'date = 2005-12-02\ntext = "x"\n', tmp_path / "site.toml")
+    for command in option.commands:
+        args = build_parser().parse_args([command, "site.toml", *_flag_argv(option)])
+        changed = apply_option_flags(config, args)
+        assert getattr(_holder(changed, option.into.owner), option.into.field) == _sample(option)[1]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["crawl", "site.toml", "--concurrency", "0"], "--concurrency must be at least 1, got 0"),
+    (["crawl", "site.toml", "--exclude", "("], "--exclude '(' is not a regular expression"),
+    (["crawl", "site.toml", "--seed", "ftp://x/"], "--seed expected http:// or https:// URLs"),
+    (["mirror", "site.toml", "--workers", "0"], "--workers must be at least 1, got 0"),
+])
+def test_flags_are_checked_as_the_keys_are(argv: list[str], message: str, tmp_path: Path) -> None:
+    config = parse_config(f'[site]\nname = "oldsite"\nbase_url = "{BASE}"\n[notice]\ntitle = "t"\n'
+                          f'date = 2005-12-02\ntext = "x"\n', tmp_path / "site.toml")
+    with pytest.raises(ConfigError) as caught:
+        apply_option_flags(config, build_parser().parse_args(argv))
+    assert str(caught.value).startswith(message)
+
+
+def test_normalize_warc_honours_workers(otpic_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--workers` used to be accepted and dropped by `sunset normalize --warc`."""
+    _, layout = otpic_run
+    assert main(["normalize", "--warc", str(layout.warc), "--out", str(tmp_path / "bad"), "--workers", "0"]) == 2
+    assert "--workers must be at least 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+    real, seen = sunset.normalize_cli.normalize_warc, []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sunset.normalize_cli, "normalize_warc", recording)
+    assert main(["normalize", "--warc", str(layout.warc), "--out", str(tmp_path), "-q", "--workers", "2"]) == 0
+    assert seen == [WORKERS.flag_value(2)]
+    assert (tmp_path / "records.jsonl").read_bytes() == layout.records.read_bytes()
+
+
+def test_batch_processes_is_not_workers() -> None:
+    """`batch --processes` (tasks at once) is not `[output] workers`; --workers stays its old spelling."""
+    args = build_parser().parse_args(["batch", "normalize", "a.warc.gz", "--out", "o", "--processes", "3"])
+    assert args.workers == 3 and WORKERS.dest not in vars(args)
+
+
+def _field_default(into: Any) -> Any:
+    item = next(item for item in fields(into.owner) if item.name == into.field)
+    return item.default_factory() if callable(item.default_factory) else item.default
+
+
+@pytest.mark.parametrize("option", [option for option in OPTIONS if option.into.owner is not Site],
+                         ids=lambda option: f"{option.section}.{option.key}")
+def test_the_default_shown_is_the_dataclass_default(option: Option) -> None:
+    """README and --help show ``default``; the value is the stage's: a number or none shown must be it."""
+    value, shown = _field_default(option.into), option.default.strip("`").strip('"')
+    if shown in ("none", "no limit"):
+        assert value in (None, ())
+    elif shown in ("true", "false"):
+        assert value is (shown == "true")
+    elif shown.replace(".", "", 1).isdigit():
+        assert value == float(shown)
+    elif shown in ("obey", "mark", "/"):
+        assert value == shown
