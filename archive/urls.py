@@ -118,12 +118,6 @@ def lookup_key(url: str, case_insensitive: bool) -> str:
     return urlunsplit(parts._replace(path=parts.path.lower()))
 
 
-def strip_fragment(url: str) -> tuple[str, str]:
-    """Split ``page.htm#anchor`` into the URL and ``#anchor`` (or "")."""
-    head, sep, fragment = url.partition("#")
-    return head, (sep + fragment if sep else "")
-
-
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Which URLs belong to the site being retired."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,13 +163,6 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._handle.flush()
         self.records += 2
         return date
-
-    def write_all(self, captures: Iterable[Capture]) -> int:
-        count = 0
-        for capture in captures:
-            self.write_capture(capture)
-            count += 1
-        return count
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

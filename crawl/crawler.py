@@ -26,7 +26,7 @@ from crawl.http_fetch import FetchFailed, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots
 from crawl.rules import CrawlRules, FetchMap, url_pattern
-from archive.sniff import is_html, media_type
+from archive.sniff import is_css, is_html
 from crawl.soft404 import error_page_title
 from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 
@@ -344,9 +344,7 @@ class Crawler:
         if not 200 <= fetched.status < 300 or fetched.body.size == 0:
             return []
         head = readable_head(fetched, 1024)
-        kind = media_type(fetched.content_type)
-        is_css = kind == "text/css" or (kind in (None, "text/plain") and urlsplit(entry.url).path.lower().endswith(".css"))
-        if not (is_html(fetched.content_type, head) or is_css):
+        if not (is_html(fetched.content_type, head) or is_css(fetched.content_type, entry.url)):
             return []
         try:
             return list(self.extract(readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url))

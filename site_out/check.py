@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from archive.sniff import MIRROR_PAGE_SUFFIXES
 from archive.workers import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
 from normalize.markup import RawText, StartTag, iter_tokens
 from site_out.notice import NOTICE_MARKER
 
-PAGE_SUFFIXES = (".html", ".htm", ".shtml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,7 @@ def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[Broken
     root = os.path.abspath(mirror_root)
     _CHECKS.pop(root, None)  # the mirror may have been rewritten since an earlier check in this process
     tasks = (Task((root, str(path))) for path in iter_mirror_files(Path(root))
-             if path.name.lower().endswith((*PAGE_SUFFIXES, ".css")))
+             if path.name.lower().endswith((*MIRROR_PAGE_SUFFIXES, ".css")))
     for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32):
         yield from broken
 
@@ -166,7 +166,7 @@ def iter_page_problems(mirror_root: Path) -> Iterator[PageProblem]:
     """Pages without exactly one retirement notice, or without ``<meta charset="utf-8">``."""
     root = Path(os.path.abspath(mirror_root))
     for path in iter_mirror_files(root):
-        if not path.name.lower().endswith(PAGE_SUFFIXES):
+        if not path.name.lower().endswith(MIRROR_PAGE_SUFFIXES):
             continue
         relative = path.relative_to(root).as_posix()
         text = _read_text(path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.durable import atomic_writer, is_disk_error
-from archive.capture import Capture, read_body
+from archive.capture import Capture, file_sha256, read_body
 from archive.workers import Task, capture_task, map_ordered
 from archive.sniff import magic_type
 from archive.urls import Scope
@@ -28,7 +28,6 @@ from site_out.catalog import (
     ArchiveFacts,
     CatalogEntry,
     about_page,
-    file_sha256,
     iter_record_pages,
     search_script,
     write_catalog,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from html import escape
 
-from site_out.resolve import FORM_CLOSED_PAGE, MISSING_PAGE
 
 INDEX_PAGE = "index.html"
 
@@ -138,5 +137,3 @@ def index_page(notice_html: str, *, site_name: str, start_href: str) -> str:
     )
     return page_html(f"{site_name} (archived)", notice_html, body, head_extra=refresh)
 
-
-SPECIAL_PAGES = (INDEX_PAGE, MISSING_PAGE, FORM_CLOSED_PAGE)

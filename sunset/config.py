@@ -304,8 +304,6 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
         successor_url=reader.url("notice", "successor_url"),
     )
     archive = ArchiveOptions(
-        site_name=name,
-        base_url=base_url,
         description=reader.string("archive", "description"),
         operator=reader.string("archive", "operator"),
         contact=reader.string("archive", "contact"),

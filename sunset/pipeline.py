@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
@@ -23,7 +22,7 @@ from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
 from archive.workers import default_workers
 from crawl.rules import RuleError
-from archive.sniff import media_type
+from archive.sniff import is_css
 from archive.urls import BadURL, Scope, absolute, lookup_key
 from archive.reader import iter_warc_fetches
 from normalize.css import iter_css_urls
@@ -136,7 +135,7 @@ def crawl_link_extractor(scope: Scope) -> LinkExtractor:
 
     def extract(body: bytes, content_type: str | None, url: str) -> Iterator[tuple[str, bool]]:
         text = decode_page(body, content_type).text
-        if media_type(content_type) == "text/css" or urlsplit(url).path.lower().endswith(".css"):
+        if is_css(content_type, url):
             for _, _, raw in iter_css_urls(text):
                 try:
                     found = absolute(raw, url)

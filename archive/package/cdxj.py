@@ -14,7 +14,8 @@ from cdxj_indexer.main import CDXJIndexer
 from archive.durable import atomic_writer
 
 INDEXED_TYPES = ("response", "revisit", "resource")
-"""The captures a replay index holds; metadata and conversion records never go in."""
+"""The captures a replay index holds (:data:`archive.reader.CAPTURE_TYPES`, in the indexer's
+order); metadata and conversion records never go in."""
 
 
 @dataclass(frozen=True, slots=True)

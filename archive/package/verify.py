@@ -50,6 +50,8 @@ def verify_warc(path: Path) -> WarcCheck:
     except (OSError, ArchiveLoadFailed) as error:
         problems.append(f"{path.name}: cannot be read to the end: {error}")
     second = count_with_fastwarc(path)
-    if second is not None and second != records:
+    if second is None:  # a dependency since the second reader is part of what verify promises
+        problems.append(f"{path.name}: not read by a second reader: FastWARC is not installed (pip install fastwarc)")
+    elif second != records:
         problems.append(f"{path.name}: warcio reads {records} records but FastWARC reads {second}")
     return WarcCheck(records, tuple(problems))

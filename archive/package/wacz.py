@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.package.derived import OriginalIndex, iter_page_records
+from archive.package.derived import OriginalIndex
+from archive.records_file import iter_page_records
 
 
 class WaczError(RuntimeError):
