@@ -118,7 +118,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     normalized = pipeline.normalize(config, quiet=args.quiet)
     mirrored = pipeline.mirror(config, quiet=args.quiet)
     packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
-    verified = archive_stage.verify(config)
+    verified = archive_stage.verify(config, trust_run=True)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     _print(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
@@ -185,7 +185,7 @@ def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = archive_stage.verify(config)
+    summary = archive_stage.verify(config, deep=args.deep)
     for problem in summary.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     _print(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
@@ -245,6 +245,9 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
     if name in ("run", "package"):
         sub.add_argument("--bagit", action="store_true", help="also write bag/, a BagIt 1.0 bag of the package "
                                                               "(default: [archive] bagit)")
+    if name == "verify":
+        sub.add_argument("--deep", action="store_true",
+                         help="also have the second reader (FastWARC) check every digest, not only count records")
     if name == "replay":
         sub.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
 

@@ -249,3 +249,20 @@ def test_archive_keys_in_the_config_make_the_bag(tmp_path: Path) -> None:
 def test_replay_without_pywb_says_how_to_install_it() -> None:
     with pytest.raises(ReplayError, match=r"pip install .*sunset\[replay\]"):
         pywb_tool("no-such-pywb-tool")
+
+
+def test_verify_deep_has_the_second_reader_check_every_digest(package: OutputLayout, tmp_path: Path) -> None:
+    """A body byte changed (its gzip member rewritten whole): warcio and, with --deep, FastWARC both object."""
+    import gzip as gz
+
+    data = package.warc.read_bytes()
+    line = next(line for line in iter_cdxj(package.cdxj) if line.url.endswith("glossary.htm"))
+    member = gz.decompress(data[line.offset:line.offset + int(line.fields["length"])])
+    damaged = data[:line.offset] + gz.compress(member.replace(b"Glossary", b"Glossery", 1)) \
+        + data[line.offset + int(line.fields["length"]):]
+    warc = tmp_path / "damaged.warc.gz"
+    warc.write_bytes(damaged)
+    assert verify_warc(warc).problems != ()
+    deep = verify_warc(warc, deep=True).problems
+    assert any("FastWARC finds the block digest wrong" in problem for problem in deep)
+    assert verify_warc(package.warc, deep=True).problems == ()
