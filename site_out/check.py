@@ -49,7 +49,10 @@ class _TargetCheck:
     """Why a resolved path opens nothing, cached per path: thousands of pages link the same files.
 
     Plain ``os.path`` strings rather than ``pathlib``: this runs for every link of the mirror.
+    The cache is bounded (:data:`KNOWN_LIMIT` paths), so a huge mirror does not grow it without end.
     """
+
+    KNOWN_LIMIT = 65536
 
     def __init__(self, root: str) -> None:
         self.root = root
@@ -81,6 +84,8 @@ class _TargetCheck:
                 reason = "a folder, not a file (file:// browsers show a listing)"
             else:
                 reason = None
+            if len(self.known) >= self.KNOWN_LIMIT:
+                self.known.clear()
             self.known[target] = reason
         if folder_ok and reason is not None and reason.startswith("a folder"):
             return None
@@ -131,20 +136,16 @@ def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[Broken
     followed. ``workers`` > 1 reads the pages in that many processes (same order of results).
     """
     root = os.path.abspath(mirror_root)
-    _CHECKS.pop(root, None)  # the mirror may have been rewritten since an earlier check in this process
-    tasks = (Task((root, str(path))) for path in iter_mirror_files(Path(root))
+    tasks = (Task(str(path)) for path in iter_mirror_files(Path(root))
              if path.name.lower().endswith((*MIRROR_PAGE_SUFFIXES, ".css")))
-    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32):
+    # A new check (and cache) per call: the mirror may have been rewritten since an earlier one.
+    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32, context=_TargetCheck(root)):
         yield from broken
 
 
-_CHECKS: dict[str, _TargetCheck] = {}
-
-
-def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
+def _broken_in_file(check: _TargetCheck, path: str) -> list[BrokenLink]:
     """The broken links of one mirror file; runs in a worker process."""
-    root, path = task
-    check = _CHECKS.get(root) or _CHECKS.setdefault(root, _TargetCheck(root))
+    root = check.root
     text = _read_text(Path(path))
     hrefs = (((url, False) for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css")
              else _iter_page_hrefs(text))

@@ -115,8 +115,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
-    normalized = pipeline.normalize(config, quiet=args.quiet)
-    mirrored = pipeline.mirror(config, quiet=args.quiet)
+    normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
     packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
     verified = archive_stage.verify(config, trust_run=True)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)

@@ -31,7 +31,7 @@ from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.links import extract_page_references
 from normalize.stage import NormalizeSummary, normalize_warc
 from site_out.mirror import MirrorSummary, write_mirror
-from sunset import __version__
+from sunset import __version__, content_pass
 from sunset.config import SiteConfig
 from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout, require_input
@@ -246,6 +246,20 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
+
+
+def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
+    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
+    layout = layout_for(config)
+    require_input(layout.warc, "normalize", "ingest")
+    with progress("normalize + mirror", quiet=quiet) as tick:
+        normalized, mirrored = content_pass.normalize_and_mirror(
+            layout.warc, config.normalize, layout.records, config.mirror, layout.root,
+            on_capture=tick, workers=workers_for(config))
+    log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
+    log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)
+    _log_mirror_details(mirrored)
+    return normalized, mirrored
 
 
 def _log_mirror_details(summary: MirrorSummary) -> None:
