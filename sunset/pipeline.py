@@ -23,7 +23,7 @@ from crawl.frontier import Frontier, Status
 from archive.workers import default_workers
 from crawl.rules import RuleError
 from archive.sniff import is_css
-from archive.urls import BadURL, Scope, absolute, lookup_key
+from archive.urls import BadURL, Scope, absolute
 from archive.reader import iter_warc_fetches
 from normalize.css import iter_css_urls
 from archive.encoding import decode_page
@@ -200,9 +200,8 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show)
             try:
                 if resume:
-                    pending = crawler.pending_keys()
-                    crawler.recover(iter_warc_fetches(
-                        open_warc, wanted=lambda url: lookup_key(url, scope.case_insensitive) in pending))
+                    # Checked as the WARC is read: replaying a lost completion adds the links it found.
+                    crawler.recover(iter_warc_fetches(open_warc, wanted=crawler.needs_recovery))
                 crawler.seed()
                 crawler.load_robots()
                 summary = crawler.run()
