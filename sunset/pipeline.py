@@ -114,7 +114,8 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     info = warcinfo_fields(config)
     try:
         stamps = stamps_for(config)
-        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps) as archive, \
+        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
+                         index=True) as archive, \
                 progress("ingest", quiet=quiet) as tick:
             for capture in iter_docroot(config.source, on_skip):
                 archive.write_capture(capture)
@@ -194,7 +195,7 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
     info = warcinfo_fields(config)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     try:
-        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume) as archive, \
+        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume, index=True) as archive, \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show)

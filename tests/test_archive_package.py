@@ -266,3 +266,15 @@ def test_verify_deep_has_the_second_reader_check_every_digest(package: OutputLay
     deep = verify_warc(warc, deep=True).problems
     assert any("FastWARC finds the block digest wrong" in problem for problem in deep)
     assert verify_warc(package.warc, deep=True).problems == ()
+
+
+def test_the_ingest_writers_index_lines_are_cdxj_indexers(package: OutputLayout, tmp_path: Path) -> None:
+    """package sorts the lines the master's writer left; cdxj-indexer reading the file agrees byte for byte."""
+    from archive.index_lines import emitted_lines, lines_path
+
+    assert emitted_lines(package.warc) is not None
+    copy = tmp_path / package.warc.name
+    copy.write_bytes(package.warc.read_bytes())
+    assert not lines_path(copy).exists() and emitted_lines(copy) is None
+    write_cdxj(copy, tmp_path / "indexed.cdxj")
+    assert (tmp_path / "indexed.cdxj").read_bytes() == package.cdxj.read_bytes()

@@ -9,13 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdxj_indexer.main import CDXJIndexer
+from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
 from archive.durable import atomic_writer
+from archive.index_lines import INDEXED_TYPES, emitted_lines
 
-INDEXED_TYPES = ("response", "revisit", "resource")
-"""The captures a replay index holds (:data:`archive.reader.CAPTURE_TYPES`, in the indexer's
-order); metadata and conversion records never go in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +32,21 @@ class CdxjLine:
 
 
 def write_cdxj(master: Path, output: Path) -> int:
-    """Index ``master`` into ``output`` (atomically); returns the number of lines."""
+    """Index ``master`` into ``output`` (atomically); returns the number of lines.
+
+    The lines its writer left (:mod:`archive.index_lines`) are sorted when they describe this
+    very file; else cdxj-indexer reads the master.
+    """
+    emitted = emitted_lines(master)
+    if emitted is not None:
+        with atomic_writer(output, "w", encoding="utf-8") as handle:
+            sorter = SortingWriter(handle)  # cdxj-indexer's own sort: the same order, bounded memory
+            lines = 0
+            for line in emitted:
+                sorter.write(line)
+                lines += 1
+            sorter.flush()
+        return lines
     with atomic_writer(output, "w", encoding="utf-8") as handle:
         # post_append: request records are indexed with their response (POST bodies), as pywb does.
         # The record types are named here because py-wacz adds "warcinfo" to the library's default
