@@ -19,7 +19,9 @@ from typing import Any, TextIO
 import surt
 from warcio.timeutils import iso_date_to_timestamp
 
-INDEXED_TYPES = ("response", "revisit", "resource")
+from archive.capture import CAPTURE_RECORD_TYPES
+
+INDEXED_TYPES = CAPTURE_RECORD_TYPES
 """The captures a replay index holds; metadata and conversion records never go in."""
 _SPACE = re.compile(r"[;\s]")  # cdxj-indexer's: the media type ends at the first ; or space
 _TRAILER = "!sunset-warc "

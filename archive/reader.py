@@ -16,10 +16,10 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
-from archive.capture import Capture, Fetched, SpooledBody
+from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 
-CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
+CAPTURE_TYPES = frozenset(CAPTURE_RECORD_TYPES)
 MAX_DECODED_BYTES = 64 * 1024 * 1024
 """How far a body sent with Content-Encoding is inflated for later stages. The WARC keeps it
 encoded, so a 1 MB gzip bomb stays 1 MB there; undone here it would be 1 GB. Beyond this the
