@@ -254,3 +254,16 @@ def test_sunset_normalize_recompresses_a_whole_file_gzipped_warc(tmp_path: Path,
     assert (tmp_path / "out" / "whole.recompressed.warc.gz").exists()
     page, _ = read_records(tmp_path / "out" / "records.jsonl")
     assert page["url"] == "http://other.example/page.html"
+
+
+def test_a_damaged_records_file_is_named_not_skipped(tmp_path: Path) -> None:
+    """The catalog skipped a bad line and the derived WARC raised on it; now both stop with the line."""
+    from archive.errors import SunsetError
+    from archive.records_file import iter_page_records
+    from site_out.catalog import iter_record_pages
+
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"record_type": "page", "url": "http://a.example/"}\n{"record_type": "pa\n', encoding="utf-8")
+    for reader in (iter_page_records, iter_record_pages):
+        with pytest.raises(SunsetError, match=r"records.jsonl:2: not a JSON record"):
+            list(reader(records))
