@@ -208,6 +208,16 @@ class Fetched:
         return find_header(self.headers, name)
 
 
+CAPTURE_RECORD_TYPES = ("response", "revisit", "resource")
+"""The WARC record types that are captures of a URL (what readers yield and indexes hold)."""
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, hex, read in pieces (a WARC may be gigabytes)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def sha1_digest(data: bytes | None = None) -> "hashlib._Hash":
     return hashlib.sha1(data or b"")
 

@@ -7,8 +7,6 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class ArchiveOptions:
-    site_name: str
-    base_url: str
     description: str | None = None
     operator: str | None = None
     contact: str | None = None

@@ -5,6 +5,8 @@ can be read twice, and released as soon as the caller moves on.
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -16,12 +18,12 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
 from archive.errors import SunsetError
-from archive.capture import Capture, Fetched, SpooledBody
+from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
 
-CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
+CAPTURE_TYPES = frozenset(CAPTURE_RECORD_TYPES)
 MAX_DECODED_BYTES = 64 * 1024 * 1024
 """How far a body sent with Content-Encoding is inflated for later stages. The WARC keeps it
 encoded, so a 1 MB gzip bomb stays 1 MB there; undone here it would be 1 GB. Beyond this the
@@ -46,6 +48,23 @@ class WarcReadError(SunsetError, OSError):
     """A WARC file that cannot be read as WARC."""
 
 
+class WholeFileGzipError(WarcReadError):
+    """A WARC gzipped as one stream instead of one gzip member per record: readable, but only
+    after :func:`recompress` (warcio's ``recompress``) has rewritten it."""
+
+
+def _load_failed(path: Path, error: ArchiveLoadFailed) -> WarcReadError:
+    if "non-chunked gzip" in str(error):
+        return WholeFileGzipError(f"{path} is gzipped as a whole, not record by record")
+    return WarcReadError(f"{path} is not a readable WARC: {error}")
+
+
+def _records(handle: BinaryIO) -> ArchiveIterator:
+    """warcio's iterator; ARC records come as WARC ones (``WARC-Target-URI``, ``WARC-Date``, and
+    the ARC's ``filedesc://`` header as a warcinfo record, not a capture)."""
+    return ArchiveIterator(handle, arc2warc=True)
+
+
 def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                        max_decoded_bytes: int = MAX_DECODED_BYTES) -> Iterator[Capture]:
     """Yield a capture for each ``response`` and ``resource`` record of ``path``.
@@ -58,7 +77,7 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
     except OSError as error:
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
     with handle:
-        iterator = ArchiveIterator(handle)
+        iterator = _records(handle)
         originals: dict[str, int] = {}  # payload digest -> offset of the response that holds it
         try:
             for record in iterator:
@@ -107,6 +126,8 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True,
                 finally:
                     body.close()
         except ArchiveLoadFailed as error:
+            if "non-chunked gzip" in str(error):
+                raise _load_failed(path, error) from error
             raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
                                 f"(the record starting there): {str(error)[:100]!r}") from error
         except (OSError, zlib.error) as error:
@@ -126,7 +147,7 @@ def _payload_at(path: Path, offset: int, own_headers: object) -> BinaryIO:
     """
     with path.open("rb") as handle:
         handle.seek(offset)
-        record = next(iter(ArchiveIterator(handle)))
+        record = next(iter(_records(handle)))
         if own_headers is not None and record.http_headers is not None:
             record.http_headers = own_headers  # content_stream() decodes by these headers
         return _bounded_body(record.content_stream(), MAX_DECODED_BYTES)[0].open()
@@ -196,7 +217,7 @@ def warc_base_url(path: Path) -> str | None:
     scheme and host of the first response or resource (wget's, Heritrix's), else None."""
     try:
         with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
+            for record in _records(handle):
                 if record.rec_type == "warcinfo":
                     base = _warcinfo_fields(record.content_stream().read(65536)).get(BASE_URL_FIELD)
                     if base:
@@ -208,7 +229,7 @@ def warc_base_url(path: Path) -> str | None:
     except OSError as error:
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
     except ArchiveLoadFailed as error:
-        raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
+        raise _load_failed(path, error) from error
     return None
 
 
@@ -228,3 +249,28 @@ def warcinfo_date(path: Path) -> datetime | None:
     except (OSError, ArchiveLoadFailed):
         return None
     return None
+
+
+def recompress(path: Path, folder: Path) -> Path:
+    """``folder/<name>.warc.gz``: ``path`` rewritten with one gzip member per record (what
+    ``warcio recompress`` does), written atomically; the original is left as it is."""
+    from warcio.bufferedreaders import DecompressingBufferedReader
+    from warcio.warcwriter import WARCWriter
+
+    from archive.durable import atomic_writer
+
+    name = path.name.removesuffix(".gz").removesuffix(".warc").removesuffix(".arc")
+    output = folder / f"{name}.recompressed.warc.gz"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder) as plain:
+        try:
+            with path.open("rb") as handle:
+                shutil.copyfileobj(DecompressingBufferedReader(handle, read_all_members=True), plain, 1024 * 1024)
+            plain.seek(0)
+            with atomic_writer(output) as out:
+                writer = WARCWriter(out, gzip=True)
+                for record in ArchiveIterator(plain, no_record_parse=False, arc2warc=True, verify_http=False):
+                    writer.write_record(record)
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as error:
+            raise WarcReadError(f"{path} cannot be recompressed: {error}") from error
+    return output

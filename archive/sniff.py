@@ -7,6 +7,7 @@ pages) ask here.
 from __future__ import annotations
 
 import mimetypes
+from urllib.parse import urlsplit
 
 _EXTRA_TYPES = {
     ".htm": "text/html",
@@ -43,6 +44,12 @@ _HTML_OPENINGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"
                   b"<!--")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+GENERIC_TYPES = frozenset({None, "application/octet-stream", "www/unknown", "text/plain"})
+"""Types that say nothing about the content: the file name decides."""
+PAGE_SUFFIXES = tuple(suffix for suffix, kind in _EXTRA_TYPES.items() if kind == "text/html")
+"""Names a server sent as pages (``.stm``, ``.asp`` included)."""
+MIRROR_PAGE_SUFFIXES = (".htm", ".html", ".shtml")
+"""Names a browser opens from disk as a page: mirror pages keep these, others get ``.html``."""
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -83,6 +90,13 @@ def guess_file_type(name: str, head: bytes) -> str:
     if head and b"\x00" not in head:
         return "text/plain"
     return "application/octet-stream"
+
+
+def is_css(content_type: str | None, url: str) -> bool:
+    """A style sheet: typed ``text/css``, or named ``.css`` with a generic type (the crawler and
+    the mirror must agree, or the crawl misses what the mirror rewrites)."""
+    kind = media_type(content_type)
+    return kind == "text/css" or (kind in GENERIC_TYPES and urlsplit(url).path.lower().endswith(".css"))
 
 
 def is_html(content_type: str | None, head: bytes = b"") -> bool:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord, ArchiveLoadFailed
@@ -21,6 +20,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.capture import Capture, Fetched
+from archive.durable import atomic_writer
+from archive.index_lines import cdxj_line, lines_path, remove_lines, write_trailer
 from archive.dates import warc_date
 from archive.labels import CHARSET_SOURCE_HEADER, LABEL_SAMPLE_BYTES, charset_label, is_text
 
@@ -83,8 +84,9 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
     def __init__(self, path: Path, *, software: str, info: dict[str, str],
-                 stamps: "RecordStamps | None" = None, resume: bool = False) -> None:
-        """``resume``: append to an existing ``.open`` file (a crawl continuing after a kill)."""
+                 stamps: "RecordStamps | None" = None, resume: bool = False, index: bool = False) -> None:
+        """``resume``: append to an existing ``.open`` file (a crawl continuing after a kill).
+        ``index``: also leave each capture's CDXJ line (:mod:`archive.index_lines`) for ``package``."""
         from archive.stamps import RecordStamps
 
         self.path = path
@@ -94,9 +96,15 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self.stamps = stamps or RecordStamps()
         self._resume = resume
         self.records = 0
+        self._index_file = None if resume or not index else atomic_writer(lines_path(path), "w", encoding="utf-8",
+                                                                           durable=False)
+        self._index: TextIO | None = None
 
     def __enter__(self) -> "WarcArchive":
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        remove_lines(self.path)  # lines of an earlier file under this name describe that file only
+        if self._index_file is not None:
+            self._index = self._index_file.__enter__()
         if self._resume and self.open_path.exists():
             cut = cut_partial_record(self.open_path)
             self._handle = self.open_path.open("ab")
@@ -117,6 +125,17 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         record.rec_headers.replace_header("WARC-Date", self.stamps.now())
         self._writer.write_record(record)
         return self
+
+    def _write_indexed(self, record: ArcWarcRecord) -> None:
+        """Write a record of the master; with ``index``, its CDXJ line too (offset and length as written)."""
+        if self._index is None:
+            self._writer.write_record(record)
+            return
+        offset = self._handle.tell()
+        self._writer.write_record(record)
+        line = cdxj_line(record, offset, self._handle.tell() - offset, self.path.name)
+        if line is not None:
+            self._index.write(line)
 
     def write_record(self, record_type: str, url: str, payload: BinaryIO, *, length: int,
                      content_type: str, headers: dict[str, str]) -> str:
@@ -160,7 +179,7 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
                     capture.url, "response", payload=payload, length=capture.body.size,
                     http_headers=http_headers, warc_headers_dict=headers,
                 )
-            self._writer.write_record(record)
+            self._write_indexed(record)
         self.records += 1
         return WrittenRecord(capture.url, record.rec_headers.get_header("WARC-Record-ID"),
                              record.rec_headers.get_header("WARC-Payload-Digest"))
@@ -222,20 +241,13 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
                                                   http_headers=request_http)
         # Request first, response last: a kill between the two leaves a dangling request,
         # which cut_partial_record removes, never a response without its request.
-        self._writer.write_record(request)
-        self._writer.write_record(response)
+        self._write_indexed(request)
+        self._write_indexed(response)
         if payload is not None:
             payload.close()
         self._handle.flush()
         self.records += 2
         return date
-
-    def write_all(self, captures: Iterable[Capture]) -> int:
-        count = 0
-        for capture in captures:
-            self.write_capture(capture)
-            count += 1
-        return count
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
@@ -244,6 +256,10 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._handle.close()
         if kind is None:
             os.replace(self.open_path, self.path)
+        if self._index_file is not None and self._index is not None:
+            if kind is None:
+                write_trailer(self._index, self.path)
+            self._index_file.__exit__(kind, error, trace)
 
 
 def cut_partial_record(path: Path) -> int:

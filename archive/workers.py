@@ -3,10 +3,10 @@
 The stages that parse and rewrite (normalize, the mirror's second pass) are CPU-bound Python:
 threads would share one core. Results come back in the order the captures came in, so the
 output (``records.jsonl``, the mirror's problem list) is byte-for-byte the single-process one.
-Workers are forked: whatever the caller built before starting them (a mirror's plan and
-resolver) is inherited, not pickled. Only a bounded window of chunks is in flight, so memory
-does not grow with the site. (It lives in ``crawl``, the root of the stage graph, so every
-stage may use it.)
+Workers are forked: the ``context`` a caller hands over (a mirror's plan and resolver) is
+inherited, not pickled, and passed to the function with each item; no stage keeps it in a
+module global. Only a bounded window of chunks is in flight, so memory does not grow with the
+site. (It lives in ``archive``, the spine, so every stage may use it.)
 """
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ def default_workers() -> int:
 PR_SET_PDEATHSIG = 1
 
 
+_NO_CONTEXT = object()
+_worker_context: object = _NO_CONTEXT
+"""In a worker process only: the context its pool was started with (set once, at start-up)."""
+
+
+def _start_worker(parent: int, context: object) -> None:
+    global _worker_context
+    _worker_context = context  # the child's own copy, inherited through fork; the parent's stays unset
+    _die_with_parent(parent)
+
+
 def _die_with_parent(parent: int) -> None:
     """Worker start-up: a worker must not outlive a killed sunset.
 
@@ -53,8 +64,10 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _run_chunk(function: Callable[[Item], Result], chunk: list[Item]) -> list[Result]:
-    return [function(item) for item in chunk]
+def _run_chunk(function: Callable[..., Result], chunk: list[Item]) -> list[Result]:
+    if _worker_context is _NO_CONTEXT:
+        return [function(item) for item in chunk]
+    return [function(_worker_context, item) for item in chunk]
 
 
 class Task(Generic[Item]):
@@ -68,22 +81,26 @@ class Task(Generic[Item]):
         self.local = local
 
 
-def map_ordered(function: Callable[[Item], Result], tasks: Iterable[Task[Item]], workers: int, *,
-                chunk_size: int = 16) -> Iterator[Result]:
+def map_ordered(function: Callable[..., Result], tasks: Iterable[Task[Item]], workers: int, *,
+                chunk_size: int = 16, context: object = _NO_CONTEXT) -> Iterator[Result]:
     """``function(task.item)`` for every task, in order; on ``workers`` processes when > 1.
 
-    ``function`` must be a module-level function (it is sent to the workers by name).
+    With a ``context``, ``function(context, task.item)``: the context reaches the workers by
+    fork, once, however large it is. ``function`` must be a module-level function (it is sent
+    to the workers by name).
     """
+    call: Callable[[Item], Result] = (function if context is _NO_CONTEXT
+                                      else lambda item: function(context, item))
     if workers <= 1 or not hasattr(os, "fork"):
         for task in tasks:
-            yield function(task.item)
+            yield call(task.item)
         return
-    context = multiprocessing.get_context("fork")
+    fork = multiprocessing.get_context("fork")
     pending: deque[Future[list[Result]] | list[Result]] = deque()
     window = workers * 4
     chunk: list[Item] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=fork, initializer=_start_worker,
+                             initargs=(os.getpid(), context)) as pool:
 
         def submit() -> None:
             nonlocal chunk
@@ -100,7 +117,7 @@ def map_ordered(function: Callable[[Item], Result], tasks: Iterable[Task[Item]],
         for task in tasks:
             if task.local:
                 submit()
-                pending.append([function(task.item)])
+                pending.append([call(task.item)])
             else:
                 chunk.append(task.item)
                 if len(chunk) >= chunk_size:

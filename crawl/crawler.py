@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
 
+from archive.dates import warc_date
+from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
 from archive.capture import Fetched
@@ -26,7 +27,7 @@ from crawl.http_fetch import FetchFailed, WireAdapter, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots, polite_delay
 from crawl.rules import CrawlRules, FetchMap, url_pattern
-from archive.sniff import is_html, media_type
+from archive.sniff import is_css, is_html
 from crawl.soft404 import error_page_title
 from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 
@@ -35,12 +36,6 @@ log = logging.getLogger("sunset.crawl")
 LinkExtractor = Callable[[bytes, str | None, str], Iterable[tuple[str, bool]]]
 """(body, content type, page URL) -> (absolute URL, is a page requisite) for each link."""
 EXTRACT_LIMIT = 8 * 1024 * 1024
-
-
-class CaptureSink(Protocol):
-    """Where fetches go (the WARC); returns the WARC-Date written, once the records are flushed."""
-
-    def write_exchange(self, fetched: Fetched, revisit_of: tuple[str, str] | None = None) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +60,19 @@ class CrawlSummary:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
+COMMIT_EVERY = 64
+"""Completions per frontier transaction (one per URL cost more than the fetch on a fast server)."""
+
+
 @dataclass(slots=True)
 class _Outcome:
     entry: Entry
     fetched: Fetched | None
     error: str | None
     retries: list[str]
+    links: list[tuple[str, bool]] | None = None
+    """Found by the fetch thread, off the main thread; None: not looked for yet."""
+    problems: list[str] | None = None
 
 
 class Crawler:
@@ -93,6 +95,7 @@ class Crawler:
         self._fetched_now = 0
         self._delay = options.delay
         self._last_tick = 0.0
+        self._archiver: BackgroundArchiver | None = None
 
     # -- set-up ------------------------------------------------------------------------
     @property
@@ -112,27 +115,35 @@ class Crawler:
                 self._admit(seed, depth=0, referrer=None, requisite=True)
             self.frontier.set_meta("seeded", "1")
 
-    def pending_keys(self) -> set[str]:
-        return {entry.key for entry in self.frontier.entries(Status.IN_PROGRESS)}
+    def needs_recovery(self, url: str) -> bool:
+        """Whether a record of ``url`` in the open WARC may be a completion the frontier lost."""
+        try:
+            status = self.frontier.status_of(lookup_key(url, self.scope.case_insensitive))
+        except (BadURL, ValueError):
+            return False
+        return status in (Status.IN_PROGRESS, Status.TODO)
 
     def recover(self, records: Iterable[Fetched]) -> int:
-        """Finish URLs left ``in_progress`` by a crash whose records did reach the WARC.
+        """Finish URLs whose records reached the WARC but whose completion the frontier lost.
 
-        ``records`` are the responses read back from the open WARC. The rest of the
-        ``in_progress`` URLs go back to ``todo``: their records never got written.
+        ``records`` are the responses read back from the open WARC, in order. Completions are
+        committed in batches, so a kill can lose the last batch: its URLs are ``in_progress``,
+        or ``todo`` or not yet known (links found by a lost completion, which this replay adds
+        again before their own records come). The ``in_progress`` URLs without records go back
+        to ``todo``: their records never got written.
         """
         recovered = 0
         pending = {entry.key: entry for entry in self.frontier.entries(Status.IN_PROGRESS)}
-        if pending:
+        with self.frontier.transaction():
             for fetched in records:
                 key = lookup_key(fetched.url, self.scope.case_insensitive)
                 entry = pending.pop(key, None)
+                if entry is None and self.frontier.status_of(key) == Status.TODO:
+                    entry = self.frontier.entry(key)
                 if entry is not None:
                     self._complete(_Outcome(entry, fetched, None, []), write=False)
                     recovered += 1
                 fetched.body.close()
-                if not pending:
-                    break
         for entry in pending.values():
             self.frontier.set_status(entry.key, Status.TODO)
         if recovered or pending:
@@ -173,7 +184,10 @@ class Crawler:
         dispatched = self.frontier.count(Status.DONE) + self.frontier.count(Status.ERROR)
         in_flight = 0
         limit_reached = False
+        self._archiver = BackgroundArchiver(self.sink)
+        completed = 0
         try:
+            self.frontier.begin()
             while True:
                 while in_flight < 2 * len(workers):
                     if self.options.max_pages is not None and dispatched >= self.options.max_pages:
@@ -188,17 +202,32 @@ class Crawler:
                     dispatched += 1
                 if in_flight == 0:
                     break
+                if results.empty() or completed >= COMMIT_EVERY:
+                    self._commit()  # before waiting: what is done is on disk while the network works
+                    completed = 0
                 outcome = results.get()
                 in_flight -= 1
                 self._complete(outcome)
+                completed += 1
+            self._commit(reopen=False)
         finally:
             for _ in workers:
                 tasks.put(None)
+            archiver, self._archiver = self._archiver, None
+            archiver.close()
         if limit_reached and self.frontier.count(Status.TODO):
             self.reports.append(f"max_pages ({self.options.max_pages}) reached; "
                                 f"{self.frontier.count(Status.TODO)} URLs not fetched")
         self.frontier.set_meta("complete", "1")
         return self.summary(complete=True)
+
+    def _commit(self, *, reopen: bool = True) -> None:
+        """Records first, then the frontier: a URL is never done before its records are in the WARC."""
+        if self._archiver is not None:
+            self._archiver.drain()
+        self.frontier.commit()
+        if reopen:
+            self.frontier.begin()
 
     def summary(self, *, complete: bool) -> CrawlSummary:
         return summarize(self.frontier, complete=complete, reports=self.reports, revisits=self.revisits)
@@ -224,6 +253,9 @@ class Crawler:
                 return
             try:
                 outcome = self._fetch_with_retries(session, entry, last)
+                if outcome.fetched is not None:  # parsed here, beside the other fetches, not on the main thread
+                    outcome.links = self._discover(entry, outcome.fetched)
+                    outcome.problems = self._response_problems(outcome.fetched)
             except Exception as error:  # a bug must not hang the crawl: report it as this URL's failure
                 outcome = _Outcome(entry, None, f"internal error: {error!r}", [])
             results.put(outcome)
@@ -278,13 +310,23 @@ class Crawler:
         revisit_of = None
         if fetched.body.size > 0 and fetched.truncated is None and not fetched.unparsed:
             revisit_of = self.frontier.first_capture(fetched.payload_digest)
-        if write:
-            date = self.sink.write_exchange(fetched, revisit_of)
-        else:
+        # Everything that reads the body comes before it goes to the archiver thread.
+        links = outcome.links if outcome.links is not None else self._discover(entry, fetched)
+        problems = outcome.problems if outcome.problems is not None else self._response_problems(fetched)
+        robots_text = None
+        if entry.url == self.robots_url:
+            ok = 200 <= fetched.status < 300
+            robots_text = readable_head(fetched, 512 * 1024).decode("utf-8", "replace") if ok else ""
+        size = fetched.body.size
+        if not write:
             date = fetched.date.isoformat()
+        elif self._archiver is not None:
+            date = warc_date(fetched.date)  # what write_exchange writes
+            self._archiver.submit(fetched, revisit_of)
+        else:
+            date = self.sink.write_exchange(fetched, revisit_of)
         if revisit_of is not None:
             self.revisits += 1
-        links = self._discover(entry, fetched)
         notes = []
         if fetched.truncated:
             notes.append(f"truncated ({fetched.truncated})")
@@ -292,7 +334,7 @@ class Crawler:
             notes.append(f"revisit of {revisit_of[0]}")
         if outcome.error:
             notes.append(f"failed: {outcome.error}")
-        for problem in self._response_problems(fetched):
+        for problem in problems:
             notes.append(problem)
             self.reports.append(f"{entry.url}: {problem}")
         with self.frontier.transaction():
@@ -304,18 +346,17 @@ class Crawler:
                 notes.append(redirect_note)
             if revisit_of is None and fetched.body.size > 0 and fetched.truncated is None and not fetched.unparsed:
                 self.frontier.remember_payload(fetched.payload_digest, entry.url, date)
-            if entry.url == self.robots_url:
-                ok = 200 <= fetched.status < 300
-                self.frontier.set_meta("robots", readable_head(fetched, 512 * 1024).decode("utf-8", "replace")
-                                       if ok else "")
+            if robots_text is not None:
+                self.frontier.set_meta("robots", robots_text)
             status = Status.ERROR if outcome.error else Status.DONE
             self.frontier.set_status(entry.key, status, http_status=fetched.status, attempt=True,
                                      note="; ".join(notes) or None)
-        self.log.write(status=fetched.status or None, size=fetched.body.size, url=entry.url, referrer=entry.referrer,
+        self.log.write(status=fetched.status or None, size=size, url=entry.url, referrer=entry.referrer,
                        content_type=fetched.content_type, duration=fetched.duration, note="; ".join(notes))
         if outcome.error:
             log.info("crawl: %s failed: %s", entry.url, outcome.error)
-        fetched.body.close()
+        if not (write and self._archiver is not None):
+            fetched.body.close()  # else the archiver closes it once written
         self._fetched_now += 1
         self._tick(entry.url)
 
@@ -344,9 +385,7 @@ class Crawler:
         if not 200 <= fetched.status < 300 or fetched.body.size == 0:
             return []
         head = readable_head(fetched, 1024)
-        kind = media_type(fetched.content_type)
-        is_css = kind == "text/css" or (kind in (None, "text/plain") and urlsplit(entry.url).path.lower().endswith(".css"))
-        if not (is_html(fetched.content_type, head) or is_css):
+        if not (is_html(fetched.content_type, head) or is_css(fetched.content_type, entry.url)):
             return []
         try:
             return list(self.extract(readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url))

@@ -62,7 +62,13 @@ class Frontier:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: a URL's completion and the links it adds land together."""
+        """All or nothing: a URL's completion and the links it adds land together.
+
+        Inside a batch (:meth:`begin`) it is part of the batch, committed with it.
+        """
+        if self._db.in_transaction:
+            yield
+            return
         self._db.execute("BEGIN")
         try:
             yield
@@ -70,6 +76,14 @@ class Frontier:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def begin(self) -> None:
+        """Open a batch: everything until :meth:`commit` lands together (or, after a kill, not at all)."""
+        self._db.execute("BEGIN")
+
+    def commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
 
     # -- adding -------------------------------------------------------------------------
     def known(self, key: str) -> bool:
@@ -123,6 +137,10 @@ class Frontier:
             "UPDATE urls SET status=?, http_status=COALESCE(?, http_status), note=COALESCE(?, note), "
             "attempts = attempts + ? WHERE key=?",
             (status.value, http_status, note, 1 if attempt else 0, key))
+
+    def status_of(self, key: str) -> Status | None:
+        row = self._db.execute("SELECT status FROM urls WHERE key=?", (key,)).fetchone()
+        return Status(row[0]) if row else None
 
     def count(self, status: Status) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM urls WHERE status=?", (status.value,)).fetchone()[0])

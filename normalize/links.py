@@ -1,13 +1,12 @@
 """Every reference a page makes, found with the same scanner and table the mirror uses.
 
-The crawler gets :func:`extract_urls` injected by the pipeline, the records get
-:func:`extract_page_references`; both see exactly the links the mirror will rewrite.
+The crawler's link discovery (:func:`sunset.pipeline.crawl_link_extractor`) and the records
+both use :func:`extract_page_references`, so they see exactly the links the mirror will rewrite.
 """
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -163,9 +162,3 @@ def extract_page_references(text: str, page_url: str, scope: Scope,
     close_form()
     return PageReferences(tuple(links), tuple(images), tuple(forms))
 
-
-def extract_urls(text: str, page_url: str, scope: Scope) -> Iterator[str]:
-    """Absolute URLs a crawler may want next (in scope or requisites on the same host)."""
-    for link in extract_page_references(text, page_url, scope).links:
-        if link.url and link.in_scope:
-            yield link.url

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TextIO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,25 +38,52 @@ def normalize_warc(
 
     ``workers`` > 1 parses pages in that many processes; the lines keep the WARC's order.
     """
-    records = pages = with_problems = 0
-    tasks = (capture_task(capture, options) for capture in iter_warc_captures(warc_path))
-    with atomic_writer(output, "w", encoding="utf-8") as sink:
-        for url, line, is_page, problems in map_ordered(_normalize_one, tasks, workers):
-            sink.write(line)
-            records += 1
-            if is_page:
-                pages += 1
-                if problems:
-                    with_problems += 1
-                    log.info("%s: %s", url, ", ".join(problems))
-            if on_record:
-                on_record(url)
-    return NormalizeSummary(records, pages, with_problems, output)
+    tasks = (capture_task(capture) for capture in iter_warc_captures(warc_path))
+    with atomic_writer(output, "w", encoding="utf-8") as handle:
+        sink = RecordsSink(handle, on_record)
+        for normalized in map_ordered(normalize_one, tasks, workers, context=options):
+            sink.add(normalized)
+    return sink.summary(output)
 
 
-def _normalize_one(task: tuple[Capture, NormalizeOptions]) -> tuple[str, str, bool, tuple[str, ...]]:
-    """(URL, JSON line, is a page, problems) for one capture; runs in a worker process."""
-    capture, options = task
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """One capture's line of ``records.jsonl`` (made in a worker process) and what is tallied of it."""
+
+    url: str
+    line: str
+    is_page: bool
+    problems: tuple[str, ...]
+    lang: str | None
+
+
+def normalize_one(options: NormalizeOptions, task: tuple[Capture, object]) -> Normalized:
+    """One capture's record as its JSON line; runs in a worker process."""
+    capture = task[0]
     record = normalize_capture(capture, options)
     is_page = isinstance(record, PageRecord)
-    return capture.url, record_to_json(record) + "\n", is_page, record.problems if is_page else ()
+    return Normalized(capture.url, record_to_json(record) + "\n", is_page, record.problems if is_page else (),
+                      record.lang if is_page else None)
+
+
+class RecordsSink:
+    """Writes the lines in the order they come and counts pages and problems."""
+
+    def __init__(self, handle: TextIO, on_record: Callable[[str], None] | None = None) -> None:
+        self.handle = handle
+        self.on_record = on_record
+        self.records = self.pages = self.with_problems = 0
+
+    def add(self, normalized: Normalized) -> None:
+        self.handle.write(normalized.line)
+        self.records += 1
+        if normalized.is_page:
+            self.pages += 1
+            if normalized.problems:
+                self.with_problems += 1
+                log.info("%s: %s", normalized.url, ", ".join(normalized.problems))
+        if self.on_record:
+            self.on_record(normalized.url)
+
+    def summary(self, output: Path) -> NormalizeSummary:
+        return NormalizeSummary(self.records, self.pages, self.with_problems, output)

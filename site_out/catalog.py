@@ -8,7 +8,6 @@ is sunset's own file, so nothing is loaded from elsewhere.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TextIO
 
+from archive.records_file import iter_page_records
 from site_out.notice import format_date
 from site_out.options import MirrorOptions
 from site_out.pages import page_html
@@ -55,30 +55,15 @@ class ArchiveFacts:
     last_capture: datetime | None
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def search_script() -> str:
     return files("site_out").joinpath("templates/search.js").read_text(encoding="utf-8")
 
 
 def iter_record_pages(records_path: Path) -> Iterator[tuple[str, str | None, str, str | None]]:
     """(url, title, text, lang) of every page record in ``records.jsonl``."""
-    with records_path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if record.get("record_type") == "page" and isinstance(record.get("url"), str):
-                yield record["url"], record.get("title"), record.get("text") or "", record.get("lang")
+    for record, _ in iter_page_records(records_path):
+        if isinstance(record.get("url"), str):
+            yield record["url"], record.get("title"), record.get("text") or "", record.get("lang")
 
 
 def write_catalog(entries: Iterable[CatalogEntry], notice_html: str, site_name: str,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from archive.sniff import MIRROR_PAGE_SUFFIXES
 from archive.workers import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
@@ -21,7 +22,6 @@ from normalize.markup import RawText, StartTag, iter_tokens
 from site_out.notice import NOTICE_MARKER
 from site_out.pages import OWN_PAGE_MARKER, is_web_href
 
-PAGE_SUFFIXES = (".html", ".htm", ".shtml")
 MAX_CHECKED_BYTES = 64 * 1024 * 1024
 """How much of one mirror file is read for links: a rewritten page is bounded by the mirror's
 ``max_page_bytes`` (its links grow when rewritten), but a file copied as is may be any size."""
@@ -55,7 +55,10 @@ class _TargetCheck:
     """Why a resolved path opens nothing, cached per path: thousands of pages link the same files.
 
     Plain ``os.path`` strings rather than ``pathlib``: this runs for every link of the mirror.
+    The cache is bounded (:data:`KNOWN_LIMIT` paths), so a huge mirror does not grow it without end.
     """
+
+    KNOWN_LIMIT = 65536
 
     def __init__(self, root: str) -> None:
         self.root = root
@@ -87,6 +90,8 @@ class _TargetCheck:
                 reason = "a folder, not a file (file:// browsers show a listing)"
             else:
                 reason = None
+            if len(self.known) >= self.KNOWN_LIMIT:
+                self.known.clear()
             self.known[target] = reason
         if folder_ok and reason is not None and reason.startswith("a folder"):
             return None
@@ -143,20 +148,16 @@ def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[Broken
     followed. ``workers`` > 1 reads the pages in that many processes (same order of results).
     """
     root = os.path.abspath(mirror_root)
-    _CHECKS.pop(root, None)  # the mirror may have been rewritten since an earlier check in this process
-    tasks = (Task((root, str(path))) for path in iter_mirror_files(Path(root))
-             if path.name.lower().endswith((*PAGE_SUFFIXES, ".css")))
-    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32):
+    tasks = (Task(str(path)) for path in iter_mirror_files(Path(root))
+             if path.name.lower().endswith((*MIRROR_PAGE_SUFFIXES, ".css")))
+    # A new check (and cache) per call: the mirror may have been rewritten since an earlier one.
+    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32, context=_TargetCheck(root)):
         yield from broken
 
 
-_CHECKS: dict[str, _TargetCheck] = {}
-
-
-def _broken_in_file(task: tuple[str, str]) -> list[BrokenLink]:
+def _broken_in_file(check: _TargetCheck, path: str) -> list[BrokenLink]:
     """The broken links of one mirror file; runs in a worker process."""
-    root, path = task
-    check = _CHECKS.get(root) or _CHECKS.setdefault(root, _TargetCheck(root))
+    root = check.root
     text = _read_text(Path(path))
     hrefs = (((url, False) for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css")
              else _iter_page_hrefs(text))
@@ -183,7 +184,7 @@ def iter_page_problems(mirror_root: Path) -> Iterator[PageProblem]:
     """Pages without exactly one retirement notice, or without ``<meta charset="utf-8">``."""
     root = Path(os.path.abspath(mirror_root))
     for path in iter_mirror_files(root):
-        if not path.name.lower().endswith(PAGE_SUFFIXES):
+        if not path.name.lower().endswith(MIRROR_PAGE_SUFFIXES):
             continue
         relative = path.relative_to(root).as_posix()
         text = _read_text(path)

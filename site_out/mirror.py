@@ -1,7 +1,8 @@
 """Write the offline mirror from a WARC: every capture as a file, pages rewritten, notice added.
 
 Two passes over the WARC: the first reads headers only and decides every file name (links
-need the whole map), the second streams each capture to its file. Only one page body is in
+need the whole map), the second streams each capture to its file (alone, or together with
+normalize in :mod:`sunset.content_pass`, which reads the WARC once for both). Only one page body is in
 memory at a time; other files are copied in chunks. Each file appears atomically and only
 after :func:`site_out.paths.safe_destination` has approved its path.
 """
@@ -10,13 +11,13 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from archive.durable import atomic_writer, is_disk_error
 from archive.errors import SunsetError
-from archive.capture import Capture
+from archive.capture import Capture, file_sha256
 from archive.workers import Task, capture_task, map_ordered
 from archive.sniff import magic_type
 from archive.urls import Scope
@@ -30,7 +31,6 @@ from site_out.catalog import (
     ArchiveFacts,
     CatalogEntry,
     about_page,
-    file_sha256,
     iter_record_pages,
     search_script,
     write_catalog,
@@ -158,63 +158,69 @@ class _MirrorWriter:
             index_href=href_between(from_path, PAGES_INDEX),
         )
 
-    def _record(self, page: str, issues: tuple[LinkIssue, ...]) -> None:
+    @staticmethod
+    def _record(page: str, issues: tuple[LinkIssue, ...], out: _Outcome) -> None:
         seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
         for issue in issues:
             if (issue.reason, issue.url or issue.raw) in seen:
                 if issue.reason == "script":
-                    self.scripts_left += 1
+                    out.scripts_left += 1
                 continue
             seen.add((issue.reason, issue.url or issue.raw))
             if issue.reason == "missing":
-                self.missing.append(MissingLink(page, issue.url, issue.raw))
+                out.missing.append(MissingLink(page, issue.url, issue.raw))
             elif issue.reason == "script":
-                self.scripts_left += 1
-                self.problems.append(f"{page}: script in <{issue.tag}> left as written: {issue.raw}")
+                out.scripts_left += 1
+                out.problems.append(f"{page}: script in <{issue.tag}> left as written: {issue.raw}")
             else:
-                self.problems.append(f"{page}: cannot read link {issue.raw!r} on <{issue.tag}>")
+                out.problems.append(f"{page}: cannot read link {issue.raw!r} on <{issue.tag}>")
 
-    def write(self, capture: Capture, planned: PlannedFile) -> None:
+    def write(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None = None) -> None:
+        """Write one capture's file; what it adds to the tallies goes into ``out``.
+
+        ``lang``: the page's language from its record (else from ``records.jsonl``, when given).
+        """
         if planned.kind == "html":
-            self._write_page(capture, planned)
+            self._write_page(capture, planned, out, lang or self.langs.get(capture.url))
         elif planned.kind == "css":
-            self._write_css(capture, planned)
+            self._write_css(capture, planned, out)
         else:
             _copy_body(self.root, planned.path, capture)
-        self.files += 1
+        out.files += 1
 
-    def _read_capped(self, capture: Capture, *, binary_ok: bool = False) -> bytes:
+    def _read_capped(self, capture: Capture, out: _Outcome, *, binary_ok: bool = False) -> bytes:
         """The body up to ``max_page_bytes``; a longer one is cut in the mirror, and said so
         (not when ``binary_ok`` and it proves binary: that is copied whole)."""
         limit = self.options.max_page_bytes
         with capture.body.open() as stream:
             data = stream.read(limit + 1)
         if len(data) > limit and not (binary_ok and magic_type(data[:16]) is not None):
-            self.problems.append(f"{capture.url}: {capture.body.size} bytes, over max_page_bytes ({limit}): "
-                                 f"only the first {limit} bytes are in the mirror (the WARC keeps it whole)")
+            out.problems.append(f"{capture.url}: {capture.body.size} bytes, over max_page_bytes ({limit}): "
+                                f"only the first {limit} bytes are in the mirror (the WARC keeps it whole)")
             data = data[:limit]
         return data
 
-    def _write_page(self, capture: Capture, planned: PlannedFile) -> None:
-        data = self._read_capped(capture, binary_ok=True)
+    def _write_page(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None) -> None:
+        data = self._read_capped(capture, out, binary_ok=True)
         if magic_type(data[:16]) is not None:
-            self.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
+            out.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
             _copy_body(self.root, planned.path, capture)
             return
         decoded = decode_page(data, capture.content_type)
         for problem in decoded.problems:
-            self.problems.append(f"{capture.url}: {problem} (decoded as {decoded.charset})")
+            out.problems.append(f"{capture.url}: {problem} (decoded as {decoded.charset})")
         result = self.rewriter.rewrite(
             decoded.text,
             page_url=capture.url,
             page_path=planned.path,
             notice_html=self.notice(planned.path, capture),
-            lang=self.langs.get(capture.url),
+            lang=lang,
             captured=capture.date.date(),
         )
-        self._record(capture.url, result.issues)
+        self._record(capture.url, result.issues, out)
         _write_bytes(self.root, planned.path, result.text.encode("utf-8", errors="replace"))
-        self.pages += 1
+        out.pages += 1
+        out.page_path = planned.path
 
     def apply(self, outcome: _Outcome) -> None:
         self.problems.extend(outcome.problems)
@@ -225,12 +231,12 @@ class _MirrorWriter:
         self.pages += outcome.pages
         self.files += outcome.files
 
-    def _write_css(self, capture: Capture, planned: PlannedFile) -> None:
-        css = decode_css(self._read_capped(capture))
+    def _write_css(self, capture: Capture, planned: PlannedFile, out: _Outcome) -> None:
+        css = decode_css(self._read_capped(capture, out))
         issues: list[LinkIssue] = []
         css = self.rewriter.rewrite_css(css, capture.url, planned.path, issues)
         css = _CSS_CHARSET.sub('@charset "utf-8";', css, count=1)
-        self._record(capture.url, tuple(issues))
+        self._record(capture.url, tuple(issues), out)
         _write_bytes(self.root, planned.path, css.encode("utf-8", errors="replace"))
 
     def write_special_pages(self) -> Path:
@@ -298,56 +304,51 @@ class _MirrorWriter:
                     yield url, path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Outcome:
-    """What writing one capture added to the mirror's tallies (sent back from a worker)."""
+    """What writing one capture added to the mirror's tallies (filled in a worker, sent back)."""
 
     url: str
-    problems: list[str]
-    missing: list[MissingLink]
-    scripts_left: int
-    page_path: str | None
-    pages: int
-    files: int
+    problems: list[str] = field(default_factory=list)
+    missing: list[MissingLink] = field(default_factory=list)
+    scripts_left: int = 0
+    page_path: str | None = None
+    pages: int = 0
+    files: int = 0
 
 
-_ACTIVE_WRITER: "_MirrorWriter | None" = None
+def planned_for(plan: MirrorPlan, ordinal: int, capture: Capture, warc_path: Path) -> PlannedFile | None:
+    """The file capture ``ordinal`` writes, if any; the WARC must not have changed since the plan."""
+    planned = plan.files.get(ordinal)
+    if planned is not None and planned.url != capture.url:
+        raise MirrorError(
+            f"{warc_path} changed while the mirror was being written "
+            f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
+        )
+    return planned
 
 
 def _mirror_tasks(warc_path: Path, plan: MirrorPlan) -> Iterator[Task[tuple[Capture, object]]]:
     for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
-        planned = plan.files.get(ordinal)
+        planned = planned_for(plan, ordinal, capture, warc_path)
         if planned is None:
             continue
-        if planned.url != capture.url:
-            raise MirrorError(
-                f"{warc_path} changed while the mirror was being written "
-                f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
-            )
         if planned.kind in ("html", "css"):
             yield capture_task(capture, planned)
         else:  # copied as is: no parsing to share out, and no need to hold the body in memory
             yield Task((capture, planned), local=True)
 
 
-def _write_one(task: tuple[Capture, PlannedFile]) -> _Outcome:
+def write_one(writer: _MirrorWriter, task: tuple[Capture, PlannedFile], lang: str | None = None) -> _Outcome:
     """Write one capture's file; runs in a worker process (or here for local tasks)."""
     capture, planned = task
-    writer = _ACTIVE_WRITER
-    assert writer is not None
-    problems, missing, scripts, pages, files = (len(writer.problems), len(writer.missing), writer.scripts_left,
-                                                writer.pages, writer.files)
+    outcome = _Outcome(capture.url)
     try:
-        writer.write(capture, planned)
+        writer.write(capture, planned, outcome, lang)
     except (OSError, UnsafePathError) as error:
         if is_disk_error(error):
             raise  # a full disk or a read-only folder stops the stage; the next file would fail too
-        writer.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
-    outcome = _Outcome(capture.url, writer.problems[problems:], writer.missing[missing:],
-                       writer.scripts_left - scripts, planned.path if writer.pages > pages else None,
-                       writer.pages - pages, writer.files - files)
-    del writer.problems[problems:], writer.missing[missing:]
-    writer.scripts_left, writer.pages, writer.files = scripts, pages, files
+        outcome.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
     return outcome
 
 
@@ -367,6 +368,21 @@ def write_mirror(
     ``progress`` is called with each capture's URL as it is written. ``workers`` > 1
     rewrites pages in that many processes; every output is the same as with one.
     """
+    writer = prepare_mirror(warc_path, options, out_dir)
+    if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
+        progress.set_total(len(writer.plan.files))  # type: ignore[union-attr]
+    if records_path is not None and records_path.exists():
+        writer.langs = {url: lang for url, _, _, lang in iter_record_pages(records_path) if lang}
+    # Forked workers inherit the writer (plan, resolver) instead of unpickling it per chunk.
+    for outcome in map_ordered(write_one, _mirror_tasks(warc_path, writer.plan), workers, context=writer):
+        writer.apply(outcome)
+        if progress is not None:
+            progress(outcome.url)
+    return finish_mirror(writer, warc_path, records_path, out_dir)
+
+
+def prepare_mirror(warc_path: Path, options: MirrorOptions, out_dir: Path) -> _MirrorWriter:
+    """The mirror's folder and its plan (pass 1: headers only); the writer that writes each capture."""
     root = out_dir / MIRROR_FOLDER
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -376,21 +392,14 @@ def write_mirror(
         iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive
     )
     writer = _MirrorWriter(plan, options, root)
-    if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
-        progress.set_total(len(plan.files))  # type: ignore[union-attr]
     made = warcinfo_date(warc_path)
     writer.made_on = made.date() if made is not None else None
-    if records_path is not None and records_path.exists():
-        writer.langs = {url: lang for url, _, _, lang in iter_record_pages(records_path) if lang}
-    global _ACTIVE_WRITER
-    _ACTIVE_WRITER = writer  # forked workers inherit it (plan, resolver) instead of unpickling it
-    try:
-        for outcome in map_ordered(_write_one, _mirror_tasks(warc_path, plan), workers):
-            writer.apply(outcome)
-            if progress is not None:
-                progress(outcome.url)
-    finally:
-        _ACTIVE_WRITER = None
+    return writer
+
+
+def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | None, out_dir: Path) -> MirrorSummary:
+    """Everything after the captures: sunset's own pages, forwarding pages, catalog, redirect maps."""
+    plan, options, root = writer.plan, writer.options, writer.root
     index_path = writer.write_special_pages()
     writer.write_forwarding_pages()
     facts = ArchiveFacts(

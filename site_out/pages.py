@@ -10,7 +10,6 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlsplit
 
-from site_out.resolve import FORM_CLOSED_PAGE, MISSING_PAGE
 
 INDEX_PAGE = "index.html"
 OWN_PAGE_MARKER = '<meta name="generator" content="sunset">'
@@ -164,5 +163,3 @@ def index_page(notice_html: str, *, site_name: str, start_href: str) -> str:
     )
     return page_html(f"{site_name} (archived)", notice_html, body, head_extra=refresh)
 
-
-SPECIAL_PAGES = (INDEX_PAGE, MISSING_PAGE, FORM_CLOSED_PAGE)

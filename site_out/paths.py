@@ -14,13 +14,13 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
+from archive.sniff import MIRROR_PAGE_SUFFIXES
 from archive.urls import DEFAULT_PORTS, BadURL, canonicalize
 
 MAX_SEGMENT_BYTES = 120
 """Most file systems allow 255 bytes; leave room for the ``.html`` suffix, temp names and
 for tools (zip, tar) that choke earlier."""
 
-HTML_EXTENSIONS = (".htm", ".html", ".shtml")
 DIRECTORY_INDEX = "index.html"
 QUERY_SEPARATOR = "@"
 
@@ -118,7 +118,7 @@ def safe_segment(text: str) -> str:
 
 
 def has_html_extension(name: str) -> bool:
-    return name.lower().endswith(HTML_EXTENSIONS)
+    return name.lower().endswith(MIRROR_PAGE_SUFFIXES)
 
 
 def _host_folder(netloc: str) -> str:

@@ -14,15 +14,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
-from archive.sniff import guess_file_type, is_html, media_type
+from archive.sniff import GENERIC_TYPES, PAGE_SUFFIXES, guess_file_type, is_css, is_html, media_type
 from archive.urls import BadURL, absolute, lookup_key
 from site_out.paths import UnmappableURL, mirror_path
 from site_out.resolve import Resolver
 
 FileKind = Literal["html", "css", "other", "redirect"]
 
-_PAGE_EXTENSIONS = (".htm", ".html", ".shtml", ".stm", ".asp")
-_GENERIC_TYPES = frozenset({None, "application/octet-stream", "www/unknown", "text/plain"})
 _NEVER_PAGES = ("image/", "audio/", "video/", "application/java", "application/pdf",
                 "application/zip", "application/gzip", "text/css")
 
@@ -46,9 +44,9 @@ def classify(content_type: str | None, url: str) -> FileKind:
     kind = media_type(content_type)
     if is_html(content_type) and not _extension_says_not_a_page(path):
         return "html"
-    if kind in _GENERIC_TYPES and path.endswith(_PAGE_EXTENSIONS):
+    if kind in GENERIC_TYPES and path.endswith(PAGE_SUFFIXES):
         return "html"
-    if kind == "text/css" or (kind in _GENERIC_TYPES and path.endswith(".css")):
+    if is_css(content_type, url):
         return "css"
     return "other"
 

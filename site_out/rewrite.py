@@ -485,11 +485,3 @@ def _group_by_attribute(urls: Iterator[TagURL]) -> list[tuple[Attribute, list[Ta
             groups.append((tag_url.attribute, [tag_url]))
     return groups
 
-
-def rewrite_page(
-    text: str, *, page_url: str, page_path: str, resolver: Resolver, notice_html: str
-) -> RewriteResult:
-    """Convenience wrapper around :class:`PageRewriter` for a single page."""
-    return PageRewriter(resolver).rewrite(
-        text, page_url=page_url, page_path=page_path, notice_html=notice_html
-    )

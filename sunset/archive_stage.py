@@ -19,7 +19,7 @@ from archive.package.cdxj import write_cdxj
 from archive.package.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
 from archive.package.package_check import check_cdxj, check_conversions
 from archive.package.replay import ReplayError, build_collection
-from archive.package.verify import readable, verify_warc
+from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from warcio.recordloader import ArchiveLoadFailed
 
@@ -53,13 +53,24 @@ class VerifySummary:
 
 
 
-def verify(config: SiteConfig, *, quiet: bool = True) -> VerifySummary:
-    """Re-read the outputs: WARC digests and record counts, and every link of the mirror."""
+def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, deep: bool = False) -> VerifySummary:
+    """Re-read the outputs: WARC digests and record counts, and every link of the mirror.
+
+    ``trust_run``: the WARCs, index, WACZ and bag were written by this very run, whose writers
+    computed every digest as they wrote, and its mirror stage has just removed files no capture
+    explains; reading them back would only repeat that work, so only FastWARC's record count and
+    the mirror (links, notices) are checked. ``sunset verify`` re-reads everything; ``deep`` also
+    has FastWARC check every block digest, not only count the records.
+    """
     layout = layout_for(config)
     require_input(layout.warc, "verify", "ingest")
     with progress("verify", quiet=quiet, total=5) as tick:
-        warc = verify_warc(layout.warc)
-        problems = list(warc.problems)
+        if trust_run:
+            records = count_with_fastwarc(layout.warc)
+            problems = [] if records is not None else [f"{layout.warc.name}: FastWARC is not installed"]
+        else:
+            warc = verify_warc(layout.warc, deep=deep)
+            problems, records = list(warc.problems), warc.records
         tick(layout.warc.name)
         if layout.mirror.exists():
             with each_check(problems, "mirror links"):
@@ -69,15 +80,16 @@ def verify(config: SiteConfig, *, quiet: bool = True) -> VerifySummary:
                 for page in iter_page_problems(layout.mirror):
                     problems.append(f"mirror: {page.page}: {page.problem}")
             tick("mirror")
-            with each_check(problems, "mirror files"):
-                plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
-                                  case_insensitive=config.source.case_insensitive)
-                for stray in iter_unexplained(layout.mirror, plan):
-                    problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this file (left "
-                                    "by an earlier run, or added by hand): `sunset mirror` removes it")
+            if not trust_run:
+                with each_check(problems, "mirror files"):
+                    plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+                                      case_insensitive=config.source.case_insensitive)
+                    for stray in iter_unexplained(layout.mirror, plan):
+                        problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this file "
+                                        "(left by an earlier run, or added by hand): `sunset mirror` removes it")
         tick("mirror files")
-        checked = verify_package(layout, problems, tick)
-    return VerifySummary(warc.records, tuple(problems), checked)
+        checked = () if trust_run else verify_package(layout, problems, tick, deep=deep)
+    return VerifySummary(records or 0, tuple(problems), checked)
 
 
 @contextmanager
@@ -209,7 +221,7 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
 
 
 def verify_package(layout: OutputLayout, problems: list[str],
-                   tick: Callable[[str], None] = lambda item: None) -> tuple[str, ...]:
+                   tick: Callable[[str], None] = lambda item: None, *, deep: bool = False) -> tuple[str, ...]:
     """Check whatever parts of the package exist; append problems; return what was checked."""
     checked: list[str] = []
     others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
@@ -217,7 +229,7 @@ def verify_package(layout: OutputLayout, problems: list[str],
         problems.extend(verify_warc(warc).problems)
         checked.append(warc.name)
     if layout.derived_warc.exists():
-        problems.extend(verify_warc(layout.derived_warc).problems)
+        problems.extend(verify_warc(layout.derived_warc, deep=deep).problems)
         with each_check(problems, layout.derived_warc.name):
             problems.extend(check_conversions(layout.derived_warc, layout.root))
         checked.append(layout.derived_warc.name)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sunset.batch import STAGES, normalize_many, run_sites, site_result_line, write_sites_manifest
-from sunset.config import SiteConfig
+from sunset.config import SiteConfig, resolve_target
 from sunset.engines import ENGINES, make_engine
 from archive.errors import ConfigError
 
@@ -104,7 +104,6 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def _site_configs(args: argparse.Namespace) -> list[SiteConfig]:
-    from sunset.cli import resolve_target  # cli imports this module
 
     targets = [Path(site) for site in args.sites]
     for pattern in args.site_globs:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -10,7 +9,8 @@ from pathlib import Path
 
 from sunset import __version__, archive_stage, pipeline
 from sunset.batch_cli import add_batch_parser, command_batch
-from sunset.config import SiteConfig, load_config, parse_config, with_values
+from sunset.config import SiteConfig, resolve_target, with_values
+from sunset.console import say, setup_logging
 from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
@@ -58,51 +58,6 @@ outputs (in the output folder):
   site.toml       the config used, so stage commands can be given the folder alone"""
 
 
-def resolve_target(target: Path, out: Path | None) -> SiteConfig:
-    """A config file, or an output folder made by an earlier run (which holds its config)."""
-    if target.is_dir():
-        copy = target / "site.toml"
-        if not copy.exists():
-            raise ConfigError(f"{target} is a folder without site.toml: give a config file, or an output "
-                              "folder made by `sunset run` or `sunset ingest`")
-        base_dir = copy.parent
-        run_info = target / "run.json"
-        if run_info.exists():
-            try:
-                base_dir = Path(json.loads(run_info.read_text(encoding="utf-8"))["config"]).parent
-            except (ValueError, KeyError, OSError):
-                pass
-        return parse_config(copy.read_text(encoding="utf-8"), copy, base_dir=base_dir, out=out or target)
-    return load_config(target, out=out)
-
-
-def _setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> None:
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
-    console.setFormatter(logging.Formatter("sunset: %(message)s"))
-    root.addHandler(console)
-    if layout is not None:
-        try:
-            layout.root.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.FileHandler(layout.log, encoding="utf-8")
-        except OSError as error:  # a read-only folder: `verify` still works; writers fail on the lock
-            logging.getLogger("sunset").warning("cannot write the log %s: %s", layout.log, error.strerror or error)
-            return
-        file_handler.setLevel(logging.INFO)
-        logging.getLogger("bagit").setLevel(logging.WARNING)  # one INFO line per file bagged would drown the log
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(file_handler)
-
-
-def _print(quiet: bool, text: str) -> None:
-    if not quiet:
-        print(text)
-
-
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     layout = pipeline.layout_for(config)
     if config.source.docroot is None:
@@ -117,14 +72,13 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
-    normalized = pipeline.normalize(config, quiet=args.quiet)
-    mirrored = pipeline.mirror(config, quiet=args.quiet)
+    normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
     packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
-    verified = archive_stage.verify(config, quiet=args.quiet)
+    verified = archive_stage.verify(config, quiet=args.quiet, trust_run=True)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
-    _print(args.quiet, "\n".join([
+    say(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         archived_line,
         f"  pages            {pages}",
@@ -163,7 +117,7 @@ def _command_crawl(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = crawled.summary
     layout = pipeline.layout_for(config)
     state = "already complete" if crawled.already_complete else "done"
-    _print(args.quiet, f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
+    say(args.quiet, f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
                        f"left out, {summary.revisits} duplicates as revisits) into {crawled.warc}; "
                        f"log: {layout.crawl_log}")
     return 0
@@ -171,31 +125,31 @@ def _command_crawl(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def _command_ingest(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = pipeline.ingest(config, quiet=args.quiet)
-    _print(args.quiet, f"{summary.files} files archived into {summary.warc}")
+    say(args.quiet, f"{summary.files} files archived into {summary.warc}")
     return 0
 
 
 def _command_normalize(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = pipeline.normalize(config, quiet=args.quiet)
-    _print(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output}")
+    say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output}")
     return 0
 
 
 def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = pipeline.mirror(config, quiet=args.quiet)
     layout = pipeline.layout_for(config)
-    _print(args.quiet, f"{summary.pages} pages and {summary.files} files; open {layout.mirror / 'index.html'}")
+    say(args.quiet, f"{summary.pages} pages and {summary.files} files; open {layout.mirror / 'index.html'}")
     return 0
 
 
 def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = archive_stage.verify(config, quiet=args.quiet)
+    summary = archive_stage.verify(config, quiet=args.quiet, deep=args.deep)
     for problem in summary.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
-    _print(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
+    say(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
                        f"{len(summary.problems)} problems)")
     if summary.checked:
-        _print(args.quiet, f"  also checked: {', '.join(summary.checked)}")
+        say(args.quiet, f"  also checked: {', '.join(summary.checked)}")
     return 0 if summary.ok else 1
 
 
@@ -226,7 +180,7 @@ def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) 
 def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
     layout = pipeline.layout_for(config)
-    _print(args.quiet, "\n".join([
+    say(args.quiet, "\n".join([
         f"package: {summary.derived.metadata} metadata and {summary.derived.conversions} conversion records, "
         f"{summary.cdxj_lines} index lines, {summary.wacz_pages} pages listed in the WACZ",
         *_package_lines(layout, summary),
@@ -257,6 +211,9 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
     if name in ("run", "package"):
         sub.add_argument("--bagit", action="store_true", help="also write bag/, a BagIt 1.0 bag of the package "
                                                               "(default: [archive] bagit)")
+    if name == "verify":
+        sub.add_argument("--deep", action="store_true",
+                         help="also have the second reader (FastWARC) check every digest, not only count records")
     if name == "replay":
         sub.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
 
@@ -369,7 +326,7 @@ def _command_serve(args: argparse.Namespace) -> int:
         print(f"sunset: error: cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1
     with server:
-        _print(args.quiet, f"Serving {root} at {server_url(server)} (Ctrl-C stops)")
+        say(args.quiet, f"Serving {root} at {server_url(server)} (Ctrl-C stops)")
         sys.stdout.flush()
         try:
             server.serve_forever()
@@ -382,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if wants_normalize_warc(args):
         return command_normalize_warc(args)
-    _setup_logging(None, args.verbose, args.quiet)
+    setup_logging(None, args.verbose, args.quiet)
     if args.command == "serve":
         return _command_serve(args)
     try:
@@ -390,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return command_batch(args)
         config = apply_option_flags(resolve_target(args.target, args.out), args)
         check_command(config, args.command)
-        _setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
+        setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         with lock_for(args.command, pipeline.layout_for(config).lock):
             return handler(config, args)

@@ -6,6 +6,7 @@ what each takes and which field it fills is declared once, in :mod:`sunset.optio
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -172,7 +173,7 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     docroot = source_values.pop("docroot", None)
     source = SourceOptions(base_url=base_url, docroot=((base_dir or path.parent) / docroot).resolve() if docroot
                            else None, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
-    archive = ArchiveOptions(site_name=name, base_url=base_url, **values.get(ArchiveOptions, {}))
+    archive = ArchiveOptions(**values.get(ArchiveOptions, {}))
     output_dir = out or Path(site.get("output_dir") or f"out/{name}")
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]), archive,
                       output_dir.resolve(), MirrorSettings(**values.get(MirrorOptions, {})), site.get("workers"),
@@ -217,3 +218,21 @@ def load_config(path: Path, *, out: Path | None = None) -> SiteConfig:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read config: {error}") from error
     return parse_config(text, path, out=out)
+
+
+def resolve_target(target: Path, out: Path | None) -> SiteConfig:
+    """A config file, or an output folder made by an earlier run (which holds its config)."""
+    if target.is_dir():
+        copy = target / "site.toml"
+        if not copy.exists():
+            raise ConfigError(f"{target} is a folder without site.toml: give a config file, or an output "
+                              "folder made by `sunset run` or `sunset ingest`")
+        base_dir = copy.parent
+        run_info = target / "run.json"
+        if run_info.exists():
+            try:
+                base_dir = Path(json.loads(run_info.read_text(encoding="utf-8"))["config"]).parent
+            except (ValueError, KeyError, OSError):
+                pass
+        return parse_config(copy.read_text(encoding="utf-8"), copy, base_dir=base_dir, out=out or target)
+    return load_config(target, out=out)

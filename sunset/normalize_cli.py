@@ -9,11 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.reader import warc_base_url
+from archive.reader import WholeFileGzipError, recompress, warc_base_url
 from archive.workers import default_workers
 from normalize.options import NormalizeOptions
-from normalize.stage import normalize_warc
+from normalize.stage import NormalizeSummary, normalize_warc
 from archive.errors import SunsetError
+from sunset.console import say, setup_logging
 from sunset.layout import OutputLayout
 from sunset.options_table import WORKERS
 from sunset.progress import progress
@@ -39,25 +40,35 @@ def wants_normalize_warc(args: argparse.Namespace) -> bool:
     return args.command == "normalize" and (args.warc is not None or args.target is None)
 
 
+def _normalize(args: argparse.Namespace, warc: Path, layout: OutputLayout,
+               workers: int) -> tuple[str, NormalizeSummary]:
+    base_url = args.base_url or warc_base_url(warc)
+    if not base_url:
+        raise SunsetError(f"{warc} holds no http(s) capture to take a base URL from: give --base-url URL")
+    with progress("normalize", quiet=args.quiet) as tick:
+        return base_url, normalize_warc(warc, NormalizeOptions(base_url), layout.records, on_record=tick,
+                                        workers=workers)
+
+
 def command_normalize_warc(args: argparse.Namespace) -> int:
-    from sunset.cli import _print, _setup_logging  # cli imports this module
 
     try:
         if args.warc is None or args.target is not None or args.out is None:
             raise SunsetError("normalize takes CONFIG|OUTDIR, or --warc FILE --out DIR (not both)")
         given = vars(args).get(WORKERS.dest)
         workers = default_workers() if given is None else WORKERS.flag_value(given)
-        base_url = args.base_url or warc_base_url(args.warc)
-        if not base_url:
-            raise SunsetError(f"{args.warc} holds no http(s) capture to take a base URL from: give --base-url URL")
         layout = OutputLayout(args.out, args.warc.name.split(".")[0])
-        _setup_logging(layout, args.verbose, args.quiet)
-        with progress("normalize", quiet=args.quiet) as tick:
-            summary = normalize_warc(args.warc, NormalizeOptions(base_url), layout.records, on_record=tick,
-                                     workers=workers)
+        setup_logging(layout, args.verbose, args.quiet)
+        try:
+            base_url, summary = _normalize(args, args.warc, layout, workers)
+        except WholeFileGzipError:
+            # Gzipped as one stream (not record by record): rewrite it into the output folder.
+            warc = recompress(args.warc, args.out)
+            say(args.quiet, f"{args.warc} is gzipped as a whole; recompressed record by record into {warc}")
+            base_url, summary = _normalize(args, warc, layout, workers)
     except (SunsetError, OSError) as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 1)
-    _print(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output} "
+    say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output} "
                        f"(base URL {base_url})")
     return 0

@@ -268,10 +268,10 @@ WORKERS = Option("output", "workers", whole(1), Into(Site, "workers"), "one per 
 OPTIONS: tuple[Option, ...] = (
     Option("site", "name", FILE_NAME, Into(Site, "name"), "required",
            "names the output files (letters, digits, `.` `_` `-`)", required=True,
-           also=(Into(ArchiveOptions, "site_name"), Into(MirrorOptions, "site_name"))),
+           also=(Into(MirrorOptions, "site_name"),)),
     Option("site", "base_url", URL, Into(Site, "base_url"), "required",
            "canonical URL of the old site; what is under it is the site", required=True,
-           also=(Into(SourceOptions, "base_url"), Into(ArchiveOptions, "base_url"),
+           also=(Into(SourceOptions, "base_url"),
                  Into(NormalizeOptions, "base_url"), Into(MirrorOptions, "base_url"))),
     Option("site", "start_url", URL, Into(Site, "start_url"), "`base_url`",
            "the page that opens the site (`mirror/index.html`, the notice's start link); on base_url's host",

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
@@ -23,8 +22,8 @@ from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
 from archive.workers import default_workers
 from crawl.rules import RuleError
-from archive.sniff import media_type
-from archive.urls import BadURL, Scope, absolute, lookup_key
+from archive.sniff import is_css
+from archive.urls import BadURL, Scope, absolute
 from archive.reader import iter_warc_fetches
 from normalize.css import iter_css_urls
 from archive.encoding import decode_page
@@ -32,7 +31,7 @@ from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.links import extract_page_references
 from normalize.stage import NormalizeSummary, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
-from sunset import __version__
+from sunset import __version__, content_pass
 from sunset.config import SiteConfig
 from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout, require_input
@@ -115,7 +114,8 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     info = warcinfo_fields(config)
     try:
         stamps = stamps_for(config)
-        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps) as archive, \
+        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
+                         index=True) as archive, \
                 progress("ingest", quiet=quiet, total=docroot_file_count(config)) as tick:
             for capture in iter_docroot(config.source, on_skip):
                 archive.write_capture(capture)
@@ -143,7 +143,7 @@ def crawl_link_extractor(scope: Scope) -> LinkExtractor:
 
     def extract(body: bytes, content_type: str | None, url: str) -> Iterator[tuple[str, bool]]:
         text = decode_page(body, content_type).text
-        if media_type(content_type) == "text/css" or urlsplit(url).path.lower().endswith(".css"):
+        if is_css(content_type, url):
             for _, _, raw in iter_css_urls(text):
                 try:
                     found = absolute(raw, url)
@@ -202,15 +202,14 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
     info = warcinfo_fields(config)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     try:
-        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume) as archive, \
+        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume, index=True) as archive, \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show)
             try:
                 if resume:
-                    pending = crawler.pending_keys()
-                    crawler.recover(iter_warc_fetches(
-                        open_warc, wanted=lambda url: lookup_key(url, scope.case_insensitive) in pending))
+                    # Checked as the WARC is read: replaying a lost completion adds the links it found.
+                    crawler.recover(iter_warc_fetches(open_warc, wanted=crawler.needs_recovery))
                 crawler.seed()
                 crawler.load_robots()
                 summary = crawler.run()
@@ -254,6 +253,20 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
+
+
+def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
+    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
+    layout = layout_for(config)
+    require_input(layout.warc, "normalize", "ingest")
+    with progress("normalize + mirror", quiet=quiet) as tick:
+        normalized, mirrored = content_pass.normalize_and_mirror(
+            layout.warc, config.normalize, layout.records, config.mirror, layout.root,
+            on_capture=tick, workers=workers_for(config))
+    log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
+    log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)
+    _log_mirror_details(mirrored)
+    return normalized, mirrored
 
 
 def missing_targets(missing: tuple[MissingLink, ...], shown: int = 3) -> Iterator[tuple[str, int, str]]:

@@ -58,9 +58,15 @@ successor_url = "https://new.example.org/"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/ from this run instead of comparing (review the diff)")
+                     help="show how this run's output differs from tests/golden/ (add --overwrite-golden to "
+                          "rewrite the files)")
+    parser.addoption("--overwrite-golden", action="store_true",
+                     help="with --update-golden: rewrite tests/golden/ from this run, after reviewing its diff")
 
 
 @pytest.fixture
-def update_golden(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--update-golden"))
+def update_golden(request: pytest.FixtureRequest) -> str | None:
+    """None (compare), "show" (print the diff, change nothing) or "overwrite"."""
+    if not request.config.getoption("--update-golden"):
+        return None
+    return "overwrite" if request.config.getoption("--overwrite-golden") else "show"

@@ -64,7 +64,6 @@ def test_sources_are_imported_only_by_the_wiring() -> None:
     assert users == [], f"only sunset/ may use a source of captures: {users}"
 
 
-@pytest.mark.xfail(strict=True, reason="sunset.cli <-> batch_cli / normalize_cli: being untangled")
 def test_no_import_cycles() -> None:
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     cycles: list[list[str]] = []

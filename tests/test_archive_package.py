@@ -291,3 +291,32 @@ def test_archive_keys_in_the_config_make_the_bag(tmp_path: Path) -> None:
 def test_replay_without_pywb_says_how_to_install_it() -> None:
     with pytest.raises(ReplayError, match=r"pip install .*sunset\[replay\]"):
         pywb_tool("no-such-pywb-tool")
+
+
+def test_verify_deep_has_the_second_reader_check_every_digest(package: OutputLayout, tmp_path: Path) -> None:
+    """A body byte changed (its gzip member rewritten whole): warcio and, with --deep, FastWARC both object."""
+    import gzip as gz
+
+    data = package.warc.read_bytes()
+    line = next(line for line in iter_cdxj(package.cdxj) if line.url.endswith("glossary.htm"))
+    member = gz.decompress(data[line.offset:line.offset + int(line.fields["length"])])
+    damaged = data[:line.offset] + gz.compress(member.replace(b"Glossary", b"Glossery", 1)) \
+        + data[line.offset + int(line.fields["length"]):]
+    warc = tmp_path / "damaged.warc.gz"
+    warc.write_bytes(damaged)
+    assert verify_warc(warc).problems != ()
+    deep = verify_warc(warc, deep=True).problems
+    assert any("FastWARC finds the block digest wrong" in problem for problem in deep)
+    assert verify_warc(package.warc, deep=True).problems == ()
+
+
+def test_the_ingest_writers_index_lines_are_cdxj_indexers(package: OutputLayout, tmp_path: Path) -> None:
+    """package sorts the lines the master's writer left; cdxj-indexer reading the file agrees byte for byte."""
+    from archive.index_lines import emitted_lines, lines_path
+
+    assert emitted_lines(package.warc) is not None
+    copy = tmp_path / package.warc.name
+    copy.write_bytes(package.warc.read_bytes())
+    assert not lines_path(copy).exists() and emitted_lines(copy) is None
+    write_cdxj(copy, tmp_path / "indexed.cdxj")
+    assert (tmp_path / "indexed.cdxj").read_bytes() == package.cdxj.read_bytes()

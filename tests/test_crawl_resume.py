@@ -108,3 +108,32 @@ def test_interrupted_fetch_already_in_the_warc_is_not_fetched_again(tmp_path: Pa
     assert sum(after.values()) == sum(before.values()) + 1  # only the one new page the higher limit allows
     captures = Counter(url for kind, url, *_ in read_warc(out / "old.warc.gz") if kind in ("response", "revisit"))
     assert set(captures.values()) == {1} and len(captures) == 6
+
+
+def test_a_lost_batch_of_completions_is_replayed_from_the_warc(tmp_path: Path) -> None:
+    """Completions are committed in batches: a kill loses the last one. Its URLs are back to
+    ``todo`` (their dispatch was in the batch too) and the links they found are gone; the WARC
+    holds their records, so the resume replays them instead of fetching anything twice."""
+    with serve(many_route) as state:
+        base = state.origin + "/s/"
+        config = crawl_config(tmp_path, state, base_url=base, fetch_from=None, extra="max_pages = 8")
+        out = tmp_path / "out"
+        assert main(["crawl", str(config), "--out", str(out), "--quiet"]) == 0
+        (out / "old.warc.gz").rename(out / "old.warc.gz.open")
+        frontier = Frontier(out / "crawl.sqlite")
+        done = [entry for entry in frontier.entries(Status.DONE) if not entry.url.endswith("robots.txt")]
+        lost = done[-4:]  # the last completions, as if their batch never committed
+        with frontier.transaction():
+            for entry in lost:
+                frontier.set_status(entry.key, Status.TODO)
+            frontier._db.execute("DELETE FROM urls WHERE referrer IN (%s) AND status=?"
+                                 % ",".join("?" * len(lost)), (*[entry.url for entry in lost], Status.TODO.value))
+            frontier.set_meta("complete", "0")
+        frontier.close()
+        before = Counter(state.requests)
+        assert main(["crawl", str(config), "--out", str(out), "--quiet", "--max-pages", "9"]) == 0
+        after = Counter(state.requests)
+    assert all(after[path] == before[path] for path in before)  # nothing fetched twice
+    assert sum(after.values()) == sum(before.values()) + 1  # only the one new page the higher limit allows
+    captures = Counter(url for kind, url, *_ in read_warc(out / "old.warc.gz") if kind in ("response", "revisit"))
+    assert set(captures.values()) == {1} and len(captures) == 9

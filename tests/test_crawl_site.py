@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -188,3 +189,20 @@ def test_crawl_through_a_proxy(tmp_path: Path) -> None:
     assert all(target.startswith("http://www.oldsite.test/") for target in proxy.requests), proxy.requests
     urls = {url for kind, url, *_ in read_warc(tmp_path / "out" / "old.warc.gz") if kind == "response"}
     assert BASE + "nav.htm" in urls
+
+
+def test_the_writers_index_lines_are_cdxj_indexers(crawled, tmp_path: Path) -> None:
+    """The crawl's WARC (request, response, revisit records) indexed from the lines its writer left
+    is byte for byte what cdxj-indexer writes reading the file."""
+    from archive.index_lines import emitted_lines, lines_path
+    from archive.package.cdxj import write_cdxj
+
+    _, out = crawled
+    (warc,) = [path for path in out.glob("*.warc.gz") if "derived" not in path.name]
+    assert emitted_lines(warc) is not None
+    write_cdxj(warc, tmp_path / "emitted.cdxj")
+    copy = tmp_path / warc.name
+    shutil.copyfile(warc, copy)  # no lines beside the copy: cdxj-indexer reads it
+    assert not lines_path(copy).exists()
+    write_cdxj(copy, tmp_path / "indexed.cdxj")
+    assert (tmp_path / "emitted.cdxj").read_bytes() == (tmp_path / "indexed.cdxj").read_bytes()

@@ -1,8 +1,10 @@
 """records.jsonl: faithful, schema-valid records, the seed page's text exactly right."""
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import sys
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
@@ -223,3 +225,45 @@ def test_sunset_normalize_takes_a_target_or_a_warc(capsys: pytest.CaptureFixture
     for argv in (["normalize"], ["normalize", "out", "--warc", "x.warc.gz", "--out", "o"]):
         assert main(argv) == 1
         assert "--warc FILE --out DIR" in capsys.readouterr().err
+
+
+SAMPLE_WARCS = Path(sys.prefix) / "sample_archive" / "warcs"  # pywb's sample archive (installed with pywb)
+
+
+@pytest.mark.parametrize("name", ["example.arc", "example.arc.gz"])
+def test_sunset_normalize_reads_an_arc_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """An ARC's ``filedesc://`` header is not a capture: the base URL comes from its first response."""
+    arc = SAMPLE_WARCS / name
+    if not arc.exists():
+        pytest.skip("pywb's sample archive is not installed")
+    assert main(["normalize", "--warc", str(arc), "--out", str(tmp_path)]) == 0
+    assert "(base URL http://example.com/)" in capsys.readouterr().out
+    (page,) = read_records(tmp_path / "records.jsonl")
+    assert (page["url"], page["title"]) == ("http://example.com/", "Example Domain")
+
+
+def test_sunset_normalize_recompresses_a_whole_file_gzipped_warc(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    plain = tmp_path / "plain.warc"
+    _foreign_warc(tmp_path / "foreign.warc.gz")
+    plain.write_bytes(gzip.decompress((tmp_path / "foreign.warc.gz").read_bytes()))
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    assert main(["normalize", "--warc", str(whole), "--out", str(tmp_path / "out")]) == 0
+    assert "recompressed record by record" in capsys.readouterr().out
+    assert (tmp_path / "out" / "whole.recompressed.warc.gz").exists()
+    page, _ = read_records(tmp_path / "out" / "records.jsonl")
+    assert page["url"] == "http://other.example/page.html"
+
+
+def test_a_damaged_records_file_is_named_not_skipped(tmp_path: Path) -> None:
+    """The catalog skipped a bad line and the derived WARC raised on it; now both stop with the line."""
+    from archive.errors import SunsetError
+    from archive.records_file import iter_page_records
+    from site_out.catalog import iter_record_pages
+
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"record_type": "page", "url": "http://a.example/"}\n{"record_type": "pa\n', encoding="utf-8")
+    for reader in (iter_page_records, iter_record_pages):
+        with pytest.raises(SunsetError, match=r"records.jsonl:2: not a JSON record"):
+            list(reader(records))

@@ -7,16 +7,16 @@ Every record names its original by ``WARC-Refers-To`` (record id), ``-Target-URI
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.reader import CAPTURE_TYPES
+from archive.records_file import iter_page_records
 from archive.warc_writer import WarcArchive
 
-CAPTURE_TYPES = ("response", "resource", "revisit")
 MIRROR_PATH_HEADER = "Sunset-Mirror-Path"
 """On conversion records: the mirror file (relative to the output folder) holding the same bytes."""
 
@@ -80,18 +80,6 @@ class OriginalIndex:
 def _refers_to(original: Original) -> dict[str, str]:
     return {"WARC-Refers-To": original.record_id, "WARC-Refers-To-Target-URI": original.url,
             "WARC-Refers-To-Date": original.date}
-
-
-def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
-    """(parsed, raw line) for each page record of ``records.jsonl``, one line in memory at a time."""
-    with records_path.open("rb") as handle:
-        for line in handle:
-            line = line.rstrip(b"\r\n")
-            if not line:
-                continue
-            record = json.loads(line)
-            if record.get("record_type") == "page":
-                yield record, line
 
 
 def write_derived(path: Path, index: OriginalIndex, records_path: Path | None, out_root: Path,

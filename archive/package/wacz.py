@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import SunsetError
-from archive.package.derived import OriginalIndex, iter_page_records
+from archive.package.derived import OriginalIndex
+from archive.records_file import iter_page_records
 
 
 class WaczError(SunsetError, RuntimeError):

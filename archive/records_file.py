@@ -1,0 +1,33 @@
+"""Reading ``records.jsonl`` back: the one reader every later stage uses (mirror catalog, derived WARC, WACZ).
+
+The file is written atomically by normalize, so a line that is not JSON means the file was
+damaged or edited; that is reported with its line number instead of being skipped, because a
+skipped line would silently drop a page from the catalog and the derived WARC.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from archive.errors import SunsetError
+
+
+class RecordsFileError(SunsetError):
+    """A ``records.jsonl`` that cannot be read back; run normalize again to rewrite it."""
+
+
+def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
+    """(parsed, raw line) for each page record, one line in memory at a time."""
+    with records_path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                raise RecordsFileError(f"{records_path}:{number}: not a JSON record ({error}); "
+                                       "run `sunset normalize` again to rewrite it") from error
+            if isinstance(record, dict) and record.get("record_type") == "page":
+                yield record, line
