@@ -6,6 +6,7 @@ they were never an HTTP response, and inventing one would falsify the record.
 """
 from __future__ import annotations
 
+import io
 import os
 import zlib
 from contextlib import AbstractContextManager
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord, ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from archive.capture import Capture, Fetched
@@ -68,12 +69,21 @@ class _AsReceived(StatusAndHeaders):
     def __init__(self, raw: bytes) -> None:
         first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
         protocol, _, statusline = first.partition(" ")
-        super().__init__(statusline or first or "-", [], protocol=protocol)
+        super().__init__(statusline or first or "-", _parsed_headers(raw), protocol=protocol)
         self.raw = raw
         self.headers_buff = raw
 
     def compute_headers_buffer(self, header_filter=None) -> None:  # type: ignore[no-untyped-def]
         self.headers_buff = self.raw
+
+
+def _parsed_headers(raw: bytes) -> list[tuple[str, str]]:
+    """The headers as warcio's own parser reads them back, for lookups only (the CDXJ line's
+    ``mime``, made as the record is written, must be what cdxj-indexer later reads)."""
+    try:
+        return StatusAndHeadersParser([], verify=False).parse(io.BytesIO(raw)).headers
+    except Exception:  # noqa: BLE001 - an odd head a reader cannot parse has no headers to look up
+        return []
 
 
 def _one_line(text: str) -> str:

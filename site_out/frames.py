@@ -18,6 +18,8 @@ FRAME_NOTICE_PAGE = "_sunset/frame-notice.html"
 FRAMED_ID = "sunset-framed"
 FRAMED_FRAGMENT = "#" + FRAMED_ID
 FRAMED_TAGS = frozenset({"frame", "iframe"})
+BANNER_FRAME = "sunset-banner"
+"""The name of the notice row's frame (sunset qa takes the row out to compare what is below it)."""
 NOTICE_ROW_HEIGHT = 164
 """Pixels of the notice row (it scrolls if the notice is taller on a narrow screen)."""
 
@@ -37,7 +39,7 @@ def notice_row(page_path: str) -> tuple[str, str]:
     """(before the outermost FRAMESET, after its end): the notice row around the original frames."""
     source = escape(href_between(page_path, FRAME_NOTICE_PAGE), quote=True)
     before = (f'<frameset rows="{NOTICE_ROW_HEIGHT},*" frameborder="0" border="0" framespacing="0">'
-              f'<frame src="{source}" name="sunset-banner" title="Retirement notice" scrolling="auto" '
+              f'<frame src="{source}" name="{BANNER_FRAME}" title="Retirement notice" scrolling="auto" '
               'marginwidth="0" marginheight="0">')
     return before, "</frameset>"
 

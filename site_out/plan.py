@@ -79,6 +79,8 @@ class MirrorPlan:
     redirects: list[PlannedRedirect] = field(default_factory=list)
     first_capture: datetime | None = None
     last_capture: datetime | None = None
+    captures: int = 0
+    """How many captures the WARC holds (the total a progress bar shows)."""
 
 
 def _successful(capture: Capture) -> bool:
@@ -119,7 +121,9 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> Mirror
     seen: set[str] = set()
     first: datetime | None = None
     last: datetime | None = None
+    count = 0
     for ordinal, capture in enumerate(captures):
+        count = ordinal + 1
         first = capture.date if first is None else min(first, capture.date)
         last = capture.date if last is None else max(last, capture.date)
         try:
@@ -178,7 +182,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> Mirror
             forwarding.append(PlannedRedirect(url, final, target, captured))
         else:
             files[ordinal] = PlannedFile(url, final, kind)
-    return MirrorPlan(paths, files, problems, forwarding, first, last)
+    return MirrorPlan(paths, files, problems, forwarding, first, last, count)
 
 
 _MAX_HOPS = 10

@@ -54,6 +54,8 @@ def normalize_and_mirror(warc_path: Path, normalize_options: NormalizeOptions, r
                          workers: int = 1) -> tuple[NormalizeSummary, MirrorSummary]:
     """``records.jsonl`` and ``mirror/`` from one read of ``warc_path``."""
     writer = prepare_mirror(warc_path, mirror_options, out_dir)
+    if hasattr(on_capture, "set_total"):  # a bar that can show the total and the time left
+        on_capture.set_total(writer.plan.captures)  # type: ignore[union-attr]
     context = _Context(normalize_options, writer)
     with atomic_writer(records_path, "w", encoding="utf-8") as handle:
         sink = RecordsSink(handle, on_capture)

@@ -60,7 +60,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
         if args.limit is not None:
             pairs = pairs[:max(0, args.limit)]
         try:
-            with running_wayback(root) as port, progress("qa", quiet=args.quiet, total=len(pairs), every=50) as tick:
+            with running_wayback(root) as port, progress("qa", quiet=args.quiet, total=len(pairs)) as tick:
                 def replay(pair, url: str) -> str:  # the original bytes (id_), as the old host sent them
                     try:
                         url = archived.get(lookup_key(url, config.source.case_insensitive), url)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from site_out.frames import BANNER_FRAME
 from site_out.notice import NOTICE_ID
 from site_out.qa.options import VIEWPORT
 
@@ -32,13 +33,15 @@ _INSPECT = """(remove) => {
   const notice = document.getElementById(%r);
   if (remove && notice) { notice.remove(); }
   if (remove) { document.querySelectorAll("[data-sunset]").forEach(added => added.remove()); }
+  const banner = remove ? document.querySelector('frame[name="%s"]') : null;
+  if (banner) { const rows = banner.parentElement; banner.remove(); rows.setAttribute("rows", "*"); }
   const images = Array.from(document.images);
   return {
     text: document.body ? document.body.innerText : "",
     broken: images.filter(i => i.getAttribute("src") && (!i.complete || i.naturalWidth === 0)).map(i => i.src),
     loaded: images.filter(i => i.naturalWidth > 0).length,
   };
-}""" % NOTICE_ID
+}""" % (NOTICE_ID, BANNER_FRAME)
 
 
 class RenderError(RuntimeError):
@@ -125,7 +128,9 @@ class Tab:
 
     async def _inspect(self) -> tuple[list[str], list[str], int]:
         text, broken, images = [], [], 0
-        for frame in self.page.frames:
+        for frame in list(self.page.frames):
+            if frame.is_detached():  # the frameset's notice row, just taken out
+                continue
             facts = await frame.evaluate(_INSPECT, self.strip_notice)
             text.append(facts["text"])
             broken.extend(facts["broken"])
