@@ -88,6 +88,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
+        f"  report    {shown(layout.mirror / '_sunset' / 'report.html')}   (CSV: {shown(layout.root / 'reports')})",
         f"  WARC      {shown(layout.warc)}",
         f"  records   {shown(layout.records)}",
         f"  redirects {shown(layout.root / 'redirects.*')} (CSV, nginx, Apache: for the old host)",
@@ -170,8 +171,10 @@ def shown(path: Path) -> str:
 
 
 def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:
-    lines = [f"  derived   {shown(layout.derived_warc)}", f"  index     {shown(layout.cdxj)}",
-             f"  WACZ      {shown(layout.wacz)}"]
+    lines = [f"  derived   {shown(layout.derived_warc)}"]
+    if layout.reconstructed_warc.exists():
+        lines.append(f"  spellings {shown(layout.reconstructed_warc)} (sunset's reconstruction of other URL spellings)")
+    lines += [f"  index     {shown(layout.cdxj)}", f"  WACZ      {shown(layout.wacz)}"]
     if summary.bag_files is not None:
         lines.append(f"  bag       {shown(layout.bag)}")
     return lines
