@@ -164,7 +164,7 @@ def _glance(tally: SiteTally, site_name: str, base_url: str) -> str:
             f"{alive}. Most files are {escape(top_type[0][0]) if top_type else 'none'}. "
             f"The pages link {_times(sum(tally.external.values()))} to <b>{len(tally.external):,}</b> other "
             f"site{'s' if len(tally.external) != 1 else ''}, and {_times(missing_links)} to "
-            f"<b>{len(tally.missing):,}</b> page{'s' if len(tally.missing) != 1 else ''} that were never archived.</p>")
+            f"<b>{len(tally.missing):,}</b> page{'s that were' if len(tally.missing) != 1 else ' that was'} never archived.</p>")
 
 
 def _times(count: int) -> str:
