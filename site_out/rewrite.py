@@ -397,6 +397,11 @@ class PageRewriter:
                 if codebase_local:
                     # CODE and ARCHIVE now hold paths relative to the page itself.
                     page.edits.add(*splice_value(text, attribute, "./"))
+                elif attribute.value.strip():
+                    # Another host's: written out whole, since the mirror drops the <BASE> a relative
+                    # value leaned on (left relative, it would point into, or out of, the mirror).
+                    absolute = self.resolver.absolute_url(attribute.value, base)
+                    page.edits.add(*splice_value(text, attribute, absolute or ""))
                 continue
             value = attribute.value
             pieces: list[str] = []

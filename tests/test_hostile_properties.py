@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.urls import Scope, lookup_key
@@ -74,6 +74,9 @@ def _rewriter() -> PageRewriter:
 
 @settings(max_examples=200, deadline=DEADLINE, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(TAGS), LINK_TARGETS), max_size=12))
+@example([('<BASE HREF="{u}">', "//evil.example/x"), ('<APPLET CODE="{u}" CODEBASE="{u}"></APPLET>', "../../../../etc/passwd")])
+@example([('<BASE HREF="{u}">', "//evil.example/x"), ('<APPLET CODE="{u}" CODEBASE="{u}"></APPLET>', "/../../x")])
+@example([('<BASE HREF="{u}">', "//evil.example/x"), ('<APPLET CODE="{u}" CODEBASE="{u}"></APPLET>', "\\..\\..\\x")])
 def test_rewritten_links_never_escape_the_mirror(parts: list[tuple[str, str]]) -> None:
     html = "".join(tag.format(u=target.replace('"', "&quot;")) for tag, target in parts)
     result = _rewriter().rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>")
