@@ -154,14 +154,19 @@ def http_scenario(name: str, site: Path, work: Path, runs: int, delay: float, ex
     return scenario
 
 
+def docroot_config(out: Path, site: Path) -> Path:
+    """The generated site's docroot (its site/ folder) as served at /site/ of the old host."""
+    return write_config(out, "http://www.example.edu/site/", docroot=site,
+                        extra='docroot_url = "http://www.example.edu/site/"\n')
+
+
 def docroot_scenario(name: str, site: Path, work: Path, runs: int, pages: int) -> Scenario:
     scenario = Scenario(name, notes={"pages": pages})
     size = sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
     for run in range(runs):
         out = work / f"{name}-{run}"
         out.mkdir(parents=True)
-        config = write_config(out, "http://www.example.edu/site/", docroot=site,  # site = the site/ folder
-                              extra='docroot_url = "http://www.example.edu/site/"\n')
+        config = docroot_config(out, site)
         scenario.sunset.append(timed([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], ROOT))
         shutil.rmtree(out, ignore_errors=True)
     seconds = scenario.median(scenario.sunset) or 1.0
@@ -177,7 +182,7 @@ def qa_scenario(name: str, site: Path, work: Path, pages: int) -> Scenario | Non
         return None
     out = work / f"{name}-out"
     out.mkdir(parents=True)
-    config = write_config(out, "http://www.example.edu/site/", docroot=site)
+    config = docroot_config(out, site)
     subprocess.run([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], cwd=ROOT, check=True)
     scenario = Scenario(name, notes={"pages": pages})
     scenario.sunset.append(timed([*SUNSET, "qa", str(out / "out"), "-q"], ROOT))
