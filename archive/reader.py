@@ -21,6 +21,7 @@ from archive.errors import SunsetError
 from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
+from archive.urls import BadURL, Scope
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
 
 CAPTURE_TYPES = frozenset(CAPTURE_RECORD_TYPES)
@@ -212,25 +213,33 @@ def _warcinfo_fields(payload: bytes) -> dict[str, str]:
     return fields
 
 
-def warc_base_url(path: Path) -> str | None:
-    """The site's base URL: the warcinfo's ``sunset-base-url`` (sunset's own WARCs), else the
-    scheme and host of the first response or resource (wget's, Heritrix's), else None."""
+def warc_site(path: Path) -> tuple[str | None, str | None]:
+    """What the WARC's head says of its site: (the warcinfo's ``sunset-base-url``, sunset's own
+    WARCs; the scheme and host of the first http(s) capture, wget's and Heritrix's)."""
+    from_info: str | None = None
     try:
         with path.open("rb") as handle:
             for record in _records(handle):
                 if record.rec_type == "warcinfo":
-                    base = _warcinfo_fields(record.content_stream().read(65536)).get(BASE_URL_FIELD)
-                    if base:
-                        return base
+                    from_info = from_info or _warcinfo_fields(record.content_stream().read(65536)).get(BASE_URL_FIELD)
                 elif record.rec_type in CAPTURE_TYPES:
-                    parts = urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "")
-                    if parts.scheme in ("http", "https") and parts.netloc:
-                        return f"{parts.scheme}://{parts.netloc}/"
+                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    if urlsplit(url).scheme in ("http", "https"):  # not metadata:, dns:, filedesc:
+                        try:
+                            return from_info, Scope(url).origin + "/"
+                        except BadURL:
+                            continue
     except OSError as error:
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
     except ArchiveLoadFailed as error:
         raise _load_failed(path, error) from error
-    return None
+    return from_info, None
+
+
+def warc_base_url(path: Path) -> str | None:
+    """The site's base URL: the warcinfo's, else the first capture's scheme and host, else None."""
+    from_info, from_capture = warc_site(path)
+    return from_info or from_capture
 
 
 def warcinfo_date(path: Path) -> datetime | None:

@@ -29,7 +29,8 @@ from warcio.recordloader import ArchiveLoadFailed
 
 from archive.durable import atomic_copy, atomic_writer
 from archive.urls import BadURL, Scope, canonicalize, lookup_key
-from archive.reader import CAPTURE_TYPES, WarcReadError
+from archive.capture import file_sha256
+from archive.reader import CAPTURE_TYPES, WarcReadError, warc_site
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, archive_stage, pipeline
@@ -95,37 +96,6 @@ def local_input(source: str) -> Path:
     return path.resolve()
 
 
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _warc_fields(data: bytes) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for line in data.decode("utf-8", errors="replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields.setdefault(key.strip().lower(), value.strip())
-    return fields
-
-
-def warc_base_url(path: Path) -> tuple[str | None, str | None]:
-    """The site a WARC holds, from its head only: (warcinfo ``sunset-base-url``, first capture's origin)."""
-    from_info: str | None = None
-    try:
-        with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
-                if record.rec_type == "warcinfo" and from_info is None:
-                    from_info = _warc_fields(record.content_stream().read(64 * 1024)).get("sunset-base-url")
-                elif record.rec_type in CAPTURE_TYPES:
-                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    if urlsplit(url).scheme in ("http", "https"):  # not metadata://, dns:, ...
-                        return from_info, Scope(url).origin + "/"
-    except (OSError, ArchiveLoadFailed, ValueError) as error:
-        raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
-    return from_info, None
-
-
 # --- normalize: one task per WARC ---------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +144,7 @@ def _normalize_part(task: NormalizeTask, started: float) -> NormalizedPart:
     if task.base_url:
         base_url, origin = task.base_url, "option"
     else:
-        from_info, from_capture = warc_base_url(path)
+        from_info, from_capture = warc_site(path)
         base_url, origin = (from_info, "warcinfo") if from_info else (from_capture, "first-capture")
         if not base_url:
             base_url, origin = "http://invalid/", "none"  # a WARC without captures: an empty part
@@ -189,7 +159,8 @@ def _normalize_part(task: NormalizeTask, started: float) -> NormalizedPart:
     return NormalizedPart(
         source=task.source, part=part.name, base_url=base_url, base_url_from=origin,
         records=summary.records, pages=summary.pages, pages_with_problems=summary.pages_with_problems,
-        input_bytes=path.stat().st_size, input_sha256=file_sha256(path), part_sha256=file_sha256(part),
+        input_bytes=path.stat().st_size, input_sha256="sha256:" + file_sha256(path),
+        part_sha256="sha256:" + file_sha256(part),
         seconds=round(time.perf_counter() - started, 3),
     )
 

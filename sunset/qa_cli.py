@@ -44,7 +44,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
         from site_out.qa.page import QA_PAGE, write_qa
         from site_out.qa.pairs import archived_spellings, iter_page_pairs
         from site_out.qa.render import RenderError, default_concurrency
-        from site_out.qa.wayback import WaybackError, running_wayback
+        from archive.package.replay import running_wayback
     except ImportError as error:
         raise SunsetError(f"the qa extra is not installed ({error.name} is missing): pip install 'sunset[qa]'") \
             from error
@@ -70,7 +70,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
 
                 results = run_checks(pairs, replay, layout.mirror, config.qa, concurrency=concurrency,
                                      on_page=tick)
-        except (ReplayError, WaybackError, RenderError) as error:
+        except (ReplayError, RenderError) as error:
             raise SunsetError(str(error)) from error
         notice = render_notice(config.notice, about_href=href_between(QA_PAGE, ABOUT_PAGE),
                                index_href=href_between(QA_PAGE, PAGES_INDEX))

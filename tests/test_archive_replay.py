@@ -5,9 +5,6 @@ bound to 127.0.0.1 on a free port, and is always stopped at the end.
 """
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,16 +14,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.package.cdxj import iter_cdxj
-from archive.package.replay import ReplayError, page_url, wayback_command
+from archive.package.replay import ReplayError, page_url, running_wayback, wayback_command
 from sunset import archive_stage
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -41,32 +32,12 @@ def fetch(url: str) -> tuple[int, bytes]:
 def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
     config, _ = otpic_run
     try:
-        command = wayback_command(free_port())
+        wayback_command(0)
     except ReplayError as error:
         pytest.skip(str(error))
     root, _ = archive_stage.prepare_replay(config)
-    port = int(command[-1])
-    log = (root / "wayback.log").open("wb")
-    server = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60  # start-up, not an assertion: fail clearly if it never listens
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"wayback did not start: {(root / 'wayback.log').read_text(errors='replace')}")
-                time.sleep(0.2)
+    with running_wayback(root) as port:  # start-up waits there, not an assertion
         yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def originals(warc: Path) -> dict[str, bytes]:

@@ -24,7 +24,7 @@ ALLOWED = {
     "archive/package/bag.py": "builds bag.open/ and renames it to bag/ when bagit has finished",
     "archive/package/wacz.py": "writes in a temporary folder; os.replace puts the finished WACZ in place",
     "crawl/crawl_log.py": "an append-only log; a half last line is ended before the next append",
-    "site_out/qa/wayback.py": "pywb's own log (replay/wayback.log), rewritten by each qa run; not an output",
+    "archive/package/replay.py": "pywb's own log (replay/wayback.log), rewritten by each qa run; not an output",
 }
 STAGES = ("crawl", "normalize", "archive", "site_out", "sunset")
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from archive.errors import SunsetError
@@ -102,3 +106,41 @@ def serve(command: list[str], cwd: Path) -> int:
             process.kill()
             process.wait()
         return 0
+
+
+START_TIMEOUT = 90.0
+"""Seconds pywb may take to listen (it loads gevent and the collection first)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_wayback(root: Path) -> Iterator[int]:
+    """Start pywb over the collections in ``root`` on a free port; yield the port."""
+    port = free_port()
+    log_path = root / "wayback.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(wayback_command(port), cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise ReplayError("pywb (wayback) did not start: "
+                                           + log_path.read_text(errors="replace")[-600:]) from None
+                    time.sleep(0.2)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

@@ -11,7 +11,6 @@ never trusts the mirror code to show the "before".
 - :mod:`site_out.qa.check`: both renderings of a page judged against the ``[qa]`` thresholds
   (:mod:`site_out.qa.options`), worst pages first;
 - :mod:`site_out.qa.page`: ``_sunset/qa.html`` and ``qa.json``;
-- :mod:`site_out.qa.wayback`: pywb on 127.0.0.1 for the length of a run.
 
 Playwright and pillow are the optional ``qa`` extra; nothing else in the project imports this package.
 """
