@@ -11,18 +11,18 @@ import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
-from archive.errors import SunsetError
 from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
-from archive.urls import BadURL, Scope
+from archive.errors import SunsetError
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
+from archive.urls import BadURL, Scope
 
 CAPTURE_TYPES = frozenset(CAPTURE_RECORD_TYPES)
 MAX_DECODED_BYTES = 64 * 1024 * 1024

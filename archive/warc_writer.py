@@ -16,15 +16,20 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArcWarcRecord, ArchiveLoadFailed
+from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from archive.capture import Capture, Fetched
+from archive.dates import warc_date
 from archive.durable import atomic_writer
 from archive.index_lines import cdxj_line, lines_path, remove_lines, write_trailer
-from archive.dates import warc_date
-from archive.labels import CHARSET_SOURCE_HEADER, LABEL_SAMPLE_BYTES, charset_label, is_text
+from archive.labels import (
+    CHARSET_SOURCE_HEADER,
+    LABEL_SAMPLE_BYTES,
+    charset_label,
+    is_text,
+)
 
 if TYPE_CHECKING:
     from archive.stamps import RecordStamps

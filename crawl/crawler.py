@@ -18,18 +18,18 @@ from urllib.parse import urlsplit
 
 import requests
 
+from archive.capture import Fetched
 from archive.dates import warc_date
+from archive.sniff import is_css, is_html
+from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
-from archive.capture import Fetched
 from crawl.http_fetch import FetchFailed, WireAdapter, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots, polite_delay
 from crawl.rules import CrawlRules, FetchMap, url_pattern
-from archive.sniff import is_css, is_html
 from crawl.soft404 import error_page_title
-from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 
 log = logging.getLogger("sunset.crawl")
 

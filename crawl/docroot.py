@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from archive.errors import SunsetError
 from archive.capture import Capture, FileBody
-from crawl.options import SourceOptions
+from archive.errors import SunsetError
 from archive.sniff import guess_file_type
 from archive.urls import canonicalize
+from crawl.options import SourceOptions
 
 SkipReporter = Callable[[Path, str], None]
 

@@ -39,7 +39,13 @@ import urllib3.connection
 import urllib3.connectionpool
 from warcio.bufferedreaders import ChunkedDataReader
 
-from archive.capture import SPOOL_MAX_IN_MEMORY, Fetched, SpooledBody, sha1_digest, warc_digest
+from archive.capture import (
+    SPOOL_MAX_IN_MEMORY,
+    Fetched,
+    SpooledBody,
+    sha1_digest,
+    warc_digest,
+)
 
 CHUNK = 65536
 HEAD_ALLOWANCE = 8 * 1024 * 1024

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from archive.errors import SunsetError
-from crawl.options import CrawlOptions
 from archive.urls import Scope, canonicalize
+from crawl.options import CrawlOptions
 
 _DIGITS = re.compile(r"\d+")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from archive.capture import Capture
+from archive.encoding import DecodedPage, decode_page
 from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
 from archive.urls import Scope
-from archive.encoding import DecodedPage, decode_page
 from normalize.links import extract_page_references
 from normalize.markup import iter_tokens, unclosed_elements
 from normalize.options import NormalizeOptions

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TextIO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from archive.reader import iter_warc_captures
-from archive.durable import atomic_writer
 from archive.capture import Capture
+from archive.durable import atomic_writer
+from archive.reader import iter_warc_captures
 from archive.workers import capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from archive.durable import atomic_writer, is_disk_error
-from archive.errors import SunsetError
 from archive.capture import Capture, file_sha256
-from archive.workers import Task, capture_task, map_ordered
+from archive.durable import atomic_writer, is_disk_error
+from archive.encoding import decode_page
+from archive.errors import SunsetError
+from archive.reader import iter_warc_captures, warcinfo_date
 from archive.sniff import magic_type
 from archive.urls import Scope
-from archive.reader import iter_warc_captures, warcinfo_date
-from archive.encoding import decode_page
+from archive.workers import Task, capture_task, map_ordered
 from site_out.catalog import (
     ABOUT_PAGE,
     PAGES_INDEX,
@@ -39,12 +39,30 @@ from site_out.frames import FRAME_NOTICE_PAGE, frame_notice_page
 from site_out.inventory import remove_unexplained
 from site_out.notice import render_notice
 from site_out.options import MirrorOptions
-from site_out.pages import INDEX_PAGE, form_closed_page, forwarding_page, index_page, missing_page
+from site_out.pages import (
+    INDEX_PAGE,
+    form_closed_page,
+    forwarding_page,
+    index_page,
+    missing_page,
+)
 from site_out.paths import UnsafePathError, href_between, safe_destination
-from site_out.plan import MirrorPlan, PlannedFile, PlannedRedirect, build_plan, shortcut_redirects
+from site_out.plan import (
+    MirrorPlan,
+    PlannedFile,
+    PlannedRedirect,
+    build_plan,
+    shortcut_redirects,
+)
 from site_out.redirects import build_entries, write_redirect_maps
 from site_out.report import REPORT_PAGE, write_report
-from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, MISSING_LANGUAGES, Resolver, missing_page_for
+from site_out.resolve import (
+    BLANK_IMAGE,
+    FORM_CLOSED_PAGE,
+    MISSING_LANGUAGES,
+    Resolver,
+    missing_page_for,
+)
 from site_out.rewrite import LinkIssue, PageRewriter
 
 MIRROR_FOLDER = "mirror"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlsplit
 
-
 INDEX_PAGE = "index.html"
 OWN_PAGE_MARKER = '<meta name="generator" content="sunset">'
 """In the head of every page sunset writes itself, so ``verify`` knows which pages are its own."""

@@ -14,7 +14,14 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
-from archive.sniff import GENERIC_TYPES, PAGE_SUFFIXES, guess_file_type, is_css, is_html, media_type
+from archive.sniff import (
+    GENERIC_TYPES,
+    PAGE_SUFFIXES,
+    guess_file_type,
+    is_css,
+    is_html,
+    media_type,
+)
 from archive.urls import BadURL, absolute, lookup_key
 from site_out.paths import UnmappableURL, mirror_path
 from site_out.resolve import Resolver

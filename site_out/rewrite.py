@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from normalize.css import rewrite_css
+from normalize.links import FORM_FIELDS
 from normalize.linktable import TagURL, applet_base, iter_tag_urls
 from normalize.markup import (
     Attribute,
@@ -24,7 +25,6 @@ from normalize.markup import (
     escape_attribute,
     iter_tokens,
 )
-from normalize.links import FORM_FIELDS
 from site_out.frames import FRAMED_TAGS, framed_href, notice_row
 from site_out.options import ExternalLinks
 from site_out.paths import href_between

@@ -14,26 +14,37 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from warcio.recordloader import ArchiveLoadFailed
+
+from archive.durable import is_disk_error
+from archive.errors import SunsetError
 from archive.package.bag import BagError, BagItem, validate_bag, write_bag
 from archive.package.cdxj import write_cdxj
-from archive.package.derived import ConvertedPage, DerivedSummary, OriginalIndex, write_derived
+from archive.package.derived import (
+    ConvertedPage,
+    DerivedSummary,
+    OriginalIndex,
+    write_derived,
+)
 from archive.package.package_check import check_cdxj, check_conversions
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
-from warcio.recordloader import ArchiveLoadFailed
-
-from archive.durable import is_disk_error
-from archive.warc_writer import WarcArchive
 from archive.reader import iter_warc_captures
+from archive.warc_writer import WarcArchive
 from site_out.check import iter_broken_links, iter_page_problems
 from site_out.inventory import iter_unexplained
 from site_out.plan import build_plan
 from sunset import __version__
 from sunset.config import SiteConfig
-from archive.errors import SunsetError
 from sunset.layout import OutputLayout, require_input
-from sunset.pipeline import layout_for, software_name, stamps_for, warcinfo_fields, workers_for
+from sunset.pipeline import (
+    layout_for,
+    software_name,
+    stamps_for,
+    warcinfo_fields,
+    workers_for,
+)
 from sunset.progress import progress
 from sunset.reconstruct_stage import reconstruct
 

@@ -27,16 +27,16 @@ from urllib.request import url2pathname
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed
 
-from archive.durable import atomic_copy, atomic_writer
-from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from archive.capture import file_sha256
+from archive.durable import atomic_copy, atomic_writer
+from archive.errors import SunsetError
 from archive.reader import CAPTURE_TYPES, WarcReadError, warc_site
+from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, archive_stage, pipeline
 from sunset.config import SiteConfig
 from sunset.engines import Engine
-from archive.errors import SunsetError
 from sunset.layout import BatchLayout, OutputLayout
 from sunset.lock import output_lock
 

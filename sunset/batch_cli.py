@@ -12,10 +12,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from sunset.batch import STAGES, normalize_many, run_sites, site_result_line, write_sites_manifest
+from archive.errors import ConfigError
+from sunset.batch import (
+    STAGES,
+    normalize_many,
+    run_sites,
+    site_result_line,
+    write_sites_manifest,
+)
 from sunset.config import SiteConfig, resolve_target
 from sunset.engines import ENGINES, make_engine
-from archive.errors import ConfigError
 
 DESCRIPTION = """\
 Process many WARCs or many sites at once. Each WARC (normalize) or site (mirror, run) is one

@@ -7,17 +7,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sunset import __version__, archive_stage, pipeline
+from archive.errors import ConfigError, SunsetError
+from sunset import __version__, archive_stage, pipeline, qa_cli
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import say, setup_logging
-from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
+from sunset.normalize_cli import (
+    add_normalize_warc_arguments,
+    command_normalize_warc,
+    wants_normalize_warc,
+)
 from sunset.options_table import CRAWL, cli_help, flags_of
 from sunset.preflight import check_command, check_start_page
-from sunset.normalize_cli import add_normalize_warc_arguments, command_normalize_warc, wants_normalize_warc
-from sunset import qa_cli
 
 log = logging.getLogger("sunset")
 

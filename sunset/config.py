@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
@@ -21,7 +22,6 @@ from site_out.options import MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
 from sunset import __version__
 from sunset.options_table import OPTIONS, SECTIONS, Invalid, Option, Site, in_section
-from archive.errors import ConfigError
 
 # section -> key -> (expected type description, required); from the one table of options.
 SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {

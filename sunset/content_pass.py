@@ -19,7 +19,13 @@ from archive.reader import iter_warc_captures
 from archive.workers import Task, capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.stage import Normalized, NormalizeSummary, RecordsSink, normalize_one
-from site_out.mirror import MirrorSummary, finish_mirror, planned_for, prepare_mirror, write_one
+from site_out.mirror import (
+    MirrorSummary,
+    finish_mirror,
+    planned_for,
+    prepare_mirror,
+    write_one,
+)
 from site_out.options import MirrorOptions
 from site_out.plan import PlannedFile
 

@@ -9,11 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive.errors import SunsetError
 from archive.reader import WholeFileGzipError, recompress, warc_base_url
 from archive.workers import default_workers
 from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_warc
-from archive.errors import SunsetError
 from sunset.console import say, setup_logging
 from sunset.layout import OutputLayout
 from sunset.options_table import WORKERS

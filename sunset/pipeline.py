@@ -9,31 +9,31 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archive.stamps import RecordStamps
-from archive.warc_writer import WarcArchive
 from archive.durable import atomic_copy, atomic_writer
+from archive.encoding import decode_page
+from archive.errors import ConfigError, SunsetError
+from archive.reader import iter_warc_fetches
+from archive.sniff import is_css
+from archive.stamps import RecordStamps
+from archive.urls import BadURL, Scope, absolute
+from archive.warc_writer import WarcArchive
+from archive.workers import default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
-from archive.workers import default_workers
 from crawl.rules import RuleError
-from archive.sniff import is_css
-from archive.urls import BadURL, Scope, absolute
-from archive.reader import iter_warc_fetches
 from normalize.css import iter_css_urls
-from archive.encoding import decode_page
-from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.links import extract_page_references
+from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.stage import NormalizeSummary, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
 from sunset.config import SiteConfig
-from archive.errors import ConfigError, SunsetError
 from sunset.layout import OutputLayout, require_input
 from sunset.progress import crawl_progress, progress
 

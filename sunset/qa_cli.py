@@ -40,11 +40,11 @@ def add_qa_flags(sub: argparse.ArgumentParser) -> None:
 
 def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
     try:
+        from archive.package.replay import running_wayback
         from site_out.qa.check import run_checks
         from site_out.qa.page import QA_PAGE, write_qa
         from site_out.qa.pairs import archived_spellings, iter_page_pairs
         from site_out.qa.render import RenderError, default_concurrency
-        from archive.package.replay import running_wayback
     except ImportError as error:
         raise SunsetError(f"the qa extra is not installed ({error.name} is missing): pip install 'sunset[qa]'") \
             from error

@@ -10,7 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from archive.encoding import decode_page
-from archive.package.reconstruct import ReconstructSummary, linked_urls, plan_reconstructions, write_reconstructions
+from archive.package.reconstruct import (
+    ReconstructSummary,
+    linked_urls,
+    plan_reconstructions,
+    write_reconstructions,
+)
 from archive.reader import iter_warc_captures
 from archive.sniff import media_type
 from archive.stamps import RecordStamps

@@ -14,7 +14,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.package.cdxj import iter_cdxj
-from archive.package.replay import ReplayError, page_url, running_wayback, wayback_command
+from archive.package.replay import (
+    ReplayError,
+    page_url,
+    running_wayback,
+    wayback_command,
+)
 from sunset import archive_stage
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout

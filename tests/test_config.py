@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.errors import ConfigError
 from sunset.cli import main
 from sunset.config import load_config, parse_config
-from archive.errors import ConfigError
 from tests.conftest import OTPIC_CONFIG
 
 VALID = """[site]

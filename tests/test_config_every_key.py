@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.errors import ConfigError
 from sunset.cli import main
 from sunset.config import REQUIRED_SECTIONS, SCHEMA, parse_config
-from archive.errors import ConfigError
 from tests.test_config import VALID
 
 # A value of the wrong type for each kind of value the schema names.

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from archive.errors import ConfigError
+from archive.urls import Scope
 from crawl.options import CrawlOptions
 from crawl.rules import CrawlRules, FetchMap, url_pattern
-from archive.urls import Scope
 from sunset.cli import apply_option_flags, build_parser
 from sunset.config import parse_config
-from archive.errors import ConfigError
 
 CRAWL = """[site]
 name = "old"

@@ -20,14 +20,20 @@ from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.package.verify import verify_warc
+from archive.urls import Scope
 from archive.warc_writer import UNPARSED_HEADER, WarcArchive
 from crawl.crawler import Crawler
 from crawl.options import CrawlOptions
-from archive.urls import Scope
 from sunset.cli import main
 from tests.crawlserver import serve
-from tests.fault_server import (CHUNKED_ENTITY, LOOKS_CHUNKED, UNPARSED, WIRE_RESPONSES, session_id,
-                                wire_site_route)
+from tests.fault_server import (
+    CHUNKED_ENTITY,
+    LOOKS_CHUNKED,
+    UNPARSED,
+    WIRE_RESPONSES,
+    session_id,
+    wire_site_route,
+)
 from tests.test_crawl_site import crawl_config
 
 PARSED = [name for name in WIRE_RESPONSES if name not in UNPARSED and name != "same-entity"]

@@ -11,8 +11,15 @@ from warcio.archiveiterator import ArchiveIterator
 from sunset.cli import main
 from sunset.engines import java_major, spark_available, spark_failure, with_attempts
 from sunset.lock import output_lock
-from tests.batch_inputs import (make_inputs, stray_files, tree, write_corrupt_warc, write_crawler_warc,
-                                write_shop_warc, write_site_configs)
+from tests.batch_inputs import (
+    make_inputs,
+    stray_files,
+    tree,
+    write_corrupt_warc,
+    write_crawler_warc,
+    write_shop_warc,
+    write_site_configs,
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,15 @@ import pytest
 import sunset.cli
 from sunset.cli import main
 from sunset.engines import SparkEngine, spark_available
-from tests.batch_inputs import (killed_worker_run, stray_files, tree, write_corrupt_warc, write_crawler_warc,
-                                write_shop_warc, write_site_configs)
+from tests.batch_inputs import (
+    killed_worker_run,
+    stray_files,
+    tree,
+    write_corrupt_warc,
+    write_crawler_warc,
+    write_shop_warc,
+    write_site_configs,
+)
 
 pytestmark = pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))
 

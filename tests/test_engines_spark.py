@@ -9,7 +9,12 @@ import pytest
 from sunset.batch import normalize_many, run_sites
 from sunset.config import load_config
 from sunset.engines import LocalEngine, SparkEngine, spark_available
-from tests.batch_inputs import killed_worker_run, make_inputs, read_parts, write_small_site
+from tests.batch_inputs import (
+    killed_worker_run,
+    make_inputs,
+    read_parts,
+    write_small_site,
+)
 from tests.conftest import OTPIC_CONFIG
 
 pytestmark = pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))

@@ -13,7 +13,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.encoding import _LABELS, decode_page, declared_in_page, resolve_label
+from archive.encoding import _LABELS, declared_in_page, decode_page, resolve_label
 from archive.iso2022jp import decode_iso2022jp
 from archive.prescan import prescan
 from site_out.mirror import write_mirror

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.urls import Scope
 from archive.warc_writer import WarcArchive
 from crawl.docroot import iter_docroot
 from crawl.options import SourceOptions
@@ -17,7 +18,6 @@ from site_out.check import iter_broken_links
 from site_out.paths import mirror_path
 from site_out.resolve import Resolver
 from site_out.rewrite import PageRewriter
-from archive.urls import Scope
 from tests.test_pipeline import run_writes_only_into_out
 
 HTACCESS = b"RewriteEngine On\nRewriteRule ^ http://evil.example/ [R=302]\n"

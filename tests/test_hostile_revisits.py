@@ -10,8 +10,8 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.reader import iter_warc_captures
 from archive.capture import read_body
+from archive.reader import iter_warc_captures
 from site_out.mirror import write_mirror
 from site_out.notice import NOTICE_MARKER
 from tests.test_site_out_mirror import BASE, OPTIONS, site

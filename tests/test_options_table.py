@@ -12,14 +12,23 @@ import pytest
 import sunset.normalize_cli
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
-from site_out.qa.options import QaThresholds
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
+from site_out.qa.options import QaThresholds
 from sunset.cli import apply_option_flags, build_parser, main
 from sunset.config import SCHEMA, SiteConfig, parse_config
 from sunset.options_table import (
-    GROUPS, OPTIONS, PATH, WORKERS, Option, Site, dataclass_fields, declared_fields, markdown, readme_tables,
+    GROUPS,
+    OPTIONS,
+    PATH,
+    WORKERS,
+    Option,
+    Site,
+    dataclass_fields,
+    declared_fields,
+    markdown,
+    readme_tables,
 )
 from tests.conftest import ROOT
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from archive.errors import ConfigError
 from archive.workers import Task, map_ordered
 from normalize.stage import normalize_warc
 from site_out.check import iter_broken_links
 from site_out.mirror import write_mirror
 from sunset.cli import main
 from sunset.config import load_config
-from archive.errors import ConfigError
 from sunset.pipeline import workers_for
 from tests.conftest import ROOT, write_config
 

@@ -16,10 +16,10 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
-from html import escape
 
 import pytest
 

@@ -18,7 +18,6 @@ from archive.durable import atomic_writer
 from archive.index_lines import INDEXED_TYPES, emitted_lines
 
 
-
 @dataclass(frozen=True, slots=True)
 class CdxjLine:
     urlkey: str

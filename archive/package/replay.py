@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from archive.errors import SunsetError
 from archive.durable import atomic_copy, atomic_writer
+from archive.errors import SunsetError
 
 
 class ReplayError(SunsetError, RuntimeError):

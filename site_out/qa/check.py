@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from site_out.resolve import MISSING_PAGE
 from site_out.qa.compare import text_similarity, thumbnail, visual_similarity
 from site_out.qa.options import QaThresholds
 from site_out.qa.pairs import PagePair
 from site_out.qa.render import Rendering, Tab, map_pages
+from site_out.resolve import MISSING_PAGE
 
 
 @dataclass(frozen=True, slots=True)
