@@ -10,12 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.encoding import _LABELS, declared_in_page, decode_page, resolve_label
 from archive.iso2022jp import decode_iso2022jp
-from archive.prescan import prescan
+from archive.prescan import _TAG_REST, _Bytes, _End, _tag_end_stepwise, prescan
 from site_out.mirror import write_mirror
 from site_out.paths import mirror_path
 from tests.test_site_out_mirror import BASE, OPTIONS
@@ -58,6 +60,26 @@ def test_the_replacement_decoder_shows_one_replacement_character(label: str) -> 
 def test_the_meta_prescan_is_the_whatwg_one(head: bytes, encoding: str | None) -> None:
     assert prescan(head, resolve_label).encoding == encoding
     assert declared_in_page(head) == encoding
+
+
+_TAG_BYTES = st.lists(st.sampled_from([b"a", b"B", b"=", b" ", b"\t", b"\x0b", b"/", b">", b'"', b"'", b"<", b"x=y",
+                                       b"meta", b"\xe9"]), max_size=24).map(b"".join)
+
+
+@given(_TAG_BYTES)
+@example(b'a="x>"b c= >')
+@example(b"a = >")
+@example(b'a="never closed')
+def test_the_prescans_quick_tag_reading_agrees_with_the_spec_steps(rest: bytes) -> None:
+    """Where the one-pattern reading of a tag matches, it ends the tag where the spec's
+    byte-by-byte steps do (elsewhere those steps decide)."""
+    quick = _TAG_REST.match(rest)
+    try:
+        stepwise: int | None = _tag_end_stepwise(_Bytes(rest), 0)
+    except _End:
+        stepwise = None
+    if quick is not None:
+        assert quick.end() - 1 == stepwise
 
 
 @pytest.mark.parametrize(("data", "text"), [
