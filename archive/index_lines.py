@@ -1,6 +1,7 @@
 """The CDXJ line of each capture record, made by the WARC writer as it writes the record.
 
-``package`` then only sorts these lines instead of reading the whole master again. The lines
+``package`` then only sorts these lines instead of reading the whole master again. (The same
+mechanism keeps the record heads of :mod:`archive.heads`.) The lines
 are the ones cdxj-indexer writes (same fields, same order, same SURT keys, same JSON), which
 ``tests/test_archive_package.py`` checks against the library itself. They are kept beside the
 master in a hidden file that ends with the size and mtime of the WARC they describe: when the
@@ -27,9 +28,14 @@ _SPACE = re.compile(r"[;\s]")  # cdxj-indexer's: the media type ends at the firs
 _TRAILER = "!sunset-warc "
 
 
-def lines_path(warc: Path) -> Path:
-    """Where the writer of ``warc`` leaves its index lines."""
-    return warc.with_name(f".{warc.name}.cdxj-lines")
+CDXJ_LINES = "cdxj-lines"
+HEAD_LINES = "heads"
+"""The two files the writer leaves: CDXJ lines (:func:`cdxj_line`) and record heads (:mod:`archive.heads`)."""
+
+
+def lines_path(warc: Path, kind: str = CDXJ_LINES) -> Path:
+    """Where the writer of ``warc`` leaves its lines of ``kind``."""
+    return warc.with_name(f".{warc.name}.{kind}")
 
 
 def _url_key(url: str) -> str:
@@ -73,9 +79,9 @@ def write_trailer(handle: TextIO, warc: Path) -> None:
     handle.write(f"{_TRAILER}{status.st_size} {status.st_mtime_ns}\n")
 
 
-def emitted_lines(warc: Path) -> Iterator[str] | None:
-    """The writer's lines for ``warc`` if they describe this very file, else None."""
-    path = lines_path(warc)
+def emitted_lines(warc: Path, kind: str = CDXJ_LINES) -> Iterator[str] | None:
+    """The writer's lines of ``kind`` for ``warc`` if they describe this very file, else None."""
+    path = lines_path(warc, kind)
     try:
         with path.open("rb") as handle:
             handle.seek(max(0, path.stat().st_size - 200))
@@ -96,7 +102,8 @@ def _lines(path: Path) -> Iterator[str]:
 
 
 def remove_lines(warc: Path) -> None:
-    try:
-        os.unlink(lines_path(warc))
-    except FileNotFoundError:
-        pass
+    for kind in (CDXJ_LINES, HEAD_LINES):
+        try:
+            os.unlink(lines_path(warc, kind))
+        except FileNotFoundError:
+            pass

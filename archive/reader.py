@@ -9,18 +9,21 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArchiveLoadFailed
+from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 
 from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
+from archive.heads import RecordHead, heads_from_lines
+from archive.index_lines import HEAD_LINES, emitted_lines
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
 from archive.urls import BadURL, Scope
 
@@ -66,76 +69,143 @@ def _records(handle: BinaryIO) -> ArchiveIterator:
     return ArchiveIterator(handle, arc2warc=True)
 
 
-def iter_warc_captures(path: Path, *, read_bodies: bool = True,
+def iter_warc_captures(path: Path, *, read_bodies: bool = True, only: Callable[[Capture], bool] | None = None,
                        max_decoded_bytes: int = MAX_DECODED_BYTES) -> Iterator[Capture]:
     """Yield a capture for each ``response`` and ``resource`` record of ``path``.
 
-    With ``read_bodies=False`` the bodies are empty: enough to index a WARC cheaply. Bodies
+    With ``read_bodies=False`` the bodies are empty: enough to index a WARC cheaply (from the
+    writer's record heads, when it left them, without reading the WARC at all). ``only``: just
+    the captures it accepts (judged without their bodies), each read alone at its offset. Bodies
     sent with a Content-Encoding are inflated up to ``max_decoded_bytes``.
     """
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
-    with handle:
+    if not read_bodies or only is not None:
+        yield from _captures_by_heads(path, only if read_bodies else None, max_decoded_bytes)
+        return
+    originals: dict[str, int] = {}  # payload digest -> offset of the response that holds it
+    with _open_warc(path) as handle:
         iterator = _records(handle)
-        originals: dict[str, int] = {}  # payload digest -> offset of the response that holds it
-        try:
+        with _read_errors(path, iterator):
             for record in iterator:
                 if record.rec_type not in CAPTURE_TYPES:
                     continue
-                digest = record.rec_headers.get_header("WARC-Payload-Digest")
-                if record.rec_type == "revisit":
-                    offset = originals.get(digest or "")
-                    if offset is None:
-                        continue  # a revisit of a record in another WARC: nothing to show here
-                    stream = _payload_at(path, offset, record.http_headers) if read_bodies else _EMPTY
-                elif read_bodies:
-                    stream = record.content_stream()
-                else:
-                    stream = _EMPTY
-                if record.rec_type == "response" and digest:
-                    originals.setdefault(digest, iterator.offset)
-                headers = record.rec_headers
-                status: int | None = None
-                http_headers: tuple[tuple[str, str], ...] = ()
-                content_type = unlabelled_type(headers.get_header("Content-Type"),
-                                               headers.get_header(CHARSET_SOURCE_HEADER))
-                if record.rec_type in ("response", "revisit") and record.http_headers is not None:
-                    try:
-                        status = int(record.http_headers.get_statuscode())
-                    except (TypeError, ValueError):
-                        status = None
-                    http_headers = tuple(record.http_headers.headers)
-                    content_type = record.http_headers.get_header("Content-Type")
-                limit = max_decoded_bytes if read_bodies and _encoded(record) else None
-                body, cut = _bounded_body(stream, limit)
-                truncated = headers.get_header("WARC-Truncated") or ("length" if cut else None)
+                capture = _capture(path, record, iterator.offset, originals, max_decoded_bytes)
+                if capture is None:
+                    continue
                 try:
-                    yield Capture(
-                        url=headers.get_header("WARC-Target-URI") or "",
-                        date=parse_warc_date(headers.get_header("WARC-Date") or "1970-01-01T00:00:00Z"),
-                        content_type=content_type,
-                        body=body,
-                        status=status,
-                        http_headers=http_headers,
-                        record_id=headers.get_header("WARC-Record-ID"),
-                        payload_digest=headers.get_header("WARC-Payload-Digest"),
-                        origin=f"{path}#{iterator.offset}",
-                        truncated=truncated,
-                    )
+                    yield capture
                 finally:
-                    body.close()
-        except ArchiveLoadFailed as error:
-            if "non-chunked gzip" in str(error):
-                raise _load_failed(path, error) from error
-            raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
-                                f"(the record starting there): {str(error)[:100]!r}") from error
-        except (OSError, zlib.error) as error:
-            if isinstance(error, WarcReadError) or is_disk_error(error):
-                raise
-            raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
-                                f"(the record starting there): {str(error)[:100]!r}") from error
+                    capture.body.close()
+
+
+def _captures_by_heads(path: Path, only: Callable[[Capture], bool] | None,
+                       max_decoded_bytes: int) -> Iterator[Capture]:
+    """Captures judged by their record heads; with ``only``, those it accepts, each read alone
+    at its offset; without, every capture with an empty body."""
+    originals: dict[str, int] = {}
+    with _open_warc(path) as handle:
+        for head in iter_record_heads(path):
+            capture = _capture(path, head, head.offset, originals, None)
+            if capture is None or (only is not None and not only(capture)):
+                continue
+            if only is None:
+                yield capture  # its body is empty: nothing to release
+                continue
+            handle.seek(head.offset)
+            iterator = _records(handle)
+            with _read_errors(path, iterator):
+                capture = _capture(path, next(iter(iterator)), head.offset, originals, max_decoded_bytes)
+            if capture is None:
+                continue
+            try:
+                yield capture
+            finally:
+                capture.body.close()
+
+
+def iter_record_heads(path: Path) -> Iterator[RecordHead]:
+    """The head of every capture record of ``path``, in file order, without bodies.
+
+    From the heads its writer left when they describe this very file (:mod:`archive.heads`),
+    else from a headers-only read of the WARC: the same heads either way.
+    """
+    emitted = emitted_lines(path, HEAD_LINES)
+    if emitted is not None:
+        yield from heads_from_lines(emitted)
+        return
+    with _open_warc(path) as handle:
+        iterator = _records(handle)
+        with _read_errors(path, iterator):
+            for record in iterator:
+                if record.rec_type in CAPTURE_TYPES:
+                    yield RecordHead(record.rec_type, iterator.offset, record.rec_headers, record.http_headers)
+
+
+def _open_warc(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
+
+
+@contextmanager
+def _read_errors(path: Path, iterator: ArchiveIterator) -> Iterator[None]:
+    """warcio's and zlib's complaints about a damaged file, as one error that names the place."""
+    try:
+        yield
+    except ArchiveLoadFailed as error:
+        if "non-chunked gzip" in str(error):
+            raise _load_failed(path, error) from error
+        raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+                            f"(the record starting there): {str(error)[:100]!r}") from error
+    except (OSError, zlib.error) as error:
+        if isinstance(error, WarcReadError) or is_disk_error(error):
+            raise
+        raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+                            f"(the record starting there): {str(error)[:100]!r}") from error
+
+
+def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, originals: dict[str, int],
+             max_decoded_bytes: int | None) -> Capture | None:
+    """The capture of one record (None: a revisit of a record in another WARC, nothing to show
+    here); ``max_decoded_bytes`` None: without its body. ``originals`` learns the responses."""
+    read_bodies = max_decoded_bytes is not None
+    headers = record.rec_headers
+    digest = headers.get_header("WARC-Payload-Digest")
+    if record.rec_type == "revisit":
+        original = originals.get(digest or "")
+        if original is None:
+            return None
+        stream = _payload_at(path, original, record.http_headers) if read_bodies else _EMPTY
+    elif read_bodies:
+        stream = record.content_stream()  # type: ignore[union-attr]
+    else:
+        stream = _EMPTY
+    if record.rec_type == "response" and digest:
+        originals.setdefault(digest, offset)
+    status: int | None = None
+    http_headers: tuple[tuple[str, str], ...] = ()
+    content_type = unlabelled_type(headers.get_header("Content-Type"), headers.get_header(CHARSET_SOURCE_HEADER))
+    if record.rec_type in ("response", "revisit") and record.http_headers is not None:
+        try:
+            status = int(record.http_headers.get_statuscode())
+        except (TypeError, ValueError):
+            status = None
+        http_headers = tuple(record.http_headers.headers)
+        content_type = record.http_headers.get_header("Content-Type")
+    limit = max_decoded_bytes if read_bodies and _encoded(record) else None
+    body, cut = _bounded_body(stream, limit)
+    return Capture(
+        url=headers.get_header("WARC-Target-URI") or "",
+        date=parse_warc_date(headers.get_header("WARC-Date") or "1970-01-01T00:00:00Z"),
+        content_type=content_type,
+        body=body,
+        status=status,
+        http_headers=http_headers,
+        record_id=headers.get_header("WARC-Record-ID"),
+        payload_digest=headers.get_header("WARC-Payload-Digest"),
+        origin=f"{path}#{offset}",
+        truncated=headers.get_header("WARC-Truncated") or ("length" if cut else None),
+    )
 
 
 def _payload_at(path: Path, offset: int, own_headers: object) -> BinaryIO:

@@ -23,7 +23,14 @@ from warcio.warcwriter import WARCWriter
 from archive.capture import Capture, Fetched
 from archive.dates import warc_date
 from archive.durable import atomic_writer
-from archive.index_lines import cdxj_line, lines_path, remove_lines, write_trailer
+from archive.heads import head_line, head_loader
+from archive.index_lines import (
+    HEAD_LINES,
+    cdxj_line,
+    lines_path,
+    remove_lines,
+    write_trailer,
+)
 from archive.labels import (
     CHARSET_SOURCE_HEADER,
     LABEL_SAMPLE_BYTES,
@@ -113,13 +120,18 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self.records = 0
         self._index_file = None if resume or not index else atomic_writer(lines_path(path), "w", encoding="utf-8",
                                                                            durable=False)
+        self._heads_file = None if resume or not index else atomic_writer(lines_path(path, HEAD_LINES), "w",
+                                                                           encoding="utf-8", durable=False)
         self._index: TextIO | None = None
+        self._heads: TextIO | None = None
+        self._loader = head_loader()
 
     def __enter__(self) -> "WarcArchive":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         remove_lines(self.path)  # lines of an earlier file under this name describe that file only
-        if self._index_file is not None:
+        if self._index_file is not None and self._heads_file is not None:
             self._index = self._index_file.__enter__()
+            self._heads = self._heads_file.__enter__()
         if self._resume and self.open_path.exists():
             cut = cut_partial_record(self.open_path)
             self._handle = self.open_path.open("ab")
@@ -142,8 +154,9 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         return self
 
     def _write_indexed(self, record: ArcWarcRecord) -> None:
-        """Write a record of the master; with ``index``, its CDXJ line too (offset and length as written)."""
-        if self._index is None:
+        """Write a record of the master; with ``index``, its CDXJ line and its head too (offset and
+        length as written)."""
+        if self._index is None or self._heads is None:
             self._writer.write_record(record)
             return
         offset = self._handle.tell()
@@ -151,6 +164,9 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         line = cdxj_line(record, offset, self._handle.tell() - offset, self.path.name)
         if line is not None:
             self._index.write(line)
+        head = head_line(record, offset, self._loader)
+        if head is not None:
+            self._heads.write(head)
 
     def write_record(self, record_type: str, url: str, payload: BinaryIO, *, length: int,
                      content_type: str, headers: dict[str, str]) -> str:
@@ -271,10 +287,11 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._handle.close()
         if kind is None:
             os.replace(self.open_path, self.path)
-        if self._index_file is not None and self._index is not None:
-            if kind is None:
-                write_trailer(self._index, self.path)
-            self._index_file.__exit__(kind, error, trace)
+        for file, lines in ((self._index_file, self._index), (self._heads_file, self._heads)):
+            if file is not None and lines is not None:
+                if kind is None:
+                    write_trailer(lines, self.path)
+                file.__exit__(kind, error, trace)
 
 
 def cut_partial_record(path: Path) -> int:

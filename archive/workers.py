@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -138,3 +139,82 @@ def capture_task(capture: Capture, extra: object = None, *,
     if capture.body.size > limit:
         return Task((capture, extra), local=True)
     return Task((replace(capture, body=BytesBody(read_body(capture.body))), extra))
+
+
+def flush_std_streams() -> None:
+    """Before a fork: text still buffered here would be written by the child too."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or gone: nothing to duplicate
+            pass
+
+
+class Aside(Generic[Result]):
+    """``function(*args)`` in a forked process of its own, while this one goes on with other work.
+
+    For the steps after the content pass that need nothing of each other (the derived WARC, the
+    mirror's link check, the index and WACZ): on two cores they overlap instead of waiting in
+    turn. Forked, so nothing is pickled on the way in; the result (or the exception) comes back
+    through a pipe. Start asides from the main thread only, between stages: a fork while another
+    thread holds a lock would copy the lock held. Use as a context manager, so one whose result is
+    never asked for (the parent failed first) is stopped.
+    """
+
+    def __init__(self, function: Callable[..., Result], *args: object) -> None:
+        if not hasattr(os, "fork"):
+            self._result: tuple[bool, object] | None = _called(function, args)
+            self._process = None
+            return
+        flush_std_streams()
+        fork = multiprocessing.get_context("fork")
+        self._receive, send = fork.Pipe(duplex=False)
+        self._process = fork.Process(target=_aside_main, args=(os.getpid(), send, function, args))
+        self._process.start()
+        send.close()
+        self._result = None
+
+    def __enter__(self) -> "Aside[Result]":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Left without its result (the parent's own step failed): stopped, not waited for."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+            self._receive.close()
+
+    def result(self) -> Result:
+        """The function's return value; its exception is raised here, in the parent."""
+        if self._result is None:
+            try:
+                self._result = self._receive.recv()
+            except EOFError:
+                self._result = (False, RuntimeError("a worker process died without an answer "
+                                                    f"(exit code {self._process.exitcode if self._process else '?'})"))
+            finally:
+                self._receive.close()
+                if self._process is not None:
+                    self._process.join()
+        ok, value = self._result
+        if not ok:
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
+
+
+def _called(function: Callable[..., object], args: tuple[object, ...]) -> tuple[bool, object]:
+    try:
+        return True, function(*args)
+    except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it
+        return False, error
+
+
+def _aside_main(parent: int, send: "multiprocessing.connection.Connection", function: Callable[..., object],
+                args: tuple[object, ...]) -> None:
+    _die_with_parent(parent)
+    outcome = _called(function, args)
+    try:
+        send.send(outcome)
+    except Exception as error:  # noqa: BLE001 - an exception that does not pickle still says what it was
+        send.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}; ({error})")))
+    send.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
@@ -185,16 +186,31 @@ def href_between(from_path: str, to_path: str) -> str:
     Every segment is percent-encoded (``%``, spaces, ``#``, ``?``, quotes, parentheses,
     non-ASCII), because the browser decodes the href once before asking the file system.
     """
-    start = posixpath.dirname(from_path) or "."
-    return encode_path(posixpath.relpath(to_path, start))
+    folders, target = from_path.split("/")[:-1], to_path.split("/")
+    if not _plain(folders) or not _plain(target):  # not a mirror path as the plan makes them
+        return encode_path(posixpath.relpath(to_path, posixpath.dirname(from_path) or "."))
+    # posixpath.relpath's answer for clean relative paths, without its abspath calls: this runs
+    # for every link of every page.
+    common = 0
+    for mine, theirs in zip(folders, target):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(folders) - common) + [_encode_segment(name) for name in target[common:]]) or "."
+
+
+def _plain(segments: list[str]) -> bool:
+    return "" not in segments and "." not in segments and ".." not in segments
+
+
+@lru_cache(maxsize=65536)
+def _encode_segment(segment: str) -> str:
+    return segment if segment in (".", "..") else quote(segment, safe=_HREF_SAFE)
 
 
 def encode_path(path: str) -> str:
     """A mirror path (or a relative one) as it must be written in a link or a redirect."""
-    return "/".join(
-        segment if segment in (".", "..") else quote(segment, safe=_HREF_SAFE)
-        for segment in path.split("/")
-    )
+    return "/".join(_encode_segment(segment) for segment in path.split("/"))
 
 
 def safe_destination(root: Path, relative: str | PurePosixPath) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from archive.urls import BadURL, Scope, absolute, lookup_key
 from site_out.paths import href_between
@@ -127,11 +127,10 @@ class Resolver:
         if scheme and scheme not in ("http", "https"):
             return Resolution("keep", None)
         try:
-            joined = urljoin(base, value)
             url = absolute(value, base)
+            fragment = urlsplit(value).fragment  # what urljoin(base, value) would keep of it
         except (BadURL, ValueError):
             return Resolution("invalid", None)
-        fragment = urlsplit(joined).fragment
         suffix = f"#{fragment}" if fragment else ""
         if not self.scope.same_host(url):
             if scheme:

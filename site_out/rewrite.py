@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 from normalize.css import rewrite_css
 from normalize.links import FORM_FIELDS
@@ -446,6 +447,12 @@ class PageRewriter:
         action = tag.get("action")
         raw = action.value if action is not None else ""
         if action is not None and raw.strip() and not self.resolver.is_own_host(raw, page.base):
+            if not urlsplit(raw.strip()).scheme:
+                # Relative to an external <BASE>, which the mirror does not keep: written as
+                # the address it went to (or dropped when it names none), never left to be
+                # read against the mirror's own folders.
+                target = self.resolver.absolute_url(raw, page.base)
+                page.edits.add(*splice_value(page.text, action, target or ""))
             return
         page.in_closed_form = True
         if action is not None:

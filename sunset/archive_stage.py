@@ -31,7 +31,9 @@ from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from archive.reader import iter_warc_captures
+from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
+from archive.workers import Aside
 from site_out.check import iter_broken_links, iter_page_problems
 from site_out.inventory import iter_unexplained
 from site_out.plan import build_plan
@@ -64,14 +66,34 @@ class VerifySummary:
 
 
 
-def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, deep: bool = False) -> VerifySummary:
+def mirror_problems(layout: OutputLayout, workers: int) -> list[str]:
+    """Every mirror link that opens nothing, and every page without its one notice."""
+    problems: list[str] = []
+    with each_check(problems, "mirror links"):
+        for broken in iter_broken_links(layout.mirror, workers=workers):
+            problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
+    with each_check(problems, "mirror notices"):
+        for page in iter_page_problems(layout.mirror):
+            problems.append(f"mirror: {page.page}: {page.problem}")
+    return problems
+
+
+def check_mirror_aside(config: SiteConfig) -> Aside[list[str]]:
+    """:func:`mirror_problems` in a process of its own: ``run`` starts it once the mirror is
+    written, and the package (which does not touch the mirror) is made meanwhile."""
+    return Aside(mirror_problems, layout_for(config), workers_for(config))
+
+
+def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, deep: bool = False,
+           mirror_check: Aside[list[str]] | None = None) -> VerifySummary:
     """Re-read the outputs: WARC digests and record counts, and every link of the mirror.
 
     ``trust_run``: the WARCs, index, WACZ and bag were written by this very run, whose writers
     computed every digest as they wrote, and its mirror stage has just removed files no capture
     explains; reading them back would only repeat that work, so only FastWARC's record count and
     the mirror (links, notices) are checked. ``sunset verify`` re-reads everything; ``deep`` also
-    has FastWARC check every block digest, not only count the records.
+    has FastWARC check every block digest, not only count the records. ``mirror_check``: the
+    mirror's check already under way (:func:`check_mirror_aside`).
     """
     layout = layout_for(config)
     require_input(layout.warc, "verify", "ingest")
@@ -84,12 +106,8 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             problems, records = list(warc.problems), warc.records
         tick(layout.warc.name)
         if layout.mirror.exists():
-            with each_check(problems, "mirror links"):
-                for broken in iter_broken_links(layout.mirror, workers=workers_for(config)):
-                    problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
-            with each_check(problems, "mirror notices"):
-                for page in iter_page_problems(layout.mirror):
-                    problems.append(f"mirror: {page.page}: {page.problem}")
+            problems.extend(mirror_check.result() if mirror_check is not None
+                            else mirror_problems(layout, workers_for(config)))
             tick("mirror")
             if not trust_run:
                 with each_check(problems, "mirror files"):
@@ -134,6 +152,16 @@ def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[Converted
     prefix = layout.mirror.name
     return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
             for _, planned in sorted(plan.files.items()) if planned.kind == "html"]
+
+
+def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> DerivedSummary:
+    """``NAME-derived.warc.gz``; run aside from the index and the WACZ (see :func:`package`)."""
+    info = warcinfo_fields(config)
+    info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
+    with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
+                     stamps=stamps) as archive:
+        return write_derived(layout.derived_warc, OriginalIndex(layout.warc), layout.records, layout.root,
+                             _converted_pages(config, layout), archive)
 
 
 def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
@@ -193,18 +221,12 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     require_input(layout.warc, "package", "ingest")
     stamps = stamps_for(config)
     index = OriginalIndex(layout.warc)
-    with progress("package", quiet=quiet) as tick:
+    # The derived WARC needs nothing the others make: it is written meanwhile, in a process of its own.
+    with Aside(_write_derived, config, layout, stamps) as derived_aside, progress("package", quiet=quiet) as tick:
         reconstructed = reconstruct(config, layout, stamps)
         tick(layout.reconstructed_warc.name)
         cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
         tick(layout.cdxj.name)
-        info = warcinfo_fields(config)
-        info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
-        with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
-                         stamps=stamps) as archive:
-            derived = write_derived(layout.derived_warc, index, layout.records, layout.root,
-                                    _converted_pages(config, layout), archive)
-        tick(layout.derived_warc.name)
         pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
         description = warcinfo_fields(config)["description"]
         try:
@@ -213,6 +235,8 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
         except WaczError as error:
             raise SunsetError(str(error)) from error
         tick(layout.wacz.name)
+        derived = derived_aside.result()
+        tick(layout.derived_warc.name)
         bag_files = None
         if config.archive.bagit if bagit is None else bagit:
             try:

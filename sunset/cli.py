@@ -76,8 +76,9 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
     normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
-    packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
-    verified = archive_stage.verify(config, quiet=args.quiet, trust_run=True)
+    with archive_stage.check_mirror_aside(config) as checking:  # beside the package, which leaves the mirror be
+        packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
+        verified = archive_stage.verify(config, quiet=args.quiet, trust_run=True, mirror_check=checking)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")

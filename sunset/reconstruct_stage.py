@@ -29,9 +29,7 @@ from sunset.pipeline import software_name, warcinfo_fields
 
 def _stylesheet_urls(warc: Path) -> Iterator[str]:
     """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links)."""
-    for capture in iter_warc_captures(warc):
-        if media_type(capture.content_type) != "text/css":
-            continue
+    for capture in iter_warc_captures(warc, only=lambda capture: media_type(capture.content_type) == "text/css"):
         with capture.body.open() as stream:
             text = decode_page(stream.read(), capture.content_type).text
         for _, _, raw in iter_css_urls(text):

@@ -320,3 +320,22 @@ def test_the_ingest_writers_index_lines_are_cdxj_indexers(package: OutputLayout,
     assert not lines_path(copy).exists() and emitted_lines(copy) is None
     write_cdxj(copy, tmp_path / "indexed.cdxj", package.reconstructed_warc)  # the index covers both
     assert (tmp_path / "indexed.cdxj").read_bytes() == package.cdxj.read_bytes()
+    assert_heads_are_the_files(package.warc, copy)
+
+
+def assert_heads_are_the_files(warc: Path, copy: Path) -> None:
+    """The record heads the writer left beside ``warc`` are the ones warcio reads from the file
+    (``copy`` has none beside it, so it is read)."""
+    from archive.capture import Capture
+    from archive.index_lines import HEAD_LINES, emitted_lines, lines_path
+    from archive.reader import iter_record_heads, iter_warc_captures
+
+    assert emitted_lines(warc, HEAD_LINES) is not None and not lines_path(copy, HEAD_LINES).exists()
+    emitted, read = list(iter_record_heads(warc)), list(iter_record_heads(copy))
+    assert emitted == read and len(read) > 10
+    def fields(capture: Capture) -> tuple:
+        return (capture.url, capture.date, capture.content_type, capture.status, capture.http_headers,
+                capture.record_id, capture.payload_digest, capture.truncated)
+
+    assert [fields(capture) for capture in iter_warc_captures(warc, read_bodies=False)] == \
+        [fields(capture) for capture in iter_warc_captures(copy)]

@@ -196,6 +196,7 @@ def test_the_writers_index_lines_are_cdxj_indexers(crawled, tmp_path: Path) -> N
     is byte for byte what cdxj-indexer writes reading the file."""
     from archive.index_lines import emitted_lines, lines_path
     from archive.package.cdxj import write_cdxj
+    from tests.test_archive_package import assert_heads_are_the_files
 
     _, out = crawled
     (warc,) = [path for path in out.glob("*.warc.gz") if "derived" not in path.name and "reconstructed" not in path.name]
@@ -206,3 +207,4 @@ def test_the_writers_index_lines_are_cdxj_indexers(crawled, tmp_path: Path) -> N
     assert not lines_path(copy).exists()
     write_cdxj(copy, tmp_path / "indexed.cdxj")
     assert (tmp_path / "emitted.cdxj").read_bytes() == (tmp_path / "indexed.cdxj").read_bytes()
+    assert_heads_are_the_files(warc, copy)

@@ -107,3 +107,24 @@ def _state(pid: int) -> str:
             return handle.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_an_aside_hands_back_its_result_or_its_error() -> None:
+    """The package's steps and the mirror check run in asides: what they return, or raise, reaches the parent."""
+    from archive.workers import Aside
+
+    with Aside(pow, 2, 10) as aside:
+        assert aside.result() == 1024
+    with Aside(int, "not a number") as aside, pytest.raises(ValueError, match="not a number"):
+        aside.result()
+
+
+def test_an_aside_whose_result_is_never_asked_for_is_stopped() -> None:
+    """When the parent's own step fails first, the aside is killed, not waited for."""
+    import time
+
+    from archive.workers import Aside
+
+    with Aside(time.sleep, 600) as aside:
+        process = aside._process
+    assert process is not None and not process.is_alive()

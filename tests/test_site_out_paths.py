@@ -1,14 +1,18 @@
 """URL -> mirror path mapping: portable names, and no URL can escape the mirror."""
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from site_out.paths import (
     MAX_SEGMENT_BYTES,
     UnmappableURL,
     UnsafePathError,
+    encode_path,
     href_between,
     mirror_path,
     safe_destination,
@@ -143,6 +147,17 @@ def test_non_http_urls_are_refused(url: str) -> None:
 )
 def test_href_between(source: str, target: str, href: str) -> None:
     assert href_between(source, target) == href
+
+
+_MIRROR_PATHS = st.lists(st.sampled_from(["h", "a", "A", "b", "a b", "..", ".", "", "x.htm", "é"]),
+                         min_size=1, max_size=5).map("/".join)
+
+
+@given(_MIRROR_PATHS, _MIRROR_PATHS)
+def test_href_between_is_posixpaths_relative_path_encoded(source: str, target: str) -> None:
+    """The quick relative path (no abspath per link) says what posixpath.relpath says."""
+    expected = encode_path(posixpath.relpath(target or ".", posixpath.dirname(source) or "."))
+    assert href_between(source, target or ".") == expected
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
-from archive.reader import CAPTURE_TYPES
+from archive.reader import iter_record_heads
 from archive.records_file import iter_page_records
 from archive.warc_writer import WarcArchive
 
@@ -50,16 +48,12 @@ class DerivedSummary:
 
 
 def iter_originals(master: Path) -> Iterator[Original]:
-    """Every capture record of ``master`` (headers only; bodies are skipped, not read)."""
-    with master.open("rb") as handle:
-        iterator = ArchiveIterator(handle)
-        for record in iterator:
-            if record.rec_type not in CAPTURE_TYPES:
-                continue
-            headers = record.rec_headers
-            yield Original(record.rec_type, headers.get_header("WARC-Target-URI") or "",
-                           headers.get_header("WARC-Record-ID") or "", headers.get_header("WARC-Date") or "",
-                           iterator.offset)
+    """Every capture record of ``master`` (from its record heads: no body is read)."""
+    for head in iter_record_heads(master):
+        headers = head.rec_headers
+        yield Original(head.rec_type, headers.get_header("WARC-Target-URI") or "",
+                       headers.get_header("WARC-Record-ID") or "", headers.get_header("WARC-Date") or "",
+                       head.offset)
 
 
 class OriginalIndex:

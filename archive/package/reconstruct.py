@@ -31,17 +31,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.package.derived import iter_page_records
+from archive.reader import iter_record_heads
 from archive.urls import BadURL, lookup_key, strip_fragment
 from archive.warc_writer import WarcArchive
 
 RECONSTRUCTION_HEADER = "WARC-Sunset-Reconstruction"
 """Which rule made the record: ``case-variant``, ``index-file`` or ``folder-redirect``."""
-
-_CAPTURE_TYPES = ("response", "resource", "revisit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,29 +78,26 @@ class ReconstructSummary:
 def index_master(master: Path) -> dict[str, Original]:
     """Every capture of the master by its exact URL (the first, as a replay index would)."""
     found: dict[str, Original] = {}
-    with master.open("rb") as handle:
-        for record in ArchiveIterator(handle):
-            if record.rec_type not in _CAPTURE_TYPES:
-                continue
-            headers = record.rec_headers
-            url = headers.get_header("WARC-Target-URI") or ""
-            if not url or url in found:
-                continue
-            http = record.http_headers if record.rec_type != "resource" else None
-            # A revisit in the master (a crawl's repeated body): point at what it points at, as
-            # viewers follow one hop only.
-            revisit = record.rec_type == "revisit"
-            found[url] = Original(
-                url=(revisit and headers.get_header("WARC-Refers-To-Target-URI")) or url,
-                record_id=(headers.get_header("WARC-Refers-To") if revisit else None)
-                or headers.get_header("WARC-Record-ID") or "",
-                date=(revisit and headers.get_header("WARC-Refers-To-Date")) or headers.get_header("WARC-Date") or "",
-                payload_digest=headers.get_header("WARC-Payload-Digest"),
-                http_status_line=http.statusline if http is not None else None,
-                http_headers=tuple(http.headers) if http is not None else (),
-                content_type=headers.get_header("Content-Type"),
-                length=int(headers.get_header("Content-Length") or 0),
-            )
+    for record in iter_record_heads(master):
+        headers = record.rec_headers
+        url = headers.get_header("WARC-Target-URI") or ""
+        if not url or url in found:
+            continue
+        http = record.http_headers if record.rec_type != "resource" else None
+        # A revisit in the master (a crawl's repeated body): point at what it points at, as
+        # viewers follow one hop only.
+        revisit = record.rec_type == "revisit"
+        found[url] = Original(
+            url=(revisit and headers.get_header("WARC-Refers-To-Target-URI")) or url,
+            record_id=(headers.get_header("WARC-Refers-To") if revisit else None)
+            or headers.get_header("WARC-Record-ID") or "",
+            date=(revisit and headers.get_header("WARC-Refers-To-Date")) or headers.get_header("WARC-Date") or "",
+            payload_digest=headers.get_header("WARC-Payload-Digest"),
+            http_status_line=http.statusline if http is not None else None,
+            http_headers=tuple(http.headers) if http is not None else (),
+            content_type=headers.get_header("Content-Type"),
+            length=int(headers.get_header("Content-Length") or 0),
+        )
     return found
 
 
