@@ -58,7 +58,9 @@ def head_line(record: object, offset: int, loader: ArcWarcRecordLoader) -> str |
     if record.rec_type not in CAPTURE_RECORD_TYPES:  # type: ignore[attr-defined]
         return None
     http = record.http_headers  # type: ignore[attr-defined]
-    written = record.rec_headers.to_bytes(encoding="utf-8") + (http.headers_buff if http is not None else b"")  # type: ignore[attr-defined]
+    written = record.rec_headers.to_bytes(encoding="utf-8")  # type: ignore[attr-defined]
+    if http is not None:
+        written += http.headers_buff
     parsed = loader.parse_record_stream(io.BytesIO(written), known_format="warc")
     return json.dumps({"type": parsed.rec_type, "offset": offset, "warc": _as_list(parsed.rec_headers),
                        "http": _as_list(parsed.http_headers) if parsed.http_headers is not None else None},

@@ -67,7 +67,7 @@ def _remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def canonicalize(url: str) -> str:
     """The canonical spelling of an http(s) URL; other schemes come back stripped only.
 
@@ -96,7 +96,7 @@ def canonicalize(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def absolute(raw: str, base: str) -> str:
     """Resolve a link as a browser would, then canonicalize it.
 
@@ -108,7 +108,7 @@ def absolute(raw: str, base: str) -> str:
     return canonicalize(urljoin(base, raw.strip()))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def lookup_key(url: str, case_insensitive: bool) -> str:
     """The key under which a capture is found; folds case of the path on IIS-like sites."""
     canonical = canonicalize(url)

@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
-from typing import Generic, TypeVar
+from multiprocessing.connection import Connection
+from typing import Generic, Self, TypeVar
 
 from archive.capture import BytesBody, Capture, read_body
 
@@ -141,7 +142,7 @@ def capture_task(capture: Capture, extra: object = None, *,
     return Task((replace(capture, body=BytesBody(read_body(capture.body))), extra))
 
 
-def flush_std_streams() -> None:
+def _flush_std_streams() -> None:
     """Before a fork: text still buffered here would be written by the child too."""
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -153,9 +154,9 @@ def flush_std_streams() -> None:
 class Aside(Generic[Result]):
     """``function(*args)`` in a forked process of its own, while this one goes on with other work.
 
-    For the steps after the content pass that need nothing of each other (the derived WARC, the
-    mirror's link check, the index and WACZ): on two cores they overlap instead of waiting in
-    turn. Forked, so nothing is pickled on the way in; the result (or the exception) comes back
+    For the steps after the content pass that need nothing of each other (the derived WARC and
+    the mirror's link check, while the index and the WACZ are made in the parent): on two cores
+    they overlap instead of waiting in turn. Forked, so nothing is pickled on the way in; the result (or the exception) comes back
     through a pipe. Start asides from the main thread only, between stages: a fork while another
     thread holds a lock would copy the lock held. Use as a context manager, so one whose result is
     never asked for (the parent failed first) is stopped.
@@ -166,7 +167,7 @@ class Aside(Generic[Result]):
             self._result: tuple[bool, object] | None = _called(function, args)
             self._process = None
             return
-        flush_std_streams()
+        _flush_std_streams()
         fork = multiprocessing.get_context("fork")
         self._receive, send = fork.Pipe(duplex=False)
         self._process = fork.Process(target=_aside_main, args=(os.getpid(), send, function, args))
@@ -174,7 +175,7 @@ class Aside(Generic[Result]):
         send.close()
         self._result = None
 
-    def __enter__(self) -> "Aside[Result]":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -209,7 +210,7 @@ def _called(function: Callable[..., object], args: tuple[object, ...]) -> tuple[
         return False, error
 
 
-def _aside_main(parent: int, send: "multiprocessing.connection.Connection", function: Callable[..., object],
+def _aside_main(parent: int, send: Connection, function: Callable[..., object],
                 args: tuple[object, ...]) -> None:
     _die_with_parent(parent)
     outcome = _called(function, args)

@@ -203,7 +203,7 @@ def _plain(segments: list[str]) -> bool:
     return "" not in segments and "." not in segments and ".." not in segments
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _encode_segment(segment: str) -> str:
     return segment if segment in (".", "..") else quote(segment, safe=_HREF_SAFE)
 

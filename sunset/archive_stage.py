@@ -154,13 +154,14 @@ def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[Converted
             for _, planned in sorted(plan.files.items()) if planned.kind == "html"]
 
 
-def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> DerivedSummary:
+def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
+                   index: OriginalIndex) -> DerivedSummary:
     """``NAME-derived.warc.gz``; run aside from the index and the WACZ (see :func:`package`)."""
     info = warcinfo_fields(config)
     info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
     with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
                      stamps=stamps) as archive:
-        return write_derived(layout.derived_warc, OriginalIndex(layout.warc), layout.records, layout.root,
+        return write_derived(layout.derived_warc, index, layout.records, layout.root,
                              _converted_pages(config, layout), archive)
 
 
@@ -222,7 +223,8 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     stamps = stamps_for(config)
     index = OriginalIndex(layout.warc)
     # The derived WARC needs nothing the others make: it is written meanwhile, in a process of its own.
-    with Aside(_write_derived, config, layout, stamps) as derived_aside, progress("package", quiet=quiet) as tick:
+    with Aside(_write_derived, config, layout, stamps, index) as derived_aside, \
+            progress("package", quiet=quiet) as tick:
         reconstructed = reconstruct(config, layout, stamps)
         tick(layout.reconstructed_warc.name)
         cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)

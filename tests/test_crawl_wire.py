@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -98,6 +99,17 @@ def test_the_crawl_goes_on_and_the_warc_verifies(wired) -> None:
     assert code == 0
     assert "/w/after.htm" in state.requests
     assert verify_warc(warc).problems == ()  # digests too: the payload digest undoes chunking
+
+
+def test_the_heads_the_writer_left_are_the_files_even_for_odd_answers(wired, tmp_path: Path) -> None:
+    """Folded, bare-CR and Latin-1 headers, HTTP/1.2, answers no parser takes: the heads beside
+    the WARC are what warcio reads from the file."""
+    from tests.test_archive_package import assert_heads_are_the_files
+
+    warc = wired[4]
+    copy = tmp_path / warc.name
+    shutil.copyfile(warc, copy)
+    assert_heads_are_the_files(warc, copy)
 
 
 @pytest.mark.parametrize("name", PARSED)
