@@ -96,16 +96,34 @@ def canonicalize(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
-@lru_cache(maxsize=8192)
 def absolute(raw: str, base: str) -> str:
     """Resolve a link as a browser would, then canonicalize it.
 
     Cached, like :func:`canonicalize`: every page of a site links the same few images
-    and menus, and URL parsing is a large part of the per-page cost.
+    and menus, and URL parsing is a large part of the per-page cost. A link with a path of
+    its own resolves the same against any page of a folder, so it is cached by the folder,
+    not the page: the pages of one folder share their answers.
 
     Raises :class:`BadURL` for links that cannot name a resource (``http://:80/``).
     """
-    return canonicalize(urljoin(base, raw.strip()))
+    value = raw.strip()
+    if value and value[0] not in "?#":
+        return _absolute(value, folder_of(base))
+    return _absolute(value, base)
+
+
+@lru_cache(maxsize=8192)
+def _absolute(value: str, base: str) -> str:
+    return canonicalize(urljoin(base, value))
+
+
+@lru_cache(maxsize=8192)
+def folder_of(base: str) -> str:
+    """``base`` up to the last ``/`` of its path, without query or fragment: what urljoin keeps of
+    it for a link that has a path of its own (RFC 3986, 5.2.2-5.2.3)."""
+    parts = urlsplit(base)
+    folder = parts.path[: parts.path.rfind("/") + 1] or ("/" if parts.netloc else "")
+    return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
 
 
 @lru_cache(maxsize=8192)

@@ -25,7 +25,13 @@ from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
-from crawl.http_fetch import FetchFailed, WireAdapter, fetch, readable_head
+from crawl.http_fetch import (
+    CrawlSession,
+    FetchFailed,
+    WireAdapter,
+    fetch,
+    readable_head,
+)
 from crawl.options import CrawlOptions
 from crawl.robots import Robots, polite_delay
 from crawl.rules import CrawlRules, FetchMap, url_pattern
@@ -234,7 +240,7 @@ class Crawler:
 
     # -- workers (HTTP only) -----------------------------------------------------------
     def _session(self) -> requests.Session:
-        session = requests.Session()
+        session = CrawlSession()
         session.headers["User-Agent"] = self.options.user_agent
         # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
         session.headers["Accept-Encoding"] = "gzip, deflate"

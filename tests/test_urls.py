@@ -1,9 +1,13 @@
 """URL canonicalization: one spelling per resource, whatever the page wrote."""
 from __future__ import annotations
 
-import pytest
+from urllib.parse import urljoin
 
-from archive.urls import Scope, absolute, canonicalize, lookup_key
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 
 
 @pytest.mark.parametrize(
@@ -44,3 +48,24 @@ def test_scope_knows_every_spelling_of_its_host() -> None:
     assert scope.contains("http://www.colorado.edu/Conflict/Peace/x.htm")
     assert not scope.contains("http://www.colorado.edu/other/")
     assert not scope.same_host("http://www.gmu.edu/")
+
+
+_PIECES = st.sampled_from(["a", "B", "..", ".", "", "x.htm", ";p", "?q", "#f", ":", "//", "%2e", "\\", " ", "h:1"])
+_BASES = st.tuples(st.sampled_from(["http://h", "https://U:P@Host:8080", "http://[::1]"]),
+                   st.lists(_PIECES, max_size=5).map("/".join)).map(lambda parts: parts[0] + "/" + parts[1])
+
+
+@given(st.lists(_PIECES, max_size=5).map("/".join), _BASES)
+@example("a.htm", "http://h")
+@example("?q", "http://h/a/b.htm?x=/y/")
+@example("http:x", "http://h/a;p/b")
+def test_a_link_resolves_by_its_pages_folder_as_by_the_page(raw: str, base: str) -> None:
+    """absolute() caches a link with a path of its own by the folder of the page: the answer
+    (or the error) is urljoin's against the page itself."""
+    def outcome(resolve):  # noqa: ANN001, ANN202
+        try:
+            return resolve()
+        except (BadURL, ValueError) as error:
+            return type(error)
+
+    assert outcome(lambda: absolute(raw, base)) == outcome(lambda: canonicalize(urljoin(base, raw.strip())))
