@@ -107,9 +107,16 @@ def absolute(raw: str, base: str) -> str:
     Raises :class:`BadURL` for links that cannot name a resource (``http://:80/``).
     """
     value = raw.strip()
-    if value and value[0] not in "?#":
+    if value[:1] not in ("", "?", "#") and _has_path_or_host(value):
         return _absolute(value, folder_of(base))
     return _absolute(value, base)
+
+
+def _has_path_or_host(value: str) -> bool:
+    """Whether urljoin takes nothing of the base's last segment for ``value`` (``//`` and
+    ``http:`` have neither, and keep the whole base path)."""
+    parts = urlsplit(value)
+    return bool(parts.path or parts.netloc)
 
 
 @lru_cache(maxsize=8192)

@@ -59,6 +59,9 @@ _BASES = st.tuples(st.sampled_from(["http://h", "https://U:P@Host:8080", "http:/
 @example("a.htm", "http://h")
 @example("?q", "http://h/a/b.htm?x=/y/")
 @example("http:x", "http://h/a;p/b")
+@example("//", "http://h/a")
+@example("http:", "http://h/a")
+@example("http:?q", "http://h/a/b")
 def test_a_link_resolves_by_its_pages_folder_as_by_the_page(raw: str, base: str) -> None:
     """absolute() caches a link with a path of its own by the folder of the page: the answer
     (or the error) is urljoin's against the page itself."""
