@@ -22,12 +22,9 @@ log = logging.getLogger("sunset")
 OWN_FOLDER = "_sunset/"
 
 
-def explained_paths(plan: MirrorPlan) -> set[str]:
-    """Mirror paths (relative, POSIX) that the WARC's captures account for."""
-    paths = {planned.path for planned in plan.files.values()}
-    paths.update(redirect.path for redirect in plan.redirects)
-    paths.add(INDEX_PAGE)
-    return paths
+def _explained(plan: MirrorPlan, relative: str) -> bool:
+    """Whether the WARC's captures account for a mirror path (relative, POSIX)."""
+    return relative == INDEX_PAGE or plan.explains(relative)
 
 
 def _is_own(relative: str) -> bool:
@@ -37,12 +34,11 @@ def _is_own(relative: str) -> bool:
 
 def iter_unexplained(root: Path, plan: MirrorPlan) -> Iterator[str]:
     """Files under ``root`` that no capture explains, in a stable order."""
-    explained = explained_paths(plan)
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
             relative = Path(folder, name).relative_to(root).as_posix()
-            if relative not in explained and not _is_own(relative):
+            if not _is_own(relative) and not _explained(plan, relative):
                 yield relative
 
 

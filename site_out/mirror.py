@@ -8,6 +8,7 @@ after :func:`site_out.paths.safe_destination` has approved its path.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -54,6 +55,7 @@ from site_out.plan import (
     build_plan,
     shortcut_redirects,
 )
+from site_out.plan_store import sorted_pairs
 from site_out.redirects import build_entries, write_redirect_maps
 from site_out.report import REPORT_PAGE, write_report
 from site_out.resolve import (
@@ -66,6 +68,8 @@ from site_out.resolve import (
 from site_out.rewrite import LinkIssue, PageRewriter
 
 MIRROR_FOLDER = "mirror"
+PLAN_FILE = ".mirror-plan.sqlite"
+"""The mirror's plan while it is written (removed after): :mod:`site_out.plan_store`."""
 _CSS_CHARSET = re.compile(r"""^\s*@charset\s+["'][^"']*["']\s*;""", re.IGNORECASE)
 BLANK_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
              b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
@@ -148,7 +152,6 @@ class _MirrorWriter:
         shortcut_redirects(plan, self.resolver)
         self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop)
         self.langs: dict[str, str] = {}
-        self.page_paths: set[str] = set()
         self.scripts_left = 0
         self.start_url = options.start_url or scope.base_url
         self.start_path = self.resolver.target_path(self.start_url)
@@ -245,7 +248,7 @@ class _MirrorWriter:
         self.missing.extend(outcome.missing)
         self.scripts_left += outcome.scripts_left
         if outcome.page_path is not None:
-            self.page_paths.add(outcome.page_path)
+            self.plan.files.mark_page(outcome.page_path)
         self.pages += outcome.pages
         self.files += outcome.files
 
@@ -292,13 +295,12 @@ class _MirrorWriter:
     def catalog_entries(self, records_path: Path | None) -> Iterator[CatalogEntry]:
         """The pages for the index, titled from the records (from the plan when there are none)."""
         if records_path is None or not records_path.exists():
-            for planned in self.plan.files.values():
-                if planned.path in self.page_paths:
-                    yield CatalogEntry(href_between(PAGES_INDEX, planned.path), planned.url, "", "")
+            for planned in self.plan.files.pages():
+                yield CatalogEntry(href_between(PAGES_INDEX, planned.path), planned.url, "", "")
             return
         for url, title, text, _ in iter_record_pages(records_path):
             path = self.resolver.target_path(url)
-            if path is not None and path in self.page_paths:
+            if path is not None and self.plan.files.is_page(path):
                 yield CatalogEntry(href_between(PAGES_INDEX, path), url, title or "", text)
 
     def write_catalog(self, records_path: Path | None, facts: ArchiveFacts) -> None:
@@ -312,9 +314,13 @@ class _MirrorWriter:
         _write_bytes(self.root, ABOUT_PAGE, html.encode("utf-8"))
 
     def redirect_pairs(self) -> Iterator[tuple[str, str]]:
-        """(old URL, mirror path) for every URL of the old host that has a place in the mirror."""
-        urls = [planned.url for planned in self.plan.files.values()]
-        urls += [redirect.url for redirect in self.plan.redirects]
+        """(old URL, mirror path) for every URL of the old host that has a place in the mirror,
+        sorted by old URL."""
+        return sorted_pairs(self.plan.store, self._redirect_pairs())
+
+    def _redirect_pairs(self) -> Iterator[tuple[str, str]]:
+        urls = itertools.chain((planned.url for planned in self.plan.files.values()),
+                               [redirect.url for redirect in self.plan.redirects])
         for url in urls:
             if self.resolver.scope.same_host(url):
                 path = self.resolver.target_path(url)
@@ -407,7 +413,8 @@ def prepare_mirror(warc_path: Path, options: MirrorOptions, out_dir: Path) -> _M
     except OSError as error:
         raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
     plan = build_plan(
-        iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive
+        iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
+        store=out_dir / PLAN_FILE,
     )
     writer = _MirrorWriter(plan, options, root)
     made = warcinfo_date(warc_path)
@@ -437,6 +444,7 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
                  notice_html=writer.notice(REPORT_PAGE), site_name=options.site_name, base_url=options.base_url)
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
+    plan.close()
     return MirrorSummary(
         pages=writer.pages,
         files=writer.files,

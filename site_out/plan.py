@@ -2,15 +2,17 @@
 
 Links can point forward and backward, so every page's rewrite needs the whole URL -> file
 map up front. It is built from WARC headers only (no bodies), which keeps it cheap; the map
-holds paths, never page contents.
+holds paths, never page contents, and lives in SQLite (:mod:`site_out.plan_store`), so its
+memory does not grow with the site.
 """
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
@@ -22,11 +24,18 @@ from archive.sniff import (
     is_html,
     media_type,
 )
+from archive.sqlite_store import SqliteStore
 from archive.urls import BadURL, absolute, lookup_key
 from site_out.paths import UnmappableURL, mirror_path
+from site_out.plan_store import (
+    FileKind,
+    PlanFiles,
+    PlannedFile,
+    PlanPaths,
+    SqlSet,
+    plan_store,
+)
 from site_out.resolve import Resolver
-
-FileKind = Literal["html", "css", "other", "redirect"]
 
 _NEVER_PAGES = ("image/", "audio/", "video/", "application/java", "application/pdf",
                 "application/zip", "application/gzip", "text/css")
@@ -59,13 +68,6 @@ def classify(content_type: str | None, url: str) -> FileKind:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedFile:
-    url: str
-    path: str
-    kind: FileKind
-
-
-@dataclass(frozen=True, slots=True)
 class PlannedRedirect:
     """A 3xx answer of the old site: a small page at ``path`` that forwards to ``target``."""
 
@@ -77,17 +79,33 @@ class PlannedRedirect:
 
 @dataclass(slots=True)
 class MirrorPlan:
-    """lookup key -> mirror path for every archived URL, and which capture writes each file."""
+    """lookup key -> mirror path for every archived URL, and which capture writes each file.
 
-    paths: dict[str, str]
-    files: dict[int, PlannedFile]
+    Both are kept in SQLite (:mod:`site_out.plan_store`): they grow with the site."""
+
+    paths: PlanPaths
+    files: PlanFiles
     """capture ordinal (position among the WARC's captures) -> the file it writes."""
     problems: list[str]
+    store: SqliteStore
     redirects: list[PlannedRedirect] = field(default_factory=list)
     first_capture: datetime | None = None
     last_capture: datetime | None = None
     captures: int = 0
     """How many captures the WARC holds (the total a progress bar shows)."""
+
+    def explains(self, path: str) -> bool:
+        """Whether a capture (a file or a forwarding page) has ``path`` in the mirror."""
+        return self.files.has_path(path) or any(redirect.path == path for redirect in self.redirects)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> MirrorPlan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _successful(capture: Capture) -> bool:
@@ -106,7 +124,7 @@ def _redirect_target(capture: Capture) -> str | None:
         return None
 
 
-def _unique(path: str, taken: dict[str, str], folders: set[str]) -> str:
+def _unique(path: str, taken: Container[str], folders: Container[str]) -> str:
     """A variant of ``path`` that clashes with no file or folder on a case-blind disk."""
     candidate, number = path, 1
     while candidate.casefold() in taken or candidate.casefold() in folders:
@@ -116,16 +134,30 @@ def _unique(path: str, taken: dict[str, str], folders: set[str]) -> str:
     return candidate
 
 
-def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> MirrorPlan:
+_WORK_TABLES = """
+CREATE TABLE seen (key TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE chosen (ordinal INTEGER PRIMARY KEY, key TEXT, url TEXT, kind TEXT, redirect INTEGER);
+CREATE INDEX chosen_order ON chosen (redirect, ordinal);
+CREATE TABLE planned (seq INTEGER PRIMARY KEY, ordinal INTEGER, key TEXT, url TEXT, kind TEXT, path TEXT);
+CREATE TABLE folders (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE taken (folded TEXT PRIMARY KEY, path TEXT) WITHOUT ROWID;
+CREATE TABLE exact (path TEXT PRIMARY KEY, final TEXT) WITHOUT ROWID;
+"""
+
+
+def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
     """Give each archived URL a file; the first capture of a URL or a path wins.
 
     A redirect (3xx with a Location) gets a forwarding page at its own URL's path; links to
-    it are pointed straight at the target later, by :func:`shortcut_redirects`.
+    it are pointed straight at the target later, by :func:`shortcut_redirects`. ``store``:
+    the file to keep the plan in (the mirror's, which its workers read); None: in memory.
     """
+    database = plan_store(store)
+    db = database.db
+    db.executescript(_WORK_TABLES)
+    db.execute("BEGIN")
     problems: list[str] = []
-    chosen: list[tuple[int, str, str, FileKind]] = []  # ordinal, key, url, kind
-    redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date
-    seen: set[str] = set()
+    redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date (few)
     first: datetime | None = None
     last: datetime | None = None
     count = 0
@@ -138,58 +170,67 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool) -> Mirror
         except (BadURL, ValueError):
             problems.append(f"{capture.url}: not a usable URL, left out of the mirror")
             continue
-        if key in seen or urlsplit(key).scheme not in ("http", "https"):
+        if urlsplit(key).scheme not in ("http", "https"):
             continue
-        seen.add(key)
+        if db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,)).rowcount == 0:
+            continue  # an earlier capture of this URL has it
         if _successful(capture):
-            chosen.append((ordinal, key, capture.url, classify(capture.content_type, capture.url)))
+            db.execute("INSERT INTO chosen VALUES (?, ?, ?, ?, 0)",
+                       (ordinal, key, capture.url, classify(capture.content_type, capture.url)))
             continue
         target = _redirect_target(capture)
         if target is None:
             problems.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
             continue
         redirects[ordinal] = (target, capture.date)
-        chosen.append((ordinal, key, capture.url, "redirect"))
-    # Archived files get their names before forwarding pages, which yield on a clash.
-    chosen.sort(key=lambda item: item[3] == "redirect")
+        db.execute("INSERT INTO chosen VALUES (?, ?, ?, 'redirect', 1)", (ordinal, key, capture.url))
 
+    # Archived files get their names before forwarding pages, which yield on a clash.
     # Folders first, so a file named like a folder (``/a/b`` beside ``/a/b/c``) is renamed.
-    planned: list[tuple[int, str, str, FileKind, str]] = []
-    folders: set[str] = set()
-    for ordinal, key, url, kind in chosen:
+    for ordinal, key, url, kind in _rows(db, "SELECT ordinal, key, url, kind FROM chosen ORDER BY redirect, ordinal"):
         try:
             path = mirror_path(url, is_html=kind in ("html", "redirect"), case_insensitive=case_insensitive)
         except UnmappableURL as error:
             problems.append(str(error))
             continue
-        planned.append((ordinal, key, url, kind, path))
+        db.execute("INSERT INTO planned (ordinal, key, url, kind, path) VALUES (?, ?, ?, ?, ?)",
+                   (ordinal, key, url, kind, path))
         parent = posixpath.dirname(path)
         while parent:
-            folders.add(parent.casefold())
+            db.execute("INSERT OR IGNORE INTO folders (name) VALUES (?)", (parent.casefold(),))
             parent = posixpath.dirname(parent)
 
-    paths: dict[str, str] = {}
-    files: dict[int, PlannedFile] = {}
+    paths, files = PlanPaths(database), PlanFiles(database)
+    taken, folders = SqlSet(database, "taken", "folded"), SqlSet(database, "folders", "name")
     forwarding: list[PlannedRedirect] = []
-    taken: dict[str, str] = {}  # casefolded path -> path as written
-    exact: dict[str, str] = {}  # path as mapped -> final path (same name: first wins)
-    for ordinal, key, url, kind, path in planned:
-        if path in exact:
-            paths[key] = exact[path]
-            problems.append(f"{url}: same mirror file as an earlier capture ({exact[path]}); first kept")
+    for ordinal, key, url, kind, path in _rows(db, "SELECT ordinal, key, url, kind, path FROM planned ORDER BY seq"):
+        earlier = db.execute("SELECT final FROM exact WHERE path = ?", (path,)).fetchone()
+        if earlier is not None:  # same name: first wins
+            paths[key] = earlier[0]
+            problems.append(f"{url}: same mirror file as an earlier capture ({earlier[0]}); first kept")
             continue
         final = _unique(path, taken, folders)
         if final != path:
             problems.append(f"{url}: renamed to {final} to avoid a clash with another file or folder")
-        exact[path] = final
-        taken[final.casefold()] = final
+        db.execute("INSERT INTO exact (path, final) VALUES (?, ?)", (path, final))
+        db.execute("INSERT OR REPLACE INTO taken (folded, path) VALUES (?, ?)", (final.casefold(), final))
         paths[key] = final
         if kind == "redirect":
             target, captured = redirects[ordinal]
             forwarding.append(PlannedRedirect(url, final, target, captured))
         else:
-            files[ordinal] = PlannedFile(url, final, kind)
-    return MirrorPlan(paths, files, problems, forwarding, first, last, count)
+            files.add(ordinal, PlannedFile(url, final, kind))
+    db.execute("COMMIT")
+    db.executescript("DROP TABLE seen; DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; "
+                     "DROP TABLE taken; DROP TABLE exact;")
+    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count)
+
+
+def _rows(db: sqlite3.Connection, query: str) -> Iterator[tuple]:
+    """The rows of ``query``, read a batch at a time while the loop writes other tables."""
+    cursor = db.execute(query)
+    while batch := cursor.fetchmany(1024):
+        yield from batch
 
 
 _MAX_HOPS = 10

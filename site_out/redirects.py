@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,17 +41,16 @@ def new_location(mirror_path: str, publish_url: str) -> str:
     return publish_url.rstrip("/") + "/" + encode_path(below)
 
 
-def build_entries(pairs: Iterable[tuple[str, str]], publish_url: str) -> list[RedirectEntry]:
-    """(old URL, mirror path) pairs as map entries, sorted by old URL."""
-    entries: list[RedirectEntry] = []
+def build_entries(pairs: Iterable[tuple[str, str]], publish_url: str) -> Iterator[RedirectEntry]:
+    """(old URL, mirror path) pairs as map entries, in the pairs' order (the maps list them
+    sorted by old URL: give the pairs so)."""
     for url, path in pairs:
         try:
             parts = urlsplit(canonicalize(url))
         except BadURL:
             continue
         request_uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        entries.append(RedirectEntry(url, request_uri, path, new_location(path, publish_url)))
-    return sorted(entries, key=lambda entry: entry.old_url)
+        yield RedirectEntry(url, request_uri, path, new_location(path, publish_url))
 
 
 def _nginx_string(value: str) -> str:
@@ -70,54 +69,56 @@ def _nginx_line(entry: RedirectEntry, case_insensitive: bool) -> str | None:
     return f"    {_nginx_string(pattern)} {_nginx_string(target)};"
 
 
-def nginx_map(entries: list[RedirectEntry], case_insensitive: bool) -> str:
-    lines = [
-        "# Written by sunset: the old site's URLs -> their place in the mirror.",
-        "# Put this file in nginx's http {} block (include), and in the old host's server {} block:",
-        "#     if ($sunset_new) { return 301 $sunset_new; }",
-        "map $request_uri $sunset_new {",
-        '    default "";',
-    ]
-    lines += [line for entry in entries if (line := _nginx_line(entry, case_insensitive)) is not None]
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+_NGINX_HEAD = (
+    "# Written by sunset: the old site's URLs -> their place in the mirror.\n"
+    "# Put this file in nginx's http {} block (include), and in the old host's server {} block:\n"
+    "#     if ($sunset_new) { return 301 $sunset_new; }\n"
+    "map $request_uri $sunset_new {\n"
+    '    default "";\n'
+)
+_NGINX_TAIL = "}\n"
 
 
 def _apache_substitution(value: str) -> str:
     return re.sub(r"([\\$%])", r"\\\1", value)
 
 
-def htaccess(entries: list[RedirectEntry], case_insensitive: bool) -> str:
-    lines = [
-        "# Written by sunset: the old site's URLs -> their place in the mirror (Apache mod_rewrite).",
-        "# Put this file, named .htaccess, in the old host's document root (or its rules in the",
-        "# server config). THE_REQUEST is matched so query strings and escapes count as sent.",
-        "RewriteEngine On",
-    ]
+_HTACCESS_HEAD = (
+    "# Written by sunset: the old site's URLs -> their place in the mirror (Apache mod_rewrite).\n"
+    "# Put this file, named .htaccess, in the old host's document root (or its rules in the\n"
+    "# server config). THE_REQUEST is matched so query strings and escapes count as sent.\n"
+    "RewriteEngine On\n"
+)
+
+
+def _htaccess_rule(entry: RedirectEntry, case_insensitive: bool) -> str:
+    """One entry's rule, with the empty line before it ("" when the entry needs none)."""
+    if entry.request_uri == entry.new_url and not case_insensitive:
+        return ""
     flag = " [NC]" if case_insensitive else ""
-    for entry in entries:
-        if entry.request_uri == entry.new_url and not case_insensitive:
-            continue
-        lines.append("")
-        lines.append(f"RewriteCond %{{THE_REQUEST}} ^\\S+\\s+{re.escape(entry.request_uri)}(?:\\s|$){flag}")
-        if entry.new_url.startswith("/"):
-            lines.append(f"RewriteCond %{{THE_REQUEST}} !^\\S+\\s+{re.escape(entry.new_url)}(?:\\s|$)")
-        lines.append(f"RewriteRule ^ {_apache_substitution(entry.new_url)} [R=301,L,NE]")
+    lines = ["", f"RewriteCond %{{THE_REQUEST}} ^\\S+\\s+{re.escape(entry.request_uri)}(?:\\s|$){flag}"]
+    if entry.new_url.startswith("/"):
+        lines.append(f"RewriteCond %{{THE_REQUEST}} !^\\S+\\s+{re.escape(entry.new_url)}(?:\\s|$)")
+    lines.append(f"RewriteRule ^ {_apache_substitution(entry.new_url)} [R=301,L,NE]")
     return "\n".join(lines) + "\n"
 
 
-def write_redirect_maps(out_dir: Path, entries: list[RedirectEntry], case_insensitive: bool) -> list[Path]:
-    """Write the CSV, nginx and Apache maps into ``out_dir``; returns their paths."""
-    written: list[Path] = []
-    with atomic_writer(out_dir / CSV_FILE, "w", encoding="utf-8", newline="") as handle:
-        table = csv.writer(handle)
+def write_redirect_maps(out_dir: Path, entries: Iterable[RedirectEntry], case_insensitive: bool) -> list[Path]:
+    """Write the CSV, nginx and Apache maps into ``out_dir``, one entry at a time (a map has a
+    line for every URL of the site); returns their paths."""
+    paths = [out_dir / CSV_FILE, out_dir / NGINX_FILE, out_dir / HTACCESS_FILE]
+    with atomic_writer(paths[0], "w", encoding="utf-8", newline="") as csv_out, \
+            atomic_writer(paths[1], "w", encoding="utf-8") as nginx_out, \
+            atomic_writer(paths[2], "w", encoding="utf-8") as apache_out:
+        table = csv.writer(csv_out)
         table.writerow(["old_url", "mirror_path", "new_url"])
+        nginx_out.write(_NGINX_HEAD)
+        apache_out.write(_HTACCESS_HEAD)
         for entry in entries:
             table.writerow([entry.old_url, entry.mirror_path, entry.new_url])
-    written.append(out_dir / CSV_FILE)
-    for name, text in ((NGINX_FILE, nginx_map(entries, case_insensitive)),
-                       (HTACCESS_FILE, htaccess(entries, case_insensitive))):
-        with atomic_writer(out_dir / name, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        written.append(out_dir / name)
-    return written
+            line = _nginx_line(entry, case_insensitive)
+            if line is not None:
+                nginx_out.write(line + "\n")
+            apache_out.write(_htaccess_rule(entry, case_insensitive))
+        nginx_out.write(_NGINX_TAIL)
+    return paths

@@ -51,6 +51,10 @@ from sunset.progress import progress
 from sunset.reconstruct_stage import reconstruct
 
 log = logging.getLogger("sunset")
+PACKAGE_PLAN_FILE = ".package-plan.sqlite"
+"""The mirror's plan made again for the derived WARC's conversion records (removed after)."""
+ORIGINALS_FILE = ".package-originals.sqlite"
+"""The master's captures by record id and URL, while the package is made (removed after)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +115,12 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             tick("mirror")
             if not trust_run:
                 with each_check(problems, "mirror files"):
-                    plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
-                                      case_insensitive=config.source.case_insensitive)
-                    for stray in iter_unexplained(layout.mirror, plan):
-                        problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this file "
-                                        "(left by an earlier run, or added by hand): `sunset mirror` removes it")
+                    with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+                                    case_insensitive=config.source.case_insensitive) as plan:
+                        for stray in iter_unexplained(layout.mirror, plan):
+                            problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this "
+                                            "file (left by an earlier run, or added by hand): `sunset mirror` "
+                                            "removes it")
         tick("mirror files")
         checked = () if trust_run else verify_package(layout, problems, tick, deep=deep)
     return VerifySummary(records or 0, tuple(problems), checked)
@@ -147,11 +152,11 @@ def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[Converted
     """The mirror's pages and their captures: the mirror's own plan, recomputed from the WARC."""
     if not layout.mirror.exists():
         return []
-    plan = build_plan(iter_warc_captures(layout.warc, read_bodies=False),
-                      case_insensitive=config.source.case_insensitive)
     prefix = layout.mirror.name
-    return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
-            for _, planned in sorted(plan.files.items()) if planned.kind == "html"]
+    with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+                    case_insensitive=config.source.case_insensitive, store=layout.root / PACKAGE_PLAN_FILE) as plan:
+        return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
+                for planned in plan.files.values() if planned.kind == "html"]
 
 
 def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
@@ -167,14 +172,14 @@ def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamp
 
 def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
     for candidate in (config.base_url, *(config.base_url + name for name in config.source.index_files)):
-        if candidate in index.by_url:
+        if index.has_url(candidate):
             return candidate
     return None
 
 
 def _bag_info(config: SiteConfig, index: OriginalIndex, description: str) -> dict[str, str]:
     archive = config.archive
-    dates = sorted(original.date for original in index.by_id.values())
+    dates = index.dates() or ("", "")
     info = {
         "Source-Organization": archive.source_organization or archive.operator or "",
         "Contact-Email": archive.contact_email or archive.contact or "",
@@ -221,9 +226,9 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     layout = layout_for(config)
     require_input(layout.warc, "package", "ingest")
     stamps = stamps_for(config)
-    index = OriginalIndex(layout.warc)
     # The derived WARC needs nothing the others make: it is written meanwhile, in a process of its own.
-    with Aside(_write_derived, config, layout, stamps, index) as derived_aside, \
+    with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
+            Aside(_write_derived, config, layout, stamps, index) as derived_aside, \
             progress("package", quiet=quiet) as tick:
         reconstructed = reconstruct(config, layout, stamps)
         tick(layout.reconstructed_warc.name)

@@ -85,15 +85,15 @@ def check_start_page(config: SiteConfig, warc: Path | None = None) -> None:
     before ingest, among the docroot's files)."""
     scope = Scope(config.base_url, config.source.case_insensitive)
     captures = iter_warc_captures(warc, read_bodies=False) if warc is not None else iter_docroot(config.source)
-    plan = build_plan(captures, case_insensitive=config.source.case_insensitive)
-    resolver = Resolver(plan.paths, scope, index_files=config.source.index_files)
-    if resolver.target_path(config.start) is not None:
-        return
-    if not plan.files and not plan.redirects:
-        raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check [source] "
-                          f"in {config.path}")
-    pages = sorted({planned.url for planned in plan.files.values() if planned.kind == "html"
-                    and scope.contains(planned.url)}, key=_start_rank)
+    with build_plan(captures, case_insensitive=config.source.case_insensitive) as plan:
+        resolver = Resolver(plan.paths, scope, index_files=config.source.index_files)
+        if resolver.target_path(config.start) is not None:
+            return
+        if not plan.files and not plan.redirects:
+            raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
+                              f"[source] in {config.path}")
+        pages = sorted({planned.url for planned in plan.files.values() if planned.kind == "html"
+                        and scope.contains(planned.url)}, key=_start_rank)
     suggestion = f" such as \"{pages[0]}\"" if pages else ""
     index = ", ".join(config.source.index_files)
     key = "start_url" if config.start_url else "base_url"

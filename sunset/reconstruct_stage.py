@@ -26,6 +26,9 @@ from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
 from sunset.pipeline import software_name, warcinfo_fields
 
+RECONSTRUCT_FILE = ".package-reconstruct.sqlite"
+"""The master's index while the reconstructions are planned (removed after)."""
+
 
 def _stylesheet_urls(warc: Path) -> Iterator[str]:
     """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links)."""
@@ -44,7 +47,8 @@ def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) 
     that the master lacks (see :mod:`archive.package.reconstruct`)."""
     wanted = itertools.chain([config.base_url], linked_urls(layout.records), _stylesheet_urls(layout.warc))
     items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
-                                 index_files=config.source.index_files, folders=config.source.docroot is not None)
+                                 index_files=config.source.index_files, folders=config.source.docroot is not None,
+                                 store=layout.root / RECONSTRUCT_FILE)
     info = warcinfo_fields(config)
     info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "
                            "spellings of its URLs (case variants, folders); not fetched.")

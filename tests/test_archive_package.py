@@ -268,8 +268,11 @@ def test_index_and_links_work_for_crawled_records(tmp_path: Path) -> None:
     cdxj = tmp_path / "crawl.cdxj"
     assert write_cdxj(warc, cdxj) == 2
     assert check_cdxj(warc, cdxj) == []
-    index = OriginalIndex(warc)
-    assert index.by_url[url].record_type == "response" and len(index.by_id) == 2
+    with OriginalIndex(warc) as index:
+        found = index.find(None, url)
+        assert found is not None and found.record_type == "response"
+        revisit = index.find(revisit.rec_headers.get_header("WARC-Record-ID"), url)
+        assert revisit is not None and revisit.record_type == "revisit"
     assert verify_warc(warc).problems == ()
 
 

@@ -53,7 +53,7 @@ def test_crawler_warc_records(inputs: list[Path], tmp_path: Path) -> None:
 def test_pool_equals_loop_and_manifest(inputs: list[Path], tmp_path: Path) -> None:
     sources = [str(path) for path in inputs]
     loop = normalize_many(sources, tmp_path / "loop", LocalEngine(1), merge=True)
-    pool = normalize_many(sources, tmp_path / "pool", LocalEngine(2), merge=True)
+    normalize_many(sources, tmp_path / "pool", LocalEngine(2), merge=True)
     assert read_parts(tmp_path / "loop") == read_parts(tmp_path / "pool")
     manifest = json.loads(loop.manifest.read_text(encoding="utf-8"))
     assert manifest["records"] == loop.records == sum(len(part) for part in read_parts(tmp_path / "loop"))

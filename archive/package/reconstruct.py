@@ -26,7 +26,9 @@ saying which rule made it: sunset's reconstruction, never presented as a fetched
 """
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from archive.package.derived import iter_page_records
 from archive.reader import iter_record_heads
+from archive.sqlite_store import SqliteStore
 from archive.urls import BadURL, lookup_key, strip_fragment
 from archive.warc_writer import WarcArchive
 
@@ -75,30 +78,86 @@ class ReconstructSummary:
         return self.revisits + self.redirects
 
 
-def index_master(master: Path) -> dict[str, Original]:
-    """Every capture of the master by its exact URL (the first, as a replay index would)."""
-    found: dict[str, Original] = {}
-    for record in iter_record_heads(master):
-        headers = record.rec_headers
-        url = headers.get_header("WARC-Target-URI") or ""
-        if not url or url in found:
+_MASTER = """
+CREATE TABLE originals (url TEXT PRIMARY KEY, original TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE by_key (key TEXT PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE wanted (url TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+
+
+class MasterIndex:
+    """Every capture of the master by its exact URL (the first, as a replay index would) and by
+    its lookup key; in SQLite, since it holds every URL with its HTTP head."""
+
+    def __init__(self, master: Path, *, case_insensitive: bool, store: Path | None = None) -> None:
+        self.store = SqliteStore(store, _MASTER)
+        db = self.store.db
+        db.execute("BEGIN")
+        for record in iter_record_heads(master):
+            headers = record.rec_headers
+            url = headers.get_header("WARC-Target-URI") or ""
+            if not url:
+                continue
+            http = record.http_headers if record.rec_type != "resource" else None
+            # A revisit in the master (a crawl's repeated body): point at what it points at, as
+            # viewers follow one hop only.
+            revisit = record.rec_type == "revisit"
+            original = Original(
+                url=(revisit and headers.get_header("WARC-Refers-To-Target-URI")) or url,
+                record_id=(headers.get_header("WARC-Refers-To") if revisit else None)
+                or headers.get_header("WARC-Record-ID") or "",
+                date=(revisit and headers.get_header("WARC-Refers-To-Date")) or headers.get_header("WARC-Date") or "",
+                payload_digest=headers.get_header("WARC-Payload-Digest"),
+                http_status_line=http.statusline if http is not None else None,
+                http_headers=tuple(http.headers) if http is not None else (),
+                content_type=headers.get_header("Content-Type"),
+                length=int(headers.get_header("Content-Length") or 0),
+            )
+            if db.execute("INSERT OR IGNORE INTO originals VALUES (?, ?)",
+                          (url, json.dumps(dataclasses.astuple(original)))).rowcount == 0:
+                continue
+            try:
+                db.execute("INSERT OR IGNORE INTO by_key VALUES (?, ?)", (lookup_key(url, case_insensitive), url))
+            except (BadURL, ValueError):
+                continue
+        db.execute("COMMIT")
+
+    def get(self, url: str) -> Original | None:
+        row = self.store.db.execute("SELECT original FROM originals WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        fields = json.loads(row[0])
+        fields[5] = tuple(tuple(pair) for pair in fields[5])
+        return Original(*fields)
+
+    def __contains__(self, url: object) -> bool:
+        return self.store.db.execute("SELECT 1 FROM originals WHERE url = ?", (url,)).fetchone() is not None
+
+    def by_key(self, key: str) -> Original | None:
+        row = self.store.db.execute("SELECT url FROM by_key WHERE key = ?", (key,)).fetchone()
+        return self.get(row[0]) if row is not None else None
+
+    def sorted_unique(self, urls: Iterable[str]) -> Iterator[str]:
+        """``sorted(set(urls))``, kept in the store instead of in memory."""
+        db = self.store.db
+        db.execute("BEGIN")
+        db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((url,) for url in _fewer_repeats(urls)))
+        db.execute("COMMIT")
+        cursor = db.execute("SELECT url FROM wanted ORDER BY url")
+        while batch := cursor.fetchmany(1024):
+            yield from (url for (url,) in batch)
+
+
+def _fewer_repeats(urls: Iterable[str], remembered: int = 8192) -> Iterator[str]:
+    """``urls`` without most repeats (every page links the same menus), in bounded memory."""
+    recent: set[str] = set()
+    for url in urls:
+        if url in recent:
             continue
-        http = record.http_headers if record.rec_type != "resource" else None
-        # A revisit in the master (a crawl's repeated body): point at what it points at, as
-        # viewers follow one hop only.
-        revisit = record.rec_type == "revisit"
-        found[url] = Original(
-            url=(revisit and headers.get_header("WARC-Refers-To-Target-URI")) or url,
-            record_id=(headers.get_header("WARC-Refers-To") if revisit else None)
-            or headers.get_header("WARC-Record-ID") or "",
-            date=(revisit and headers.get_header("WARC-Refers-To-Date")) or headers.get_header("WARC-Date") or "",
-            payload_digest=headers.get_header("WARC-Payload-Digest"),
-            http_status_line=http.statusline if http is not None else None,
-            http_headers=tuple(http.headers) if http is not None else (),
-            content_type=headers.get_header("Content-Type"),
-            length=int(headers.get_header("Content-Length") or 0),
-        )
-    return found
+        if len(recent) >= remembered:
+            recent.clear()
+        recent.add(url)
+        yield url
 
 
 def linked_urls(records: Path | None) -> Iterator[str]:
@@ -117,25 +176,19 @@ def linked_urls(records: Path | None) -> Iterator[str]:
 class _Resolver:
     """What the old server answered for a spelling, from the master's captures."""
 
-    def __init__(self, originals: dict[str, Original], *, case_insensitive: bool,
+    def __init__(self, originals: MasterIndex, *, case_insensitive: bool,
                  index_files: tuple[str, ...], folders: bool) -> None:
         self.originals = originals
         self.case_insensitive = case_insensitive
         self.index_files = index_files
         self.folders = folders
-        self.by_key: dict[str, Original] = {}
-        for url, original in originals.items():
-            try:
-                self.by_key.setdefault(lookup_key(url, case_insensitive), original)
-            except (BadURL, ValueError):
-                continue
 
     def same_file(self, url: str) -> Original | None:
         """The capture the server served for ``url``: the exact spelling or (IIS) any case of it."""
         found = self.originals.get(url)
         if found is None:
             try:
-                found = self.by_key.get(lookup_key(url, self.case_insensitive))
+                found = self.originals.by_key(lookup_key(url, self.case_insensitive))
             except (BadURL, ValueError):
                 return None
         # A revisit needs the payload digest it repeats.
@@ -170,18 +223,23 @@ class _Resolver:
 
 
 def plan_reconstructions(master: Path, wanted: Iterable[str], *, case_insensitive: bool,
-                         index_files: Iterable[str], folders: bool) -> list[Reconstruction]:
+                         index_files: Iterable[str], folders: bool, store: Path | None = None) -> list[Reconstruction]:
     """The records to write, one per spelling, in a stable order.
 
     ``folders``: reconstruct folder URLs (index files, slash redirects); for an ingested docroot,
     whose server did this. A crawl archived what its server answered for every folder it was sent.
+    ``store``: the file to keep the master's index in while planning (None: in memory).
     """
-    resolver = _Resolver(index_master(master), case_insensitive=case_insensitive,
-                         index_files=tuple(index_files), folders=folders)
-    planned: dict[str, Reconstruction] = {}
-    for url in sorted(set(wanted)):
-        for item in resolver.resolve(url):
-            planned.setdefault(item.url, item)
+    index = MasterIndex(master, case_insensitive=case_insensitive, store=store)
+    try:
+        resolver = _Resolver(index, case_insensitive=case_insensitive, index_files=tuple(index_files),
+                             folders=folders)
+        planned: dict[str, Reconstruction] = {}
+        for url in index.sorted_unique(wanted):
+            for item in resolver.resolve(url):
+                planned.setdefault(item.url, item)
+    finally:
+        index.store.close()
     return [planned[url] for url in sorted(planned)]
 
 

@@ -27,8 +27,8 @@ def archived_spellings(warc_path: Path, *, case_insensitive: bool) -> dict[str, 
 
 def iter_page_pairs(warc_path: Path, *, case_insensitive: bool) -> Iterator[PagePair]:
     """Every page of the mirror that came from a capture, in WARC order (headers only: cheap)."""
-    plan = build_plan(iter_warc_captures(warc_path, read_bodies=False), case_insensitive=case_insensitive)
-    for ordinal, capture in enumerate(iter_warc_captures(warc_path, read_bodies=False)):
-        planned = plan.files.get(ordinal)
-        if planned is not None and planned.kind == "html" and planned.url == capture.url:
-            yield PagePair(capture.url, capture.date.strftime("%Y%m%d%H%M%S"), planned.path)
+    with build_plan(iter_warc_captures(warc_path, read_bodies=False), case_insensitive=case_insensitive) as plan:
+        for ordinal, capture in enumerate(iter_warc_captures(warc_path, read_bodies=False)):
+            planned = plan.files.get(ordinal)
+            if planned is not None and planned.kind == "html" and planned.url == capture.url:
+                yield PagePair(capture.url, capture.date.strftime("%Y%m%d%H%M%S"), planned.path)
