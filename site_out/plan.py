@@ -124,6 +124,14 @@ def _redirect_target(capture: Capture) -> str | None:
         return None
 
 
+def planned_kind(capture: Capture) -> FileKind | None:
+    """What the plan makes of a capture: its kind of file, ``redirect`` for a 3xx with a usable
+    Location, None for an answer it leaves out (an error)."""
+    if _successful(capture):
+        return classify(capture.content_type, capture.url)
+    return "redirect" if _redirect_target(capture) is not None else None
+
+
 def _unique(path: str, taken: Container[str], folders: Container[str]) -> str:
     """A variant of ``path`` that clashes with no file or folder on a case-blind disk."""
     candidate, number = path, 1

@@ -6,7 +6,7 @@ and a link to a page that was never archived leads to an explanation instead of 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -76,28 +76,30 @@ class Resolver:
 
     def target_path(self, url: str) -> str | None:
         """The mirror file for an absolute URL, trying index files for directory links."""
-        candidates = [url]
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https"):
-            other = "https" if parts.scheme == "http" else "http"
-            candidates.append(urlunsplit(parts._replace(scheme=other)))
-        for candidate in candidates:
+        for candidate in self.candidates(url):
             found = self._lookup(candidate)
             if found is not None:
                 return found
-            split = urlsplit(candidate)
+        return None
+
+    def candidates(self, url: str) -> Iterator[str]:
+        """The URLs that may hold ``url``'s file, in the order they are tried: itself, its other
+        scheme, and for each, its folder and the folder's index files."""
+        spellings = [url]
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            other = "https" if parts.scheme == "http" else "http"
+            spellings.append(urlunsplit(parts._replace(scheme=other)))
+        for spelling in spellings:
+            yield spelling
+            split = urlsplit(spelling)
             if split.query:
                 continue
             folder = split.path if split.path.endswith("/") else split.path + "/"
             if folder != split.path:
-                found = self._lookup(urlunsplit(split._replace(path=folder)))
-                if found is not None:
-                    return found
+                yield urlunsplit(split._replace(path=folder))
             for index in self.index_files:
-                found = self._lookup(urlunsplit(split._replace(path=folder + index)))
-                if found is not None:
-                    return found
-        return None
+                yield urlunsplit(split._replace(path=folder + index))
 
     def missing_href(self, from_path: str, url: str, lang: str | None = None) -> str:
         """The missing page in the language of the linking page, with the wanted address."""

@@ -13,9 +13,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from archive.errors import ConfigError
 from archive.reader import iter_warc_captures
-from archive.urls import Scope
+from archive.urls import BadURL, Scope, lookup_key
 from crawl.docroot import docroot_base, iter_docroot, url_for_file
-from site_out.plan import build_plan
+from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
 
@@ -82,25 +82,49 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
 
 def check_start_page(config: SiteConfig, warc: Path | None = None) -> None:
     """The start page (``[site] start_url``, default ``base_url``) is in the master WARC (or,
-    before ingest, among the docroot's files)."""
+    before ingest, among the docroot's files).
+
+    One pass over the captures' heads, holding only the start page's few spellings and the best
+    page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
+    """
     scope = Scope(config.base_url, config.source.case_insensitive)
+    case_insensitive = config.source.case_insensitive
     captures = iter_warc_captures(warc, read_bodies=False) if warc is not None else iter_docroot(config.source)
-    with build_plan(captures, case_insensitive=config.source.case_insensitive) as plan:
-        resolver = Resolver(plan.paths, scope, index_files=config.source.index_files)
-        if resolver.target_path(config.start) is not None:
-            return
-        if not plan.files and not plan.redirects:
-            raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
-                              f"[source] in {config.path}")
-        pages = sorted({planned.url for planned in plan.files.values() if planned.kind == "html"
-                        and scope.contains(planned.url)}, key=_start_rank)
-    suggestion = f" such as \"{pages[0]}\"" if pages else ""
+    resolver = Resolver({}, scope, index_files=config.source.index_files)
+    spellings: dict[str, bool | None] = {}  # lookup key -> whether its first capture is in the mirror
+    for candidate in resolver.candidates(config.start):
+        try:
+            spellings.setdefault(lookup_key(candidate, case_insensitive), None)
+        except (BadURL, ValueError):
+            continue
+    archived_any = False
+    suggestion: str | None = None
+    for capture in captures:
+        try:
+            key = lookup_key(capture.url, case_insensitive)
+        except (BadURL, ValueError):
+            continue
+        if urlsplit(key).scheme not in ("http", "https"):
+            continue
+        kind = planned_kind(capture)
+        archived_any = archived_any or kind is not None
+        if key in spellings and spellings[key] is None:  # the first capture of a URL is the one planned
+            spellings[key] = kind is not None
+        if kind == "html" and scope.contains(capture.url) and (
+                suggestion is None or _start_rank(capture.url) < _start_rank(suggestion)):
+            suggestion = capture.url
+    if any(spellings.values()):
+        return
+    if not archived_any:
+        raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
+                          f"[source] in {config.path}")
+    hint = f" such as \"{suggestion}\"" if suggestion else ""
     index = ", ".join(config.source.index_files)
     key = "start_url" if config.start_url else "base_url"
     raise ConfigError(
         f"{config.path}: [site] {key}: the start page {config.start} is not in the archive (nor any of {index} "
         f"there), so the mirror would open on \"Page not archived\": set [site] start_url to the page that opens "
-        f"the site{suggestion}")
+        f"the site{hint}")
 
 
 def _start_rank(url: str) -> tuple[int, int, str]:
