@@ -24,6 +24,7 @@ class PlannedFile:
     path: str
     kind: FileKind
 
+
 _SCHEMA = """
 CREATE TABLE paths (key TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE files (ordinal INTEGER PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL,
