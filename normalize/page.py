@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from base64 import b32encode
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -12,7 +13,7 @@ from archive.encoding import DecodedPage, decode_page
 from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
 from archive.urls import Scope
 from normalize.links import extract_page_references
-from normalize.markup import iter_tokens, unclosed_elements
+from normalize.markup import Token, iter_tokens, unclosed_elements
 from normalize.options import NormalizeOptions
 from normalize.record import FileRecord, PageRecord, Record
 from normalize.text import extract_text
@@ -69,17 +70,31 @@ def looks_binary(head: bytes, content_type: str | None) -> bool:
     return controls > BINARY_SHARE * len(head)
 
 
+@dataclass(frozen=True, slots=True)
+class PageTokens:
+    """A page's decoded text and its tokens, as normalize read them: the mirror, rewriting the
+    same text in the same worker, uses them instead of scanning the page a second time."""
+
+    text: str
+    tokens: list[Token]
+
+
 def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
     """The record for a capture: a full page record for HTML, a file record otherwise.
 
     Whatever goes wrong inside is logged and turns into a record with ``normalizer-error``:
     one page that cannot be read must not stop the other 10,000.
     """
+    return normalize_with_tokens(capture, options)[0]
+
+
+def normalize_with_tokens(capture: Capture, options: NormalizeOptions) -> tuple[Record, PageTokens | None]:
+    """:func:`normalize_capture`, and for a page its text and tokens."""
     try:
         return _normalize(capture, options)
     except Exception:  # noqa: BLE001 - the batch goes on; the log has the traceback
         log.exception("%s: cannot normalize this capture; recorded with problem normalizer-error", capture.url)
-        return _failed_record(capture)
+        return _failed_record(capture), None
 
 
 def _failed_record(capture: Capture) -> FileRecord:
@@ -93,7 +108,7 @@ def _failed_record(capture: Capture) -> FileRecord:
                       warc_record_id=capture.record_id, problems=("normalizer-error",))
 
 
-def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
+def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, PageTokens | None]:
     size = capture.body.size
     with capture.body.open() as stream:
         body = stream.read(options.max_page_bytes + 1)
@@ -104,7 +119,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
         problems: tuple[str, ...] = truncated
         if media_type(capture.content_type) in HTML_TYPES and looks_binary(head, capture.content_type):
             problems = ("binary-as-html", *problems)
-        return _file_record(capture, size, digest, problems)
+        return _file_record(capture, size, digest, problems), None
     problems_list: list[str] = list(truncated)
     if size == 0 or not body.strip():
         problems_list.append("empty")
@@ -127,7 +142,6 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
         log.debug("%s: unclosed %s", capture.url, ", ".join(unclosed))
     scope = Scope(options.base_url, options.case_insensitive)
     references = extract_page_references(decoded.text, capture.url, scope, tokens)
-    del tokens
     return PageRecord(
         url=capture.url,
         status=capture.status,
@@ -149,7 +163,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> Record:
         payload_digest=digest,
         warc_record_id=capture.record_id,
         problems=tuple(dict.fromkeys(problems_list)),
-    )
+    ), PageTokens(decoded.text, tokens)
 
 
 def _header_language(capture: Capture) -> str | None:

@@ -12,7 +12,7 @@ from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
 from archive.workers import capture_task, map_ordered
 from normalize.options import NormalizeOptions
-from normalize.page import normalize_capture
+from normalize.page import PageTokens, normalize_with_tokens
 from normalize.record import PageRecord, record_to_json
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,17 @@ class Normalized:
 
 def normalize_one(options: NormalizeOptions, task: tuple[Capture, object]) -> Normalized:
     """One capture's record as its JSON line; runs in a worker process."""
+    return normalize_one_with_tokens(options, task)[0]
+
+
+def normalize_one_with_tokens(options: NormalizeOptions,
+                              task: tuple[Capture, object]) -> tuple[Normalized, PageTokens | None]:
+    """:func:`normalize_one`, and for a page the text and tokens it was read from."""
     capture = task[0]
-    record = normalize_capture(capture, options)
+    record, tokens = normalize_with_tokens(capture, options)
     is_page = isinstance(record, PageRecord)
     return Normalized(capture.url, record_to_json(record) + "\n", is_page, record.problems if is_page else (),
-                      record.lang if is_page else None)
+                      record.lang if is_page else None), tokens
 
 
 class RecordsSink:

@@ -24,6 +24,7 @@ from archive.reader import iter_warc_captures, warcinfo_date
 from archive.sniff import magic_type
 from archive.urls import Scope
 from archive.workers import Task, capture_task, map_ordered
+from normalize.page import PageTokens
 from site_out.catalog import (
     ABOUT_PAGE,
     PAGES_INDEX,
@@ -196,13 +197,14 @@ class _MirrorWriter:
             else:
                 out.problems.append(f"{page}: cannot read link {issue.raw!r} on <{issue.tag}>")
 
-    def write(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None = None) -> None:
+    def write(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None = None,
+              page: PageTokens | None = None) -> None:
         """Write one capture's file; what it adds to the tallies goes into ``out``.
 
         ``lang``: the page's language from its record (else from ``records.jsonl``, when given).
         """
         if planned.kind == "html":
-            self._write_page(capture, planned, out, lang or self.langs.get(capture.url))
+            self._write_page(capture, planned, out, lang or self.langs.get(capture.url), page)
         elif planned.kind == "css":
             self._write_css(capture, planned, out)
         else:
@@ -221,7 +223,8 @@ class _MirrorWriter:
             data = data[:limit]
         return data
 
-    def _write_page(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None) -> None:
+    def _write_page(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None,
+                    page: PageTokens | None) -> None:
         data = self._read_capped(capture, out, binary_ok=True)
         if magic_type(data[:16]) is not None:
             out.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
@@ -237,6 +240,7 @@ class _MirrorWriter:
             notice_html=self.notice(planned.path, capture),
             lang=lang,
             captured=capture.date.date(),
+            tokens=page.tokens if page is not None and page.text == decoded.text else None,
         )
         self._record(capture.url, result.issues, out)
         _write_bytes(self.root, planned.path, result.text.encode("utf-8", errors="replace"))
@@ -363,12 +367,14 @@ def _mirror_tasks(warc_path: Path, plan: MirrorPlan) -> Iterator[Task[tuple[Capt
             yield Task((capture, planned), local=True)
 
 
-def write_one(writer: _MirrorWriter, task: tuple[Capture, PlannedFile], lang: str | None = None) -> _Outcome:
-    """Write one capture's file; runs in a worker process (or here for local tasks)."""
+def write_one(writer: _MirrorWriter, task: tuple[Capture, PlannedFile], lang: str | None = None,
+              page: PageTokens | None = None) -> _Outcome:
+    """Write one capture's file; runs in a worker process (or here for local tasks). ``page``:
+    the text and tokens normalize read, used when the mirror decodes the same text."""
     capture, planned = task
     outcome = _Outcome(capture.url)
     try:
-        writer.write(capture, planned, outcome, lang)
+        writer.write(capture, planned, outcome, lang, page)
     except (OSError, UnsafePathError) as error:
         if is_disk_error(error):
             raise  # a full disk or a read-only folder stops the stage; the next file would fail too

@@ -279,13 +279,16 @@ class PageRewriter:
         notice_html: str,
         lang: str | None = None,
         captured: date | None = None,
+        tokens: list[Token] | None = None,
     ) -> RewriteResult:
         """The page with links pointing into the mirror, UTF-8 declared and the notice added.
 
         ``page_url`` is the URL the page was captured at; ``page_path`` its mirror path;
-        ``lang`` its language (default: its ``<HTML LANG>``); ``captured`` the capture day.
+        ``lang`` its language (default: its ``<HTML LANG>``); ``captured`` the capture day;
+        ``tokens`` the text's tokens when they were made already (by normalize).
         """
-        tokens = list(iter_tokens(text))
+        if tokens is None:
+            tokens = list(iter_tokens(text))
         page = _Page(text, _document_base(tokens, page_url), page_path, lang or page_language(tokens), captured)
         meta_at = _meta_position(tokens)
         page.edits.add(meta_at, meta_at, META_CHARSET)

@@ -2,7 +2,8 @@
 
 The stage commands (``sunset normalize``, ``sunset mirror``) each read the WARC alone; after a
 capture, ``run`` reads it once: each capture goes to a worker process, which makes its record
-and writes its mirror file, the page's language taken from the record just made. Results come
+and writes its mirror file, the page's language taken from the record just made and the page
+scanned once for both. Results come
 back in WARC order, so ``records.jsonl`` and the mirror are byte for byte what the two stages
 write one after the other.
 """
@@ -18,7 +19,12 @@ from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
 from archive.workers import Task, capture_task, map_ordered
 from normalize.options import NormalizeOptions
-from normalize.stage import Normalized, NormalizeSummary, RecordsSink, normalize_one
+from normalize.stage import (
+    Normalized,
+    NormalizeSummary,
+    RecordsSink,
+    normalize_one_with_tokens,
+)
 from site_out.mirror import (
     MirrorSummary,
     finish_mirror,
@@ -49,8 +55,8 @@ def _tasks(warc_path: Path, writer: "_MirrorWriter") -> Iterator[Task[tuple[Capt
 def _one(context: _Context, task: tuple[Capture, PlannedFile | None]) -> tuple[Normalized, object | None]:
     """A capture's record, then its mirror file (if the plan gives it one); in a worker process."""
     capture, planned = task
-    normalized = normalize_one(context.normalize, task)
-    outcome = write_one(context.mirror, (capture, planned), normalized.lang) if planned is not None else None
+    normalized, page = normalize_one_with_tokens(context.normalize, task)
+    outcome = write_one(context.mirror, (capture, planned), normalized.lang, page) if planned is not None else None
     return normalized, outcome
 
 

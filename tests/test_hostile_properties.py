@@ -107,3 +107,15 @@ def test_rewritten_links_never_escape_the_mirror(parts: list[tuple[str, str]]) -
 def test_the_rewriter_takes_any_text(text: str) -> None:
     result = _rewriter().rewrite(text, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]")
     assert "[N]" in result.text
+
+
+@settings(max_examples=100, deadline=DEADLINE, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(TAGS), LINK_TARGETS), max_size=8))
+def test_the_rewrite_from_normalizes_tokens_is_the_rewrite_from_the_text(parts: list[tuple[str, str]]) -> None:
+    """`sunset run` hands the mirror the tokens normalize made of the same text: the page is the same."""
+    html = "<HTML><BODY>" + "".join(tag.format(u=target.replace('"', "&quot;")) for tag, target in parts)
+    rewriter = _rewriter()
+    scanned = rewriter.rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>")
+    given_tokens = _rewriter().rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>",
+                                       tokens=list(iter_tokens(html)))
+    assert given_tokens == scanned
