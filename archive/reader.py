@@ -78,48 +78,47 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True, only: Callable[[
     the captures it accepts (judged without their bodies), each read alone at its offset. Bodies
     sent with a Content-Encoding are inflated up to ``max_decoded_bytes``.
     """
-    if not read_bodies or only is not None:
-        yield from _captures_by_heads(path, only if read_bodies else None, max_decoded_bytes)
-        return
     originals: dict[str, int] = {}  # payload digest -> offset of the response that holds it
+    if not read_bodies:
+        for head in iter_record_heads(path):
+            capture = _capture(path, head, head.offset, originals, None)
+            if capture is not None:
+                yield capture  # its body is empty: nothing to release
+        return
+    if only is not None:
+        yield from _chosen_captures(path, only, max_decoded_bytes)
+        return
     with _open_warc(path) as handle:
         iterator = _records(handle)
         with _read_errors(path, iterator):
             for record in iterator:
-                if record.rec_type not in CAPTURE_TYPES:
-                    continue
-                capture = _capture(path, record, iterator.offset, originals, max_decoded_bytes)
-                if capture is None:
-                    continue
-                try:
-                    yield capture
-                finally:
-                    capture.body.close()
+                if record.rec_type in CAPTURE_TYPES:
+                    yield from _released(_capture(path, record, iterator.offset, originals, max_decoded_bytes))
 
 
-def _captures_by_heads(path: Path, only: Callable[[Capture], bool] | None,
-                       max_decoded_bytes: int) -> Iterator[Capture]:
-    """Captures judged by their record heads; with ``only``, those it accepts, each read alone
-    at its offset; without, every capture with an empty body."""
+def _chosen_captures(path: Path, only: Callable[[Capture], bool], max_decoded_bytes: int) -> Iterator[Capture]:
+    """The captures ``only`` accepts, judged by their record heads, each read alone at its offset."""
     originals: dict[str, int] = {}
     with _open_warc(path) as handle:
         for head in iter_record_heads(path):
             capture = _capture(path, head, head.offset, originals, None)
-            if capture is None or (only is not None and not only(capture)):
-                continue
-            if only is None:
-                yield capture  # its body is empty: nothing to release
+            if capture is None or not only(capture):
                 continue
             handle.seek(head.offset)
             iterator = _records(handle)
             with _read_errors(path, iterator):
                 capture = _capture(path, next(iter(iterator)), head.offset, originals, max_decoded_bytes)
-            if capture is None:
-                continue
-            try:
-                yield capture
-            finally:
-                capture.body.close()
+            yield from _released(capture)
+
+
+def _released(capture: Capture | None) -> Iterator[Capture]:
+    """The capture (if any), its spooled body released once the caller moves on."""
+    if capture is None:
+        return
+    try:
+        yield capture
+    finally:
+        capture.body.close()
 
 
 def iter_record_heads(path: Path) -> Iterator[RecordHead]:

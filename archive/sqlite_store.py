@@ -9,38 +9,38 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 
-def _disk_error(error: sqlite3.OperationalError, path: Path | None) -> OSError | None:
+@contextmanager
+def _full_disk_as_oserror(path: Path | None) -> Iterator[None]:
     """SQLite's "database or disk is full" as the OSError every other write raises, so a full
     disk stops the run with the same advice."""
-    if "full" in str(error).lower():
-        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path) if path else None)
-    return None
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if "full" in str(error).lower():
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path) if path else None) from error
+        raise
 
 
 class _Connection(sqlite3.Connection):
     store_path: Path | None = None
 
     def execute(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
-        try:
+        with _full_disk_as_oserror(self.store_path):
             return super().execute(*args)
-        except sqlite3.OperationalError as error:
-            raise (_disk_error(error, self.store_path) or error) from error
 
     def executemany(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
-        try:
+        with _full_disk_as_oserror(self.store_path):
             return super().executemany(*args)
-        except sqlite3.OperationalError as error:
-            raise (_disk_error(error, self.store_path) or error) from error
 
     def executescript(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
-        try:
+        with _full_disk_as_oserror(self.store_path):
             return super().executescript(*args)
-        except sqlite3.OperationalError as error:
-            raise (_disk_error(error, self.store_path) or error) from error
 
 
 class SqliteStore:

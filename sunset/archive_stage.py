@@ -302,4 +302,5 @@ def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
         build_collection(layout.replay, config.name, layout.warc, layout.cdxj, *others)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
-    return layout.replay, _start_url(config, OriginalIndex(layout.warc)) or config.base_url
+    with OriginalIndex(layout.warc) as index:
+        return layout.replay, _start_url(config, index) or config.base_url
