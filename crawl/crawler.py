@@ -1,9 +1,11 @@
 """The crawl loop: fetch the site politely, archive each response as it arrives, resume after a kill.
 
-Worker threads (``concurrency`` of them, one ``requests.Session`` each, ``delay`` seconds
-between their requests) only talk HTTP. The main thread owns the frontier, the WARC and the
-log: it writes a response, flushes it, and only then marks the URL done and queues its links,
-so a crash loses nothing and a resumed crawl fetches nothing twice.
+Fetch threads (``concurrency`` of them, one ``requests.Session`` each, ``delay`` seconds
+between their requests) talk HTTP and hand each page to a worker process that finds its links
+(parsing is CPU-bound: in a thread it held the interpreter lock the fetches need). The main
+thread owns the frontier and the log, and a writer thread the WARC: a response is written and
+flushed before its URL is committed as done with its links, so a crash loses nothing and a
+resumed crawl fetches nothing twice.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from archive.capture import Fetched
 from archive.dates import warc_date
 from archive.sniff import is_css, is_html
 from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
+from archive.workers import CallPool
 from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
@@ -68,6 +71,10 @@ class CrawlSummary:
 
 COMMIT_EVERY = 64
 """Completions per frontier transaction (one per URL cost more than the fetch on a fast server)."""
+COMMIT_IDLE = 0.25
+"""Seconds without a completion before the completed URLs are committed anyway. A commit waits
+for the WARC writer; made whenever the queue of results was empty for a moment, it came nine
+times as often and stalled a fast crawl."""
 
 
 @dataclass(slots=True)
@@ -81,10 +88,15 @@ class _Outcome:
     problems: list[str] | None = None
 
 
+def _find_links(extract: LinkExtractor, page: tuple[bytes, str | None, str]) -> list[tuple[str, bool]]:
+    return list(extract(*page))
+
+
 class Crawler:
     def __init__(self, options: CrawlOptions, scope: Scope, *, frontier: Path, log_path: Path,
                  sink: CaptureSink, extract: LinkExtractor,
-                 on_progress: Callable[[CrawlStats], None] | None = None) -> None:
+                 on_progress: Callable[[CrawlStats], None] | None = None, workers: int = 1) -> None:
+        """``workers``: processes that find links while the crawl runs (1: its own threads do)."""
         self.options = options
         self.scope = scope
         self.rules = CrawlRules(scope, options)
@@ -93,6 +105,9 @@ class Crawler:
         self.log = CrawlLog(log_path)
         self.sink = sink
         self.extract = extract
+        self.workers = workers
+        self._links: CallPool[tuple[bytes, str | None, str], list[tuple[str, bool]]] = \
+            CallPool(_find_links, extract, 1)
         self.on_progress = on_progress or (lambda stats: None)
         self.robots = Robots(None, options.user_agent, obey=False)
         self.reports: list[str] = []
@@ -183,6 +198,7 @@ class Crawler:
         """Crawl until the frontier is empty or max_pages is reached."""
         tasks: queue.Queue[Entry | None] = queue.Queue()
         results: queue.Queue[_Outcome] = queue.Queue()
+        self._links = CallPool(_find_links, self.extract, self.workers)  # forked before the threads start
         workers = [threading.Thread(target=self._worker, args=(tasks, results), daemon=True,
                                     name=f"crawl-{number}") for number in range(max(1, self.options.concurrency))]
         for worker in workers:
@@ -208,10 +224,15 @@ class Crawler:
                     dispatched += 1
                 if in_flight == 0:
                     break
-                if results.empty() or completed >= COMMIT_EVERY:
-                    self._commit()  # before waiting: what is done is on disk while the network works
+                if completed >= COMMIT_EVERY:
+                    self._commit()
                     completed = 0
-                outcome = results.get()
+                try:
+                    outcome = results.get(timeout=COMMIT_IDLE if completed else None)
+                except queue.Empty:  # the network is slow: what is done goes on disk while it works
+                    self._commit()
+                    completed = 0
+                    outcome = results.get()
                 in_flight -= 1
                 self._complete(outcome)
                 completed += 1
@@ -221,6 +242,10 @@ class Crawler:
                 tasks.put(None)
             archiver, self._archiver = self._archiver, None
             archiver.close()
+            links, self._links = self._links, CallPool(_find_links, self.extract, 1)
+            links.close()
+            if links.broken:
+                log.warning("crawl: links were found in the main process after %s", links.broken)
         if limit_reached and self.frontier.count(Status.TODO):
             self.reports.append(f"max_pages ({self.options.max_pages}) reached; "
                                 f"{self.frontier.count(Status.TODO)} URLs not fetched")
@@ -344,9 +369,7 @@ class Crawler:
             notes.append(problem)
             self.reports.append(f"{entry.url}: {problem}")
         with self.frontier.transaction():
-            for url, requisite in links:
-                self._admit(url, depth=entry.depth + (0 if requisite else 1), referrer=entry.url,
-                            requisite=requisite)
+            self._admit_links(entry, links)
             redirect_note = self._follow_redirect(entry, fetched)
             if redirect_note:
                 notes.append(redirect_note)
@@ -394,7 +417,7 @@ class Crawler:
         if not (is_html(fetched.content_type, head) or is_css(fetched.content_type, entry.url)):
             return []
         try:
-            return list(self.extract(readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url))
+            return self._links.call((readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url))
         except Exception as error:  # one unparseable page must not stop the crawl
             log.warning("crawl: cannot read links of %s: %s", entry.url, error)
             return []
@@ -420,20 +443,47 @@ class Crawler:
                     hops=entry.hops + 1, chain=entry.chain)
         return None
 
+    def _admit_links(self, entry: Entry, links: Iterable[tuple[str, bool]]) -> None:
+        """A page's links, the URLs already known looked up together.
+
+        One query per page, not one per link: each query lets go of the interpreter lock, and
+        in a fast crawl taking it back from the busy fetch threads cost far more than the query.
+        """
+        found = [(*located, requisite) for url, requisite in links if (located := self._locate(url))]
+        known = self.frontier.urls_of({key for _, key, _ in found})
+        for url, key, requisite in found:
+            self._admit_located(url, key, known, depth=entry.depth + (0 if requisite else 1), referrer=entry.url,
+                                requisite=requisite)
+
     def _admit(self, url: str, *, depth: int, referrer: str | None, requisite: bool, hops: int = 0,
                chain: str | None = None) -> None:
+        located = self._locate(url)
+        if located is None:
+            return
+        url, key = located
+        known = self.frontier.urls_of({key})
+        self._admit_located(url, key, known, depth=depth, referrer=referrer, requisite=requisite, hops=hops,
+                            chain=chain)
+
+    def _locate(self, url: str) -> tuple[str, str] | None:
+        """(canonical URL, frontier key) of a link worth admitting; None for mailto: and the unusable."""
         try:
             url = canonicalize(url)
             key = lookup_key(url, self.scope.case_insensitive)
         except (BadURL, ValueError):
-            return
+            return None
         if urlsplit(url).scheme not in ("http", "https"):
-            return
-        existing = self.frontier.entry(key)
-        if existing is not None:
-            if existing.url != url:
+            return None
+        return url, key
+
+    def _admit_located(self, url: str, key: str, known: dict[str, str], *, depth: int, referrer: str | None,
+                       requisite: bool, hops: int = 0, chain: str | None = None) -> None:
+        """``known``: key -> URL of the frontier's keys among this batch's; the URL admitted is added."""
+        if key in known:
+            if known[key] != url:
                 self.frontier.add_alias(url, key)
             return
+        known[key] = url
         reason = self.rules.refuse(url, requisite=requisite)
         if reason is None and not self.robots.allowed(url):
             reason = "excluded by robots.txt"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS patterns(pattern TEXT PRIMARY KEY, count INTEGER NOT 
 CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "id, key, url, depth, hops, chain, referrer, attempts"
+_IN_BATCH = 500
+"""Keys per ``IN (...)`` query: under SQLite's limit of bound parameters."""
 
 
 class Frontier:
@@ -126,6 +128,16 @@ class Frontier:
     def entries(self, status: Status) -> Iterator[Entry]:
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM urls WHERE status=? ORDER BY id", (status.value,))
         yield from (Entry(*row) for row in rows.fetchall())
+
+    def urls_of(self, keys: Iterable[str]) -> dict[str, str]:
+        """key -> URL for those of ``keys`` the frontier holds (whatever their status)."""
+        keys = list(keys)
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), _IN_BATCH):
+            batch = keys[start : start + _IN_BATCH]
+            rows = self._db.execute(f"SELECT key, url FROM urls WHERE key IN ({','.join('?' * len(batch))})", batch)
+            found.update(rows.fetchall())
+        return found
 
     def entry(self, key: str) -> Entry | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM urls WHERE key=?", (key,)).fetchone()

@@ -205,7 +205,8 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
         with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume, index=True) as archive, \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
-                              sink=archive, extract=crawl_link_extractor(scope), on_progress=show)
+                              sink=archive, extract=crawl_link_extractor(scope), on_progress=show,
+                              workers=workers_for(config))
             try:
                 if resume:
                     # Checked as the WARC is read: replaying a lost completion adds the links it found.

@@ -128,3 +128,54 @@ def test_an_aside_whose_result_is_never_asked_for_is_stopped() -> None:
     with Aside(time.sleep, 600) as aside:
         process = aside._process
     assert process is not None and not process.is_alive()
+
+
+def _power(exponent: int, base: int) -> int:
+    if base < 0:
+        raise ValueError(f"no negative bases: {base}")
+    return base ** exponent
+
+
+def test_a_call_pool_answers_threads_from_its_workers_and_closes_at_once() -> None:
+    """The crawl's fetch threads find links in a CallPool: answers, errors, and a close that does
+    not wait (a later worker holds a copy of an earlier one's pipe, so only a word ends it)."""
+    import threading
+    import time
+
+    from archive.workers import CallPool
+
+    pool: CallPool[int, int] = CallPool(_power, 3, 2)
+    answers: dict[int, int] = {}
+
+    def ask(numbers: range) -> None:
+        for number in numbers:
+            answers[number] = pool.call(number)
+
+    threads = [threading.Thread(target=ask, args=(range(start, 300, 3),)) for start in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {number: number ** 3 for number in range(300)}
+    with pytest.raises(ValueError, match="no negative bases: -2"):
+        pool.call(-2)
+    workers = [process for process, _ in pool._workers]
+    assert {process.pid for process in workers} and all(process.pid != os.getpid() for process in workers)
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 4 and not any(process.is_alive() for process in workers)
+
+
+def test_a_call_pool_whose_worker_dies_goes_on_in_this_process() -> None:
+    """A worker killed (the OOM killer) loses no call: the rest are answered here, and the pool says why."""
+    import signal
+
+    from archive.workers import CallPool
+
+    with CallPool(_power, 2, 2) as pool:
+        for process, _ in pool._workers:
+            os.kill(process.pid, signal.SIGKILL)
+            process.join()
+        assert [pool.call(number) for number in range(5)] == [0, 1, 4, 9, 16]
+        assert pool.broken and "worker process stopped" in pool.broken
+    assert CallPool(_power, 2, 1).call(7) == 49  # one worker: no process at all
