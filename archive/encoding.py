@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from archive.iso2022jp import decode_iso2022jp
@@ -240,8 +241,14 @@ def decide_encoding(body: bytes, content_type: str | None) -> tuple[str, Charset
     return DEFAULT_ENCODING, "default", tuple(problems)
 
 
+@lru_cache(maxsize=2)
 def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
-    """Decode a page's bytes to text, recording how the encoding was decided."""
+    """Decode a page's bytes to text, recording how the encoding was decided.
+
+    The last answers are kept: in ``sunset run`` normalize and the mirror decode each page in
+    the same worker, one after the other (a hash and a compare of the bytes cost less than a
+    second prescan and decode).
+    """
     encoding, source, problems = decide_encoding(body, content_type)
     if source == "bom":
         body = body[len(next(bom for bom, name in _BOMS if name == encoding)) :]

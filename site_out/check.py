@@ -98,12 +98,17 @@ class _TargetCheck:
         return reason
 
 
-def _iter_page_hrefs(text: str) -> Iterator[tuple[str, bool]]:
-    """(href, whether it may name a folder) for every URL a page refers to."""
+def _scan_page(text: str) -> tuple[list[tuple[str, bool]], bool]:
+    """(href, whether it may name a folder) for every URL a page refers to, and whether it
+    says ``<meta charset="utf-8">``: one scan of the page for both."""
+    hrefs: list[tuple[str, bool]] = []
+    has_charset = False
     for token in iter_tokens(text):
         if isinstance(token, StartTag):
             if token.name == "base":
                 continue
+            if token.name == "meta" and (token.value("charset") or "").strip().lower() == "utf-8":
+                has_charset = True
             for tag_url in iter_tag_urls(token):
                 codebase = (token.value("codebase") or "").strip()
                 if (
@@ -114,14 +119,15 @@ def _iter_page_hrefs(text: str) -> Iterator[tuple[str, bool]]:
                     and _is_local(tag_url.url)
                 ):
                     # Applet classes load relative to CODEBASE.
-                    yield posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url), False
+                    hrefs.append((posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url), False))
                 else:
-                    yield tag_url.url, token.name == "applet" and tag_url.attribute.name == "codebase"
+                    hrefs.append((tag_url.url, token.name == "applet" and tag_url.attribute.name == "codebase"))
             style = token.value("style")
             if style:
-                yield from ((url, False) for _, _, url in iter_css_urls(style))
+                hrefs.extend((url, False) for _, _, url in iter_css_urls(style))
         elif isinstance(token, RawText) and token.parent == "style":
-            yield from ((url, False) for _, _, url in iter_css_urls(text[token.start : token.end]))
+            hrefs.extend((url, False) for _, _, url in iter_css_urls(text[token.start : token.end]))
+    return hrefs, has_charset
 
 
 def _read_text(path: Path) -> str:
@@ -141,60 +147,66 @@ def iter_mirror_files(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[BrokenLink]:
-    """Every local href/src/url() in the mirror's pages and style sheets that opens nothing.
+MirrorProblem = BrokenLink | PageProblem
 
-    Query strings and fragments are ignored (file:// drops them); external links are not
-    followed. ``workers`` > 1 reads the pages in that many processes (same order of results).
+
+def iter_mirror_problems(mirror_root: Path, *, workers: int = 1) -> Iterator[MirrorProblem]:
+    """Every local href/src/url() in the mirror's pages and style sheets that opens nothing, and
+    every page without exactly one retirement notice or without ``<meta charset="utf-8">``.
+
+    Each file is read and scanned once for both. Query strings and fragments are ignored
+    (file:// drops them); external links are not followed. ``workers`` > 1 reads the files in
+    that many processes (same order of results).
     """
     root = os.path.abspath(mirror_root)
     tasks = (Task(str(path)) for path in iter_mirror_files(Path(root))
              if path.name.lower().endswith((*MIRROR_PAGE_SUFFIXES, ".css")))
     # A new check (and cache) per call: the mirror may have been rewritten since an earlier one.
-    for broken in map_ordered(_broken_in_file, tasks, workers, chunk_size=32, context=_TargetCheck(root)):
-        yield from broken
+    for problems in map_ordered(_check_file, tasks, workers, chunk_size=32, context=_TargetCheck(root)):
+        yield from problems
 
 
-def _broken_in_file(check: _TargetCheck, path: str) -> list[BrokenLink]:
-    """The broken links of one mirror file; runs in a worker process."""
+def iter_broken_links(mirror_root: Path, *, workers: int = 1) -> Iterator[BrokenLink]:
+    """The links of :func:`iter_mirror_problems` that open nothing."""
+    for problem in iter_mirror_problems(mirror_root, workers=workers):
+        if isinstance(problem, BrokenLink):
+            yield problem
+
+
+def iter_page_problems(mirror_root: Path, *, workers: int = 1) -> Iterator[PageProblem]:
+    """The pages of :func:`iter_mirror_problems` without their one notice or their charset."""
+    for problem in iter_mirror_problems(mirror_root, workers=workers):
+        if isinstance(problem, PageProblem):
+            yield problem
+
+
+def _check_file(check: _TargetCheck, path: str) -> list[MirrorProblem]:
+    """The problems of one mirror file; runs in a worker process."""
     root = check.root
     text = _read_text(Path(path))
-    hrefs = (((url, False) for _, _, url in iter_css_urls(text)) if path.lower().endswith(".css")
-             else _iter_page_hrefs(text))
     relative = os.path.relpath(path, root).replace(os.sep, "/")
+    problems: list[MirrorProblem] = []
+    if path.lower().endswith(".css"):
+        hrefs = [(url, False) for _, _, url in iter_css_urls(text)]
+    else:
+        hrefs, has_charset = _scan_page(text)
+        count = text.count(NOTICE_MARKER)
+        if count != 1:
+            problems.append(PageProblem(relative, f"has {count} retirement notices, expected 1"))
+        if not has_charset:
+            problems.append(PageProblem(relative, 'no <meta charset="utf-8">'))
     folder = os.path.dirname(path)
-    broken: list[BrokenLink] = []
     own_page = OWN_PAGE_MARKER in text[:4096]
     for href, folder_ok in hrefs:
         if not _is_local(href):
             if href.strip().lower().startswith("file:"):
-                broken.append(BrokenLink(relative, href, "file: URL points off the mirror"))
+                problems.append(BrokenLink(relative, href, "file: URL points off the mirror"))
             elif own_page and not is_web_href(href):
                 # An archived page keeps its own javascript: links (they ran on the old site
                 # too); a page sunset wrote must never carry one.
-                broken.append(BrokenLink(relative, href, "not a web address in a page sunset wrote"))
+                problems.append(BrokenLink(relative, href, "not a web address in a page sunset wrote"))
             continue
         reason = check(folder, href, folder_ok=folder_ok)
         if reason:
-            broken.append(BrokenLink(relative, href, reason))
-    return broken
-
-
-def iter_page_problems(mirror_root: Path) -> Iterator[PageProblem]:
-    """Pages without exactly one retirement notice, or without ``<meta charset="utf-8">``."""
-    root = Path(os.path.abspath(mirror_root))
-    for path in iter_mirror_files(root):
-        if not path.name.lower().endswith(MIRROR_PAGE_SUFFIXES):
-            continue
-        relative = path.relative_to(root).as_posix()
-        text = _read_text(path)
-        count = text.count(NOTICE_MARKER)
-        if count != 1:
-            yield PageProblem(relative, f"has {count} retirement notices, expected 1")
-        has_charset = any(
-            isinstance(token, StartTag) and token.name == "meta"
-            and (token.value("charset") or "").strip().lower() == "utf-8"
-            for token in iter_tokens(text)
-        )
-        if not has_charset:
-            yield PageProblem(relative, 'no <meta charset="utf-8">')
+            problems.append(BrokenLink(relative, href, reason))
+    return problems

@@ -34,7 +34,7 @@ from archive.reader import iter_warc_captures
 from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside
-from site_out.check import iter_broken_links, iter_page_problems
+from site_out.check import BrokenLink, iter_mirror_problems
 from site_out.inventory import iter_unexplained
 from site_out.plan import build_plan
 from sunset import __version__
@@ -72,14 +72,15 @@ class VerifySummary:
 
 def mirror_problems(layout: OutputLayout, workers: int) -> list[str]:
     """Every mirror link that opens nothing, and every page without its one notice."""
-    problems: list[str] = []
-    with each_check(problems, "mirror links"):
-        for broken in iter_broken_links(layout.mirror, workers=workers):
-            problems.append(f"mirror: {broken.page}: link {broken.href!r} {broken.reason}")
-    with each_check(problems, "mirror notices"):
-        for page in iter_page_problems(layout.mirror):
-            problems.append(f"mirror: {page.page}: {page.problem}")
-    return problems
+    links: list[str] = []
+    pages: list[str] = []
+    with each_check(links, "mirror links and notices"):
+        for problem in iter_mirror_problems(layout.mirror, workers=workers):
+            if isinstance(problem, BrokenLink):
+                links.append(f"mirror: {problem.page}: link {problem.href!r} {problem.reason}")
+            else:
+                pages.append(f"mirror: {problem.page}: {problem.problem}")
+    return links + pages
 
 
 def check_mirror_aside(config: SiteConfig) -> Aside[list[str]]:
