@@ -260,6 +260,7 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     return DecodedPage(text, encoding, source, problems)
 
 
+_C1_CONTROL = re.compile("[\x80-\x9f]")
 _C1_TO_CP1252 = {code: bytes([code]).decode("cp1252", errors="sunset-whatwg-c1") for code in range(0x80, 0xA0)}
 
 
@@ -269,4 +270,6 @@ def fix_c1_controls(text: str) -> str:
     Parsers that follow XML rules (libxml2) turn ``&#150;`` into a C1 control; a browser
     shows an en dash.
     """
+    if _C1_CONTROL.search(text) is None:  # most text has none; translate() looks up every character
+        return text
     return text.translate(_C1_TO_CP1252)
