@@ -177,10 +177,11 @@ class CallPool(Generic[Item, Result]):
             except (EOFError, OSError) as error:
                 self.broken = self.broken or f"a worker process stopped ({error or type(error).__name__})"
             else:
-                self._idle.put(connection)
                 if not ok:
                     raise value  # type: ignore[misc]
                 return value  # type: ignore[no-any-return]
+            finally:  # a dead worker's pipe too: a thread waiting for one gets it, fails at once, goes on here
+                self._idle.put(connection)
         return self._function(self._context, item)
 
     def close(self) -> None:

@@ -261,8 +261,9 @@ WRITERS = ("run", "ingest", "package")
 """The commands that write WARC records of sunset's own (warcinfo, derived)."""
 
 WORKERS = Option("output", "workers", whole(1), Into(Site, "workers"), "one per core",
-                 "processes that parse and rewrite pages (normalize, also of `normalize --warc`, the mirror, "
-                 "the link check); 1 = one process", flag="--workers", commands=("run", "normalize", "mirror"))
+                 "processes that parse and rewrite pages (the crawl's link discovery, normalize, also of "
+                 "`normalize --warc`, the mirror, the link check); 1 = one process", flag="--workers",
+                 commands=("run", "crawl", "normalize", "mirror"))
 """Named because ``sunset normalize --warc`` reads the flag without a config."""
 
 OPTIONS: tuple[Option, ...] = (

@@ -75,6 +75,20 @@ def test_every_reachable_file_fetched_once_and_nothing_else(crawled) -> None:
     assert not [path for path in state.requests if "private" in path or "/other/" in path]
 
 
+def test_links_found_in_worker_processes_are_those_found_in_one(tmp_path: Path) -> None:
+    """The fetch threads hand each page to a worker process to find its links (``--workers``);
+    with one process they find them in the thread: the same requests either way."""
+    requests = {}
+    for workers in ("1", "2"):
+        folder = tmp_path / workers
+        folder.mkdir()
+        with serve(site_route) as state:
+            config = crawl_config(folder, state)
+            assert main(["crawl", str(config), "--out", str(folder / "out"), "--quiet", "--workers", workers]) == 0
+        requests[workers] = Counter(state.requests)
+    assert requests["1"] == requests["2"] and "/site/images/bg.gif" in requests["2"]
+
+
 def test_warc_payloads_are_the_bytes_the_server_sent(crawled) -> None:
     state, out = crawled
     sent = {served.path: served.body for served in state.sent}
