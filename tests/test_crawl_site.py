@@ -85,8 +85,8 @@ def test_links_found_in_worker_processes_are_those_found_in_one(tmp_path: Path) 
         with serve(site_route) as state:
             config = crawl_config(folder, state)
             assert main(["crawl", str(config), "--out", str(folder / "out"), "--quiet", "--workers", workers]) == 0
-        requests[workers] = Counter(state.requests)
-    assert requests["1"] == requests["2"] and "/site/images/bg.gif" in requests["2"]
+        requests[workers] = Counter(path.lower() for path in state.requests)  # a case-insensitive site:
+    assert requests["1"] == requests["2"] and "/site/images/bg.gif" in requests["2"]  # which spelling comes first varies
 
 
 def test_warc_payloads_are_the_bytes_the_server_sent(crawled) -> None:
