@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +22,7 @@ from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
+from archive.growth import GrowingFile
 from archive.heads import RecordHead, heads_from_lines
 from archive.index_lines import HEAD_LINES, emitted_lines
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
@@ -89,11 +90,24 @@ def iter_warc_captures(path: Path, *, read_bodies: bool = True, only: Callable[[
         yield from _chosen_captures(path, only, max_decoded_bytes)
         return
     with _open_warc(path) as handle:
-        iterator = _records(handle)
-        with _read_errors(path, iterator):
-            for record in iterator:
-                if record.rec_type in CAPTURE_TYPES:
-                    yield from _released(_capture(path, record, iterator.offset, originals, max_decoded_bytes))
+        yield from _read_captures(path, handle, originals, max_decoded_bytes)
+
+
+def follow_warc_captures(path: Path, growing: GrowingFile,
+                         max_decoded_bytes: int = MAX_DECODED_BYTES) -> Iterator[Capture]:
+    """:func:`iter_warc_captures` of a WARC still being written (``path``: its name when done),
+    each capture yielded once the writer has flushed it; the same captures, in the same order."""
+    yield from _read_captures(path, growing, {}, max_decoded_bytes, payloads=growing.payloads)
+
+
+def _read_captures(path: Path, handle: BinaryIO | GrowingFile, originals: dict[str, int], max_decoded_bytes: int,
+                   payloads: BinaryIO | None = None) -> Iterator[Capture]:
+    iterator = _records(handle)  # type: ignore[arg-type]
+    with _read_errors(path, iterator):
+        for record in iterator:
+            if record.rec_type in CAPTURE_TYPES:
+                yield from _released(_capture(path, record, iterator.offset, originals, max_decoded_bytes,
+                                              payloads=payloads))
 
 
 def _chosen_captures(path: Path, only: Callable[[Capture], bool], max_decoded_bytes: int) -> Iterator[Capture]:
@@ -164,9 +178,10 @@ def _read_errors(path: Path, iterator: ArchiveIterator) -> Iterator[None]:
 
 
 def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, originals: dict[str, int],
-             max_decoded_bytes: int | None) -> Capture | None:
+             max_decoded_bytes: int | None, *, payloads: BinaryIO | None = None) -> Capture | None:
     """The capture of one record (None: a revisit of a record in another WARC, nothing to show
-    here); ``max_decoded_bytes`` None: without its body. ``originals`` learns the responses."""
+    here); ``max_decoded_bytes`` None: without its body. ``originals`` learns the responses.
+    ``payloads``: an open handle on the WARC to read a revisit's payload from (else ``path`` is opened)."""
     read_bodies = max_decoded_bytes is not None
     headers = record.rec_headers
     digest = headers.get_header("WARC-Payload-Digest")
@@ -174,7 +189,7 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
         original = originals.get(digest or "")
         if original is None:
             return None
-        stream = _payload_at(path, original, record.http_headers) if read_bodies else _EMPTY
+        stream = _payload_at(payloads or path, original, record.http_headers) if read_bodies else _EMPTY
     elif read_bodies:
         stream = record.content_stream()  # type: ignore[union-attr]
     else:
@@ -207,7 +222,7 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
     )
 
 
-def _payload_at(path: Path, offset: int, own_headers: object) -> BinaryIO:
+def _payload_at(source: Path | BinaryIO, offset: int, own_headers: object) -> BinaryIO:
     """The payload of the record at ``offset``, for a revisit record that points at it.
 
     The digest names the bytes as sent; how to undo their Content-Encoding is the revisit's
@@ -215,7 +230,7 @@ def _payload_at(path: Path, offset: int, own_headers: object) -> BinaryIO:
     inflated and the other kept as sent. So the stored bytes are decoded with the revisit's
     HTTP headers, never with those of the response that happens to hold them.
     """
-    with path.open("rb") as handle:
+    with source.open("rb") if isinstance(source, Path) else nullcontext(source) as handle:
         handle.seek(offset)
         record = next(iter(_records(handle)))
         if own_headers is not None and record.http_headers is not None:

@@ -23,6 +23,7 @@ from warcio.warcwriter import WARCWriter
 from archive.capture import Capture, Fetched
 from archive.dates import warc_date
 from archive.durable import atomic_writer
+from archive.growth import WarcGrowth
 from archive.heads import head_line, head_loader
 from archive.index_lines import (
     HEAD_LINES,
@@ -106,9 +107,12 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
     def __init__(self, path: Path, *, software: str, info: dict[str, str],
-                 stamps: "RecordStamps | None" = None, resume: bool = False, index: bool = False) -> None:
+                 stamps: "RecordStamps | None" = None, resume: bool = False, index: bool = False,
+                 growth: WarcGrowth | None = None) -> None:
         """``resume``: append to an existing ``.open`` file (a crawl continuing after a kill).
-        ``index``: also leave each capture's CDXJ line (:mod:`archive.index_lines`) for ``package``."""
+        ``index``: also leave each capture's CDXJ line (:mod:`archive.index_lines`) for ``package``.
+        ``growth``: told how far the file holds whole records after each flush, so another process
+        can read the WARC as it grows (:mod:`archive.growth`)."""
         from archive.stamps import RecordStamps
 
         self.path = path
@@ -125,8 +129,19 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._index: TextIO | None = None
         self._heads: TextIO | None = None
         self._loader = head_loader()
+        self._growth = growth
 
     def __enter__(self) -> "WarcArchive":
+        self._start()
+        self._flushed()
+        return self
+
+    def _flushed(self) -> None:
+        self._handle.flush()
+        if self._growth is not None:
+            self._growth.advance(self._handle.tell())
+
+    def _start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         remove_lines(self.path)  # lines of an earlier file under this name describe that file only
         if self._index_file is not None and self._heads_file is not None:
@@ -138,7 +153,7 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
             self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
             self.resumed_at: int | None = cut
             if cut:
-                return self
+                return
         else:
             self.resumed_at = None
             self._handle = self.open_path.open("wb")
@@ -151,7 +166,6 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         record.rec_headers.replace_header("WARC-Record-ID", self.stamps.record_id("warcinfo", self.path.name))
         record.rec_headers.replace_header("WARC-Date", self.stamps.now())
         self._writer.write_record(record)
-        return self
 
     def _write_indexed(self, record: ArcWarcRecord) -> None:
         """Write a record of the master; with ``index``, its CDXJ line and its head too (offset and
@@ -276,7 +290,7 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         self._write_indexed(response)
         if payload is not None:
             payload.close()
-        self._handle.flush()
+        self._flushed()
         self.records += 2
         return date
 

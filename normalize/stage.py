@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -38,7 +38,13 @@ def normalize_warc(
 
     ``workers`` > 1 parses pages in that many processes; the lines keep the WARC's order.
     """
-    tasks = (capture_task(capture) for capture in iter_warc_captures(warc_path))
+    return normalize_captures(iter_warc_captures(warc_path), options, output, on_record=on_record, workers=workers)
+
+
+def normalize_captures(captures: Iterable[Capture], options: NormalizeOptions, output: Path, *,
+                       on_record: Callable[[str], None] | None = None, workers: int = 1) -> NormalizeSummary:
+    """:func:`normalize_warc` of captures read by the caller (a WARC still being written, say)."""
+    tasks = (capture_task(capture) for capture in captures)
     with atomic_writer(output, "w", encoding="utf-8") as handle:
         sink = RecordsSink(handle, on_record)
         for normalized in map_ordered(normalize_one, tasks, workers, context=options):

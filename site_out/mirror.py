@@ -402,7 +402,10 @@ def write_mirror(
     if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
         progress.set_total(len(writer.plan.files))  # type: ignore[union-attr]
     if records_path is not None and records_path.exists():
-        writer.langs = {url: lang for url, _, _, lang in iter_record_pages(records_path) if lang}
+        langs: dict[str, str | None] = {}
+        for url, _, _, lang in iter_record_pages(records_path):
+            langs.setdefault(url, lang)  # the first capture of a URL is the one the plan keeps
+        writer.langs = {url: lang for url, lang in langs.items() if lang}
     # Forked workers inherit the writer (plan, resolver) instead of unpickling it per chunk.
     for outcome in map_ordered(write_one, _mirror_tasks(warc_path, writer.plan), workers, context=writer):
         writer.apply(outcome)

@@ -64,7 +64,7 @@ outputs (in the output folder):
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     layout = pipeline.layout_for(config)
     if config.source.docroot is None:
-        crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
+        crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh, records_along=True)
         _print_crawl_failures(args.quiet, crawled)
         check_start_page(config, layout.warc)
         archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
@@ -75,7 +75,10 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
-    normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
+    if config.source.docroot is None and crawled.records is not None:  # made while the crawl fetched
+        normalized, mirrored = crawled.records, pipeline.mirror(config, quiet=args.quiet)
+    else:
+        normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
     with archive_stage.check_mirror_aside(config) as checking:  # beside the package, which leaves the mirror be
         packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
         verified = archive_stage.verify(config, quiet=args.quiet, trust_run=True, mirror_check=checking)

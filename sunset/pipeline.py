@@ -7,6 +7,7 @@ stage can be re-run alone and any WARC can be an input.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterator
@@ -17,12 +18,13 @@ from pathlib import Path
 from archive.durable import atomic_copy, atomic_writer
 from archive.encoding import decode_page
 from archive.errors import ConfigError, SunsetError
-from archive.reader import iter_warc_fetches
+from archive.growth import GrowingFile, WarcGrowth
+from archive.reader import follow_warc_captures, iter_warc_fetches
 from archive.sniff import is_css
 from archive.stamps import RecordStamps
 from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
-from archive.workers import default_workers
+from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
 from crawl.docroot import DocrootError, iter_docroot
 from crawl.frontier import Frontier, Status
@@ -30,7 +32,8 @@ from crawl.rules import RuleError
 from normalize.css import iter_css_urls
 from normalize.links import extract_page_references
 from normalize.linktable import PAGE_REQUISITE_KINDS
-from normalize.stage import NormalizeSummary, normalize_warc
+from normalize.options import NormalizeOptions
+from normalize.stage import NormalizeSummary, normalize_captures, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
 from sunset.config import SiteConfig
@@ -164,6 +167,8 @@ class CrawlRun:
     summary: CrawlSummary
     warc: Path
     already_complete: bool = False
+    records: NormalizeSummary | None = None
+    """``records.jsonl``, when it was made while the crawl fetched (``records_along``)."""
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
@@ -173,8 +178,18 @@ def _forget_crawl(layout: OutputLayout) -> None:
         path.unlink(missing_ok=True)
 
 
-def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> CrawlRun:
-    """Fetch the site over HTTP into the master WARC; resumes an interrupted crawl of the same folder."""
+def _records_along(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
+    """``records.jsonl`` from the master as the crawl writes it; in a process of its own."""
+    with GrowingFile(warc.with_name(warc.name + ".open"), growth) as growing:
+        return normalize_captures(follow_warc_captures(warc, growing), options, records)
+
+
+def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, records_along: bool = False) -> CrawlRun:
+    """Fetch the site over HTTP into the master WARC; resumes an interrupted crawl of the same folder.
+
+    ``records_along``: also make ``records.jsonl`` meanwhile, in a process that reads the WARC as it
+    grows (the CPU a crawl leaves idle), byte for byte what ``sunset normalize`` makes of it after.
+    """
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
@@ -201,8 +216,41 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
         _forget_crawl(layout)
     info = warcinfo_fields(config)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
+    growth = WarcGrowth() if records_along else None
+    with contextlib.ExitStack() as stack:
+        # Forked here, before the crawl starts its threads and its progress display.
+        along = (stack.enter_context(Aside(_records_along, layout.warc, growth, config.normalize, layout.records))
+                 if growth is not None else None)
+        try:
+            summary = _crawl_into(config, layout, scope, info, resume, growth, quiet=quiet)
+        except BaseException:
+            if growth is not None and along is not None:
+                growth.abandon()
+                with contextlib.suppress(BaseException):
+                    along.result()  # it removes its half-made file and ends
+            raise
+        records = None
+        if growth is not None and along is not None:
+            growth.finish(layout.warc.stat().st_size)
+            records = along.result()
+            log.info("normalize: %d records (%d pages) written to %s while crawling", records.records,
+                     records.pages, layout.records)
+    if summary.aliases:
+        with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
+            json.dump(summary.aliases, handle, indent=2, sort_keys=True)
+    log.info("crawl: %d fetched, %d errors, %d skipped into %s", summary.fetched, summary.errors,
+             summary.skipped, layout.warc)
+    for failure in summary.failures:
+        log.info("crawl: %s", failure)
+    return CrawlRun(summary, layout.warc, records=records)
+
+
+def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: dict[str, str], resume: bool,
+                growth: WarcGrowth | None, *, quiet: bool) -> CrawlSummary:
+    open_warc = layout.warc.with_name(layout.warc.name + ".open")
     try:
-        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume, index=True) as archive, \
+        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume, index=True,
+                         growth=growth) as archive, \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show,
@@ -213,20 +261,11 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False) -> Cr
                     crawler.recover(iter_warc_fetches(open_warc, wanted=crawler.needs_recovery))
                 crawler.seed()
                 crawler.load_robots()
-                summary = crawler.run()
-                aliases = summary.aliases
+                return crawler.run()
             finally:
                 crawler.close()
     except RuleError as error:
         raise ConfigError(f"{config.path}: {error}") from error
-    if aliases:
-        with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
-            json.dump(aliases, handle, indent=2, sort_keys=True)
-    log.info("crawl: %d fetched, %d errors, %d skipped into %s", summary.fetched, summary.errors,
-             summary.skipped, layout.warc)
-    for failure in summary.failures:
-        log.info("crawl: %s", failure)
-    return CrawlRun(summary, layout.warc)
 
 
 def workers_for(config: SiteConfig) -> int:

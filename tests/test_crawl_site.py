@@ -167,6 +167,81 @@ def test_run_makes_records_and_a_mirror_without_broken_links(crawled) -> None:
     assert (site / "copy.gif").read_bytes() == (site / "images" / "logo.gif").read_bytes()  # from the revisit
 
 
+def test_records_made_while_crawling_are_what_normalize_makes_of_the_warc(crawled, tmp_path: Path) -> None:
+    """``run`` makes records.jsonl from the master as the crawl writes it (a revisit's payload read
+    back from the growing file too); ``sunset normalize`` of the finished WARC writes the same bytes."""
+    _, out = crawled
+    along = (out / "records.jsonl").read_bytes()
+    assert "while crawling" in (out / "sunset.log").read_text(encoding="utf-8")
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(out / "old.warc.gz", again / "old.warc.gz")
+    shutil.copy(out / "site.toml", again / "site.toml")
+    assert main(["normalize", str(again), "--quiet"]) == 0
+    assert (again / "records.jsonl").read_bytes() == along
+    revisits = [url for kind, url, *_ in read_warc(out / "old.warc.gz") if kind == "revisit"]
+    assert revisits and all(f'"url":"{url}"'.encode() in along for url in revisits)
+
+
+def _copy_record_by_record(warc: Path, growing: Path, growth, *, stop_after: int | None = None) -> None:
+    """Play a writer: append ``warc``'s records to ``growing`` one at a time, saying how far it got."""
+    import time
+
+    from archive.growth import WarcGrowth
+
+    assert isinstance(growth, WarcGrowth)
+    with warc.open("rb") as handle:
+        iterator = ArchiveIterator(handle)
+        offsets = [iterator.offset for _ in iterator]
+    ends = [*offsets[1:], warc.stat().st_size]
+    data = warc.read_bytes()
+    with growing.open("wb") as out:
+        for number, end in enumerate(ends):
+            if stop_after is not None and number == stop_after:
+                out.write(data[end - 7 : end])  # half a record: a reader must not see it
+                out.flush()
+                growth.abandon()
+                return
+            out.write(data[out.tell() : end])
+            out.flush()
+            growth.advance(end)
+            time.sleep(0.002)
+    growth.finish(len(data))
+
+
+def test_a_warc_read_as_it_grows_gives_the_captures_of_the_finished_file(crawled, tmp_path: Path) -> None:
+    """The reader waits at the writer's mark and stops at its end: the same captures, bodies and
+    revisits (read back from the growing file) as a read of the finished WARC; a writer that
+    gives up stops the reader with an error, not with a short list."""
+    import threading
+
+    from archive.growth import GrowingFile, WarcAbandoned, WarcGrowth
+    from archive.reader import follow_warc_captures, iter_warc_captures
+
+    _, out = crawled
+    warc = out / "old.warc.gz"
+
+    def seen(captures) -> list[tuple[str, str | None, int | None, bytes]]:
+        return [(capture.url, capture.record_id, capture.status, capture.body.open().read()) for capture in captures]
+
+    expected = seen(iter_warc_captures(warc))
+    growing = tmp_path / "old.warc.gz.open"
+    growing.touch()
+    growth = WarcGrowth()
+    writer = threading.Thread(target=_copy_record_by_record, args=(warc, growing, growth))
+    writer.start()
+    with GrowingFile(growing, growth) as reader:
+        assert seen(follow_warc_captures(tmp_path / "old.warc.gz", reader)) == expected
+    writer.join()
+
+    growth = WarcGrowth()
+    writer = threading.Thread(target=_copy_record_by_record, args=(warc, growing, growth), kwargs={"stop_after": 6})
+    writer.start()
+    with pytest.raises(WarcAbandoned, match="not finished"), GrowingFile(growing, growth) as reader:
+        seen(follow_warc_captures(tmp_path / "old.warc.gz", reader))
+    writer.join()
+
+
 def test_crawl_again_is_a_no_op_a_higher_limit_continues_and_fresh_starts_over(tmp_path: Path, capsys) -> None:
     with serve(site_route) as state:
         config = crawl_config(tmp_path, state, extra="max_pages = 3")
