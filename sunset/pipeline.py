@@ -178,10 +178,36 @@ def _forget_crawl(layout: OutputLayout) -> None:
         path.unlink(missing_ok=True)
 
 
-def _records_along(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
-    """``records.jsonl`` from the master as the crawl writes it; in a process of its own."""
+def _normalize_growing(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
     with GrowingFile(warc.with_name(warc.name + ".open"), growth) as growing:
         return normalize_captures(follow_warc_captures(warc, growing), options, records)
+
+
+class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
+    """``records.jsonl`` made from the master as the crawl writes it, in a forked process.
+
+    Made before the crawl starts its threads and its progress display (a fork beside a running
+    thread could copy a lock it holds).
+    """
+
+    def __init__(self, layout: OutputLayout, options: NormalizeOptions) -> None:
+        self.growth = WarcGrowth()
+        self._warc = layout.warc
+        self._aside = Aside(_normalize_growing, layout.warc, self.growth, options, layout.records)
+
+    def finish(self) -> NormalizeSummary:
+        """The WARC is complete: the records of what is left, then their summary."""
+        self.growth.finish(self._warc.stat().st_size)
+        return self._aside.result()
+
+    def abandon(self) -> None:
+        """The crawl failed: the reader stops and removes its half-made file."""
+        self.growth.abandon()
+        with contextlib.suppress(BaseException):
+            self._aside.result()
+
+    def __exit__(self, *exc: object) -> None:
+        self._aside.__exit__(*exc)
 
 
 def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, records_along: bool = False) -> CrawlRun:
@@ -216,25 +242,19 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, recor
         _forget_crawl(layout)
     info = warcinfo_fields(config)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
-    growth = WarcGrowth() if records_along else None
     with contextlib.ExitStack() as stack:
-        # Forked here, before the crawl starts its threads and its progress display.
-        along = (stack.enter_context(Aside(_records_along, layout.warc, growth, config.normalize, layout.records))
-                 if growth is not None else None)
+        along = stack.enter_context(_RecordsAlong(layout, config.normalize)) if records_along else None
         try:
-            summary = _crawl_into(config, layout, scope, info, resume, growth, quiet=quiet)
+            summary = _crawl_into(config, layout, scope, info, resume, along.growth if along else None,
+                                  quiet=quiet)
         except BaseException:
-            if growth is not None and along is not None:
-                growth.abandon()
-                with contextlib.suppress(BaseException):
-                    along.result()  # it removes its half-made file and ends
+            if along is not None:
+                along.abandon()
             raise
-        records = None
-        if growth is not None and along is not None:
-            growth.finish(layout.warc.stat().st_size)
-            records = along.result()
-            log.info("normalize: %d records (%d pages) written to %s while crawling", records.records,
-                     records.pages, layout.records)
+        records = along.finish() if along is not None else None
+    if records is not None:
+        log.info("normalize: %d records (%d pages) written to %s while crawling", records.records, records.pages,
+                 layout.records)
     if summary.aliases:
         with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
             json.dump(summary.aliases, handle, indent=2, sort_keys=True)
