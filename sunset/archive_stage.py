@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +27,7 @@ from archive.package.derived import (
     write_derived,
 )
 from archive.package.package_check import check_cdxj, check_conversions
+from archive.package.reconstruct import ReconstructSummary
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
@@ -54,6 +55,8 @@ log = logging.getLogger("sunset")
 PACKAGE_PLAN_FILE = ".package-plan.sqlite"
 """The mirror's plan made again for the derived WARC's conversion records (removed after)."""
 ORIGINALS_FILE = ".package-originals.sqlite"
+REPLAY_ORIGINALS_FILE = ".package-replay-originals.sqlite"
+"""The replay package's own index of originals, when it is made beside the rest (:func:`replay_package_aside`)."""
 """The master's captures by record id and URL, while the package is made (removed after)."""
 
 
@@ -222,8 +225,50 @@ def _bag_items(layout: OutputLayout) -> list[BagItem]:
     return [BagItem(path, path.name) for path in items if path.exists()]
 
 
-def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = False) -> PackageSummary:
-    """The derived WARC, the CDXJ index, the WACZ and (optionally) the bag, from existing outputs."""
+@dataclass(frozen=True, slots=True)
+class ReplayPackage:
+    """What the package makes of the master and ``records.jsonl`` alone (no mirror needed)."""
+
+    reconstructed: ReconstructSummary
+    cdxj_lines: int
+    wacz_pages: int
+
+
+def _replay_package(config: SiteConfig, index: OriginalIndex | None = None,
+                    tick: Callable[[str], None] = lambda item: None) -> ReplayPackage:
+    """The reconstructed WARC, the CDXJ index and the WACZ: what a viewer replays. ``index``: the
+    master's originals, when the caller has them (else made here, in a file of its own)."""
+    layout = layout_for(config)
+    with (nullcontext(index) if index is not None
+          else OriginalIndex(layout.warc, layout.root / REPLAY_ORIGINALS_FILE)) as index:
+        reconstructed = reconstruct(config, layout, stamps_for(config))
+        tick(layout.reconstructed_warc.name)
+        cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
+        tick(layout.cdxj.name)
+        pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
+        try:
+            wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
+                                    description=warcinfo_fields(config)["description"],
+                                    main_url=_start_url(config, index))
+        except WaczError as error:
+            raise SunsetError(str(error)) from error
+        tick(layout.wacz.name)
+    return ReplayPackage(reconstructed, cdxj_lines, wacz_pages)
+
+
+def replay_package_aside(config: SiteConfig) -> Aside[ReplayPackage]:
+    """:func:`_replay_package` in a process of its own, for ``run`` to start as soon as the master
+    and ``records.jsonl`` are complete (after a crawl, before the mirror is written)."""
+    return Aside(_replay_package, config)
+
+
+def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = False,
+            replay: Aside[ReplayPackage] | None = None) -> PackageSummary:
+    """The derived WARC, the CDXJ index, the WACZ and (optionally) the bag, from existing outputs.
+
+    ``replay``: the reconstructed WARC, the index and the WACZ already under way
+    (:func:`replay_package_aside`).
+    """
     layout = layout_for(config)
     require_input(layout.warc, "package", "ingest")
     stamps = stamps_for(config)
@@ -231,18 +276,9 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
             Aside(_write_derived, config, layout, stamps, index) as derived_aside, \
             progress("package", quiet=quiet) as tick:
-        reconstructed = reconstruct(config, layout, stamps)
-        tick(layout.reconstructed_warc.name)
-        cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
-        tick(layout.cdxj.name)
-        pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
+        made = replay.result() if replay is not None else _replay_package(config, index, tick)
+        reconstructed, cdxj_lines, wacz_pages = made.reconstructed, made.cdxj_lines, made.wacz_pages
         description = warcinfo_fields(config)["description"]
-        try:
-            wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz,
-                                    title=config.name, description=description, main_url=_start_url(config, index))
-        except WaczError as error:
-            raise SunsetError(str(error)) from error
-        tick(layout.wacz.name)
         derived = derived_aside.result()
         tick(layout.derived_warc.name)
         bag_files = None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -75,12 +76,17 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
-    if config.source.docroot is None and crawled.records is not None:  # made while the crawl fetched
-        normalized, mirrored = crawled.records, pipeline.mirror(config, quiet=args.quiet)
-    else:
-        normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
-    with archive_stage.check_mirror_aside(config) as checking:  # beside the package, which leaves the mirror be
-        packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
+    with contextlib.ExitStack() as stack:
+        replay = None
+        if config.source.docroot is None and crawled.records is not None:  # made while the crawl fetched
+            normalized = crawled.records
+            # The master and the records are complete: what a viewer replays is made beside the mirror.
+            replay = stack.enter_context(archive_stage.replay_package_aside(config))
+            mirrored = pipeline.mirror(config, quiet=args.quiet)
+        else:
+            normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
+        checking = stack.enter_context(archive_stage.check_mirror_aside(config))  # the package leaves the mirror be
+        packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet, replay=replay)
         verified = archive_stage.verify(config, quiet=args.quiet, trust_run=True, mirror_check=checking)
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
