@@ -242,6 +242,25 @@ def test_a_warc_read_as_it_grows_gives_the_captures_of_the_finished_file(crawled
     writer.join()
 
 
+def test_the_replay_package_made_beside_the_mirror_passes_a_full_verify(crawled, tmp_path: Path) -> None:
+    """After a crawl, ``run`` makes the reconstructed WARC, the CDXJ and the WACZ while the mirror is
+    written; ``sunset verify`` re-reads all of it (index against the master, ``wacz validate``) and
+    ``sunset package`` alone indexes the master the same way."""
+    _, out = crawled
+    assert main(["verify", str(out), "--quiet"]) == 0
+    again = tmp_path / "again"
+    again.mkdir()
+    for name in ("old.warc.gz", "records.jsonl", "site.toml"):
+        shutil.copy(out / name, again / name)
+    shutil.copytree(out / "mirror", again / "mirror")
+    assert main(["package", str(again), "--quiet"]) == 0
+    def master_lines(path: Path) -> list[str]:  # the reconstruction's own records carry this run's date and ids
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if '"filename": "old.warc.gz"' in line]
+
+    assert master_lines(again / "old.cdxj") == master_lines(out / "old.cdxj") != []
+    assert not list(out.glob(".package-*"))  # the replay package's own index of originals is gone too
+
+
 def test_crawl_again_is_a_no_op_a_higher_limit_continues_and_fresh_starts_over(tmp_path: Path, capsys) -> None:
     with serve(site_route) as state:
         config = crawl_config(tmp_path, state, extra="max_pages = 3")
