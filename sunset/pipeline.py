@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -243,7 +244,9 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, recor
     info = warcinfo_fields(config)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     with contextlib.ExitStack() as stack:
-        along = stack.enter_context(_RecordsAlong(layout, config.normalize)) if records_along else None
+        # (Without fork the reader would run first, and wait for a crawl that had not begun.)
+        along = (stack.enter_context(_RecordsAlong(layout, config.normalize))
+                 if records_along and hasattr(os, "fork") else None)
         try:
             summary = _crawl_into(config, layout, scope, info, resume, along.growth if along else None,
                                   quiet=quiet)
