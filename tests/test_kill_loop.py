@@ -39,10 +39,15 @@ def _start(config: Path, out: Path) -> subprocess.Popen:
 
 STAGE_DONE = (("crawl: ", "normalize"), ("normalize: ", "mirror"), ("mirror: ", "package"),
               ("package: ", "verify"))
+STAGES = ("crawl", "normalize", "mirror", "package", "verify")
+AIMED = ("crawl", "mirror", "package", "verify")
+"""The stage each kill in turn is aimed at: a kill at a random moment of the whole run misses a
+stage that takes a small part of it (the mirror, once the records are made while crawling)."""
 
 
 def _stage_killed(log: Path, skip: int) -> str:
-    """The stage a run was in when killed: the one after the last stage its log says finished."""
+    """The stage a run was in when killed: the one after the furthest stage its log says finished
+    (the records made while crawling are logged before the crawl's own last line)."""
     try:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()[skip:]
     except FileNotFoundError:
@@ -51,8 +56,20 @@ def _stage_killed(log: Path, skip: int) -> str:
     for line in lines:
         for marker, following in STAGE_DONE:
             if f"INFO sunset: {marker}" in line and (marker != "crawl: " or " fetched, " in line):
-                stage = following
+                stage = max(stage, following, key=STAGES.index)
     return stage
+
+
+def _kill_moment(process: subprocess.Popen, log: Path, skip: int, aimed: str, chance: random.Random,
+                 whole_run: float) -> None:
+    """Wait until the run is in ``aimed`` (by its log), then a random moment more; the crawl, which
+    comes first, at a random moment of the whole run as before."""
+    if aimed == "crawl":
+        time.sleep(chance.uniform(0.1, 0.6) * whole_run)
+        return
+    while process.poll() is None and STAGES.index(_stage_killed(log, skip)) < STAGES.index(aimed):
+        time.sleep(0.005)
+    time.sleep(chance.uniform(0.0, 0.05) * whole_run)
 
 
 def _log_length(log: Path) -> int:
@@ -103,7 +120,7 @@ def _finish_and_check(config: Path, out: Path) -> None:
 @pytest.mark.slow
 def test_run_killed_twenty_times_then_finished(tmp_path: Path) -> None:
     """Fresh output folders, seven kills each (a kill may come after the run finished; rounds go on
-    until 20 have landed): crawl, mirror, package and verify all get killed."""
+    until 20 have landed), aimed at crawl, mirror, package and verify in turn."""
     chance = random.Random(20051202)
     stages: Counter[str] = Counter()
     with serve(many_route, delay=0.03) as state:
@@ -124,7 +141,8 @@ def test_run_killed_twenty_times_then_finished(tmp_path: Path) -> None:
                     break
                 skip = _log_length(out / "sunset.log")
                 process = _start(config, out)
-                time.sleep(chance.uniform(0.1, 0.6) * whole_run)
+                _kill_moment(process, out / "sunset.log", skip, AIMED[sum(stages.values()) % len(AIMED)], chance,
+                             whole_run)
                 if process.poll() is None:
                     os.kill(process.pid, signal.SIGKILL)
                     stages[_stage_killed(out / "sunset.log", skip)] += 1
