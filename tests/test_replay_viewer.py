@@ -175,7 +175,11 @@ def replay_frames(page) -> list:
 def settle(page, url: str) -> tuple[list, bool]:
     """Wait until the replay of ``url`` and its frames have loaded; (their states, whether the page
     moved on by itself, e.g. a meta refresh). A start-up wait, not a timed assertion."""
-    for _ in range(600):  # up to 2 minutes: a loaded CI machine starts the service worker slowly
+    for attempt in range(600):  # up to 2 minutes: a loaded CI machine starts the service worker slowly
+        if attempt == 300:
+            # Now and then the first load of a fresh profile waits on a service worker that never
+            # answers; a reader would press reload, and so does this (once).
+            page.reload()
         page.wait_for_timeout(200)
         frames = replay_frames(page)
         try:
