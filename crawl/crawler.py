@@ -106,8 +106,8 @@ class Crawler:
         self.sink = sink
         self.extract = extract
         self.workers = workers
-        self._links: CallPool[tuple[bytes, str | None, str], list[tuple[str, bool]]] = \
-            CallPool(_find_links, extract, 1)
+        self._links: CallPool[tuple[bytes, str | None, str], list[tuple[str, bool]]] | None = None
+        """The link workers while :meth:`run` runs (else links are found in the calling thread)."""
         self.on_progress = on_progress or (lambda stats: None)
         self.robots = Robots(None, options.user_agent, obey=False)
         self.reports: list[str] = []
@@ -242,7 +242,7 @@ class Crawler:
                 tasks.put(None)
             archiver, self._archiver = self._archiver, None
             archiver.close()
-            links, self._links = self._links, CallPool(_find_links, self.extract, 1)
+            links, self._links = self._links, None
             links.close()
             if links.broken:
                 log.warning("crawl: links were found in the main process after %s", links.broken)
@@ -417,7 +417,8 @@ class Crawler:
         if not (is_html(fetched.content_type, head) or is_css(fetched.content_type, entry.url)):
             return []
         try:
-            return self._links.call((readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url))
+            page = (readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url)
+            return self._links.call(page) if self._links is not None else _find_links(self.extract, page)
         except Exception as error:  # one unparseable page must not stop the crawl
             log.warning("crawl: cannot read links of %s: %s", entry.url, error)
             return []

@@ -66,6 +66,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     layout = pipeline.layout_for(config)
     if config.source.docroot is None:
         crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh, records_along=True)
+        made_records = crawled.records
         _print_crawl_failures(args.quiet, crawled)
         check_start_page(config, layout.warc)
         archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
@@ -73,13 +74,14 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         skipped = 0
     else:
         ingested = pipeline.ingest(config, quiet=args.quiet)
+        made_records = None
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
     with contextlib.ExitStack() as stack:
         replay = None
-        if config.source.docroot is None and crawled.records is not None:  # made while the crawl fetched
-            normalized = crawled.records
+        if made_records is not None:  # made while the crawl fetched
+            normalized = made_records
             # The master and the records are complete: what a viewer replays is made beside the mirror.
             replay = stack.enter_context(archive_stage.replay_package_aside(config))
             mirrored = pipeline.mirror(config, quiet=args.quiet)
