@@ -314,23 +314,45 @@ def cut_partial_record(path: Path) -> int:
     A process killed while writing leaves half a gzip member at the end; appending after it
     would make the rest of the file unreadable. Returns the new length.
     """
-    end = 0
-    last_complete_type = None
-    safe_end = 0
+    safe_end = before_last = 0  # the end of the last record that is not a request, before and after the last
+    last: tuple[int, int] | None = None
     with path.open("rb") as handle:
         iterator = ArchiveIterator(handle, no_record_parse=False)
         try:
             for record in iterator:
                 iterator.read_to_end(record)
-                end = iterator.get_record_offset() + iterator.get_record_length()
-                last_complete_type = record.rec_type
+                offset = iterator.get_record_offset()
+                last = (offset, offset + iterator.get_record_length())
+                before_last = safe_end
                 if record.rec_type != "request":
-                    safe_end = end
-        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error):
-            pass
-    if last_complete_type != "request":
-        safe_end = end
+                    safe_end = last[1]
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error, AttributeError):
+            pass  # (warcio raises AttributeError on a WARC head cut before its Target-URI)
+        if last is not None and not _member_complete(handle, *last):
+            safe_end = before_last  # warcio reads a gzip member cut short without complaint
     if safe_end != path.stat().st_size:
         with path.open("r+b") as handle:
             handle.truncate(safe_end)
     return safe_end
+
+
+def _member_complete(handle: BinaryIO, start: int, end: int, chunk: int = 1 << 20) -> bool:
+    """Whether the gzip member at ``start`` ends whole at ``end`` (an uncompressed record is taken as read)."""
+    handle.seek(start)
+    if handle.read(2) != b"\x1f\x8b":
+        return True
+    handle.seek(start)
+    inflater = zlib.decompressobj(wbits=31)
+    left = end - start
+    try:
+        while left > 0 and not inflater.eof:
+            data = handle.read(min(chunk, left))
+            if not data:
+                break
+            left -= len(data)
+            inflater.decompress(data, chunk)
+            while inflater.unconsumed_tail and not inflater.eof:
+                inflater.decompress(inflater.unconsumed_tail, chunk)
+    except zlib.error:
+        return False
+    return inflater.eof

@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
+
 from archive.package.verify import verify_warc
 from archive.warc_writer import WarcArchive
 from crawl.frontier import Frontier, Status
@@ -82,7 +84,11 @@ def test_resume_cuts_a_half_written_record(tmp_path: Path) -> None:
     warc = out / "old.warc.gz"
     whole = warc.read_bytes()
     half_open = out / "half.warc.gz.open"
-    half_open.write_bytes(whole + whole[len(whole) // 3: len(whole) // 3 + 700])
+    # Half of the last gzip member: a slice taken anywhere could begin on a member boundary and hold a whole record.
+    with warc.open("rb") as handle:
+        iterator = ArchiveIterator(handle)
+        starts = [iterator.get_record_offset() for _ in iterator]
+    half_open.write_bytes(whole + whole[starts[-1]: starts[-1] + (len(whole) - starts[-1]) // 2])
     with WarcArchive(out / "half.warc.gz", software="test", info={}, resume=True) as archive:
         assert archive.resumed_at == len(whole)
     assert (out / "half.warc.gz").read_bytes() == whole
