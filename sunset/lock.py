@@ -42,12 +42,35 @@ def output_lock(lock_path: Path, command: str) -> Iterator[None]:
             raise OutputLocked(f"{lock_path.parent} is in use by {holder}; wait for it to finish (or stop it) "
                                "and run this command again. Two runs on one folder would mix their output.") \
                 from None
+        _close_in_children(descriptor)
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
         _sweep(lock_path.parent)
         yield
     finally:
+        _held.discard(descriptor)
         os.close(descriptor)  # closing releases the lock; the file stays (removing it would race)
+
+
+_held: set[int] = set()
+_closing_in_children = False
+
+
+def _close_in_children(descriptor: int) -> None:
+    """A forked worker shares the lock's open file; killed with its parent, it would keep the folder
+    locked until it noticed. Each child closes its copy, so the lock dies with the process that took it."""
+    global _closing_in_children
+    if not _closing_in_children:
+        os.register_at_fork(after_in_child=_close_held)
+        _closing_in_children = True
+    _held.add(descriptor)
+
+
+def _close_held() -> None:
+    for descriptor in _held:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _held.clear()
 
 
 def _sweep(folder: Path) -> None:

@@ -90,6 +90,30 @@ def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     assert main(["ingest", str(OTPIC_CONFIG), "--out", str(out), "-q"]) == 0
 
 
+def test_a_killed_run_whose_worker_lives_on_leaves_no_lock_behind(tmp_path: Path) -> None:
+    """A forked worker outlives its killed parent for a moment: it must not hold the folder."""
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", "import os, sys, time; from pathlib import Path\n"
+                               "from sunset.lock import output_lock\n"
+                               "with output_lock(Path(sys.argv[1]), 'run'):\n"
+                               "    child = os.fork()\n"
+                               "    if child == 0:\n"
+                               "        time.sleep(30); os._exit(0)\n"
+                               "    print(child, flush=True); time.sleep(60)",
+                               str(out / ".sunset.lock")], cwd=ROOT, stdout=subprocess.PIPE)
+    assert holder.stdout is not None
+    worker = int(holder.stdout.readline())
+    try:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        holder.stdout.close()
+        os.kill(worker, 0)  # still alive
+        with output_lock(out / ".sunset.lock", "run"):
+            pass
+    finally:
+        os.kill(worker, signal.SIGKILL)
+
+
 # --- a full disk ------------------------------------------------------------------------------
 
 def test_full_disk_injected_stops_cleanly_and_the_run_resumes(tmp_path: Path, monkeypatch, capsys) -> None:
