@@ -31,6 +31,7 @@ class RecordLoader:
 
     def __init__(self, source: Path | BinaryIO) -> None:
         self._owned = isinstance(source, Path)
+        self.path: Path | None = source if isinstance(source, Path) else None
         self._handle: BinaryIO = source.open("rb") if isinstance(source, Path) else source
         self._parser = record_parser()
 
