@@ -174,6 +174,7 @@ def iter_record_spans(path: Path) -> Iterator[RecordSpan]:
     gzip member, a block shorter than its Content-Length: what a killed writer leaves), a
     :class:`WarcReadError` names the offset, after every whole record before it.
     """
+    end = 0
     with _open_warc(path) as handle:
         iterator = _records(handle)
         with _read_errors(path, lambda: iterator.offset):
@@ -181,15 +182,23 @@ def iter_record_spans(path: Path) -> Iterator[RecordSpan]:
                 iterator.read_to_end(record)
                 offset = iterator.get_record_offset()
                 if _cut_short(iterator, record):
-                    raise WarcReadError(f"{path} ends inside the record at offset {offset}: "
-                                        "it was cut short (a copy or a writer that stopped)")
+                    raise _cut_short_error(path, offset)
+                end = offset + iterator.get_record_length()
                 yield RecordSpan(record.rec_type, offset, iterator.get_record_length(),
                                  record.rec_headers, record.http_headers)
+        handle.seek(end)
+        if handle.read(4096).strip(b"\r\n"):  # a record whose head is cut: warcio stops there, silent
+            raise _cut_short_error(path, end)
+
+
+def _cut_short_error(path: Path, offset: int) -> WarcReadError:
+    return WarcReadError(f"{path} ends inside the record at offset {offset}: it was cut short "
+                         "(a copy or a writer that stopped there)")
 
 
 def _cut_short(iterator: ArchiveIterator, record: ArcWarcRecord) -> bool:
-    """Whether the file ended inside the record just read to its end. warcio's iterator takes
-    what is there for the whole record: half a gzip member inflates to half a record."""
+    """Whether the file ended inside the record just read to its end: warcio's iterator takes
+    what is there for the whole record (half a gzip member inflates to half a record)."""
     decompressor = iterator.reader.decompressor if iterator.reader is not None else None
     if decompressor is not None:  # the member ended, or the next record follows in it (one stream)
         return not decompressor.eof and not iterator.next_line
