@@ -178,7 +178,7 @@ def iter_record_spans(path: Path) -> Iterator[RecordSpan]:
     with _open_warc(path) as handle:
         iterator = _records(handle)
         with _read_errors(path, lambda: iterator.offset):
-            for record in iterator:
+            for record in _heads_read(path, iterator):
                 iterator.read_to_end(record)
                 offset = iterator.get_record_offset()
                 if _cut_short(iterator, record):
@@ -189,6 +189,21 @@ def iter_record_spans(path: Path) -> Iterator[RecordSpan]:
         handle.seek(end)
         if handle.read(4096).strip(b"\r\n"):  # a record whose head is cut: warcio stops there, silent
             raise _cut_short_error(path, end)
+
+
+def _heads_read(path: Path, iterator: ArchiveIterator) -> Iterator[ArcWarcRecord]:
+    """The iterator's records; warcio's AttributeError on a head with no WARC-Target-URI where
+    its type needs one (a head cut short) as the damage it is."""
+    records = iter(iterator)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except AttributeError as error:
+            raise WarcReadError(f"{path} is damaged: the record at offset {iterator.offset} has no "
+                                "WARC-Target-URI (its head was cut short?)") from error
+        yield record
 
 
 def _cut_short_error(path: Path, offset: int) -> WarcReadError:
