@@ -317,7 +317,7 @@ def iter_warc_fetches(path: Path, wanted: Callable[[str], bool] = lambda url: Tr
     bytes as received (for resuming a crawl)."""
     with path.open("rb") as handle:
         try:
-            for record in ArchiveIterator(handle):
+            for record in _records(handle):
                 if record.rec_type not in ("response", "revisit") or record.http_headers is None:
                     continue
                 if not wanted(record.rec_headers.get_header("WARC-Target-URI") or ""):
@@ -406,7 +406,7 @@ def warcinfo_date(path: Path) -> datetime | None:
     are the files' own."""
     try:
         with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
+            for record in _records(handle):
                 if record.rec_type != "warcinfo":
                     return None
                 try:
@@ -436,7 +436,7 @@ def recompress(path: Path, folder: Path) -> Path:
             plain.seek(0)
             with atomic_writer(output) as out:
                 writer = WARCWriter(out, gzip=True)
-                for record in ArchiveIterator(plain, no_record_parse=False, arc2warc=True, verify_http=False):
+                for record in _records(plain):
                     writer.write_record(record)
         except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as error:
             raise WarcReadError(f"{path} cannot be recompressed: {error}") from error
