@@ -74,8 +74,15 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         return self.builder.stamps
 
     def __enter__(self) -> "WarcArchive":
-        self._start()
-        self.flush()
+        try:
+            self._start()
+            self.flush()
+        except BaseException:
+            if hasattr(self, "_handle"):
+                self._handle.close()
+            for plugin in self._plugins:
+                plugin.on_close(None)
+            raise
         return self
 
     def _start(self) -> None:

@@ -274,7 +274,7 @@ def write_reconstructions(archive: WarcArchive, items: Iterable[Reconstruction])
             http = StatusAndHeaders("301 Moved Permanently", [("Location", item.location), ("Content-Length", "0")],
                                     protocol="HTTP/1.1")
             record = builder.create_warc_record(item.url, "response", payload=io.BytesIO(b""), length=0,
-                                               http_headers=http, warc_headers_dict=fields)
+                                                http_headers=http, warc_headers_dict=fields)
             redirects += 1
         archive.write(record)
     return ReconstructSummary(revisits, redirects)
