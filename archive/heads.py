@@ -21,6 +21,7 @@ from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.capture import CAPTURE_RECORD_TYPES
+from archive.record_loader import record_parser
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ def _from_list(value: list) -> StatusAndHeaders:
 def head_loader() -> ArcWarcRecordLoader:
     """warcio's loader set as :func:`archive.reader.iter_warc_captures` reads (its ArchiveIterator
     does not check HTTP status lines, and reads ARC files as WARC)."""
-    return ArcWarcRecordLoader(verify_http=False, arc2warc=True)
+    return record_parser()
 
 
 def head_line(record: object, offset: int, loader: ArcWarcRecordLoader) -> str | None:

@@ -1,7 +1,8 @@
-"""The CDXJ line of each capture record, made by the WARC writer as it writes the record.
+"""The CDXJ line of each capture record, made as the WARC writer writes the record.
 
 ``package`` then only sorts these lines instead of reading the whole master again. (The same
-mechanism keeps the record heads of :mod:`archive.heads`.) The lines
+mechanism keeps the record heads of :mod:`archive.heads`; the writer's plug-ins that write both
+files are in :mod:`archive.side_outputs`.) The lines
 are the ones cdxj-indexer writes (same fields, same order, same SURT keys, same JSON), which
 ``tests/test_archive_package.py`` checks against the library itself. They are kept beside the
 master in a hidden file that ends with the size and mtime of the WARC they describe: when the
@@ -101,8 +102,8 @@ def _lines(path: Path) -> Iterator[str]:
                 yield line
 
 
-def remove_lines(warc: Path) -> None:
-    for kind in (CDXJ_LINES, HEAD_LINES):
+def remove_lines(warc: Path, kinds: tuple[str, ...] = (CDXJ_LINES, HEAD_LINES)) -> None:
+    for kind in kinds:
         try:
             os.unlink(lines_path(warc, kind))
         except FileNotFoundError:

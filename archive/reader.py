@@ -9,7 +9,8 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
 
 from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
@@ -26,6 +28,7 @@ from archive.growth import GrowingFile
 from archive.heads import RecordHead, heads_from_lines
 from archive.index_lines import HEAD_LINES, emitted_lines
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
+from archive.record_loader import RecordLoader
 from archive.urls import BadURL, Scope
 
 CAPTURE_TYPES = frozenset(CAPTURE_RECORD_TYPES)
@@ -65,8 +68,9 @@ def _load_failed(path: Path, error: ArchiveLoadFailed) -> WarcReadError:
 
 
 def _records(handle: BinaryIO) -> ArchiveIterator:
-    """warcio's iterator; ARC records come as WARC ones (``WARC-Target-URI``, ``WARC-Date``, and
-    the ARC's ``filedesc://`` header as a warcinfo record, not a capture)."""
+    """warcio's iterator, set as :func:`archive.record_loader.record_parser`: ARC records come as
+    WARC ones (``WARC-Target-URI``, ``WARC-Date``, and the ARC's ``filedesc://`` header as a
+    warcinfo record, not a capture)."""
     return ArchiveIterator(handle, arc2warc=True)
 
 
@@ -103,7 +107,7 @@ def follow_warc_captures(path: Path, growing: GrowingFile,
 def _read_captures(path: Path, handle: BinaryIO | GrowingFile, originals: dict[str, int], max_decoded_bytes: int,
                    payloads: BinaryIO | None = None) -> Iterator[Capture]:
     iterator = _records(handle)  # type: ignore[arg-type]
-    with _read_errors(path, iterator):
+    with _read_errors(path, lambda: iterator.offset):
         for record in iterator:
             if record.rec_type in CAPTURE_TYPES:
                 yield from _released(_capture(path, record, iterator.offset, originals, max_decoded_bytes,
@@ -113,15 +117,13 @@ def _read_captures(path: Path, handle: BinaryIO | GrowingFile, originals: dict[s
 def _chosen_captures(path: Path, only: Callable[[Capture], bool], max_decoded_bytes: int) -> Iterator[Capture]:
     """The captures ``only`` accepts, judged by their record heads, each read alone at its offset."""
     originals: dict[str, int] = {}
-    with _open_warc(path) as handle:
+    with _loader(path) as loader:
         for head in iter_record_heads(path):
             capture = _capture(path, head, head.offset, originals, None)
             if capture is None or not only(capture):
                 continue
-            handle.seek(head.offset)
-            iterator = _records(handle)
-            with _read_errors(path, iterator):
-                capture = _capture(path, next(iter(iterator)), head.offset, originals, max_decoded_bytes)
+            with _read_errors(path, lambda: head.offset):
+                capture = _capture(path, loader.load(head.offset), head.offset, originals, max_decoded_bytes)
             yield from _released(capture)
 
 
@@ -147,10 +149,75 @@ def iter_record_heads(path: Path) -> Iterator[RecordHead]:
         return
     with _open_warc(path) as handle:
         iterator = _records(handle)
-        with _read_errors(path, iterator):
+        with _read_errors(path, lambda: iterator.offset):
             for record in iterator:
                 if record.rec_type in CAPTURE_TYPES:
                     yield RecordHead(record.rec_type, iterator.offset, record.rec_headers, record.http_headers)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSpan:
+    """One record of a file, any type, without its body: its heads and where its bytes lie."""
+
+    rec_type: str
+    offset: int
+    length: int
+    """Its bytes as stored: a gzip member in a compressed file (what :meth:`RecordLoader.raw` copies)."""
+    rec_headers: StatusAndHeaders
+    http_headers: StatusAndHeaders | None
+
+
+def iter_record_spans(path: Path) -> Iterator[RecordSpan]:
+    """Every record of ``path`` in file order (ARC records as WARC ones, :func:`_records`).
+
+    Only whole records are yielded: where the file is damaged, or ends inside a record (half a
+    gzip member, a block shorter than its Content-Length: what a killed writer leaves), a
+    :class:`WarcReadError` names the offset, after every whole record before it.
+    """
+    end = 0
+    with _open_warc(path) as handle:
+        iterator = _records(handle)
+        with _read_errors(path, lambda: iterator.offset):
+            for record in _heads_read(path, iterator):
+                iterator.read_to_end(record)
+                offset = iterator.get_record_offset()
+                if _cut_short(iterator, record):
+                    raise _cut_short_error(path, offset)
+                end = offset + iterator.get_record_length()
+                yield RecordSpan(record.rec_type, offset, iterator.get_record_length(),
+                                 record.rec_headers, record.http_headers)
+        handle.seek(end)
+        if handle.read(4096).strip(b"\r\n"):  # a record whose head is cut: warcio stops there, silent
+            raise _cut_short_error(path, end)
+
+
+def _heads_read(path: Path, iterator: ArchiveIterator) -> Iterator[ArcWarcRecord]:
+    """The iterator's records; warcio's AttributeError on a head with no WARC-Target-URI where
+    its type needs one (a head cut short) as the damage it is."""
+    records = iter(iterator)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except AttributeError as error:
+            raise WarcReadError(f"{path} is damaged: the record at offset {iterator.offset} has no "
+                                "WARC-Target-URI (its head was cut short?)") from error
+        yield record
+
+
+def _cut_short_error(path: Path, offset: int) -> WarcReadError:
+    return WarcReadError(f"{path} ends inside the record at offset {offset}: it was cut short "
+                         "(a copy or a writer that stopped there)")
+
+
+def _cut_short(iterator: ArchiveIterator, record: ArcWarcRecord) -> bool:
+    """Whether the file ended inside the record just read to its end: warcio's iterator takes
+    what is there for the whole record (half a gzip member inflates to half a record)."""
+    decompressor = iterator.reader.decompressor if iterator.reader is not None else None
+    if decompressor is not None:  # the member ended, or the next record follows in it (one stream)
+        return not decompressor.eof and not iterator.next_line
+    return getattr(record.raw_stream, "limit", 0) > 0
 
 
 def _open_warc(path: Path) -> BinaryIO:
@@ -160,20 +227,28 @@ def _open_warc(path: Path) -> BinaryIO:
         raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
 
 
+def _loader(path: Path) -> RecordLoader:
+    try:
+        return RecordLoader(path)
+    except OSError as error:
+        raise WarcReadError(f"cannot open WARC {path}: {error.strerror or error}") from error
+
+
 @contextmanager
-def _read_errors(path: Path, iterator: ArchiveIterator) -> Iterator[None]:
-    """warcio's and zlib's complaints about a damaged file, as one error that names the place."""
+def _read_errors(path: Path, offset: Callable[[], int]) -> Iterator[None]:
+    """warcio's and zlib's complaints about a damaged file, as one error that names the place
+    (``offset``: where the record being read starts)."""
     try:
         yield
     except ArchiveLoadFailed as error:
         if "non-chunked gzip" in str(error):
             raise _load_failed(path, error) from error
-        raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+        raise WarcReadError(f"{path} is damaged: cannot be read past offset {offset()} "
                             f"(the record starting there): {str(error)[:100]!r}") from error
     except (OSError, zlib.error) as error:
         if isinstance(error, WarcReadError) or is_disk_error(error):
             raise
-        raise WarcReadError(f"{path} is damaged: cannot be read past offset {iterator.offset} "
+        raise WarcReadError(f"{path} is damaged: cannot be read past offset {offset()} "
                             f"(the record starting there): {str(error)[:100]!r}") from error
 
 
@@ -230,9 +305,8 @@ def _payload_at(source: Path | BinaryIO, offset: int, own_headers: object) -> Bi
     inflated and the other kept as sent. So the stored bytes are decoded with the revisit's
     HTTP headers, never with those of the response that happens to hold them.
     """
-    with source.open("rb") if isinstance(source, Path) else nullcontext(source) as handle:
-        handle.seek(offset)
-        record = next(iter(_records(handle)))
+    with RecordLoader(source) as loader:
+        record = loader.load(offset)
         if own_headers is not None and record.http_headers is not None:
             record.http_headers = own_headers  # content_stream() decodes by these headers
         return _bounded_body(record.content_stream(), MAX_DECODED_BYTES)[0].open()
@@ -243,7 +317,7 @@ def iter_warc_fetches(path: Path, wanted: Callable[[str], bool] = lambda url: Tr
     bytes as received (for resuming a crawl)."""
     with path.open("rb") as handle:
         try:
-            for record in ArchiveIterator(handle):
+            for record in _records(handle):
                 if record.rec_type not in ("response", "revisit") or record.http_headers is None:
                     continue
                 if not wanted(record.rec_headers.get_header("WARC-Target-URI") or ""):
@@ -332,7 +406,7 @@ def warcinfo_date(path: Path) -> datetime | None:
     are the files' own."""
     try:
         with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
+            for record in _records(handle):
                 if record.rec_type != "warcinfo":
                     return None
                 try:
@@ -362,7 +436,7 @@ def recompress(path: Path, folder: Path) -> Path:
             plain.seek(0)
             with atomic_writer(output) as out:
                 writer = WARCWriter(out, gzip=True)
-                for record in ArchiveIterator(plain, no_record_parse=False, arc2warc=True, verify_http=False):
+                for record in _records(plain):
                     writer.write_record(record)
         except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as error:
             raise WarcReadError(f"{path} cannot be recompressed: {error}") from error

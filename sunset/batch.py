@@ -21,17 +21,19 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
-
-from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArchiveLoadFailed
 
 from archive.capture import file_sha256
 from archive.durable import atomic_copy, atomic_writer
 from archive.errors import SunsetError
-from archive.reader import CAPTURE_TYPES, WarcReadError, warc_site
+from archive.reader import CAPTURE_TYPES, WarcReadError, iter_record_spans, warc_site
+from archive.record_builder import RecordBuilder
+from archive.record_loader import ARC, RecordLoader
+from archive.stamps import RecordStamps
 from archive.urls import BadURL, Scope, canonicalize, lookup_key
+from archive.warc_writer import write_member
 from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, archive_stage, pipeline
@@ -346,21 +348,16 @@ def _index_warc(task: IndexTask, sites: Sequence[SiteScope]) -> WarcIndex:
     grouped: dict[SiteScope, list[CaptureRange]] = {}
     captures = unassigned = 0
     try:
-        with path.open("rb") as handle:
-            iterator = ArchiveIterator(handle)
-            for record in iterator:
-                if record.rec_type not in CAPTURE_TYPES:
-                    continue
-                captures += 1
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                iterator.read_to_end(record)
-                belongs = owners(url)
-                if not belongs:
-                    unassigned += 1
-                for site in belongs:
-                    grouped.setdefault(site, []).append(CaptureRange(
-                        str(path), iterator.get_record_offset(), iterator.get_record_length(), gzipped))
-    except (ArchiveLoadFailed, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+        for span in iter_record_spans(path):
+            if span.rec_type not in CAPTURE_TYPES:
+                continue
+            captures += 1
+            belongs = owners(span.rec_headers.get_header("WARC-Target-URI") or "")
+            if not belongs:
+                unassigned += 1
+            for site in belongs:
+                grouped.setdefault(site, []).append(CaptureRange(str(path), span.offset, span.length, gzipped))
+    except (ValueError, EOFError, zlib.error) as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
     # Written only once the whole WARC has been read: a bad WARC gives no site a partial list.
     for site, ranges in grouped.items():
@@ -386,24 +383,43 @@ def extract_site_warc(ranges: Iterable[CaptureRange], destination: Path) -> int:
     """A WARC of one site's captures, each record's bytes copied unchanged (one gzip member each).
 
     Records from an uncompressed WARC are gzipped whole, as the WARC spec's gzip annex allows;
-    their bytes inside the member are exactly the source's.
+    their bytes inside the member are exactly the source's. A record of an ARC file becomes a
+    WARC record with the ARC's block unchanged (:meth:`RecordBuilder.from_arc`); its record id
+    is derived from where it lies, so an extraction made again gives the same bytes.
     """
     count = 0
-    with atomic_writer(destination, "wb") as sink:
-        for capture in ranges:
-            with open(capture.path, "rb") as handle:
-                handle.seek(capture.offset)
-                data = handle.read(capture.length)
-            if capture.gzipped:
-                if not data.startswith(b"\x1f\x8b"):
-                    raise WarcReadError(
-                        f"{capture.path} is gzipped as one stream, not one member per record; "
-                        "recompress it per record (e.g. `warcio recompress`) and run again")
-                sink.write(data)
-            else:
-                sink.write(gzip.compress(data + b"\r\n\r\n", mtime=0))
-            count += 1
+    loader: RecordLoader | None = None
+    try:
+        with atomic_writer(destination, "wb") as sink:
+            for capture in ranges:  # grouped by WARC: one open at a time
+                if loader is None or loader.path != Path(capture.path):
+                    if loader is not None:
+                        loader.close()
+                    loader = RecordLoader(Path(capture.path))
+                _copy_record(loader, capture, sink)
+                count += 1
+    finally:
+        if loader is not None:
+            loader.close()
     return count
+
+
+def _copy_record(loader: RecordLoader, capture: CaptureRange, sink: BinaryIO) -> None:
+    stored = loader.load(capture.offset, capture.length, parse_http=False)
+    if stored.format == ARC:
+        builder = RecordBuilder(RecordStamps(seed=f"{capture.path}#{capture.offset}"))
+        with builder.from_arc(stored) as record:
+            write_member(sink, record)
+        return
+    data = loader.raw(capture.offset, capture.length).read()
+    if capture.gzipped:
+        if not data.startswith(b"\x1f\x8b"):
+            raise WarcReadError(
+                f"{capture.path} is gzipped as one stream, not one member per record; "
+                "recompress it per record (e.g. `warcio recompress`) and run again")
+        sink.write(data)
+    else:
+        sink.write(gzip.compress(data + b"\r\n\r\n", mtime=0))
 
 
 # --- sites: one task per site --------------------------------------------------------------------

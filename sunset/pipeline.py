@@ -21,6 +21,7 @@ from archive.encoding import decode_page
 from archive.errors import ConfigError, SunsetError
 from archive.growth import GrowingFile, WarcGrowth
 from archive.reader import follow_warc_captures, iter_warc_fetches
+from archive.side_outputs import master_outputs
 from archive.sniff import is_css
 from archive.stamps import RecordStamps
 from archive.urls import BadURL, Scope, absolute
@@ -119,7 +120,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     try:
         stamps = stamps_for(config)
         with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
-                         index=True) as archive, \
+                         plugins=master_outputs()) as archive, \
                 progress("ingest", quiet=quiet, total=docroot_file_count(config)) as tick:
             for capture in iter_docroot(config.source, on_skip):
                 archive.write_capture(capture)
@@ -272,8 +273,8 @@ def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: di
                 growth: WarcGrowth | None, *, quiet: bool) -> CrawlSummary:
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
     try:
-        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume, index=True,
-                         growth=growth) as archive, \
+        with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume,
+                         plugins=master_outputs(growth)) as archive, \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show,

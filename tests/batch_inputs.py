@@ -2,6 +2,7 @@
 crawler writes them (request/response pairs with HTTP headers, a revisit, a resource record)."""
 from __future__ import annotations
 
+import gzip as gzip_module
 import io
 import json
 import os
@@ -72,6 +73,29 @@ def write_crawler_warc(path: Path, host: str = "cafe.example.net", *, gzip: bool
             "metadata://crawl.log", "resource", payload=io.BytesIO(b"1999-02-01 GET index.htm 200\n"),
             warc_content_type="text/plain", warc_headers_dict={"WARC-Date": "1999-02-01T10:01:00Z"})
         writer.write_record(log)
+    return path
+
+
+def write_arc(path: Path, host: str = "cafe.example.net", *, compressed: bool = True) -> Path:
+    """An ARC (version 1) file as the Internet Archive and Heritrix wrote them before WARC: a
+    ``filedesc://`` header, then each response as the server sent it under a one-line ARC header;
+    one gzip member per record when ``compressed``."""
+    base = f"http://{host}/"
+    pages = [
+        ("index.htm", "19990201100000", b"HTTP/1.0 200 OK\r\nServer: Microsoft-IIS/3.0\r\n"
+         b"Content-Type: text/html\r\n\r\n" + LEGACY_PAGE),
+        ("menu.htm", "19990201100001", b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + MENU_PAGE),
+        ("img/logo.gif", "19990201100002", b"HTTP/1.0 200 OK\r\nContent-Type: image/gif\r\n\r\n" + GIF),
+    ]
+    version = b"1 0 Sunset test\nURL IP-address Archive-date Content-type Archive-length\n"
+    records = [b"filedesc://%s 0.0.0.0 19990201100000 text/plain %d\n%s\n"
+               % (path.name.encode(), len(version), version)]
+    for name, date, block in pages:
+        records.append(b"%s 10.0.0.1 %s text/html %d\n%s\n" % ((base + name).encode(), date.encode(), len(block),
+                                                                block))
+    with path.open("wb") as handle:
+        for record in records:
+            handle.write(gzip_module.compress(record, mtime=0) if compressed else record)
     return path
 
 

@@ -21,8 +21,9 @@ from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.package.verify import verify_warc
+from archive.record_builder import UNPARSED_HEADER
 from archive.urls import Scope
-from archive.warc_writer import UNPARSED_HEADER, WarcArchive
+from archive.warc_writer import WarcArchive
 from crawl.crawler import Crawler
 from crawl.options import CrawlOptions
 from sunset.cli import main

@@ -14,7 +14,9 @@ from sunset.lock import output_lock
 from tests.batch_inputs import (
     make_inputs,
     stray_files,
+    read_parts,
     tree,
+    write_arc,
     write_corrupt_warc,
     write_crawler_warc,
     write_shop_warc,
@@ -126,6 +128,47 @@ def test_mirror_warc_sites_are_complete_and_reruns_are_identical(tmp_path: Path,
         assert main(args[:-2] + ["-q"]) == 1
     err = capsys.readouterr().err
     assert "sunset: error: " in err and "in use by `sunset mirror`" in err
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["arc.gz", "arc"])
+def test_arc_files_go_through_batch(tmp_path: Path, capsys, compressed: bool) -> None:
+    """ARC files, as the Internet Archive kept them before WARC: batch normalize reads them, and
+    batch mirror --warc gives their captures to the site they belong to, as WARC records whose
+    blocks are the ARC's bytes (the site's folder then verifies like any other)."""
+    from archive.reader import iter_record_spans
+    from archive.record_loader import RecordLoader
+
+    arc = write_arc(tmp_path / ("cafe.arc.gz" if compressed else "cafe.arc"), compressed=compressed)
+    out = tmp_path / "records"
+    assert main(["batch", "normalize", str(arc), "--out", str(out), "-q"]) == 0
+    ((index, menu, logo),) = read_parts(out)
+    assert (index["url"], index["title"], menu["title"]) == ("http://cafe.example.net/index.htm",
+                                                             "Caf\u00e9 Hours \u2013 1997", "Menu")
+    assert logo["url"].endswith("/img/logo.gif")
+
+    sites = write_site_configs(tmp_path / "sites", {"cafe": "http://cafe.example.net/"})
+    root = tmp_path / "out"
+    args = ["batch", "mirror", "--sites", str(sites / "*.toml"), "--warc", str(arc), "--out-root", str(root)]
+    assert main(args) == 0
+    assert "1 of 1 sites done" in capsys.readouterr().out
+    folder = root / "cafe"
+    arc_blocks, warc_blocks = [], []
+    for path, blocks in ((arc, arc_blocks), (folder / "cafe.warc.gz", warc_blocks)):
+        with RecordLoader(path) as loader:
+            for span in iter_record_spans(path):
+                if span.rec_type == "response":
+                    record = loader.load(span.offset, span.length, parse_http=False)
+                    blocks.append((span.rec_headers.get_header("WARC-Target-URI"), record.raw_stream.read()))
+    assert [url for url, _ in warc_blocks] == ["http://cafe.example.net/index.htm", "http://cafe.example.net/menu.htm",
+                                               "http://cafe.example.net/img/logo.gif"]
+    assert warc_blocks == arc_blocks  # the server's bytes, unchanged
+    assert "Caf\u00e9 hours" in (folder / "mirror" / "cafe.example.net" / "index.htm").read_text(encoding="utf-8")
+    assert main(["verify", str(folder), "-q"]) == 0  # warcio and FastWARC read the same WARC records
+    first = tree(root)
+    assert main(args) == 0 and tree(root) == first
+    (folder / "run.json").write_text('{"warc_from": {"batch": "x"}}', encoding="utf-8")
+    assert main(args) == 0 and tree(root) == first  # extracted again: the same record ids, the same bytes
+    capsys.readouterr()
 
 
 def test_java_version_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

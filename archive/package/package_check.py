@@ -9,11 +9,11 @@ import hashlib
 from base64 import b32encode
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
 from archive.package.cdxj import INDEXED_TYPES, iter_cdxj
 from archive.package.derived import MIRROR_PATH_HEADER, iter_originals
+from archive.reader import iter_record_spans
 
 
 def check_cdxj(master: Path, cdxj: Path, *others: Path) -> list[str]:
@@ -54,26 +54,25 @@ def _sha1_base32(path: Path) -> str:
 def check_conversions(derived: Path, out_root: Path) -> list[str]:
     """Each conversion record's mirror file still holds exactly the bytes the record holds."""
     problems: list[str] = []
-    with derived.open("rb") as handle:
-        for record in ArchiveIterator(handle):
-            if record.rec_type != "conversion":
-                continue
-            headers = record.rec_headers
-            relative = headers.get_header(MIRROR_PATH_HEADER)
-            if not relative:
-                continue
-            file = (out_root / relative).resolve()
-            if not file.is_relative_to(out_root.resolve()):
-                problems.append(f"{derived.name}: a conversion record names {relative!r}, outside the output folder")
-                continue
-            if not file.is_file():
-                problems.append(f"{relative}: missing, but {derived.name} holds a conversion of it")
-                continue
-            expected = headers.get_header("WARC-Block-Digest") or ""
-            algorithm = expected.split(":", 1)[0].lower()
-            if algorithm != "sha1":
-                problems.append(f"{derived.name}: {relative}: block digest {expected!r} is not sha1; cannot compare")
-            elif _sha1_base32(file) != expected:
-                problems.append(f"{relative}: differs from its conversion record in {derived.name} "
-                                "(the mirror was changed after packaging; run `sunset package` again)")
+    for record in iter_record_spans(derived):
+        if record.rec_type != "conversion":
+            continue
+        headers = record.rec_headers
+        relative = headers.get_header(MIRROR_PATH_HEADER)
+        if not relative:
+            continue
+        file = (out_root / relative).resolve()
+        if not file.is_relative_to(out_root.resolve()):
+            problems.append(f"{derived.name}: a conversion record names {relative!r}, outside the output folder")
+            continue
+        if not file.is_file():
+            problems.append(f"{relative}: missing, but {derived.name} holds a conversion of it")
+            continue
+        expected = headers.get_header("WARC-Block-Digest") or ""
+        algorithm = expected.split(":", 1)[0].lower()
+        if algorithm != "sha1":
+            problems.append(f"{derived.name}: {relative}: block digest {expected!r} is not sha1; cannot compare")
+        elif _sha1_base32(file) != expected:
+            problems.append(f"{relative}: differs from its conversion record in {derived.name} "
+                            "(the mirror was changed after packaging; run `sunset package` again)")
     return problems

@@ -255,7 +255,7 @@ def _revisit_http_headers(original: Original) -> StatusAndHeaders:
 
 def write_reconstructions(archive: WarcArchive, items: Iterable[Reconstruction]) -> ReconstructSummary:
     """Write each reconstruction into ``archive`` (already entered)."""
-    writer = archive.warcio_writer
+    builder = archive.builder.warcio
     revisits = redirects = 0
     for item in items:
         original = item.original
@@ -266,15 +266,15 @@ def write_reconstructions(archive: WarcArchive, items: Iterable[Reconstruction])
         }
         if item.location is None:
             fields["WARC-Refers-To"] = original.record_id
-            record = writer.create_revisit_record(
+            record = builder.create_revisit_record(
                 item.url, original.payload_digest or "", original.url, original.date,
                 http_headers=_revisit_http_headers(original), warc_headers_dict=fields)
             revisits += 1
         else:
             http = StatusAndHeaders("301 Moved Permanently", [("Location", item.location), ("Content-Length", "0")],
                                     protocol="HTTP/1.1")
-            record = writer.create_warc_record(item.url, "response", payload=io.BytesIO(b""), length=0,
-                                               http_headers=http, warc_headers_dict=fields)
+            record = builder.create_warc_record(item.url, "response", payload=io.BytesIO(b""), length=0,
+                                                http_headers=http, warc_headers_dict=fields)
             redirects += 1
-        archive.write_built(record)
+        archive.write(record)
     return ReconstructSummary(revisits, redirects)
