@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.durable import atomic_copy, atomic_writer
-from archive.encoding import decode_page
+from archive.encoding import decode_css, decode_page
 from archive.errors import ConfigError, SunsetError
 from archive.growth import GrowingFile, WarcGrowth
 from archive.reader import follow_warc_captures, iter_warc_fetches
@@ -147,9 +147,8 @@ def crawl_link_extractor(scope: Scope) -> LinkExtractor:
     """
 
     def extract(body: bytes, content_type: str | None, url: str) -> Iterator[tuple[str, bool]]:
-        text = decode_page(body, content_type).text
         if is_css(content_type, url):
-            for _, _, raw in iter_css_urls(text):
+            for _, _, raw in iter_css_urls(decode_css(body, content_type)):
                 try:
                     found = absolute(raw, url)
                 except (BadURL, ValueError):
@@ -157,7 +156,7 @@ def crawl_link_extractor(scope: Scope) -> LinkExtractor:
                 if scope.same_host(found):
                     yield found, True
             return
-        for link in extract_page_references(text, url, scope).links:
+        for link in extract_page_references(decode_page(body, content_type).text, url, scope).links:
             if link.url and link.in_scope:
                 yield link.url, link.kind in PAGE_REQUISITE_KINDS
 
