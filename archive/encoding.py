@@ -3,7 +3,9 @@
 Order: byte-order mark, HTTP ``Content-Type`` charset, ``<meta>`` in the first 1024 bytes,
 then a sniff, then Windows-1252. Labels go through the WHATWG table, so ``iso-8859-1`` and
 ``us-ascii`` decode as windows-1252, as every browser has done since the 1990s. The mirror
-and the records both decode through :func:`decode_page`, so they never disagree.
+and the records both decode through :func:`decode_page`, so they never disagree. Style sheets
+have their own order (CSS Syntax, "determine the fallback encoding"), in :func:`decode_css`, which
+the crawler's link discovery, the mirror and the reconstruction all use.
 """
 from __future__ import annotations
 
@@ -258,6 +260,41 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     elif "\ufffd" in text and not _is_utf8(body):
         problems = (*problems, "undecodable-bytes")
     return DecodedPage(text, encoding, source, problems)
+
+
+_CSS_CHARSET_RULE = re.compile(rb'@charset "([\x00-\x21\x23-\x7f]{1,64})";')
+
+
+def css_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The encoding a browser decoded a style sheet with (CSS Syntax 3, section 3.2).
+
+    A byte-order mark, else the HTTP charset, else an ``@charset "...";`` that opens the sheet
+    (UTF-16 there means UTF-8: the rule itself was read as ASCII). A sheet that says nothing
+    was read in its page's encoding, which a sheet alone cannot know: UTF-8 when the bytes are
+    valid UTF-8, else Windows-1252, the default of the era's browsers.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    declared = resolve_label(http_charset(content_type))
+    if declared is None:
+        rule = _CSS_CHARSET_RULE.match(body)
+        declared = resolve_label(rule.group(1).decode("ascii")) if rule else None
+        if declared in ("utf-16le", "utf-16be"):
+            declared = "utf-8"
+    if declared is not None:
+        return declared
+    return "utf-8" if _is_utf8(body) else DEFAULT_ENCODING
+
+
+def decode_css(body: bytes, content_type: str | None = None) -> str:
+    """A style sheet's text, decoded as :func:`css_encoding` says (its byte-order mark dropped)."""
+    encoding = css_encoding(body, content_type)
+    for bom, name in _BOMS:
+        if name == encoding and body.startswith(bom):
+            body = body[len(bom):]
+            break
+    return decode_bytes(body, encoding)
 
 
 _C1_CONTROL = re.compile("[\x80-\x9f]")

@@ -13,13 +13,14 @@ decide from the bytes exactly as before and ``records.jsonl`` gives the same cha
 from __future__ import annotations
 
 from archive.encoding import decide_encoding
+from archive.limits import MAX_PAGE_BYTES
 from archive.sniff import is_html, media_type
 
 CHARSET_SOURCE_HEADER = "WARC-Sunset-Charset-Source"
 """On a resource record: the charset in its Content-Type is sunset's, decided from this source."""
 
-LABEL_SAMPLE_BYTES = 8 * 1024 * 1024
-"""How much of a file the decision reads: normalize's default ``max_page_bytes``, so both agree."""
+LABEL_SAMPLE_BYTES = MAX_PAGE_BYTES
+"""How much of a file the decision reads: as much as normalize reads by default, so both agree."""
 
 _CHARSET_PARAMETER = "; charset="
 

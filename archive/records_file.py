@@ -1,8 +1,10 @@
-"""Reading ``records.jsonl`` back: the one reader every later stage uses (mirror catalog, derived WARC, WACZ).
+"""Reading ``records.jsonl`` back: the one reader every later stage uses (mirror catalog, report,
+derived WARC, WACZ, reconstruction).
 
-The file is written atomically by normalize, so a line that is not JSON means the file was
-damaged or edited; that is reported with its line number instead of being skipped, because a
-skipped line would silently drop a page from the catalog and the derived WARC.
+The file is written atomically by normalize, so a line that is not a JSON object means the file
+was damaged or edited. The policy, the same for every reader: the first such line stops the stage
+with its line number (an error the CLI prints once, into the log) instead of being skipped,
+because a skipped line would silently drop a page from the catalog, the report and the derived WARC.
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ class RecordsFileError(SunsetError):
     """A ``records.jsonl`` that cannot be read back; run normalize again to rewrite it."""
 
 
-def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
-    """(parsed, raw line) for each page record, one line in memory at a time."""
+def iter_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
+    """(parsed, raw line) for each record, pages and files, one line in memory at a time."""
     with records_path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip(b"\r\n")
@@ -29,5 +31,12 @@ def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
             except ValueError as error:
                 raise RecordsFileError(f"{records_path}:{number}: not a JSON record ({error}); "
                                        "run `sunset normalize` again to rewrite it") from error
-            if isinstance(record, dict) and record.get("record_type") == "page":
-                yield record, line
+            if not isinstance(record, dict):
+                raise RecordsFileError(f"{records_path}:{number}: not a JSON record (a {type(record).__name__}, "
+                                       "not an object); run `sunset normalize` again to rewrite it")
+            yield record, line
+
+
+def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
+    """(parsed, raw line) for each page record."""
+    return ((record, line) for record, line in iter_records(records_path) if record.get("record_type") == "page")

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Generic, Self, TypeVar
 
 from archive.capture import BytesBody, Capture, read_body
+from archive.limits import MAX_PAGE_BYTES
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -221,7 +222,8 @@ def _call_loop(parent: int, connection: Connection, function: Callable[[object, 
             connection.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}; ({error})")))
 
 
-PORTABLE_BODY_BYTES = 8 * 1024 * 1024
+PORTABLE_BODY_BYTES = MAX_PAGE_BYTES
+"""Bodies a worker reads whole anyway (a page, up to the default page limit) travel as bytes."""
 
 
 def capture_task(capture: Capture, extra: object = None, *,

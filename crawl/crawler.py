@@ -22,6 +22,7 @@ import requests
 
 from archive.capture import Fetched
 from archive.dates import warc_date
+from archive.limits import MAX_PAGE_BYTES
 from archive.sniff import is_css, is_html
 from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 from archive.workers import CallPool
@@ -44,7 +45,6 @@ log = logging.getLogger("sunset.crawl")
 
 LinkExtractor = Callable[[bytes, str | None, str], Iterable[tuple[str, bool]]]
 """(body, content type, page URL) -> (absolute URL, is a page requisite) for each link."""
-EXTRACT_LIMIT = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +417,7 @@ class Crawler:
         if not (is_html(fetched.content_type, head) or is_css(fetched.content_type, entry.url)):
             return []
         try:
-            page = (readable_head(fetched, EXTRACT_LIMIT), fetched.content_type, entry.url)
+            page = (readable_head(fetched, MAX_PAGE_BYTES), fetched.content_type, entry.url)
             return self._links.call(page) if self._links is not None else _find_links(self.extract, page)
         except Exception as error:  # one unparseable page must not stop the crawl
             log.warning("crawl: cannot read links of %s: %s", entry.url, error)

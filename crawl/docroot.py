@@ -2,13 +2,15 @@
 
 No link is followed to find files (orphans are part of the site too). Symlinks are not
 followed, and special files (FIFOs, devices) are skipped, so nothing outside the docroot is
-ever read; each skip is reported through ``on_skip``.
+ever read; each skip is reported through ``on_skip``. One walker finds the files, for the checks
+before a run, the progress total and the ingest alike (:func:`list_docroot`).
 """
 from __future__ import annotations
 
 import os
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -44,15 +46,22 @@ def url_for_file(relative: str, base: str) -> str:
     return canonicalize(base + quote(os.fsencode(relative), safe="/!$&'()*+,;=:@~"))
 
 
-def _walk(root: Path, options: SourceOptions, on_skip: SkipReporter) -> Iterator[Path]:
-    """Regular files under ``root`` in a stable order (sorted by name at every level).
+Skip = tuple[Path, str]
+"""A path the walk left out, and why (a link, a special file, a folder it cannot list)."""
+
+
+def _walk(root: Path, options: SourceOptions) -> Iterator[Path | Skip]:
+    """Regular files under ``root`` in a stable order (sorted by name at every level), and what
+    was left out, in the order met.
 
     A stack of folder listings rather than recursion: a docroot nested a thousand folders
     deep is a file system's right and must not end in ``RecursionError``.
     """
     stack: list[Iterator[os.DirEntry[str]]] = []
-    listing = _listing(root, on_skip)
-    if listing is not None:
+    listing = _listing(root)
+    if isinstance(listing, tuple):
+        yield listing
+    else:
         stack.append(listing)
     while stack:
         entry = next(stack[-1], None)
@@ -65,40 +74,88 @@ def _walk(root: Path, options: SourceOptions, on_skip: SkipReporter) -> Iterator
         try:
             mode = entry.stat(follow_symlinks=False).st_mode
         except OSError as error:
-            on_skip(path, f"cannot read: {error.strerror or error}")
+            yield path, f"cannot read: {error.strerror or error}"
             continue
         if stat.S_ISLNK(mode):
-            on_skip(path, "symbolic link, not followed")
+            yield path, "symbolic link, not followed"
         elif stat.S_ISDIR(mode):
-            listing = _listing(path, on_skip)
-            if listing is not None:
+            listing = _listing(path)
+            if isinstance(listing, tuple):
+                yield listing
+            else:
                 stack.append(listing)
         elif stat.S_ISREG(mode):
             yield path
         else:
-            on_skip(path, "not a regular file (FIFO, socket or device), skipped")
+            yield path, "not a regular file (FIFO, socket or device), skipped"
 
 
-def _listing(folder: Path, on_skip: SkipReporter) -> Iterator[os.DirEntry[str]] | None:
+def _listing(folder: Path) -> Iterator[os.DirEntry[str]] | Skip:
     try:
         with os.scandir(folder) as entries:
             return iter(sorted(entries, key=lambda entry: entry.name))
     except OSError as error:
-        on_skip(folder, f"cannot list folder: {error.strerror or error}")
-        return None
+        return folder, f"cannot list folder: {error.strerror or error}"
 
 
-def iter_docroot(options: SourceOptions, on_skip: SkipReporter | None = None) -> Iterator[Capture]:
-    """Yield one capture per file under ``options.docroot``."""
+def _docroot(options: SourceOptions) -> Path:
     if options.docroot is None:
         raise DocrootError("no docroot is configured")
-    root = options.docroot
-    if not root.is_dir():
-        raise DocrootError(f"docroot {root} is not a folder (check [source] docroot in the config)")
+    if not options.docroot.is_dir():
+        raise DocrootError(f"docroot {options.docroot} is not a folder (check [source] docroot in the config)")
+    return options.docroot
+
+
+@dataclass(frozen=True, slots=True)
+class DocrootFiles:
+    """One walk of a docroot: its files (POSIX paths relative to it, in ingest order) and what the
+    walk left out. A run walks its docroot once: the checks before the run, the progress total
+    (``len``) and the ingest (:func:`iter_docroot` with ``files``) all read this."""
+
+    root: Path
+    files: tuple[str, ...]
+    skipped: tuple[Skip, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def list_docroot(options: SourceOptions) -> DocrootFiles:
+    """Walk the docroot once; the skips are reported when the files are ingested."""
+    root = _docroot(options)
+    files: list[str] = []
+    skipped: list[Skip] = []
+    for found in _walk(root, options):
+        if isinstance(found, tuple):
+            skipped.append(found)
+        else:
+            files.append(found.relative_to(root).as_posix())
+    return DocrootFiles(root, tuple(files), tuple(skipped))
+
+
+def _walked(root: Path, options: SourceOptions, files: DocrootFiles | None) -> Iterator[str | Skip]:
+    """Relative paths and skips: from ``files``, or from a walk as it goes (nothing held)."""
+    if files is not None:
+        yield from files.skipped
+        yield from files.files
+        return
+    for found in _walk(root, options):
+        yield found if isinstance(found, tuple) else found.relative_to(root).as_posix()
+
+
+def iter_docroot(options: SourceOptions, on_skip: SkipReporter | None = None,
+                 files: DocrootFiles | None = None) -> Iterator[Capture]:
+    """Yield one capture per file under ``options.docroot``: of ``files`` when the docroot was
+    already walked (:func:`list_docroot`), else found as the walk goes."""
+    root = _docroot(options) if files is None else files.root
     report = on_skip or (lambda path, reason: None)
     base = docroot_base(options)
-    for path in _walk(root, options, report):
-        relative = path.relative_to(root).as_posix()
+    for found in _walked(root, options, files):
+        if isinstance(found, tuple):
+            report(*found)
+            continue
+        relative = found
+        path = root / relative
         try:
             with FileBody(path).open() as handle:
                 head = handle.read(512)

@@ -47,7 +47,7 @@ def find_base(text: str, page_url: str) -> str:
                 if href and href.strip():
                     try:
                         return absolute(href, page_url)
-                    except BadURL:
+                    except (BadURL, ValueError):  # urllib's own complaint ("Invalid IPv6 URL") too
                         return page_url
             elif token.name in ("body", "frameset"):
                 break

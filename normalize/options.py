@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024
+from archive.limits import MAX_PAGE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
 class NormalizeOptions:
     base_url: str
     case_insensitive: bool = False
-    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    max_page_bytes: int = MAX_PAGE_BYTES
     """Pages larger than this are parsed only up to it (and marked ``truncated``)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from archive.capture import Capture, file_sha256
 from archive.durable import atomic_writer, is_disk_error
-from archive.encoding import decode_page
+from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
 from archive.reader import iter_warc_captures, warcinfo_date
 from archive.sniff import magic_type
@@ -119,16 +119,6 @@ def _copy_body(root: Path, relative: str, capture: Capture) -> None:
     destination = safe_destination(root, relative)
     with atomic_writer(destination, durable=False) as handle, capture.body.open() as stream:
         shutil.copyfileobj(stream, handle, 1024 * 1024)
-
-
-def decode_css(data: bytes) -> str:
-    """Style sheets of the era: UTF-8 if it decodes, else Windows-1252 (the browsers' default)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def archive_dates(capture: Capture | PlannedRedirect | None, made_on: date | None) -> tuple[date | None, date | None]:
@@ -257,7 +247,7 @@ class _MirrorWriter:
         self.files += outcome.files
 
     def _write_css(self, capture: Capture, planned: PlannedFile, out: _Outcome) -> None:
-        css = decode_css(self._read_capped(capture, out))
+        css = decode_css(self._read_capped(capture, out), capture.content_type)
         issues: list[LinkIssue] = []
         css = self.rewriter.rewrite_css(css, capture.url, planned.path, issues)
         css = _CSS_CHARSET.sub('@charset "utf-8";', css, count=1)

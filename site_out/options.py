@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from archive.limits import MAX_PAGE_BYTES
 from archive.urls import DEFAULT_INDEX_FILES
 
 ExternalLinks = Literal["keep", "mark", "wayback"]
@@ -43,6 +44,6 @@ class MirrorOptions:
     """Shown on the about page; default: the WARC's file name."""
     start_url: str | None = None
     """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""
-    max_page_bytes: int = 8 * 1024 * 1024
+    max_page_bytes: int = MAX_PAGE_BYTES
     """Pages and style sheets are rewritten up to this many bytes; the rest is cut from the
     mirror (noted; the WARC keeps it whole), so one hostile page cannot exhaust memory."""

@@ -47,7 +47,7 @@ def build_entries(pairs: Iterable[tuple[str, str]], publish_url: str) -> Iterato
     for url, path in pairs:
         try:
             parts = urlsplit(canonicalize(url))
-        except BadURL:
+        except (BadURL, ValueError):  # urllib's own complaint ("Invalid IPv6 URL") too: no browser sends it
             continue
         request_uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         yield RedirectEntry(url, request_uri, path, new_location(path, publish_url))
@@ -99,7 +99,8 @@ def _htaccess_rule(entry: RedirectEntry, case_insensitive: bool) -> str:
     lines = ["", f"RewriteCond %{{THE_REQUEST}} ^\\S+\\s+{re.escape(entry.request_uri)}(?:\\s|$){flag}"]
     if entry.new_url.startswith("/"):
         lines.append(f"RewriteCond %{{THE_REQUEST}} !^\\S+\\s+{re.escape(entry.new_url)}(?:\\s|$)")
-    lines.append(f"RewriteRule ^ {_apache_substitution(entry.new_url)} [R=301,L,NE]")
+    # QSD: the query of the old URL is in the mirror file's name; Apache would append it again.
+    lines.append(f"RewriteRule ^ {_apache_substitution(entry.new_url)} [R=301,L,NE,QSD]")
     return "\n".join(lines) + "\n"
 
 

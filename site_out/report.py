@@ -10,9 +10,8 @@ It is written by the mirror writer, because the about page (written there) links
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from archive.capture import Capture
 from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
+from archive.records_file import iter_records
 from site_out.charts import bar_chart, column_chart
 from site_out.pages import page_html
 from site_out.paths import safe_destination
@@ -89,16 +89,6 @@ def _size_bucket(size: int) -> str:
     return SIZE_BUCKETS[-1][1]
 
 
-def iter_records(records_path: Path) -> Iterator[dict]:
-    with records_path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    continue
-
-
 def _record_of(capture: Capture) -> dict:
     """What the report needs of a capture when there is no ``records.jsonl``: no charsets, no links."""
     media = capture.media_type or ""
@@ -123,7 +113,7 @@ def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tup
     """Add up the records (else the WARC's captures) and the missing links, given as (page, url)."""
     tally = SiteTally()
     if records_path is not None and records_path.exists():
-        for record in iter_records(records_path):
+        for record, _ in iter_records(records_path):
             tally.add(record)
     else:
         for capture in iter_warc_captures(warc_path):

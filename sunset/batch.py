@@ -28,13 +28,14 @@ from urllib.request import url2pathname
 from archive.capture import file_sha256
 from archive.durable import atomic_copy, atomic_writer
 from archive.errors import SunsetError
+from archive.limits import MAX_PAGE_BYTES
 from archive.reader import CAPTURE_TYPES, WarcReadError, iter_record_spans, warc_site
 from archive.record_builder import RecordBuilder
 from archive.record_loader import ARC, RecordLoader
 from archive.stamps import RecordStamps
 from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from archive.warc_writer import write_member
-from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
+from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, archive_stage, pipeline
 from sunset.config import SiteConfig
@@ -108,7 +109,7 @@ class NormalizeTask:
     base_url: str | None = None
     """--base-url: overrides the WARC's own; None means ask the WARC."""
     case_insensitive: bool = False
-    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    max_page_bytes: int = MAX_PAGE_BYTES
 
 
 @dataclass(frozen=True, slots=True)

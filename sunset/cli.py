@@ -73,7 +73,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
                          f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
         skipped = 0
     else:
-        ingested = pipeline.ingest(config, quiet=args.quiet)
+        ingested = pipeline.ingest(config, quiet=args.quiet, files=args.docroot_files)
         made_records = None
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
@@ -140,7 +140,7 @@ def _command_crawl(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def _command_ingest(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = pipeline.ingest(config, quiet=args.quiet)
+    summary = pipeline.ingest(config, quiet=args.quiet, files=args.docroot_files)
     say(args.quiet, f"{summary.files} files archived into {summary.warc}")
     return 0
 
@@ -364,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             return command_batch(args)
         config = apply_option_flags(resolve_target(args.target, args.out), args)
-        check_command(config, args.command)
+        args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
         setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
         with lock_for(args.command, pipeline.layout_for(config).lock):

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
-from normalize.options import DEFAULT_MAX_PAGE_BYTES, NormalizeOptions
+from archive.limits import MAX_PAGE_BYTES
+from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
 from sunset import __version__
@@ -32,17 +33,13 @@ REQUIRED_SECTIONS = tuple(section for section in SECTIONS if any(option.required
 
 
 @dataclass(frozen=True, slots=True)
-class MirrorSettings:
-    """The ``[mirror]`` section as written (MirrorOptions is built from it and the rest)."""
-
-    external_links: str = "mark"
-    drop: tuple[str, ...] = ()
-    publish_url: str = "/"
-
-
-@dataclass(frozen=True, slots=True)
 class SiteConfig:
-    """A whole config, resolved: paths absolute, dates parsed, stage options built."""
+    """A whole config, resolved: paths absolute, dates parsed, stage options built.
+
+    Each key's default is held once, by the field it fills (:mod:`sunset.options_table`): a key the
+    config does not set is not passed on, so the stage's option dataclass (or, for ``[site]`` and
+    ``[output]``, this one) decides its value.
+    """
 
     path: Path
     name: str
@@ -51,18 +48,20 @@ class SiteConfig:
     notice: NoticeOptions
     archive: ArchiveOptions
     output_dir: Path
-    mirror_extra: MirrorSettings = field(default_factory=lambda: MirrorSettings())
+    mirror_keys: tuple[tuple[str, Any], ...] = ()
+    """The ``[mirror]`` keys the config sets, as (field, value): :attr:`mirror` hands them to
+    :class:`MirrorOptions`, which keeps their defaults."""
     workers: int | None = None
     """Processes for normalize and the mirror ([output] workers, --workers); None: one per core."""
-    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    max_page_bytes: int = MAX_PAGE_BYTES
     """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
     start_url: str = ""
     """The page that opens the site ([site] start_url); empty: base_url."""
+    qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
     def start(self) -> str:
         return self.start_url or self.base_url
-    qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -76,13 +75,11 @@ class SiteConfig:
             site_name=self.name,
             case_insensitive=self.source.case_insensitive,
             index_files=self.source.index_files,
-            external_links=self.mirror_extra.external_links,  # type: ignore[arg-type]
-            drop=self.mirror_extra.drop,
-            publish_url=self.mirror_extra.publish_url,
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
             start_url=self.start,
             max_page_bytes=self.max_page_bytes,
+            **dict(self.mirror_keys),
         )
 
 
@@ -167,28 +164,27 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     reader = _Reader(path, text, data)
     reader.check_keys()
     values = reader.read()
-    site: dict[str, Any] = values.get(Site, {})
-    name, base_url = site["name"], site["base_url"]
+    site: dict[str, Any] = values.get(Site, {})  # only the keys given: the defaults are the fields'
+    name, base_url = site.pop("name"), site.pop("base_url")
+    written_dir = site.pop("output_dir", None)
+    output_dir = out or Path(written_dir or f"out/{name}")
+    if "start_url" in site:
+        _check_start_url(reader, base_url, site["start_url"])
     source_values = values.get(SourceOptions, {})
     docroot = source_values.pop("docroot", None)
-    source = SourceOptions(base_url=base_url, docroot=((base_dir or path.parent) / docroot).resolve() if docroot
-                           else None, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
-    archive = ArchiveOptions(**values.get(ArchiveOptions, {}))
-    output_dir = out or Path(site.get("output_dir") or f"out/{name}")
-    return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]), archive,
-                      output_dir.resolve(), MirrorSettings(**values.get(MirrorOptions, {})), site.get("workers"),
-                      max_page_bytes=site.get("max_page_bytes", DEFAULT_MAX_PAGE_BYTES),
-                      start_url=_start_url(reader, base_url, site.get("start_url")),
-                      qa=QaThresholds(**values.get(QaThresholds, {})))
+    if docroot:
+        source_values["docroot"] = ((base_dir or path.parent) / docroot).resolve()
+    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
+    return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
+                      ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
+                      mirror_keys=tuple(values.get(MirrorOptions, {}).items()),
+                      qa=QaThresholds(**values.get(QaThresholds, {})), **site)
 
 
-def _start_url(reader: _Reader, base_url: str, start: str | None) -> str:
+def _check_start_url(reader: _Reader, base_url: str, start: str) -> None:
     """``[site] start_url``: must lie on base_url's host (the mirror can only open a page it has)."""
-    if start is None:
-        return ""
     if urlsplit(start).hostname != urlsplit(base_url).hostname:
         raise reader.fail("site", "start_url", f"expected a page of the site {base_url}, got {start!r}")
-    return start
 
 
 def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
@@ -202,8 +198,11 @@ def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
     if SourceOptions in by_owner:
         source = replace(source, **by_owner.pop(SourceOptions))
     parts = {"notice": (config.notice, NoticeOptions), "archive": (config.archive, ArchiveOptions),
-             "mirror_extra": (config.mirror_extra, MirrorOptions), "qa": (config.qa, QaThresholds)}
-    updated = {name: replace(part, **by_owner.pop(owner)) for name, (part, owner) in parts.items() if owner in by_owner}
+             "qa": (config.qa, QaThresholds)}
+    updated: dict[str, Any] = {name: replace(part, **by_owner.pop(owner))
+                               for name, (part, owner) in parts.items() if owner in by_owner}
+    if MirrorOptions in by_owner:
+        updated["mirror_keys"] = tuple({**dict(config.mirror_keys), **by_owner.pop(MirrorOptions)}.items())
     site = by_owner.pop(Site, {})
     if by_owner:
         raise TypeError(f"SiteConfig has no place for {', '.join(owner.__name__ for owner in by_owner)}")

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.durable import atomic_copy, atomic_writer
-from archive.encoding import decode_page
+from archive.encoding import decode_css, decode_page
 from archive.errors import ConfigError, SunsetError
 from archive.growth import GrowingFile, WarcGrowth
 from archive.reader import follow_warc_captures, iter_warc_fetches
@@ -28,7 +28,7 @@ from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.docroot import DocrootError, iter_docroot
+from crawl.docroot import DocrootError, DocrootFiles, iter_docroot, list_docroot
 from crawl.frontier import Frontier, Status
 from crawl.rules import RuleError
 from normalize.css import iter_css_urls
@@ -101,8 +101,9 @@ def warcinfo_fields(config: SiteConfig, how: str | None = None) -> dict[str, str
     }
 
 
-def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
-    """Archive every file of the docroot into the master WARC."""
+def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | None = None) -> IngestSummary:
+    """Archive every file of the docroot into the master WARC: of ``files``, when the checks before
+    the run walked it (:func:`sunset.preflight.check_command`), else of one walk here."""
     layout = layout_for(config)
     if config.source.docroot is None:
         raise ConfigError(
@@ -119,24 +120,18 @@ def ingest(config: SiteConfig, *, quiet: bool = False) -> IngestSummary:
     info = warcinfo_fields(config)
     try:
         stamps = stamps_for(config)
+        listing = list_docroot(config.source) if files is None else files
         with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
                          plugins=master_outputs()) as archive, \
-                progress("ingest", quiet=quiet, total=docroot_file_count(config)) as tick:
-            for capture in iter_docroot(config.source, on_skip):
+                progress("ingest", quiet=quiet, total=len(listing)) as tick:
+            for capture in iter_docroot(config.source, on_skip, listing):
                 archive.write_capture(capture)
                 tick(capture.url)
-            files = archive.records
+            archived = archive.records
     except DocrootError as error:
         raise SunsetError(f"{config.path}: {error}") from error
-    log.info("ingest: %d files archived into %s", files, layout.warc)
-    return IngestSummary(files, tuple(skipped), layout.warc)
-
-
-def docroot_file_count(config: SiteConfig) -> int:
-    """Files ingest will read (for the progress bar's total and time left)."""
-    from sunset.preflight import docroot_files
-
-    return sum(1 for _ in docroot_files(config))
+    log.info("ingest: %d files archived into %s", archived, layout.warc)
+    return IngestSummary(archived, tuple(skipped), layout.warc)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -147,9 +142,8 @@ def crawl_link_extractor(scope: Scope) -> LinkExtractor:
     """
 
     def extract(body: bytes, content_type: str | None, url: str) -> Iterator[tuple[str, bool]]:
-        text = decode_page(body, content_type).text
         if is_css(content_type, url):
-            for _, _, raw in iter_css_urls(text):
+            for _, _, raw in iter_css_urls(decode_css(body, content_type)):
                 try:
                     found = absolute(raw, url)
                 except (BadURL, ValueError):
@@ -157,7 +151,7 @@ def crawl_link_extractor(scope: Scope) -> LinkExtractor:
                 if scope.same_host(found):
                     yield found, True
             return
-        for link in extract_page_references(text, url, scope).links:
+        for link in extract_page_references(decode_page(body, content_type).text, url, scope).links:
             if link.url and link.in_scope:
                 yield link.url, link.kind in PAGE_REQUISITE_KINDS
 

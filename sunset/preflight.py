@@ -6,15 +6,13 @@ Each check raises :class:`archive.errors.ConfigError` saying what is wrong and w
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from archive.errors import ConfigError
 from archive.reader import iter_warc_captures
 from archive.urls import BadURL, Scope, lookup_key
-from crawl.docroot import docroot_base, iter_docroot, url_for_file
+from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
@@ -22,24 +20,11 @@ from sunset.config import SiteConfig
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
 
-def docroot_files(config: SiteConfig) -> Iterator[str]:
-    """Relative POSIX paths of the regular files under the docroot (what ingest would archive)."""
+def check_docroot(config: SiteConfig) -> DocrootFiles:
+    """The docroot's files, found by the ingest's own walker (:func:`crawl.docroot.list_docroot`),
+    once the docroot is known to exist, to hold files, and some of them under ``base_url``."""
     root = config.source.docroot
     assert root is not None
-    skip = set(config.source.exclude_names)
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(name for name in dirs if name not in skip)
-        for name in sorted(files):
-            path = Path(folder, name)
-            if name not in skip and path.is_file() and not path.is_symlink():
-                yield path.relative_to(root).as_posix()
-
-
-def check_docroot(config: SiteConfig) -> None:
-    """The docroot exists, holds files, and some of them are under ``base_url``."""
-    root = config.source.docroot
-    if root is None:
-        return
     where = f"{config.path}: [source] docroot"
     if not root.exists():
         raise ConfigError(f"{where}: {root} does not exist: point docroot at a copy of the old server's files "
@@ -48,21 +33,18 @@ def check_docroot(config: SiteConfig) -> None:
         raise ConfigError(f"{where}: {root} is not a folder: point docroot at the old server's document root")
     scope = Scope(config.base_url, config.source.case_insensitive)
     base = docroot_base(config.source)
-    files = 0
-    for relative in docroot_files(config):
-        files += 1
-        if scope.contains(url_for_file(relative, base)):
-            return
-    if files == 0:
+    listing = list_docroot(config.source)
+    if any(scope.contains(url_for_file(relative, base)) for relative in listing.files):
+        return listing
+    if not listing.files:
         raise ConfigError(f"{where}: {root} holds no files: copy the old site's files into it, or point docroot "
                           "at the folder that holds them")
     hint = _docroot_url_hint(config)
     fix = (f"set [source] docroot_url = \"{hint}\" (the URL this folder was served at)" if hint else
            "point docroot at the server's document root, or set [source] docroot_url to the URL that folder was "
            "served at")
-    raise ConfigError(f"{where}: none of the {files} files in {root} is under base_url {config.base_url} "
-                      f"(read as served at {base}, the first is {url_for_file(next(docroot_files(config)), base)}): "
-                      f"{fix}")
+    raise ConfigError(f"{where}: none of the {len(listing)} files in {root} is under base_url {config.base_url} "
+                      f"(read as served at {base}, the first is {url_for_file(listing.files[0], base)}): {fix}")
 
 
 def _docroot_url_hint(config: SiteConfig) -> str | None:
@@ -80,16 +62,17 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
     return None
 
 
-def check_start_page(config: SiteConfig, warc: Path | None = None) -> None:
+def check_start_page(config: SiteConfig, warc: Path | None = None, files: DocrootFiles | None = None) -> None:
     """The start page (``[site] start_url``, default ``base_url``) is in the master WARC (or,
-    before ingest, among the docroot's files).
+    before ingest, among the docroot's files: ``files`` when it was walked already).
 
     One pass over the captures' heads, holding only the start page's few spellings and the best
     page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
     """
     scope = Scope(config.base_url, config.source.case_insensitive)
     case_insensitive = config.source.case_insensitive
-    captures = iter_warc_captures(warc, read_bodies=False) if warc is not None else iter_docroot(config.source)
+    captures = (iter_warc_captures(warc, read_bodies=False) if warc is not None
+                else iter_docroot(config.source, files=files))
     resolver = Resolver({}, scope, index_files=config.source.index_files)
     spellings: dict[str, bool | None] = {}  # lookup key -> whether its first capture is in the mirror
     for candidate in resolver.candidates(config.start):
@@ -134,9 +117,10 @@ def _start_rank(url: str) -> tuple[int, int, str]:
     return path.count("/"), 0 if name in _START_NAMES else 1, url
 
 
-def check_command(config: SiteConfig, command: str) -> None:
+def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
     """Everything that can be known wrong before a command writes a byte (a refused run leaves
-    nothing behind: no log, no site.toml, no half WARC)."""
+    nothing behind: no log, no site.toml, no half WARC). For a command that ingests a docroot, its
+    files: the run's one walk of it, for the ingest to read (:func:`sunset.pipeline.ingest`)."""
     out = config.output_dir
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output folder {out} is a file: give --out a folder (it is created if missing)")
@@ -148,6 +132,8 @@ def check_command(config: SiteConfig, command: str) -> None:
         raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
                           "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
     if command in ("run", "ingest") and docroot is not None:
-        check_docroot(config)
+        files = check_docroot(config)
         if command == "run":
-            check_start_page(config)
+            check_start_page(config, files=files)
+        return files
+    return None

@@ -50,7 +50,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
             from error
     layout = pipeline.layout_for(config)
     require_input(layout.mirror, "qa", "mirror")
-    concurrency = args.concurrency or default_concurrency()
+    concurrency = default_concurrency() if args.concurrency is None else args.concurrency  # 0 is no default
     if concurrency < 1:
         raise SunsetError(f"--concurrency must be at least 1, got {concurrency}")
     with output_lock(layout.lock, "qa"):

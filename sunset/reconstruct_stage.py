@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-from archive.encoding import decode_page
+from archive.encoding import decode_css
 from archive.package.reconstruct import (
     ReconstructSummary,
     linked_urls,
@@ -17,7 +17,7 @@ from archive.package.reconstruct import (
     write_reconstructions,
 )
 from archive.reader import iter_warc_captures
-from archive.sniff import media_type
+from archive.sniff import is_css
 from archive.stamps import RecordStamps
 from archive.urls import BadURL, absolute
 from archive.warc_writer import WarcArchive
@@ -30,11 +30,12 @@ RECONSTRUCT_FILE = ".package-reconstruct.sqlite"
 """The master's index while the reconstructions are planned (removed after)."""
 
 
-def _stylesheet_urls(warc: Path) -> Iterator[str]:
-    """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links)."""
-    for capture in iter_warc_captures(warc, only=lambda capture: media_type(capture.content_type) == "text/css"):
+def stylesheet_urls(warc: Path, max_bytes: int) -> Iterator[str]:
+    """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links):
+    the sheets the mirror rewrites, read as far and decoded as it reads them."""
+    for capture in iter_warc_captures(warc, only=lambda capture: is_css(capture.content_type, capture.url)):
         with capture.body.open() as stream:
-            text = decode_page(stream.read(), capture.content_type).text
+            text = decode_css(stream.read(max_bytes), capture.content_type)
         for _, _, raw in iter_css_urls(text):
             try:
                 yield absolute(raw, capture.url)
@@ -45,7 +46,8 @@ def _stylesheet_urls(warc: Path) -> Iterator[str]:
 def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
     """``NAME-reconstructed.warc.gz``: the old server's answers to the spellings the pages link to
     that the master lacks (see :mod:`archive.package.reconstruct`)."""
-    wanted = itertools.chain([config.base_url], linked_urls(layout.records), _stylesheet_urls(layout.warc))
+    wanted = itertools.chain([config.base_url], linked_urls(layout.records),
+                             stylesheet_urls(layout.warc, config.max_page_bytes))
     items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
                                  index_files=config.source.index_files, folders=config.source.docroot is not None,
                                  store=layout.root / RECONSTRUCT_FILE)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from archive.capture import BytesBody, Capture
-from archive.encoding import decode_page, fix_c1_controls, resolve_label
+from archive.encoding import css_encoding, decode_css, decode_page, fix_c1_controls, resolve_label
 from normalize.markup import unescape_attribute
 from normalize.options import NormalizeOptions
 from normalize.page import normalize_capture
@@ -65,6 +65,34 @@ def test_decode_page(body: bytes, content_type: str | None, charset: str, source
 )
 def test_whatwg_labels(label: str, encoding: str | None) -> None:
     assert resolve_label(label) == encoding
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "text"),
+    [
+        (b"A { color: red }", None, "utf-8", "A { color: red }"),
+        ("/* caf\u00e9 */".encode(), "text/css", "utf-8", "/* caf\u00e9 */"),
+        ("/* caf\u00e9 \u2013 */".encode("cp1252"), "text/plain", "windows-1252", "/* caf\u00e9 \u2013 */"),
+        (codecs.BOM_UTF8 + "/* \u00e9 */".encode(), "text/css; charset=iso-8859-1", "utf-8", "/* \u00e9 */"),
+        (codecs.BOM_UTF16_LE + "/* \u00e9 */".encode("utf-16-le"), None, "utf-16le", "/* \u00e9 */"),
+        ("/* \u0434\u043e\u043c */".encode("koi8-r"), "text/css; charset=KOI8-R", "koi8-r",
+         "/* \u0434\u043e\u043c */"),
+        # the HTTP charset wins over the sheet's own rule, and the rule over the bytes' look
+        (b'@charset "koi8-r"; /* \xc4 */', "text/css; charset=windows-1251", "windows-1251",
+         '@charset "koi8-r"; /* \u0414 */'),
+        (b'@charset "koi8-r"; /* \xc4\xcf\xcd */', "text/css", "koi8-r", '@charset "koi8-r"; /* \u0434\u043e\u043c */'),
+        (b'@charset "utf-16"; /* \xc3\xa9 */', None, "utf-8", '@charset "utf-16"; /* \u00e9 */'),
+        # only the exact rule at the very start counts, as in a browser
+        (b' @charset "koi8-r"; /* \xc4 */', None, "windows-1252", ' @charset "koi8-r"; /* \u00c4 */'),
+        (b"@charset 'koi8-r'; /* \xc4 */", None, "windows-1252", "@charset 'koi8-r'; /* \u00c4 */"),
+        (b'@charset "no-such"; /* \xc4 */', "text/css; charset=bogus", "windows-1252",
+         '@charset "no-such"; /* \u00c4 */'),
+    ],
+)
+def test_decode_css(body: bytes, content_type: str | None, encoding: str, text: str) -> None:
+    """CSS Syntax's order (BOM, HTTP, @charset), then UTF-8 if the bytes are, else Windows-1252."""
+    assert css_encoding(body, content_type) == encoding
+    assert decode_css(body, content_type) == text
 
 
 def test_c1_references_become_windows_1252_characters() -> None:

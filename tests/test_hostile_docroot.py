@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,54 @@ def test_more_hostile_file_names_stay_inside_the_output(tmp_path: Path, name: st
     mirrored = [path for path in (out / "mirror" / "old.example.org" / "site").iterdir()
                 if path.name not in ("index.html", "other.htm")]
     assert len(mirrored) == 1  # the hostile file, under a safe name
+
+
+def test_a_docroot_deeper_than_the_recursion_limit_is_checked_and_ingested_in_one_walk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The checks before a run and the progress total walked the docroot with ``os.walk`` of their
+    own, which dies of RecursionError 1,100 folders down; now the ingest's walker does it once."""
+    import crawl.docroot
+    from archive.reader import iter_warc_captures
+    from sunset.cli import main
+    from sunset.config import load_config
+    from sunset.preflight import check_command
+    from tests.conftest import write_config
+    from tests.test_hostile_names import _remove_deep
+
+    walks: list[Path] = []
+    walk = crawl.docroot._walk
+
+    def counted(root: Path, options: SourceOptions) -> Iterator[object]:
+        walks.append(root)
+        return walk(root, options)
+
+    monkeypatch.setattr(crawl.docroot, "_walk", counted)
+    site = tmp_path / "work" / "docroot" / "site"
+    depth = 1100
+    deep = "http://old.example.org/site/" + "d/" * depth + "deep.htm"
+    try:
+        try:
+            site.mkdir(parents=True)
+            current = site
+            for _ in range(depth):  # os.makedirs itself recurses
+                current = current / "d"
+                current.mkdir()
+            (current / "deep.htm").write_bytes(b"<P>deep")
+        except OSError as error:
+            pytest.skip(f"this file system refuses the depth: {error}")
+        (site / "index.html").write_bytes(b"<HTML><BODY><A HREF=d/>down</A></BODY></HTML>")
+        config_path = write_config(tmp_path / "work")
+        config = load_config(config_path, out=tmp_path / "out")
+
+        files = check_command(config, "run")  # the docroot and the start page, before anything is written
+        assert files is not None and len(files) == 2 and len(walks) == 1
+
+        walks.clear()
+        assert main(["ingest", str(config_path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+        assert "Traceback" not in capsys.readouterr().err
+        assert len(walks) == 1  # the checks' walk is the ingest's
+        warc = tmp_path / "out" / "test.warc.gz"
+        urls = [capture.url for capture in iter_warc_captures(warc, read_bodies=False)]
+        assert urls == [deep, "http://old.example.org/site/index.html"]  # sorted by name at every level
+    finally:
+        _remove_deep(tmp_path / "work")

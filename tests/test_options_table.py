@@ -183,17 +183,23 @@ def test_batch_processes_is_not_workers() -> None:
     assert args.workers == 3 and WORKERS.dest not in vars(args)
 
 
+def _dataclass_of(owner: type) -> type:
+    """The dataclass whose field holds the default: ``Site`` stands for SiteConfig."""
+    return SiteConfig if owner is Site else owner
+
+
 def _field_default(into: Any) -> Any:
-    item = next(item for item in fields(into.owner) if item.name == into.field)
+    item = next(item for item in fields(_dataclass_of(into.owner)) if item.name == into.field)
     return item.default_factory() if callable(item.default_factory) else item.default
 
 
-@pytest.mark.parametrize("option", [option for option in OPTIONS if option.into.owner is not Site],
-                         ids=lambda option: f"{option.section}.{option.key}")
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: f"{option.section}.{option.key}")
 def test_the_default_shown_is_the_dataclass_default(option: Option) -> None:
     """README and --help show ``default``; the value is the stage's: a number or none shown must be it."""
     value, shown = _field_default(option.into), option.default.strip("`").strip('"')
-    if shown in ("none", "no limit"):
+    if shown.endswith(" MiB"):
+        assert value == int(shown.removesuffix(" MiB")) * 1024 * 1024
+    elif shown in ("none", "no limit"):
         assert value in (None, ())
     elif shown in ("true", "false"):
         assert value is (shown == "true")
@@ -201,3 +207,53 @@ def test_the_default_shown_is_the_dataclass_default(option: Option) -> None:
         assert value == float(shown)
     elif shown in ("obey", "mark", "/"):
         assert value == shown
+
+
+class _Marker:
+    """A default no copy can hold."""
+
+    def __repr__(self) -> str:
+        return "<the default of the field the key fills>"
+
+
+def _with_default(owner: type, name: str, value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``value`` the default of ``owner.name`` for this test (the dataclass's __init__ defaults)."""
+    init = owner.__init__  # type: ignore[misc]
+    names = [item.name for item in fields(owner) if item.init and not item.kw_only]
+    defaults = list(init.__defaults__)
+    defaults[names.index(name) - (len(names) - len(defaults))] = value
+    monkeypatch.setattr(init, "__defaults__", tuple(defaults))
+
+
+def _has_default(into: Any) -> bool:
+    from dataclasses import MISSING
+
+    item = next(item for item in fields(_dataclass_of(into.owner)) if item.name == into.field)
+    return item.default is not MISSING
+
+
+@pytest.mark.parametrize("option", [option for option in OPTIONS if _has_default(option.into)],
+                         ids=lambda option: f"{option.section}.{option.key}")
+def test_each_default_is_held_once(option: Option, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key the config leaves out takes the default of the field it fills, and only that: a second
+    copy of the default (a settings class of the config's own, as ``[mirror]`` had, or a default
+    written again where the config is read, as ``max_page_bytes`` had) would hand the stage the copy."""
+    marker = _Marker()
+    _with_default(_dataclass_of(option.into.owner), option.into.field, marker, monkeypatch)
+    config = parse_config(f'[site]\nname = "oldsite"\nbase_url = "{BASE}"\n[notice]\ntitle = "t"\n'
+                          f'date = 2005-12-02\ntext = "x"\n', tmp_path / "site.toml")
+    for into in (option.into, *option.also):
+        held = getattr(_holder(config, into.owner), into.field)
+        assert held is marker, f"[{option.section}] {option.key} -> {into.owner.__name__}.{into.field}: {held!r}"
+
+
+def test_a_size_limit_is_one_constant() -> None:
+    """The 8 MiB page limit was written out in six places; now each reads the one constant."""
+    import re
+
+    literal = re.compile(r"\b8\s*\*\s*1024\s*\*\s*1024\b|\b8388608\b|\b8\s*<<\s*20\b")
+    found = [path.relative_to(ROOT).as_posix()
+             for package in ("archive", "crawl", "normalize", "site_out", "sunset")
+             for path in sorted((ROOT / package).rglob("*.py"))
+             for line in path.read_text(encoding="utf-8").splitlines() if literal.search(line)]
+    assert found == ["archive/limits.py", "crawl/http_fetch.py"]  # the page limit; the HTTP head allowance

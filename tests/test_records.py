@@ -256,14 +256,19 @@ def test_sunset_normalize_recompresses_a_whole_file_gzipped_warc(tmp_path: Path,
     assert page["url"] == "http://other.example/page.html"
 
 
-def test_a_damaged_records_file_is_named_not_skipped(tmp_path: Path) -> None:
-    """The catalog skipped a bad line and the derived WARC raised on it; now both stop with the line."""
+@pytest.mark.parametrize("bad", ['{"record_type": "pa', "[1, 2]"])
+def test_a_damaged_records_file_is_named_not_skipped(tmp_path: Path, bad: str) -> None:
+    """The catalog and the report skipped a bad line and the derived WARC raised on it; now every
+    reader of records.jsonl stops with the line."""
     from archive.errors import SunsetError
-    from archive.records_file import iter_page_records
+    from archive.records_file import iter_page_records, iter_records
     from site_out.catalog import iter_record_pages
+    from site_out.report import tally_site
 
     records = tmp_path / "records.jsonl"
-    records.write_text('{"record_type": "page", "url": "http://a.example/"}\n{"record_type": "pa\n', encoding="utf-8")
-    for reader in (iter_page_records, iter_record_pages):
+    records.write_text('{"record_type": "page", "url": "http://a.example/"}\n' + bad + "\n", encoding="utf-8")
+    readers = (iter_records, iter_page_records, iter_record_pages,
+               lambda path: [tally_site(path, tmp_path / "unused.warc.gz", ())])
+    for reader in readers:
         with pytest.raises(SunsetError, match=r"records.jsonl:2: not a JSON record"):
             list(reader(records))

@@ -149,3 +149,91 @@ def test_the_report_opens_in_chromium_with_nothing_failed(otpic_run) -> None:
     opened = open_in_chromium(layout.mirror / "_sunset" / "report.html")
     assert opened.failed == [] and opened.foreign == [] and opened.broken_images == []
     assert opened.charts == 6
+
+
+# site_out/report.py itself: the figures from records, one at a time, and what is made of them.
+
+def _records(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+RECORDS = [
+    {"record_type": "page", "url": "http://h/site/a.htm", "status": 200, "content_type": "text/html; charset=x",
+     "size": 500, "last_modified": "1998-03-01T00:00:00+00:00", "charset": "windows-1252",
+     "charset_source": "default",
+     "links": [{"kind": "external", "url": "http://other.test/x"}, {"kind": "external", "url": "http://other.test/y"},
+               {"kind": "page", "url": "http://h/site/b.htm"}, {"kind": "external", "url": None}]},
+    {"record_type": "page", "url": "http://h/site/b.htm", "status": 200, "content_type": "TEXT/HTML",
+     "size": 2048, "last_modified": "1999-06-01T00:00:00+00:00", "charset": "utf-8", "charset_source": "meta"},
+    {"record_type": "file", "url": "http://h/site/logo.gif", "status": None, "content_type": "image/gif",
+     "size": 20 * 1024 * 1024, "last_modified": "1999-01-01T00:00:00+00:00"},
+    {"record_type": "file", "url": "http://cdn.test/x.js", "status": 404, "content_type": None, "size": None,
+     "last_modified": "not a date"},
+]
+
+
+def test_a_tally_adds_up_records(tmp_path: Path) -> None:
+    from site_out.report import NOT_SERVED, tally_site
+
+    tally = tally_site(_records(tmp_path / "records.jsonl", RECORDS), tmp_path / "absent.warc.gz",
+                       [("a.htm", "http://h/site/gone.htm"), ("b.htm", "http://h/site/gone.htm"),
+                        ("a.htm", "http://h/site/gone.htm"), ("a.htm", "http://h/site/lost.htm")])
+    assert (tally.files, tally.pages, tally.bytes) == (4, 2, 500 + 2048 + 20 * 1024 * 1024)
+    assert tally.types == {"text/html": 2, "image/gif": 1, "unknown": 1}
+    assert tally.sizes == {"under 1 KB": 2, "1-10 KB": 1, "10 MB and more": 1}
+    assert tally.statuses == {"200": 2, NOT_SERVED: 1, "404": 1}
+    assert tally.years == {1998: 1, 1999: 2}  # a date that is none is not counted
+    assert tally.hosts == {"h": 3, "cdn.test": 1}
+    assert tally.external == {"other.test": 2}
+    assert tally.charsets == {"windows-1252 (default)": 1, "utf-8 (meta)": 1}
+    assert tally.missing == {"http://h/site/gone.htm": {"a.htm": 2, "b.htm": 1}, "http://h/site/lost.htm": {"a.htm": 1}}
+
+
+def test_the_csv_reports_list_everything_largest_first(tmp_path: Path) -> None:
+    from site_out.report import tally_site, write_csv_reports
+
+    tally = tally_site(_records(tmp_path / "records.jsonl", RECORDS), tmp_path / "absent.warc.gz",
+                       [("a.htm", "http://h/site/lost.htm"), ("a.htm", "http://h/site/gone.htm"),
+                        ("b.htm", "http://h/site/gone.htm")])
+    written = write_csv_reports(tmp_path / "reports", tally)
+    assert [path.name for path in written] == ["mimetypes.csv", "responsecodes.csv", "hosts.csv", "missing.csv"]
+    assert read_csv(tmp_path / "reports" / "mimetypes.csv") == [
+        {"mime_type": "text/html", "urls": "2", "bytes": "2548"},
+        {"mime_type": "image/gif", "urls": "1", "bytes": str(20 * 1024 * 1024)},
+        {"mime_type": "unknown", "urls": "1", "bytes": "0"}]
+    assert [row["host"] for row in read_csv(tmp_path / "reports" / "hosts.csv")] == ["h", "cdn.test", "other.test"]
+    assert read_csv(tmp_path / "reports" / "missing.csv") == [
+        {"url": "http://h/site/gone.htm", "links": "2", "referrers": "a.htm b.htm"},
+        {"url": "http://h/site/lost.htm", "links": "1", "referrers": "a.htm"}]
+
+
+def test_the_report_page_says_it_at_a_glance(tmp_path: Path) -> None:
+    from site_out.report import TOP, report_html, tally_site
+
+    missing = [(f"http://h/site/p{number}.htm", "http://h/site/gone.htm") for number in range(5)]
+    missing += [("http://h/site/a.htm", f"http://h/site/lost{number}.htm") for number in range(TOP + 3)]
+    tally = tally_site(_records(tmp_path / "records.jsonl", RECORDS), tmp_path / "absent.warc.gz", missing)
+    html = report_html(tally, "<div>notice</div>", "old<site>", "http://h/site/")
+    assert "<b>old&lt;site&gt;</b>" in html  # escaped
+    assert "<b>4</b> files, <b>2</b> of them pages, 20.0 MB in all" in html
+    assert "last changed between <b>1998</b> and <b>1999</b> (most in 1999)" in html
+    assert "Most files are text/html." in html
+    assert "link <b>2</b> times to <b>1</b> other site," in html
+    assert f"<b>{TOP + 4}</b> pages that were never archived" in html
+    assert chart_values(html, "years") == {"1998": 1, "1999": 2}
+    assert chart_values(html, "statuses") == {"200": 2, "404": 1, "not served (files from disk)": 1}
+    table = re.search(r'<table class="missing" data-rows="(\d+)">(.*?)</table>', html, re.S)
+    assert table and int(table.group(1)) == TOP + 4
+    assert table.group(2).count("<tr>") == TOP + 1  # the heading and the TOP most-linked
+    assert ('<td title="http://h/site/gone.htm">gone.htm</td><td>5</td><td>p0.htm, p1.htm, p2.htm and 2 more</td>'
+            in table.group(2))  # shown without the base, the first three referrers named
+
+
+def test_an_empty_site_still_gets_a_page(tmp_path: Path) -> None:
+    from site_out.report import report_html, tally_site
+
+    html = report_html(tally_site(_records(tmp_path / "records.jsonl", []), tmp_path / "absent.warc.gz", []),
+                       "", "empty", "http://h/")
+    assert "<b>0</b> files" in html and "with no dates" in html and "Most files are none." in html
+    assert html.count('<p class="empty">None.</p>') == 7  # every chart and the table say so

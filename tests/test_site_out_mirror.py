@@ -323,7 +323,7 @@ def test_redirect_maps(mirror) -> None:
             '"/conflict/peace/glossary.htm";') in nginx
     htaccess = (out / "redirects.htaccess").read_text("utf-8")
     assert "RewriteEngine On" in htaccess
-    assert "RewriteRule ^ /cgi-bin/print.pl@page=treatment\\%252Ftrack2.htm&fmt=text.html [R=301,L,NE]" in htaccess
+    assert "RewriteRule ^ /cgi-bin/print.pl@page=treatment\\%252Ftrack2.htm&fmt=text.html [R=301,L,NE,QSD]" in htaccess
 
 
 def test_broken_links_are_found(tmp_path: Path) -> None:
