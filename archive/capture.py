@@ -199,6 +199,9 @@ class Fetched:
     unparsed: str | None = None
     """Why the answer is no HTTP/1.x response a parser accepts (``ICY 200 OK``, HTTP/0.9...); then
     ``body`` holds every byte received and ``status`` is 0."""
+    redacted: tuple[str, ...] = ()
+    """Request headers left out of ``request_bytes`` because they carried a credential (a proxy's
+    ``Proxy-Authorization``); the request record names them in ``WARC-Sunset-Redacted``."""
 
     @property
     def content_type(self) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.durable import atomic_writer
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
@@ -235,3 +236,26 @@ def resolve_target(target: Path, out: Path | None) -> SiteConfig:
                 pass
         return parse_config(copy.read_text(encoding="utf-8"), copy, base_dir=base_dir, out=out or target)
     return load_config(target, out=out)
+
+
+CREDENTIALS_LEFT_OUT = ("# sunset left the user name and password of [source] proxy out of this copy: give them "
+                        "again (--proxy URL or http_proxy) to go on crawling through the proxy\n")
+
+
+def config_copy_text(config: SiteConfig) -> str:
+    """The config file's text as the output folder keeps it: byte for byte, except that a
+    password in ``[source] proxy`` (``http://user:password@host/``) is left out, and said so in
+    a comment; an archivist's credential belongs in no output."""
+    text = config.path.read_bytes().decode("utf-8")
+    proxy = config.source.crawl.proxy
+    parts = urlsplit(proxy) if proxy else None
+    if parts is None or (parts.username is None and parts.password is None):
+        return text
+    userinfo = parts.netloc.rpartition("@")[0]
+    return CREDENTIALS_LEFT_OUT + text.replace(userinfo + "@", "")
+
+
+def copy_config(config: SiteConfig, target: Path) -> None:
+    """Keep the config beside the output (see :func:`config_copy_text`), never half written."""
+    with atomic_writer(target, "w", encoding="utf-8", newline="") as handle:
+        handle.write(config_copy_text(config))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archive.durable import atomic_copy, atomic_writer
+from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
 from archive.errors import ConfigError, SunsetError
 from archive.growth import GrowingFile, WarcGrowth
@@ -38,7 +38,7 @@ from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_captures, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
-from sunset.config import SiteConfig
+from sunset.config import SiteConfig, copy_config
 from sunset.layout import OutputLayout, require_input
 from sunset.progress import crawl_progress, progress
 
@@ -73,7 +73,7 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
     """Keep the config beside the output so stage commands can be given the folder alone."""
     layout.root.mkdir(parents=True, exist_ok=True)
     if config.path.resolve() != layout.config_copy.resolve():
-        atomic_copy(config.path, layout.config_copy)
+        copy_config(config, layout.config_copy)
         info = {
             "config": str(config.path.resolve()),
             "sunset": __version__,
