@@ -175,7 +175,8 @@ def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamp
 
 
 def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
-    for candidate in (config.base_url, *(config.base_url + name for name in config.source.index_files)):
+    for candidate in dict.fromkeys((config.start, config.base_url,
+                                    *(config.base_url + name for name in config.source.index_files))):
         if index.has_url(candidate):
             return candidate
     return None

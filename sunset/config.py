@@ -57,12 +57,22 @@ class SiteConfig:
     max_page_bytes: int = MAX_PAGE_BYTES
     """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
     start_url: str = ""
-    """The page that opens the site ([site] start_url); empty: base_url."""
+    """The page that opens the site ([site] start_url); empty: the first seed of a crawl, else base_url."""
     qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
     def start(self) -> str:
-        return self.start_url or self.base_url
+        """The page that opens the site: ``start_url``; for a crawl with ``seeds``, the first seed on
+        base_url's host (where the crawl began); else ``base_url``."""
+        return self.start_url or self.first_seed or self.base_url
+
+    @property
+    def first_seed(self) -> str | None:
+        """The first ``[source] seeds`` URL on base_url's host, for a crawl (no docroot)."""
+        if self.source.docroot is not None:
+            return None
+        host = urlsplit(self.base_url).hostname
+        return next((seed for seed in self.source.crawl.seeds if urlsplit(seed).hostname == host), None)
 
     @property
     def normalize(self) -> NormalizeOptions:

@@ -274,7 +274,7 @@ OPTIONS: tuple[Option, ...] = (
            "canonical URL of the old site; what is under it is the site", required=True,
            also=(Into(SourceOptions, "base_url"),
                  Into(NormalizeOptions, "base_url"), Into(MirrorOptions, "base_url"))),
-    Option("site", "start_url", URL, Into(Site, "start_url"), "`base_url`",
+    Option("site", "start_url", URL, Into(Site, "start_url"), "a crawl's first seed, else `base_url`",
            "the page that opens the site (`mirror/index.html`, the notice's start link); on base_url's host",
            also=(Into(MirrorOptions, "start_url"),)),
     Option("source", "docroot", PATH, Into(SourceOptions, "docroot"), "none: crawl",
@@ -291,7 +291,8 @@ OPTIONS: tuple[Option, ...] = (
            "the date ingested files carry"),
     # The crawl keys of [source]: used when there is no docroot.
     Option("source", "seeds", URLS, Into(CrawlOptions, "seeds"), "`[base_url]`",
-           "where to start (add orphan pages here)", flag="--seed", commands=CRAWL),
+           "where to start (add orphan pages here); the first opens the mirror unless `start_url` is set",
+           flag="--seed", commands=CRAWL),
     Option("source", "include", REGEXES, Into(CrawlOptions, "include"), "none",
            "regular expressions a URL must match one of (page requisites excepted)", flag="--include",
            commands=CRAWL),
