@@ -77,6 +77,8 @@ class PageTokens:
 
     text: str
     tokens: list[Token]
+    unclosed: tuple[str, ...] = ()
+    """The elements left open (``unclosed-markup``), named in the log."""
 
 
 def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
@@ -139,7 +141,6 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
     unclosed = unclosed_elements(tokens)
     if unclosed:
         problems_list.append("unclosed-markup")
-        log.debug("%s: unclosed %s", capture.url, ", ".join(unclosed))
     scope = Scope(options.base_url, options.case_insensitive)
     references = extract_page_references(decoded.text, capture.url, scope, tokens)
     return PageRecord(
@@ -163,7 +164,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
         payload_digest=digest,
         warc_record_id=capture.record_id,
         problems=tuple(dict.fromkeys(problems_list)),
-    ), PageTokens(decoded.text, tokens)
+    ), PageTokens(decoded.text, tokens, tuple(unclosed))
 
 
 def _header_language(capture: Capture) -> str | None:

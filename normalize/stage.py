@@ -60,6 +60,7 @@ class Normalized:
     line: str
     is_page: bool
     problems: tuple[str, ...]
+    """The page's problems as the log names them (codes, with details)."""
     lang: str | None
 
 
@@ -74,8 +75,17 @@ def normalize_one_with_tokens(options: NormalizeOptions,
     capture = task[0]
     record, tokens = normalize_with_tokens(capture, options)
     is_page = isinstance(record, PageRecord)
-    return Normalized(capture.url, record_to_json(record) + "\n", is_page, record.problems if is_page else (),
+    return Normalized(capture.url, record_to_json(record) + "\n", is_page,
+                      described_problems(record.problems, tokens) if is_page else (),
                       record.lang if is_page else None), tokens
+
+
+def described_problems(problems: tuple[str, ...], page: PageTokens | None) -> tuple[str, ...]:
+    """The record's problem codes as the log gives them: ``unclosed-markup`` names the elements."""
+    if page is None or not page.unclosed:
+        return problems
+    named = "unclosed-markup (" + ", ".join(f"<{name.upper()}>" for name in page.unclosed) + ")"
+    return tuple(named if code == "unclosed-markup" else code for code in problems)
 
 
 class RecordsSink:

@@ -219,7 +219,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             continue
         final = _unique(path, taken, folders)
         if final != path:
-            problems.append(f"{url}: renamed to {final} to avoid a clash with another file or folder")
+            problems.append(f"{url}: renamed to {final} to avoid a clash with {_clashing(db, path)}")
         db.execute("INSERT INTO exact (path, final) VALUES (?, ?)", (path, final))
         db.execute("INSERT OR REPLACE INTO taken (folded, path) VALUES (?, ?)", (final.casefold(), final))
         paths[key] = final
@@ -232,6 +232,16 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     db.executescript("DROP TABLE seen; DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; "
                      "DROP TABLE taken; DROP TABLE exact;")
     return MirrorPlan(paths, files, problems, database, forwarding, first, last, count)
+
+
+def _clashing(db: sqlite3.Connection, path: str) -> str:
+    """What already holds ``path`` (whatever its case) in the mirror: the file and its URL, or a folder."""
+    row = db.execute("SELECT t.path, p.url FROM taken t LEFT JOIN exact e ON e.final = t.path "
+                     "LEFT JOIN planned p ON p.path = e.path WHERE t.folded = ? LIMIT 1", (path.casefold(),)).fetchone()
+    if row is None:
+        return f"the folder {path}/"
+    other, url = row
+    return other + (f" ({url})" if url else "")
 
 
 def _rows(db: sqlite3.Connection, query: str) -> Iterator[tuple]:

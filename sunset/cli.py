@@ -12,7 +12,7 @@ from archive.errors import ConfigError, SunsetError
 from sunset import __version__, archive_stage, pipeline, qa_cli
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
-from sunset.console import say, setup_logging
+from sunset.console import run_stamp, say, setup_logging
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
 from sunset.normalize_cli import (
@@ -355,6 +355,7 @@ def _command_serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.run_stamp = run_stamp(sys.argv[1:] if argv is None else argv)
     if wants_normalize_warc(args):
         return command_normalize_warc(args)
     setup_logging(None, args.verbose, args.quiet)
@@ -367,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
         setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
-        with lock_for(args.command, pipeline.layout_for(config).lock):
+        with lock_for(args.command, pipeline.layout_for(config).lock, args.run_stamp.marker):
             return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)
