@@ -211,6 +211,12 @@ class Fetched:
         return find_header(self.headers, name)
 
 
+def answered_ok(status: int | None) -> bool:
+    """Whether a capture is the site's own content: a 2xx answer, or a file read from disk (no
+    status). An error's body (a 404 page) or a redirect's is kept but is no page of the site."""
+    return status is None or 200 <= status < 300
+
+
 CAPTURE_RECORD_TYPES = ("response", "revisit", "resource")
 """The WARC record types that are captures of a URL (what readers yield and indexes hold)."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from archive.capture import Capture
+from archive.capture import Capture, answered_ok
 from archive.encoding import DecodedPage, decode_page
 from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
 from archive.urls import Scope
@@ -164,6 +164,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
         payload_digest=digest,
         warc_record_id=capture.record_id,
         problems=tuple(dict.fromkeys(problems_list)),
+        site_page=answered_ok(capture.status),
     ), PageTokens(decoded.text, tokens, tuple(unclosed))
 
 

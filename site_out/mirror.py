@@ -102,6 +102,8 @@ class MirrorSummary:
     scripts_left: int = 0
     """Script navigations that could not be pointed into the mirror (details in problems)."""
     redirect_maps: tuple[Path, ...] = ()
+    left_out: tuple[str, ...] = ()
+    """Error answers the WARC keeps and the mirror has no file for (for the log; not problems)."""
 
 
 class MirrorError(SunsetError, RuntimeError):
@@ -455,4 +457,5 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
         redirects=len(plan.redirects),
         scripts_left=writer.scripts_left,
         redirect_maps=tuple(maps),
+        left_out=tuple(plan.left_out),
     )

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.capture import Capture
+from archive.capture import Capture, answered_ok
 from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
 from archive.records_file import iter_records
@@ -41,6 +41,8 @@ class SiteTally:
 
     files: int = 0
     pages: int = 0
+    error_pages: int = 0
+    """HTML bodies of error and redirect answers (a 404 page): files, but not pages."""
     bytes: int = 0
     types: Counter[str] = field(default_factory=Counter)
     type_bytes: Counter[str] = field(default_factory=Counter)
@@ -67,6 +69,9 @@ class SiteTally:
         host = (urlsplit(url).hostname or "") if url else ""
         self.hosts[host] += 1
         self.host_bytes[host] += size
+        if not answered_ok(status):  # an error's or redirect's body: not the site's, nor dated by it
+            self.error_pages += record.get("record_type") == "page"
+            return
         modified = record.get("last_modified") or ""
         if len(modified) >= 4 and modified[:4].isdigit():
             self.years[int(modified[:4])] += 1
@@ -149,8 +154,10 @@ def _glance(tally: SiteTally, site_name: str, base_url: str) -> str:
         alive = "with no dates"
     top_type = _sorted(tally.types, 1)
     missing_links = sum(sum(pages.values()) for pages in tally.missing.values())
+    errors = (f" (and <b>{tally.error_pages:,}</b> error or redirect page{'s' if tally.error_pages != 1 else ''}, "
+              "such as a server's 404 page: kept, not counted as pages)" if tally.error_pages else "")
     return (f'<p class="glance"><b>{escape(site_name)}</b> (<code>{escape(base_url)}</code>): '
-            f"<b>{tally.files:,}</b> files, <b>{tally.pages:,}</b> of them pages, {escape(_mb(tally.bytes))} in all, "
+            f"<b>{tally.files:,}</b> files, <b>{tally.pages:,}</b> of them pages{errors}, {escape(_mb(tally.bytes))} in all, "
             f"{alive}. Most files are {escape(top_type[0][0]) if top_type else 'none'}. "
             f"The pages link {_times(sum(tally.external.values()))} to <b>{len(tally.external):,}</b> other "
             f"site{'s' if len(tally.external) != 1 else ''}, and {_times(missing_links)} to "

@@ -93,6 +93,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
+    pages += error_pages_note(normalized.error_pages)
     say(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         archived_line,
@@ -112,6 +113,12 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     return 0 if verified.ok else 1
+
+
+def error_pages_note(count: int) -> str:
+    """Error and redirect bodies (a 404 page) are counted apart from the site's pages."""
+    return (f" (and {count} error or redirect page{'s' if count != 1 else ''}: kept in the WARC, not counted as "
+            "pages; see the report)") if count else ""
 
 
 def _print_crawl_failures(quiet: bool, crawled: pipeline.CrawlRun, shown: int = 20) -> None:

@@ -345,7 +345,7 @@ def missing_targets(missing: tuple[MissingLink, ...], shown: int = 3) -> Iterato
 
 def _log_mirror_details(summary: MirrorSummary) -> None:
     """Everything the mirror could not keep as it was, for sunset.log."""
-    for problem in summary.problems:
+    for problem in (*summary.problems, *summary.left_out):
         log.info("mirror: %s", problem)
     for target, count, pages in missing_targets(summary.missing):
         log.info("mirror: not archived: %s (linked from %d page%s: %s)", target, count, "" if count == 1 else "s",
