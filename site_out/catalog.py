@@ -53,6 +53,8 @@ class ArchiveFacts:
     missing_links: int
     first_capture: datetime | None
     last_capture: datetime | None
+    copy_signs: tuple[str, ...] = ()
+    """Why the files' dates look like a copy's (:meth:`archive.dates.DateSpread.copy_signs`)."""
 
 
 def search_script() -> str:
@@ -107,6 +109,25 @@ def _date(value: datetime | None) -> str:
     return format_date(value.date()) if value is not None else "an unknown date"
 
 
+_DATE_SOURCES = {
+    "fetched": "The dates are the days the pages were fetched from the live server.",
+    "file_date": "The dates are the one date the configuration gives the files ([source] file_date), not "
+                 "dates of their own.",
+    "mtime": "The dates are the files' modification times in the folder they were read from.",
+}
+
+
+def _dates_line(options: MirrorOptions, facts: ArchiveFacts) -> str:
+    """Where the copies' dates came from, and whether they look like a copy's (then: see the report)."""
+    note = _DATE_SOURCES.get(options.date_source or "")
+    if note is None:
+        return ""
+    if facts.copy_signs:
+        note += (" <b>They look like the dates of a copy of the files, not the site's own</b>: "
+                 '<a href="report.html#copy-dates">the report</a> says why and how to give the right date.')
+    return f"<p>{note}</p>\n"
+
+
 def about_page(notice_html: str, options: MirrorOptions, facts: ArchiveFacts, *, index_href: str,
                start_href: str | None) -> str:
     """``_sunset/about.html``: what this copy is, where its master is, and how to replay it."""
@@ -122,7 +143,7 @@ retired on {escape(format_date(options.notice.date))}. The copies were taken {es
 {facts.pages} pages and {facts.files} files in all, and {facts.redirects} addresses that forwarded to
 other pages. <a href="{escape(index_href, quote=True)}">All pages, with search</a>.
 <a href="report.html">The retirement report</a>: the site's files, dates and links in charts.</p>
-<h2>How this copy was made</h2>
+{_dates_line(options, facts)}<h2>How this copy was made</h2>
 <p>With {escape(options.software)}. The original bytes, exactly as the server sent them, are kept
 in the archival master, a WARC file (ISO 28500), which is not part of this folder but is kept beside it:</p>
 <table style="border-collapse:collapse" cellpadding="4">

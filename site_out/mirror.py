@@ -13,10 +13,11 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from archive.capture import Capture, file_sha256
+from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
@@ -152,8 +153,9 @@ class _MirrorWriter:
         self.missing: list[MissingLink] = []
         self.pages = 0
         self.files = 0
+        self.made: datetime | None = None
+        """When the master was made (its warcinfo's date)."""
         self.made_on: date | None = None
-        """The day the master was made (its warcinfo's date)."""
 
     def start_href(self, from_path: str) -> str:
         if self.start_path is not None:
@@ -418,8 +420,8 @@ def prepare_mirror(warc_path: Path, options: MirrorOptions, out_dir: Path) -> _M
         store=out_dir / PLAN_FILE,
     )
     writer = _MirrorWriter(plan, options, root)
-    made = warcinfo_date(warc_path)
-    writer.made_on = made.date() if made is not None else None
+    writer.made = warcinfo_date(warc_path)
+    writer.made_on = writer.made.date() if writer.made is not None else None
     return writer
 
 
@@ -428,6 +430,8 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
     plan, options, root = writer.plan, writer.options, writer.root
     index_path = writer.write_special_pages()
     writer.write_forwarding_pages()
+    dates = DateSpread(plan.captures, plan.first_capture, plan.last_capture)
+    signs = dates.copy_signs(options.notice.date, writer.made) if options.date_source == "mtime" else ()
     facts = ArchiveFacts(
         warc_name=options.warc_name or warc_path.name,
         warc_sha256=file_sha256(warc_path),
@@ -438,11 +442,12 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
         missing_links=len(writer.missing),
         first_capture=plan.first_capture,
         last_capture=plan.last_capture,
+        copy_signs=signs,
     )
     writer.write_catalog(records_path, facts)
     remove_unexplained(root, plan)
     write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in writer.missing),
-                 notice_html=writer.notice(REPORT_PAGE), site_name=options.site_name, base_url=options.base_url)
+                 notice_html=writer.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs)
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     plan.close()

@@ -44,6 +44,10 @@ class MirrorOptions:
     """Shown on the about page; default: the WARC's file name."""
     start_url: str | None = None
     """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""
+    date_source: str | None = None
+    """Where the captures' dates come from, for the about page and the report: ``fetched`` (a
+    crawl), ``file_date`` (the one date the config gives ingested files), ``mtime`` (each
+    ingested file's modification time, which a copy may have reset); None: not known."""
     max_page_bytes: int = MAX_PAGE_BYTES
     """Pages and style sheets are rewritten up to this many bytes; the rest is cut from the
     mirror (noted; the WARC keeps it whole), so one hostile page cannot exhaust memory."""

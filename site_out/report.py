@@ -18,10 +18,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.capture import Capture, answered_ok
+from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
 from archive.records_file import iter_records
 from site_out.charts import bar_chart, column_chart
+from site_out.notice import format_date
+from site_out.options import MirrorOptions
 from site_out.pages import page_html
 from site_out.paths import safe_destination
 
@@ -183,6 +186,7 @@ _STYLE = """<style>
 #missing{grid-column:1/-1}
 .missing td{vertical-align:top;padding:2px 6px;font-size:13px;word-break:break-all}
 .missing th{text-align:left;font-size:13px}
+.warning{max-width:60em;padding:8px 12px;border:2px solid #aa3333;background:#fdf0f0}
 </style>
 """
 
@@ -192,7 +196,42 @@ def _short(url: str, base_url: str) -> str:
     return url[len(base_url):] or "/" if url.startswith(base_url) else url
 
 
-def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: str) -> str:
+_DATE_SOURCES = {
+    "fetched": "The capture dates are the days the pages were fetched from the live server; a date of last "
+               "change is the server's Last-Modified, where it sent one.",
+    "file_date": "The files carry the one date the configuration gives them (<code>[source] file_date</code>), "
+                 "not dates of their own.",
+    "mtime": "The files' dates are their modification times in the folder they were read from.",
+}
+_COPY_SIGNS = {
+    "after-retirement": "after the site was retired ({retired})",
+    "recent": "in the days before this archive was made",
+    "short-span": "within an hour of each other",
+}
+
+
+def _dates_note(options: MirrorOptions, dates: DateSpread, signs: tuple[str, ...]) -> str:
+    """Where the dates came from, and a warning when they look like a copy's."""
+    note = _DATE_SOURCES.get(options.date_source or "")
+    if note is None:
+        return ""
+    html = f'<p class="note dates">{note}</p>\n'
+    if signs and dates.first is not None and dates.last is not None:
+        first, last = format_date(dates.first.date()), format_date(dates.last.date())
+        when = f"on {first}" if first == last else f"between {first} and {last}"
+        why = " and ".join(_COPY_SIGNS[sign].format(retired=escape(format_date(options.notice.date)))
+                           for sign in signs)
+        html += (f'<p class="warning" id="copy-dates"><b>Warning:</b> the {dates.count:,} files are all dated '
+                 f"{escape(when)}, {why}: the dates of a copy (cp -r, a git checkout, an unzip), not the site's "
+                 'own. Set <code>[source] file_date = "YYYY-MM-DD"</code> in the site\'s configuration to the date '
+                 "the site's files carried (or copy them with <code>cp -p</code> or <code>rsync -t</code>, which "
+                 "keep their dates) and run sunset again.</p>\n")
+    return html
+
+
+def report_html(tally: SiteTally, notice_html: str, options: MirrorOptions, dates: DateSpread | None = None,
+                copy_signs: tuple[str, ...] = ()) -> str:
+    site_name, base_url = options.site_name, options.base_url
     types = _sorted(tally.types)
     type_notes = [_mb(tally.type_bytes[name]) for name, _ in types]
     sizes = [(name, tally.sizes[name]) for _, name in SIZE_BUCKETS if tally.sizes[name]]
@@ -212,6 +251,7 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
     body = (
         f"<h1>Retirement report: {escape(site_name)}</h1>\n"
         + _glance(tally, site_name, base_url)
+        + _dates_note(options, dates or DateSpread(), copy_signs)
         + '<div class="report-grid">\n'
         + _figure("types", "Files by type", bar_chart(types, label="files by type", notes=type_notes),
                   "Count of files, with their total size.")
@@ -262,11 +302,12 @@ def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
 
 
 def write_report(mirror_root: Path, out_dir: Path, records_path: Path | None, warc_path: Path,
-                 missing: Iterable[tuple[str, str]], *, notice_html: str, site_name: str,
-                 base_url: str) -> SiteTally:
-    """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures."""
+                 missing: Iterable[tuple[str, str]], *, notice_html: str, options: MirrorOptions,
+                 dates: DateSpread | None = None, copy_signs: tuple[str, ...] = ()) -> SiteTally:
+    """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures.
+    ``dates``: the span of the captures' dates; ``copy_signs``: why they look like a copy's."""
     tally = tally_site(records_path, warc_path, missing)
-    html = report_html(tally, notice_html, site_name, base_url)
+    html = report_html(tally, notice_html, options, dates, copy_signs)
     with atomic_writer(safe_destination(mirror_root, REPORT_PAGE), "w", encoding="utf-8", durable=False) as handle:
         handle.write(html)
     write_csv_reports(out_dir / REPORTS_FOLDER, tally)

@@ -78,6 +78,9 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
+        if ingested.dates_warning:
+            archived_line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
+                              "file_date (details above, in the log and the report)")
     with contextlib.ExitStack() as stack:
         replay = None
         if made_records is not None:  # made while the crawl fetched

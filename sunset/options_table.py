@@ -288,7 +288,8 @@ OPTIONS: tuple[Option, ...] = (
            "`index.html`, `index.htm`, ...", "what a folder URL served",
            also=(Into(MirrorOptions, "index_files"),)),
     Option("source", "file_date", TIMESTAMP, Into(SourceOptions, "file_date"), "each file's mtime",
-           "the date ingested files carry"),
+           "the date ingested files carry; set it when their mtimes are a copy's (`cp -r`, a git checkout): "
+           "sunset warns when all are recent, within an hour of each other or after the retirement date"),
     # The crawl keys of [source]: used when there is no docroot.
     Option("source", "seeds", URLS, Into(CrawlOptions, "seeds"), "`[base_url]`",
            "where to start (add orphan pages here); the first opens the mirror unless `start_url` is set",

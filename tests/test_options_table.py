@@ -42,7 +42,8 @@ NOT_FROM_CONFIG: dict[type, set[str]] = {
     QaThresholds: set(),
     NormalizeOptions: set(),
     MirrorOptions: {"notice",  # the NoticeOptions, whole
-                    "software", "warc_name"},  # sunset's version, and NAME.warc.gz
+                    "software", "warc_name",  # sunset's version, and NAME.warc.gz
+                    "date_source"},  # from [source]: fetched, file_date or mtime
 }
 
 BASE = "http://www.oldsite.test/site/"
