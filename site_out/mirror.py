@@ -63,8 +63,8 @@ from site_out.report import REPORT_PAGE, write_report
 from site_out.resolve import (
     BLANK_IMAGE,
     FORM_CLOSED_PAGE,
-    MISSING_LANGUAGES,
     Resolver,
+    missing_languages,
     missing_page_for,
 )
 from site_out.rewrite import LinkIssue, PageRewriter
@@ -142,9 +142,11 @@ class _MirrorWriter:
         self.options = options
         self.root = root
         scope = Scope(options.base_url, options.case_insensitive)
-        self.resolver = Resolver(plan.paths, scope, index_files=options.index_files)
+        self.words = options.notice.words
+        self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
         shortcut_redirects(plan, self.resolver)
-        self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop)
+        self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop,
+                                     words=self.words)
         self.langs: dict[str, str] = {}
         self.scripts_left = 0
         self.start_url = options.start_url or scope.base_url
@@ -260,20 +262,22 @@ class _MirrorWriter:
 
     def write_special_pages(self) -> Path:
         name = self.options.site_name
-        for lang in MISSING_LANGUAGES:
-            path = missing_page_for(lang)
+        words = self.words
+        for lang in missing_languages(words.lang):
+            path = missing_page_for(lang, words.lang)
             html = missing_page(self.notice(path), site_name=name, start_href=self.start_href(path), lang=lang)
             _write_bytes(self.root, path, html.encode("utf-8"))
         html = form_closed_page(self.notice(FORM_CLOSED_PAGE), site_name=name,
-                                start_href=self.start_href(FORM_CLOSED_PAGE))
+                                start_href=self.start_href(FORM_CLOSED_PAGE), words=words)
         _write_bytes(self.root, FORM_CLOSED_PAGE, html.encode("utf-8"))
         _write_bytes(self.root, BLANK_IMAGE, BLANK_GIF)
         _write_bytes(self.root, FRAME_NOTICE_PAGE, frame_notice_page(
-            self.notice(FRAME_NOTICE_PAGE), site_name=name).encode("utf-8"))
-        _write_bytes(self.root, SEARCH_SCRIPT, search_script().encode("utf-8"))
+            self.notice(FRAME_NOTICE_PAGE), site_name=name, words=words).encode("utf-8"))
+        _write_bytes(self.root, SEARCH_SCRIPT, search_script(words).encode("utf-8"))
         if self.start_path is None:
             self.problems.append(f"start page {self.start_url} is not in the archive")
-        html = index_page(self.notice(INDEX_PAGE), site_name=name, start_href=self.start_href(INDEX_PAGE))
+        html = index_page(self.notice(INDEX_PAGE), site_name=name, start_href=self.start_href(INDEX_PAGE),
+                          words=words)
         return _write_bytes(self.root, INDEX_PAGE, html.encode("utf-8"))
 
     def write_forwarding_pages(self) -> None:
@@ -282,7 +286,7 @@ class _MirrorWriter:
             resolution = self.resolver.resolve(redirect.target, redirect.url, redirect.path)
             href = resolution.href or redirect.target
             html = forwarding_page(self.notice(redirect.path, redirect), target_href=href,
-                                   original_url=redirect.url, target_url=redirect.target)
+                                   original_url=redirect.url, target_url=redirect.target, words=self.words)
             try:
                 _write_bytes(self.root, redirect.path, html.encode("utf-8"))
             except (OSError, UnsafePathError) as error:
@@ -305,7 +309,8 @@ class _MirrorWriter:
         notice = self.notice(PAGES_INDEX)
         with atomic_writer(safe_destination(self.root, PAGES_INDEX), "w", encoding="utf-8") as page_out, \
                 atomic_writer(safe_destination(self.root, SEARCH_INDEX), "w", encoding="utf-8") as index_out:
-            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, page_out, index_out)
+            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, page_out, index_out,
+                          self.words)
         html = about_page(self.notice(ABOUT_PAGE), self.options, facts,
                           index_href=href_between(ABOUT_PAGE, PAGES_INDEX),
                           start_href=self.start_href(ABOUT_PAGE) if self.start_path else None)

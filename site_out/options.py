@@ -7,6 +7,7 @@ from typing import Literal
 
 from archive.limits import MAX_PAGE_BYTES
 from archive.urls import DEFAULT_INDEX_FILES
+from site_out.words import Words, notice_words
 
 ExternalLinks = Literal["keep", "mark", "wayback"]
 EXTERNAL_LINK_MODES: tuple[str, ...] = ("keep", "mark", "wayback")
@@ -21,6 +22,13 @@ class NoticeOptions:
     text: str
     successor_name: str | None = None
     successor_url: str | None = None
+    language: str | None = None
+    """The language of sunset's own words around the notice and on its pages (one of
+    :data:`site_out.words.LANGUAGES`); None: the language the notice is written in."""
+
+    @property
+    def words(self) -> Words:
+        return notice_words(self.language, self.title, self.text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
+from site_out.words import LANGUAGES
 
 
 class Invalid(ValueError):
@@ -353,6 +354,11 @@ OPTIONS: tuple[Option, ...] = (
            "the site that replaces this one"),
     Option("notice", "successor_url", URL, Into(NoticeOptions, "successor_url"), "none",
            "its address"),
+    Option("notice", "language", choice(*LANGUAGES, name="one of " + ", ".join(LANGUAGES)),
+           Into(NoticeOptions, "language"), "the notice's, else `en`",
+           "the language of sunset's own words on the pages it writes (\"Retired on\", \"Archived on\", the "
+           "links under the notice, the about page, the page list, the report, the QA page): "
+           + ", ".join(f"`{lang}`" for lang in LANGUAGES) + "; by default told from the notice text"),
     Option("mirror", "external_links", choice(*EXTERNAL_LINK_MODES, name="one of keep, mark, wayback"),
            Into(MirrorOptions, "external_links"), '`"mark"`',
            'links to other sites: `"keep"` as written, `"mark"` with a title saying the link leaves the '
