@@ -250,7 +250,7 @@ def _replay_package(config: SiteConfig, index: OriginalIndex | None = None,
         try:
             wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
                                     description=warcinfo_fields(config)["description"],
-                                    main_url=_start_url(config, index))
+                                    main_url=_start_url(config, index), address=config.base_url)
         except WaczError as error:
             raise SunsetError(str(error)) from error
         tick(layout.wacz.name)

@@ -153,7 +153,8 @@ def _timestamp(value: Any) -> datetime:
 
 def _file_name(value: Any) -> str:
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", _string(value)):
-        raise Invalid(f"expected letters, digits, '.', '_' or '-' (it names files), got {value!r}")
+        raise Invalid(f"expected up to 64 ASCII letters (a-z, A-Z, no accents), digits, '.', '_' or '-', starting "
+                      f"with a letter or digit (it names files), got {value!r}")
     return value
 
 
@@ -269,7 +270,7 @@ WORKERS = Option("output", "workers", whole(1), Into(Site, "workers"), "one per 
 
 OPTIONS: tuple[Option, ...] = (
     Option("site", "name", FILE_NAME, Into(Site, "name"), "required",
-           "names the output files (letters, digits, `.` `_` `-`)", required=True,
+           "names the output files (ASCII letters, digits, `.` `_` `-`)", required=True,
            also=(Into(MirrorOptions, "site_name"),)),
     Option("site", "base_url", URL, Into(Site, "base_url"), "required",
            "canonical URL of the old site; what is under it is the site", required=True,

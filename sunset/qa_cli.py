@@ -41,6 +41,15 @@ def add_qa_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--limit", type=int, metavar="N", help="only the first N pages (a trial run)")
 
 
+def qa_notice(config: SiteConfig) -> str:
+    """The notice of the QA page, with its links as on every page of the mirror: the start page
+    (through ``mirror/index.html``, which opens it), the page list and the about page."""
+    from site_out.qa.page import QA_PAGE
+
+    return render_notice(config.notice, about_href=href_between(QA_PAGE, ABOUT_PAGE),
+                         index_href=href_between(QA_PAGE, PAGES_INDEX), start_href=href_between(QA_PAGE, INDEX_PAGE))
+
+
 def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
     try:
         from archive.package.replay import running_wayback
@@ -75,10 +84,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
                                      on_page=tick)
         except (ReplayError, RenderError) as error:
             raise SunsetError(str(error)) from error
-        notice = render_notice(config.notice, about_href=href_between(QA_PAGE, ABOUT_PAGE),
-                               index_href=href_between(QA_PAGE, PAGES_INDEX),
-                               start_href=href_between(QA_PAGE, INDEX_PAGE))  # mirror/index.html opens it
-        page, figures = write_qa(layout.mirror, layout.root, results, config.qa, notice_html=notice,
+        page, figures = write_qa(layout.mirror, layout.root, results, config.qa, notice_html=qa_notice(config),
                                  site_name=config.name, words=config.notice.words)
     failed = [result for result in results if not result.passed]
     for result in failed[:20]:
