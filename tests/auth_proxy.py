@@ -13,8 +13,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.crawlserver import serving
 
 HOP_BY_HOP = {"proxy-authorization", "proxy-connection", "connection", "keep-alive"}
 
@@ -76,14 +78,5 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 def auth_proxy(user: str, password: str) -> Iterator[ProxyState]:
     """A proxy on a free port of 127.0.0.1 that forwards only for ``user:password``."""
     state = ProxyState(user, password)
-    handler = type("ProxyHandler", (_ProxyHandler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(type("ProxyHandler", (_ProxyHandler,), {"state": state})) as state.port:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

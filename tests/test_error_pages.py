@@ -11,11 +11,10 @@ import functools
 import io
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from datetime import datetime, timezone
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -25,22 +24,20 @@ from normalize.options import NormalizeOptions
 from normalize.stage import RecordsSink, normalize_one
 from sunset.cli import main
 from tests.conftest import toml_string
+from tests.crawlserver import serving
 from tests.test_report import chart_values
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 @contextmanager
 def http_server(folder: Path) -> Iterator[str]:
     """``python3 -m http.server --directory FOLDER`` on a free port of 127.0.0.1."""
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(functools.partial(_Quiet, directory=str(folder))) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def test_error_bodies_are_kept_and_counted_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
