@@ -459,8 +459,11 @@ def _fetch(session: requests.Session, url: str, fetched_url: str, tape: _Tape, s
     wire_body = SpooledBody(tape.stream_from(head_end)) if chunked and response_head else None
     payload_digest = warc_digest(reader.hasher) if wire_body is None else dechunked_digest(wire_body)
     sent, redacted = without_credentials(bytes(tape.sent))
-    request_line, request_headers = _request_parts(sent) if sent else \
-        _request_record(response.request, fetched_url)
+    if sent:
+        request_line, request_headers = _request_parts(sent)
+    else:  # rebuilt from what requests prepared (the proxy's header is not among them)
+        request_line, request_headers = _request_record(response.request, fetched_url)
+        redacted = tuple(name for name in response.request.headers if name.lower() in CREDENTIAL_HEADERS)
     fetched = Fetched(url, fetched_url, date, request_line, request_headers, protocol, response.status_code,
                       reason, headers, body, payload_digest, ip, truncated,
                       time.monotonic() - started, tuple(filter(None, (header_defects(raw),))),
