@@ -199,6 +199,9 @@ class Fetched:
     unparsed: str | None = None
     """Why the answer is no HTTP/1.x response a parser accepts (``ICY 200 OK``, HTTP/0.9...); then
     ``body`` holds every byte received and ``status`` is 0."""
+    redacted: tuple[str, ...] = ()
+    """Request headers left out of ``request_bytes`` because they carried a credential (a proxy's
+    ``Proxy-Authorization``); the request record names them in ``WARC-Sunset-Redacted``."""
 
     @property
     def content_type(self) -> str | None:
@@ -206,6 +209,12 @@ class Fetched:
 
     def header(self, name: str) -> str | None:
         return find_header(self.headers, name)
+
+
+def answered_ok(status: int | None) -> bool:
+    """Whether a capture is the site's own content: a 2xx answer, or a file read from disk (no
+    status). An error's body (a 404 page) or a redirect's is kept but is no page of the site."""
+    return status is None or 200 <= status < 300
 
 
 CAPTURE_RECORD_TYPES = ("response", "revisit", "resource")

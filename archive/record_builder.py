@@ -38,6 +38,9 @@ CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-for
 
 UNPARSED_HEADER = "Sunset-Unparsed-Response"
 """On a ``resource`` record of an answer no HTTP parser accepted: why (the note is sunset's)."""
+REDACTED_HEADER = "WARC-Sunset-Redacted"
+"""On a ``request`` record: the request headers sunset left out because they carried a credential
+(a proxy's ``Proxy-Authorization``), so the block is the request as sent less those lines."""
 
 _HTTP_HEAD_LIMIT = 64 * 1024
 """How far into a stored block the end of an HTTP head is looked for (an ARC record's)."""
@@ -213,6 +216,8 @@ class RecordBuilder:
             request_headers = {"WARC-Record-ID": request_id, "WARC-Date": date, "WARC-Concurrent-To": response_id}
             if fetched.ip:
                 request_headers["WARC-IP-Address"] = fetched.ip
+            if fetched.redacted:
+                request_headers[REDACTED_HEADER] = ", ".join(dict.fromkeys(fetched.redacted))
             request_http: StatusAndHeaders = (
                 _AsReceived(fetched.request_bytes) if fetched.request_bytes else
                 StatusAndHeaders(fetched.request_line, list(fetched.request_headers), is_http_request=True))

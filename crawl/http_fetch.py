@@ -48,6 +48,10 @@ from archive.capture import (
 )
 
 CHUNK = 65536
+CREDENTIAL_HEADERS = frozenset({"proxy-authorization", "authorization"})
+"""Request headers that carry a credential of the archivist's (the proxy's password from
+``http_proxy=http://user:password@host/``, a site login): left out of what is recorded, so no
+output holds them. ``Proxy-Authorization`` is for the proxy, not part of the request to the site."""
 HEAD_ALLOWANCE = 8 * 1024 * 1024
 """Bytes of response head recorded beyond ``max_body_bytes`` (100 headers of 64 KiB fit)."""
 # urllib3 logs a traceback for every malformed header; sunset notes it in the crawl log instead.
@@ -370,7 +374,8 @@ def _request_record(prepared: requests.PreparedRequest, fetched_url: str) -> tup
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    headers = [("Host", parts.netloc)] + [(k, v) for k, v in prepared.headers.items() if k.lower() != "host"]
+    headers = [("Host", parts.netloc)] + [(k, v) for k, v in prepared.headers.items()
+                                          if k.lower() != "host" and k.lower() not in CREDENTIAL_HEADERS]
     return f"{prepared.method} {target} HTTP/1.1", tuple(headers)
 
 
@@ -453,12 +458,16 @@ def _fetch(session: requests.Session, url: str, fetched_url: str, tape: _Tape, s
         response.close()
     wire_body = SpooledBody(tape.stream_from(head_end)) if chunked and response_head else None
     payload_digest = warc_digest(reader.hasher) if wire_body is None else dechunked_digest(wire_body)
-    request_line, request_headers = _request_parts(bytes(tape.sent)) if tape.sent else \
-        _request_record(response.request, fetched_url)
+    sent, redacted = without_credentials(bytes(tape.sent))
+    if sent:
+        request_line, request_headers = _request_parts(sent)
+    else:  # rebuilt from what requests prepared (the proxy's header is not among them)
+        request_line, request_headers = _request_record(response.request, fetched_url)
+        redacted = tuple(name for name in response.request.headers if name.lower() in CREDENTIAL_HEADERS)
     fetched = Fetched(url, fetched_url, date, request_line, request_headers, protocol, response.status_code,
                       reason, headers, body, payload_digest, ip, truncated,
                       time.monotonic() - started, tuple(filter(None, (header_defects(raw),))),
-                      request_bytes=bytes(tape.sent), response_head=response_head, wire_body=wire_body)
+                      request_bytes=sent, response_head=response_head, wire_body=wire_body, redacted=redacted)
     if reader.out_of_time:
         raise FetchFailed(f"took longer than {max_fetch_time:g} s (max_fetch_time); kept the {body.size} bytes "
                           "received", retryable=False, partial=fetched)
@@ -489,10 +498,34 @@ def _unparsed_answer(tape: _Tape, url: str, fetched_url: str, date: datetime, st
     with body.open() as stream:
         for block in iter(lambda: stream.read(CHUNK), b""):
             hasher.update(block)
-    request_line, request_headers = _request_parts(bytes(tape.sent))
+    sent, redacted = without_credentials(bytes(tape.sent))
+    request_line, request_headers = _request_parts(sent)
     return Fetched(url, fetched_url, date, request_line, request_headers, "", 0, "", (), body, warc_digest(hasher),
-                   tape.peer, tape.cut, time.monotonic() - started, request_bytes=bytes(tape.sent),
-                   unparsed=tape.unparsed)
+                   tape.peer, tape.cut, time.monotonic() - started, request_bytes=sent,
+                   unparsed=tape.unparsed, redacted=redacted)
+
+
+def without_credentials(sent: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """The request as sent, less the header lines of :data:`CREDENTIAL_HEADERS` (and their
+    folded continuations); and the names of the headers left out, as they were spelled."""
+    head, separator, body = sent.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    kept, removed = [lines[0]], []
+    dropping = False
+    for line in lines[1:]:
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                kept.append(line)
+            continue
+        name = line.split(b":", 1)[0].strip().decode("latin-1")
+        dropping = name.lower() in CREDENTIAL_HEADERS
+        if dropping:
+            removed.append(name)
+        else:
+            kept.append(line)
+    if not removed:
+        return sent, ()
+    return b"\r\n".join(kept) + separator + body, tuple(removed)
 
 
 def _request_parts(sent: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:

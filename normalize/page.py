@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from archive.capture import Capture
+from archive.capture import Capture, answered_ok
 from archive.encoding import DecodedPage, decode_page
 from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
 from archive.urls import Scope
@@ -77,6 +77,8 @@ class PageTokens:
 
     text: str
     tokens: list[Token]
+    unclosed: tuple[str, ...] = ()
+    """The elements left open (``unclosed-markup``), named in the log."""
 
 
 def normalize_capture(capture: Capture, options: NormalizeOptions) -> Record:
@@ -139,7 +141,6 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
     unclosed = unclosed_elements(tokens)
     if unclosed:
         problems_list.append("unclosed-markup")
-        log.debug("%s: unclosed %s", capture.url, ", ".join(unclosed))
     scope = Scope(options.base_url, options.case_insensitive)
     references = extract_page_references(decoded.text, capture.url, scope, tokens)
     return PageRecord(
@@ -163,7 +164,8 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
         payload_digest=digest,
         warc_record_id=capture.record_id,
         problems=tuple(dict.fromkeys(problems_list)),
-    ), PageTokens(decoded.text, tokens)
+        site_page=answered_ok(capture.status),
+    ), PageTokens(decoded.text, tokens, tuple(unclosed))
 
 
 def _header_language(capture: Capture) -> str | None:

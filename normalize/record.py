@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 ReferenceKind = Literal[
     "page", "frame", "embed", "style", "script", "form", "map", "mailto", "javascript", "external", "other"
@@ -84,6 +84,9 @@ class PageRecord:
     payload_digest: str | None
     warc_record_id: str | None
     problems: tuple[str, ...]
+    site_page: bool = True
+    """A page of the site: answered 2xx, or read from disk. False for an error's or a redirect's
+    body (a 404 page, robots.txt's 404): kept in the WARC, counted apart, never as a page."""
     record_type: Literal["page"] = "page"
     schema_version: str = SCHEMA_VERSION
 

@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 class NormalizeSummary:
     records: int
     pages: int
+    """Pages of the site (answered 2xx, or read from disk)."""
     pages_with_problems: int
     output: Path
+    error_pages: int = 0
+    """HTML bodies of error and redirect answers (404 pages...): in records.jsonl, not pages."""
 
 
 def normalize_warc(
@@ -59,8 +62,12 @@ class Normalized:
     url: str
     line: str
     is_page: bool
+    """A page of the site (a page record of a 2xx answer or a file from disk)."""
     problems: tuple[str, ...]
+    """The page's problems as the log names them (codes, with details)."""
     lang: str | None
+    error_page: bool = False
+    """A page record of an error's or a redirect's body: counted apart."""
 
 
 def normalize_one(options: NormalizeOptions, task: tuple[Capture, object]) -> Normalized:
@@ -73,9 +80,19 @@ def normalize_one_with_tokens(options: NormalizeOptions,
     """:func:`normalize_one`, and for a page the text and tokens it was read from."""
     capture = task[0]
     record, tokens = normalize_with_tokens(capture, options)
-    is_page = isinstance(record, PageRecord)
-    return Normalized(capture.url, record_to_json(record) + "\n", is_page, record.problems if is_page else (),
-                      record.lang if is_page else None), tokens
+    is_page = isinstance(record, PageRecord) and record.site_page
+    return Normalized(capture.url, record_to_json(record) + "\n", is_page,
+                      described_problems(record.problems, tokens) if is_page else (),
+                      record.lang if is_page else None,
+                      error_page=isinstance(record, PageRecord) and not record.site_page), tokens
+
+
+def described_problems(problems: tuple[str, ...], page: PageTokens | None) -> tuple[str, ...]:
+    """The record's problem codes as the log gives them: ``unclosed-markup`` names the elements."""
+    if page is None or not page.unclosed:
+        return problems
+    named = "unclosed-markup (" + ", ".join(f"<{name.upper()}>" for name in page.unclosed) + ")"
+    return tuple(named if code == "unclosed-markup" else code for code in problems)
 
 
 class RecordsSink:
@@ -84,11 +101,12 @@ class RecordsSink:
     def __init__(self, handle: TextIO, on_record: Callable[[str], None] | None = None) -> None:
         self.handle = handle
         self.on_record = on_record
-        self.records = self.pages = self.with_problems = 0
+        self.records = self.pages = self.with_problems = self.error_pages = 0
 
     def add(self, normalized: Normalized) -> None:
         self.handle.write(normalized.line)
         self.records += 1
+        self.error_pages += normalized.error_page
         if normalized.is_page:
             self.pages += 1
             if normalized.problems:
@@ -98,4 +116,4 @@ class RecordsSink:
             self.on_record(normalized.url)
 
     def summary(self, output: Path) -> NormalizeSummary:
-        return NormalizeSummary(self.records, self.pages, self.with_problems, output)
+        return NormalizeSummary(self.records, self.pages, self.with_problems, output, self.error_pages)

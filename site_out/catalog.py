@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from archive.records_file import iter_page_records
-from site_out.notice import format_date
 from site_out.options import MirrorOptions
 from site_out.pages import page_html
+from site_out.words import ENGLISH, Words
 
 ABOUT_PAGE = "_sunset/about.html"
 PAGES_INDEX = "_sunset/index.html"
@@ -53,10 +53,16 @@ class ArchiveFacts:
     missing_links: int
     first_capture: datetime | None
     last_capture: datetime | None
+    copy_signs: tuple[str, ...] = ()
+    """Why the files' dates look like a copy's (:meth:`archive.dates.DateSpread.copy_signs`)."""
 
 
-def search_script() -> str:
-    return files("site_out").joinpath("templates/search.js").read_text(encoding="utf-8")
+def search_script(words: Words = ENGLISH) -> str:
+    """search.js, its two messages in ``words``' language (as the template has them in English)."""
+    script = files("site_out").joinpath("templates/search.js").read_text(encoding="utf-8")
+    for key in ("search_found_one", "search_found_other"):
+        script = script.replace(json.dumps(ENGLISH(key)), json.dumps(words(key), ensure_ascii=True))
+    return script
 
 
 def iter_record_pages(records_path: Path) -> Iterator[tuple[str, str | None, str, str | None]]:
@@ -67,16 +73,16 @@ def iter_record_pages(records_path: Path) -> Iterator[tuple[str, str | None, str
 
 
 def write_catalog(entries: Iterable[CatalogEntry], notice_html: str, site_name: str,
-                  page_out: TextIO, index_out: TextIO) -> int:
+                  page_out: TextIO, index_out: TextIO, words: Words = ENGLISH) -> int:
     """Stream ``_sunset/index.html`` into ``page_out`` and ``search-index.js`` into ``index_out``."""
-    title = f"All pages - {site_name} (archived)"
+    title = words("pages_title", site=site_name)
     head = '<style>.sunset-snippet{font-size:14px;color:#444444;margin:0.2em 0 0.6em 0}</style>\n'
-    top, bottom = page_html(title, notice_html, "\x00", head_extra=head).split("\x00")
+    top, bottom = page_html(title, notice_html, "\x00", head_extra=head, lang=words.lang).split("\x00")
     page_out.write(top)
     page_out.write(
-        f"<h1>All pages of {escape(site_name)}</h1>\n"
+        f"<h1>{words('pages_heading', site=escape(site_name))}</h1>\n"
         '<form id="sunset-search-form" style="display:none" role="search" onsubmit="return false">'
-        '<label for="sunset-search">Search the archived pages: </label>'
+        f'<label for="sunset-search">{words("pages_search")}</label>'
         '<input type="search" id="sunset-search" size="30" autocomplete="off">'
         '<p id="sunset-status" aria-live="polite"></p><ol id="sunset-results"></ol></form>\n'
         '<ul id="sunset-pages">\n'
@@ -103,47 +109,51 @@ def write_catalog(entries: Iterable[CatalogEntry], notice_html: str, site_name: 
     return count
 
 
-def _date(value: datetime | None) -> str:
-    return format_date(value.date()) if value is not None else "an unknown date"
+def _date(value: datetime | None, words: Words) -> str:
+    return words.date(value.date()) if value is not None else words("date_unknown")
+
+
+def _dates_line(options: MirrorOptions, facts: ArchiveFacts, words: Words) -> str:
+    """Where the copies' dates came from, and whether they look like a copy's (then: see the report)."""
+    if options.date_source not in ("fetched", "file_date", "mtime"):
+        return ""
+    note = words(f"about_dates_{options.date_source}")
+    if facts.copy_signs:
+        note += words("about_dates_copy")
+    return f"<p>{note}</p>\n"
 
 
 def about_page(notice_html: str, options: MirrorOptions, facts: ArchiveFacts, *, index_href: str,
                start_href: str | None) -> str:
     """``_sunset/about.html``: what this copy is, where its master is, and how to replay it."""
+    words = options.notice.words
     name = escape(options.site_name)
     warc = escape(facts.warc_name)
-    when = (f"on {_date(facts.first_capture)}" if facts.first_capture == facts.last_capture
-            else f"between {_date(facts.first_capture)} and {_date(facts.last_capture)}")
-    start = f' (<a href="{escape(start_href, quote=True)}">start page</a>)' if start_href else ""
-    body = f"""<h1>About this archive</h1>
-<h2>What was archived</h2>
-<p>The web site {name} at <code style="word-break:break-all">{escape(options.base_url)}</code>{start},
-retired on {escape(format_date(options.notice.date))}. The copies were taken {escape(when)}:
-{facts.pages} pages and {facts.files} files in all, and {facts.redirects} addresses that forwarded to
-other pages. <a href="{escape(index_href, quote=True)}">All pages, with search</a>.
-<a href="report.html">The retirement report</a>: the site's files, dates and links in charts.</p>
-<h2>How this copy was made</h2>
-<p>With {escape(options.software)}. The original bytes, exactly as the server sent them, are kept
-in the archival master, a WARC file (ISO 28500), which is not part of this folder but is kept beside it:</p>
+    first, last = _date(facts.first_capture, words), _date(facts.last_capture, words)
+    when = (words("when_on", date=first) if facts.first_capture == facts.last_capture
+            else words("when_between", first=first, last=last))
+    start = (f' (<a href="{escape(start_href, quote=True)}">{words("about_start_link")}</a>)'
+             if start_href else "")
+    site = words("about_site", name=name, url=f'<code style="word-break:break-all">{escape(options.base_url)}</code>',
+                 start=start, retired=escape(words.date(options.notice.date)), when=escape(when),
+                 pages=facts.pages, files=facts.files, redirects=facts.redirects,
+                 index_href=escape(index_href, quote=True))
+    body = f"""<h1>{words("notice_about")}</h1>
+<h2>{words("about_what")}</h2>
+<p>{site}</p>
+{_dates_line(options, facts, words)}<h2>{words("about_how_heading")}</h2>
+<p>{words("about_how", software=escape(options.software))}</p>
 <table style="border-collapse:collapse" cellpadding="4">
-<tr><th align="left">File</th><td><code>{warc}</code></td></tr>
-<tr><th align="left">Size</th><td>{facts.warc_size:,} bytes</td></tr>
+<tr><th align="left">{words("about_file")}</th><td><code>{warc}</code></td></tr>
+<tr><th align="left">{words("about_size")}</th><td>{words("unit_bytes", size=words.number(facts.warc_size))}</td></tr>
 <tr><th align="left">SHA-256</th><td><code style="word-break:break-all">{escape(facts.warc_sha256)}</code></td></tr>
 </table>
-<p>This browsable copy was made from the WARC. Every page carries the retirement notice, is stored as
-UTF-8 and links to the other pages of this copy; otherwise the markup is as it was written, so pages
-look as they did. Links to pages that were not archived ({facts.missing_links} of them) lead to an
-explanation, forms that sent answers to the old server are shown but can no longer be sent, and
-links to other sites lead out of the archive and may no longer work.</p>
-<h2>How to check and replay the master</h2>
+<p>{words("about_copy", missing=facts.missing_links)}</p>
+<h2>{words("about_check_heading")}</h2>
 <ul>
-<li>Check the file: <code>sha256sum {warc}</code> must print the digest above;
-<code>warcio check {warc}</code> verifies the digest of every record.</li>
-<li>Replay it with the original bytes, without the notice, in
-<a href="https://replayweb.page/">ReplayWeb.page</a> (choose the file; nothing is uploaded), or in pywb:
-<code>wb-manager init {name} &amp;&amp; wb-manager add {name} {warc} &amp;&amp; wayback</code>,
-then open <code>http://localhost:8080/{name}/{escape(options.base_url)}</code>.</li>
-<li>List its records: <code>warcio index {warc}</code>.</li>
+<li>{words("about_check_file", warc=warc)}</li>
+<li>{words("about_replay", name=name, warc=warc, url=escape(options.base_url))}</li>
+<li>{words("about_list", warc=warc)}</li>
 </ul>
 """
-    return page_html(f"About this archive - {options.site_name}", notice_html, body)
+    return page_html(words("about_title", site=options.site_name), notice_html, body, lang=words.lang)

@@ -17,14 +17,18 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+EMPTY = '<p class="empty">None.</p>'
+"""What a chart with nothing to show draws (``empty`` replaces it in another language)."""
+
+
 def bar_chart(rows: Sequence[tuple[str, float]], *, label: str, unit: str = "", width: int = 520,
-              notes: Sequence[str] | None = None) -> str:
+              notes: Sequence[str] | None = None, empty: str = EMPTY) -> str:
     """Horizontal bars, largest first as given: one row per category, its value written after the bar.
 
     ``label`` names the chart for screen readers; ``notes`` (one per row) add a grey remark after the value.
     """
     if not rows:
-        return '<p class="empty">None.</p>'
+        return empty
     label_width, bar_height, gap = 190, 18, 6
     value_room = 150
     scale = max(value for _, value in rows) or 1
@@ -48,10 +52,11 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, label: str, unit: str = "", 
     return "".join(parts)
 
 
-def column_chart(columns: Sequence[tuple[str, float]], *, label: str, width: int = 520, height: int = 180) -> str:
+def column_chart(columns: Sequence[tuple[str, float]], *, label: str, width: int = 520, height: int = 180,
+                 empty: str = EMPTY) -> str:
     """Vertical columns in the order given (years, oldest first), each labelled below and valued above."""
     if not columns:
-        return '<p class="empty">None.</p>'
+        return empty
     top, bottom = 18, 22
     slot = width / len(columns)
     column = max(2.0, min(48.0, slot * 0.7))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from site_out.paths import href_between
+from site_out.words import ENGLISH, Words
 
 FRAME_NOTICE_PAGE = "_sunset/frame-notice.html"
 FRAMED_ID = "sunset-framed"
@@ -35,19 +36,19 @@ def framed_href(href: str) -> str:
     return href if "#" in href else href + FRAMED_FRAGMENT
 
 
-def notice_row(page_path: str) -> tuple[str, str]:
+def notice_row(page_path: str, words: Words = ENGLISH) -> tuple[str, str]:
     """(before the outermost FRAMESET, after its end): the notice row around the original frames."""
     source = escape(href_between(page_path, FRAME_NOTICE_PAGE), quote=True)
     before = (f'<frameset rows="{NOTICE_ROW_HEIGHT},*" frameborder="0" border="0" framespacing="0">'
-              f'<frame src="{source}" name="{BANNER_FRAME}" title="Retirement notice" scrolling="auto" '
-              'marginwidth="0" marginheight="0">')
+              f'<frame src="{source}" name="{BANNER_FRAME}" title="{escape(words("frame_title"), quote=True)}" '
+              'scrolling="auto" marginwidth="0" marginheight="0">')
     return before, "</frameset>"
 
 
-def frame_notice_page(notice_html: str, *, site_name: str) -> str:
+def frame_notice_page(notice_html: str, *, site_name: str, words: Words = ENGLISH) -> str:
     """The notice row's page: the notice alone; its links open in the whole window."""
     from site_out.pages import page_html
 
-    return page_html(f"{site_name} (archived): retirement notice", notice_html, "",
+    return page_html(words("frame_page_title", site=site_name), notice_html, "",
                      head_extra='<base target="_top">\n<style>body{padding:4px 8px!important}'
-                                '#sunset-notice{margin:0!important}</style>\n')
+                                '#sunset-notice{margin:0!important}</style>\n', lang=words.lang)

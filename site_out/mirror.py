@@ -13,10 +13,11 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from archive.capture import Capture, file_sha256
+from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
@@ -62,8 +63,8 @@ from site_out.report import REPORT_PAGE, write_report
 from site_out.resolve import (
     BLANK_IMAGE,
     FORM_CLOSED_PAGE,
-    MISSING_LANGUAGES,
     Resolver,
+    missing_languages,
     missing_page_for,
 )
 from site_out.rewrite import LinkIssue, PageRewriter
@@ -102,6 +103,8 @@ class MirrorSummary:
     scripts_left: int = 0
     """Script navigations that could not be pointed into the mirror (details in problems)."""
     redirect_maps: tuple[Path, ...] = ()
+    left_out: tuple[str, ...] = ()
+    """Error answers the WARC keeps and the mirror has no file for (for the log; not problems)."""
 
 
 class MirrorError(SunsetError, RuntimeError):
@@ -139,9 +142,11 @@ class _MirrorWriter:
         self.options = options
         self.root = root
         scope = Scope(options.base_url, options.case_insensitive)
-        self.resolver = Resolver(plan.paths, scope, index_files=options.index_files)
+        self.words = options.notice.words
+        self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
         shortcut_redirects(plan, self.resolver)
-        self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop)
+        self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop,
+                                     words=self.words)
         self.langs: dict[str, str] = {}
         self.scripts_left = 0
         self.start_url = options.start_url or scope.base_url
@@ -150,8 +155,9 @@ class _MirrorWriter:
         self.missing: list[MissingLink] = []
         self.pages = 0
         self.files = 0
+        self.made: datetime | None = None
+        """When the master was made (its warcinfo's date)."""
         self.made_on: date | None = None
-        """The day the master was made (its warcinfo's date)."""
 
     def start_href(self, from_path: str) -> str:
         if self.start_path is not None:
@@ -256,20 +262,22 @@ class _MirrorWriter:
 
     def write_special_pages(self) -> Path:
         name = self.options.site_name
-        for lang in MISSING_LANGUAGES:
-            path = missing_page_for(lang)
+        words = self.words
+        for lang in missing_languages(words.lang):
+            path = missing_page_for(lang, words.lang)
             html = missing_page(self.notice(path), site_name=name, start_href=self.start_href(path), lang=lang)
             _write_bytes(self.root, path, html.encode("utf-8"))
         html = form_closed_page(self.notice(FORM_CLOSED_PAGE), site_name=name,
-                                start_href=self.start_href(FORM_CLOSED_PAGE))
+                                start_href=self.start_href(FORM_CLOSED_PAGE), words=words)
         _write_bytes(self.root, FORM_CLOSED_PAGE, html.encode("utf-8"))
         _write_bytes(self.root, BLANK_IMAGE, BLANK_GIF)
         _write_bytes(self.root, FRAME_NOTICE_PAGE, frame_notice_page(
-            self.notice(FRAME_NOTICE_PAGE), site_name=name).encode("utf-8"))
-        _write_bytes(self.root, SEARCH_SCRIPT, search_script().encode("utf-8"))
+            self.notice(FRAME_NOTICE_PAGE), site_name=name, words=words).encode("utf-8"))
+        _write_bytes(self.root, SEARCH_SCRIPT, search_script(words).encode("utf-8"))
         if self.start_path is None:
             self.problems.append(f"start page {self.start_url} is not in the archive")
-        html = index_page(self.notice(INDEX_PAGE), site_name=name, start_href=self.start_href(INDEX_PAGE))
+        html = index_page(self.notice(INDEX_PAGE), site_name=name, start_href=self.start_href(INDEX_PAGE),
+                          words=words)
         return _write_bytes(self.root, INDEX_PAGE, html.encode("utf-8"))
 
     def write_forwarding_pages(self) -> None:
@@ -278,7 +286,7 @@ class _MirrorWriter:
             resolution = self.resolver.resolve(redirect.target, redirect.url, redirect.path)
             href = resolution.href or redirect.target
             html = forwarding_page(self.notice(redirect.path, redirect), target_href=href,
-                                   original_url=redirect.url, target_url=redirect.target)
+                                   original_url=redirect.url, target_url=redirect.target, words=self.words)
             try:
                 _write_bytes(self.root, redirect.path, html.encode("utf-8"))
             except (OSError, UnsafePathError) as error:
@@ -301,7 +309,8 @@ class _MirrorWriter:
         notice = self.notice(PAGES_INDEX)
         with atomic_writer(safe_destination(self.root, PAGES_INDEX), "w", encoding="utf-8") as page_out, \
                 atomic_writer(safe_destination(self.root, SEARCH_INDEX), "w", encoding="utf-8") as index_out:
-            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, page_out, index_out)
+            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, page_out, index_out,
+                          self.words)
         html = about_page(self.notice(ABOUT_PAGE), self.options, facts,
                           index_href=href_between(ABOUT_PAGE, PAGES_INDEX),
                           start_href=self.start_href(ABOUT_PAGE) if self.start_path else None)
@@ -416,8 +425,8 @@ def prepare_mirror(warc_path: Path, options: MirrorOptions, out_dir: Path) -> _M
         store=out_dir / PLAN_FILE,
     )
     writer = _MirrorWriter(plan, options, root)
-    made = warcinfo_date(warc_path)
-    writer.made_on = made.date() if made is not None else None
+    writer.made = warcinfo_date(warc_path)
+    writer.made_on = writer.made.date() if writer.made is not None else None
     return writer
 
 
@@ -426,6 +435,8 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
     plan, options, root = writer.plan, writer.options, writer.root
     index_path = writer.write_special_pages()
     writer.write_forwarding_pages()
+    dates = DateSpread(plan.captures, plan.first_capture, plan.last_capture)
+    signs = dates.copy_signs(options.notice.date, writer.made) if options.date_source == "mtime" else ()
     facts = ArchiveFacts(
         warc_name=options.warc_name or warc_path.name,
         warc_sha256=file_sha256(warc_path),
@@ -436,11 +447,12 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
         missing_links=len(writer.missing),
         first_capture=plan.first_capture,
         last_capture=plan.last_capture,
+        copy_signs=signs,
     )
     writer.write_catalog(records_path, facts)
     remove_unexplained(root, plan)
     write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in writer.missing),
-                 notice_html=writer.notice(REPORT_PAGE), site_name=options.site_name, base_url=options.base_url)
+                 notice_html=writer.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs)
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     plan.close()
@@ -455,4 +467,5 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
         redirects=len(plan.redirects),
         scripts_left=writer.scripts_left,
         redirect_maps=tuple(maps),
+        left_out=tuple(plan.left_out),
     )

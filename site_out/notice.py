@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from site_out.frames import framed_marker
 from site_out.options import NoticeOptions
+from site_out.words import ENGLISH, Words
 
 NOTICE_ID = "sunset-notice"
 NOTICE_MARKER = 'data-sunset="notice"'
@@ -34,17 +35,17 @@ _SMALL_STYLE = ("display:block;margin:8px 0 0 0;padding:0;font-family:sans-serif
 _LINK_STYLE = "color:#0645ad;text-decoration:underline"
 
 
-def format_date(day: date) -> str:
+def format_date(day: date, words: Words = ENGLISH) -> str:
     """``December 2, 2005``: written out, so no reader mistakes day for month."""
-    return f"{day:%B} {day.day}, {day.year}"
+    return words.date(day)
 
 
-def _retired_on(options: NoticeOptions) -> str:
+def _retired_on(options: NoticeOptions, words: Words) -> str:
     """``Retired on December 2, 2005. `` unless the text already gives the date (not twice)."""
-    written = format_date(options.date)
+    written = words.date(options.date)
     if written in options.text or options.date.isoformat() in options.text:
         return ""
-    return f"Retired on {escape(written)}. "
+    return words("notice_retired_on", date=escape(written))
 
 
 def _link(href: str, text: str) -> str:
@@ -56,7 +57,7 @@ def _is_web_address(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
 
-def _successor_line(options: NoticeOptions) -> str | None:
+def _successor_line(options: NoticeOptions, words: Words) -> str | None:
     name, url = options.successor_name, options.successor_url
     if not name and not url:
         return None
@@ -64,7 +65,7 @@ def _successor_line(options: NoticeOptions) -> str | None:
     target = _link(url.strip(), label) if url and _is_web_address(url) else escape(label)
     if url and name and not _is_web_address(url):
         target += f" ({escape(url)})"
-    return f"Its successor: {target}"
+    return words("notice_successor", target=target)
 
 
 def render_notice(
@@ -84,27 +85,27 @@ def render_notice(
     ``start_href`` (already relative and URL-encoded) adds a link to the site's start page,
     ``about_href`` one to the page about the archive, ``index_href`` one to the list of pages.
     """
+    words = options.words
     lines = [
         f'<span style="{_TITLE_STYLE}">{escape(options.title)}</span>',
-        f'<span style="{_LINE_STYLE}">{_retired_on(options)}{escape(options.text)}</span>',
+        f'<span style="{_LINE_STYLE}">{_retired_on(options, words)}{escape(options.text)}</span>',
     ]
-    successor = _successor_line(options)
+    successor = _successor_line(options, words)
     if successor:
         lines.append(f'<span style="{_LINE_STYLE}">{successor}</span>')
     details: list[str] = []
     if archived_on is not None or original_url:
-        archived = "Archived"
-        if archived_on is not None:
-            archived += f" on {escape(format_date(archived_on))}"
-        if original_url:
-            archived += f" from {escape(original_url)}"
-        if file_dated is not None and file_dated != archived_on:
-            archived += f"; the file is dated {escape(format_date(file_dated))}"
-        details.append(archived + ".")
+        dated = (words("notice_file_dated", date=escape(words.date(file_dated)))
+                 if file_dated is not None and file_dated != archived_on else "")
+        date_text = escape(words.date(archived_on)) if archived_on is not None else ""
+        url_text = escape(original_url) if original_url else ""
+        key = ("notice_archived_on_from" if archived_on is not None and original_url
+               else "notice_archived_on" if archived_on is not None else "notice_archived_from")
+        details.append(words(key, date=date_text, url=url_text, file_dated=dated))
     links = [
-        _link(href, label)
-        for href, label in ((start_href, "Start page of the archived site"), (index_href, "All pages"),
-                            (about_href, "About this archive"))
+        _link(href, words(label))
+        for href, label in ((start_href, "notice_start"), (index_href, "notice_all_pages"),
+                            (about_href, "notice_about"))
         if href
     ]
     if links:

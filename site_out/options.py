@@ -7,6 +7,7 @@ from typing import Literal
 
 from archive.limits import MAX_PAGE_BYTES
 from archive.urls import DEFAULT_INDEX_FILES
+from site_out.words import Words, notice_words
 
 ExternalLinks = Literal["keep", "mark", "wayback"]
 EXTERNAL_LINK_MODES: tuple[str, ...] = ("keep", "mark", "wayback")
@@ -21,6 +22,13 @@ class NoticeOptions:
     text: str
     successor_name: str | None = None
     successor_url: str | None = None
+    language: str | None = None
+    """The language of sunset's own words around the notice and on its pages (one of
+    :data:`site_out.words.LANGUAGES`); None: the language the notice is written in."""
+
+    @property
+    def words(self) -> Words:
+        return notice_words(self.language, self.title, self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,10 @@ class MirrorOptions:
     """Shown on the about page; default: the WARC's file name."""
     start_url: str | None = None
     """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""
+    date_source: str | None = None
+    """Where the captures' dates come from, for the about page and the report: ``fetched`` (a
+    crawl), ``file_date`` (the one date the config gives ingested files), ``mtime`` (each
+    ingested file's modification time, which a copy may have reset); None: not known."""
     max_page_bytes: int = MAX_PAGE_BYTES
     """Pages and style sheets are rewritten up to this many bytes; the rest is cut from the
     mirror (noted; the WARC keeps it whole), so one hostile page cannot exhaust memory."""

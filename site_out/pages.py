@@ -10,6 +10,8 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlsplit
 
+from site_out.words import ENGLISH, Words
+
 INDEX_PAGE = "index.html"
 OWN_PAGE_MARKER = '<meta name="generator" content="sunset">'
 """In the head of every page sunset writes itself, so ``verify`` knows which pages are its own."""
@@ -45,66 +47,28 @@ def page_html(title: str, notice_html: str, body: str, head_extra: str = "", lan
     )
 
 
-def _back_link(start_href: str | None, site_name: str) -> str:
+def _back_link(start_href: str | None, site_name: str, words: Words = ENGLISH) -> str:
     if not start_href:
         return ""
-    return f'<p><a href="{escape(start_href, quote=True)}">Back to the start page of {escape(site_name)}</a></p>'
-
-
-_MISSING_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Page not archived",
-        "text": "This page of {site} was not available when the site was archived, so it is not part of this copy.",
-        "was": "The page was:",
-        "noscript": "The address of the missing page follows url= in your browser's address bar.",
-        "back": "Back to the start page of {site}",
-    },
-    "de": {
-        "title": "Seite nicht archiviert",
-        "text": "Diese Seite von {site} war bei der Archivierung der Website nicht verfügbar und ist "
-                "daher nicht Teil dieser Kopie.",
-        "was": "Die Seite war:",
-        "noscript": "Die Adresse der fehlenden Seite steht in der Adresszeile Ihres Browsers hinter url=.",
-        "back": "Zurück zur Startseite von {site}",
-    },
-    "fr": {
-        "title": "Page non archivée",
-        "text": "Cette page de {site} n'était pas disponible lors de l'archivage du site ; elle ne fait "
-                "donc pas partie de cette copie.",
-        "was": "La page était :",
-        "noscript": "L'adresse de la page manquante suit url= dans la barre d'adresse de votre navigateur.",
-        "back": "Retour à la page d'accueil de {site}",
-    },
-    "es": {
-        "title": "Página no archivada",
-        "text": "Esta página de {site} no estaba disponible cuando se archivó el sitio, por lo que no "
-                "forma parte de esta copia.",
-        "was": "La página era:",
-        "noscript": "La dirección de la página que falta sigue a url= en la barra de direcciones de su navegador.",
-        "back": "Volver a la página de inicio de {site}",
-    },
-}
-"""One entry per language of :data:`site_out.resolve.MISSING_LANGUAGES`."""
+    return f'<p><a href="{escape(start_href, quote=True)}">{words("back_to_start", site=escape(site_name))}</a></p>'
 
 
 def missing_page(notice_html: str, *, site_name: str, start_href: str | None, lang: str = "en") -> str:
     """``_sunset/missing.html`` (and ``missing.LANG.html``): the target of every link to a page
-    that was not archived, in the language of the page that links to it."""
-    texts = _MISSING_TEXTS.get(lang, _MISSING_TEXTS["en"])
+    that was not archived, in the language of the page that links to it (``lang``)."""
+    words = Words(lang)
     site = escape(site_name)
-    back = ""
-    if start_href:
-        back = f'<p><a href="{escape(start_href, quote=True)}">{texts["back"].format(site=site)}</a></p>'
+    title = words("missing_title")
     body = (
-        f"<h1>{escape(texts['title'])}</h1>\n"
-        f"<p>{texts['text'].format(site=site)}</p>\n"
-        f'<p id="sunset-missing-line" style="display:none">{escape(texts["was"])} '
+        f"<h1>{escape(title)}</h1>\n"
+        f"<p>{words('missing_text', site=site)}</p>\n"
+        f'<p id="sunset-missing-line" style="display:none">{escape(words("missing_was"))} '
         '<code id="sunset-missing-url" style="word-break:break-all"></code></p>\n'
         f"{_SHOW_URL_SCRIPT}\n"
-        f"<noscript><p>{escape(texts['noscript'])}</p></noscript>\n"
-        f"{back}"
+        f"<noscript><p>{escape(words('missing_noscript'))}</p></noscript>\n"
+        f"{_back_link(start_href, site_name, words)}"
     )
-    return page_html(f"{texts['title']} - {site_name}", notice_html, body, lang=lang)
+    return page_html(f"{title} - {site_name}", notice_html, body, lang=lang)
 
 
 def is_web_href(href: str) -> bool:
@@ -117,48 +81,43 @@ def is_web_href(href: str) -> bool:
     return urlsplit(href.strip()).scheme.lower() in ("", "http", "https")
 
 
-def forwarding_page(notice_html: str, *, target_href: str | None, original_url: str, target_url: str) -> str:
+def forwarding_page(notice_html: str, *, target_href: str | None, original_url: str, target_url: str,
+                    words: Words = ENGLISH) -> str:
     """A redirect of the old site: forwards at once, and says where to when it cannot.
 
     A target that is not a web address (``Location: javascript:...``) is shown as text only:
     a browser following the original redirect would not have run or opened it.
     """
+    heading = f"<h1>{words('moved_heading')}</h1>\n"
     if target_href is None or not is_web_href(target_href):
-        body = (
-            "<h1>This page has moved</h1>\n"
-            f"<p>On the old site, {escape(original_url)} forwarded to "
-            f"<code style=\"word-break:break-all\">{escape(target_url)}</code>, which is not a web "
-            "address; it is shown here as text and not followed.</p>"
-        )
-        return page_html("Page moved", notice_html, body)
+        shown = f'<code style="word-break:break-all">{escape(target_url)}</code>'
+        body = heading + f"<p>{words('moved_not_web', url=escape(original_url), target=shown)}</p>"
+        return page_html(words("moved_title"), notice_html, body, lang=words.lang)
     target = escape(target_href, quote=True)
     refresh = f'<meta http-equiv="refresh" content="0; url={target}">\n'
-    body = (
-        "<h1>This page has moved</h1>\n"
-        f"<p>On the old site, {escape(original_url)} forwarded to "
-        f'<a href="{target}">{escape(target_url)}</a>.</p>'
-    )
-    return page_html("Page moved", notice_html, body, head_extra=refresh)
+    link = f'<a href="{target}">{escape(target_url)}</a>'
+    body = heading + f"<p>{words('moved_text', url=escape(original_url), target=link)}</p>"
+    return page_html(words("moved_title"), notice_html, body, head_extra=refresh, lang=words.lang)
 
 
-def form_closed_page(notice_html: str, *, site_name: str, start_href: str | None) -> str:
+def form_closed_page(notice_html: str, *, site_name: str, start_href: str | None, words: Words = ENGLISH) -> str:
     """``_sunset/form-closed.html``: where every form of the old site now leads."""
     body = (
-        "<h1>This service has closed</h1>\n"
-        f"<p>The form you used sent its answers to {escape(site_name)}'s server, which has "
-        "been retired. Nothing was sent, and the service is no longer available.</p>\n"
-        f"{_back_link(start_href, site_name)}"
+        f"<h1>{words('closed_heading')}</h1>\n"
+        f"<p>{words('closed_text', site=escape(site_name))}</p>\n"
+        f"{_back_link(start_href, site_name, words)}"
     )
-    return page_html(f"Service closed - {site_name}", notice_html, body)
+    return page_html(words("closed_title", site=site_name), notice_html, body, lang=words.lang)
 
 
-def index_page(notice_html: str, *, site_name: str, start_href: str) -> str:
+def index_page(notice_html: str, *, site_name: str, start_href: str, words: Words = ENGLISH) -> str:
     """The mirror's ``index.html``: opens the archived start page."""
     target = escape(start_href, quote=True)
     refresh = f'<meta http-equiv="refresh" content="0; url={target}">\n'
     body = (
-        f"<h1>{escape(site_name)} (archived copy)</h1>\n"
-        f'<p><a href="{target}">Open the archived site</a></p>'
+        f"<h1>{words('index_heading', site=escape(site_name))}</h1>\n"
+        f'<p><a href="{target}">{words("index_open")}</a></p>'
     )
-    return page_html(f"{site_name} (archived)", notice_html, body, head_extra=refresh)
+    return page_html(words("archived_site_title", site=site_name), notice_html, body, head_extra=refresh,
+                     lang=words.lang)
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.capture import Capture
+from archive.capture import Capture, answered_ok
 from archive.sniff import (
     GENERIC_TYPES,
     PAGE_SUFFIXES,
@@ -93,6 +93,8 @@ class MirrorPlan:
     last_capture: datetime | None = None
     captures: int = 0
     """How many captures the WARC holds (the total a progress bar shows)."""
+    left_out: list[str] = field(default_factory=list)
+    """Error answers (a 404 page, a 500): kept in the WARC, no file in the mirror; for the log, not problems."""
 
     def explains(self, path: str) -> bool:
         """Whether a capture (a file or a forwarding page) has ``path`` in the mirror."""
@@ -109,7 +111,7 @@ class MirrorPlan:
 
 
 def _successful(capture: Capture) -> bool:
-    return capture.status is None or 200 <= capture.status < 300
+    return answered_ok(capture.status)
 
 
 def _redirect_target(capture: Capture) -> str | None:
@@ -165,6 +167,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     db.executescript(_WORK_TABLES)
     db.execute("BEGIN")
     problems: list[str] = []
+    left_out: list[str] = []
     redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date (few)
     first: datetime | None = None
     last: datetime | None = None
@@ -188,7 +191,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             continue
         target = _redirect_target(capture)
         if target is None:
-            problems.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
+            left_out.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
             continue
         redirects[ordinal] = (target, capture.date)
         db.execute("INSERT INTO chosen VALUES (?, ?, ?, 'redirect', 1)", (ordinal, key, capture.url))
@@ -219,7 +222,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             continue
         final = _unique(path, taken, folders)
         if final != path:
-            problems.append(f"{url}: renamed to {final} to avoid a clash with another file or folder")
+            problems.append(f"{url}: renamed to {final} to avoid a clash with {_clashing(db, path)}")
         db.execute("INSERT INTO exact (path, final) VALUES (?, ?)", (path, final))
         db.execute("INSERT OR REPLACE INTO taken (folded, path) VALUES (?, ?)", (final.casefold(), final))
         paths[key] = final
@@ -231,7 +234,17 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     db.execute("COMMIT")
     db.executescript("DROP TABLE seen; DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; "
                      "DROP TABLE taken; DROP TABLE exact;")
-    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count)
+    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out)
+
+
+def _clashing(db: sqlite3.Connection, path: str) -> str:
+    """What already holds ``path`` (whatever its case) in the mirror: the file and its URL, or a folder."""
+    row = db.execute("SELECT t.path, p.url FROM taken t LEFT JOIN exact e ON e.final = t.path "
+                     "LEFT JOIN planned p ON p.path = e.path WHERE t.folded = ? LIMIT 1", (path.casefold(),)).fetchone()
+    if row is None:
+        return f"the folder {path}/"
+    other, url = row
+    return other + (f" ({url})" if url else "")
 
 
 def _rows(db: sqlite3.Connection, query: str) -> Iterator[tuple]:

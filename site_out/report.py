@@ -17,13 +17,16 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.capture import Capture
+from archive.capture import Capture, answered_ok
+from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
 from archive.records_file import iter_records
 from site_out.charts import bar_chart, column_chart
+from site_out.options import MirrorOptions
 from site_out.pages import page_html
 from site_out.paths import safe_destination
+from site_out.words import ENGLISH, Words
 
 REPORT_PAGE = "_sunset/report.html"
 REPORTS_FOLDER = "reports"
@@ -41,6 +44,8 @@ class SiteTally:
 
     files: int = 0
     pages: int = 0
+    error_pages: int = 0
+    """HTML bodies of error and redirect answers (a 404 page): files, but not pages."""
     bytes: int = 0
     types: Counter[str] = field(default_factory=Counter)
     type_bytes: Counter[str] = field(default_factory=Counter)
@@ -67,6 +72,9 @@ class SiteTally:
         host = (urlsplit(url).hostname or "") if url else ""
         self.hosts[host] += 1
         self.host_bytes[host] += size
+        if not answered_ok(status):  # an error's or redirect's body: not the site's, nor dated by it
+            self.error_pages += record.get("record_type") == "page"
+            return
         modified = record.get("last_modified") or ""
         if len(modified) >= 4 and modified[:4].isdigit():
             self.years[int(modified[:4])] += 1
@@ -123,10 +131,12 @@ def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tup
     return tally
 
 
-def _mb(size: int) -> str:
+def _mb(size: int, words: Words = ENGLISH) -> str:
     if size < 1024:
-        return f"{size:,} bytes"
-    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+        return words("unit_bytes", size=words.number(size))
+    if size >= 1024 * 1024:
+        return words("unit_mb", size=words.number(size / 1024 / 1024, 1))
+    return words("unit_kb", size=words.number(size / 1024))
 
 
 def _sorted(counter: Counter, limit: int | None = None) -> list[tuple[str, int]]:
@@ -139,26 +149,28 @@ def _missing_rows(tally: SiteTally) -> list[tuple[str, int, list[str]]]:
     return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-def _glance(tally: SiteTally, site_name: str, base_url: str) -> str:
+def _glance(tally: SiteTally, site_name: str, base_url: str, words: Words) -> str:
     years = sorted(tally.years)
     if years:
         busiest = max(tally.years.items(), key=lambda item: (item[1], item[0]))[0]
-        alive = (f"last changed between <b>{years[0]}</b> and <b>{years[-1]}</b> (most in {busiest})"
-                 if years[0] != years[-1] else f"last changed in <b>{years[0]}</b>")
+        alive = (words("glance_alive_between", first=years[0], last=years[-1], busiest=busiest)
+                 if years[0] != years[-1] else words("glance_alive_in", year=years[0]))
     else:
-        alive = "with no dates"
+        alive = words("glance_no_dates")
     top_type = _sorted(tally.types, 1)
     missing_links = sum(sum(pages.values()) for pages in tally.missing.values())
-    return (f'<p class="glance"><b>{escape(site_name)}</b> (<code>{escape(base_url)}</code>): '
-            f"<b>{tally.files:,}</b> files, <b>{tally.pages:,}</b> of them pages, {escape(_mb(tally.bytes))} in all, "
-            f"{alive}. Most files are {escape(top_type[0][0]) if top_type else 'none'}. "
-            f"The pages link {_times(sum(tally.external.values()))} to <b>{len(tally.external):,}</b> other "
-            f"site{'s' if len(tally.external) != 1 else ''}, and {_times(missing_links)} to "
-            f"<b>{len(tally.missing):,}</b> page{'s that were' if len(tally.missing) != 1 else ' that was'} never archived.</p>")
+    errors = words.plural("glance_errors", tally.error_pages) if tally.error_pages else ""
+    return ('<p class="glance">'
+            + words("glance_intro", site=escape(site_name), base=escape(base_url), files=words.number(tally.files),
+                    pages=words.number(tally.pages), errors=errors, size=escape(_mb(tally.bytes, words)), alive=alive,
+                    top=escape(top_type[0][0]) if top_type else words("glance_top_none"))
+            + words.plural("glance_links", len(tally.external), times=_times(sum(tally.external.values()), words))
+            + words.plural("glance_missing", len(tally.missing), times=_times(missing_links, words))
+            + "</p>")
 
 
-def _times(count: int) -> str:
-    return "once" if count == 1 else f"<b>{count:,}</b> times"
+def _times(count: int, words: Words = ENGLISH) -> str:
+    return words("times_once") if count == 1 else words("times_many", count=words.number(count))
 
 
 def _figure(figure_id: str, title: str, chart: str, caption: str = "") -> str:
@@ -176,6 +188,7 @@ _STYLE = """<style>
 #missing{grid-column:1/-1}
 .missing td{vertical-align:top;padding:2px 6px;font-size:13px;word-break:break-all}
 .missing th{text-align:left;font-size:13px}
+.warning{max-width:60em;padding:8px 12px;border:2px solid #aa3333;background:#fdf0f0}
 </style>
 """
 
@@ -185,48 +198,68 @@ def _short(url: str, base_url: str) -> str:
     return url[len(base_url):] or "/" if url.startswith(base_url) else url
 
 
-def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: str) -> str:
+_DATE_SIGNS = {"after-retirement": "copy_after", "recent": "copy_recent", "short-span": "copy_span"}
+
+
+def _dates_note(options: MirrorOptions, dates: DateSpread, signs: tuple[str, ...], words: Words) -> str:
+    """Where the dates came from, and a warning when they look like a copy's."""
+    if options.date_source not in ("fetched", "file_date", "mtime"):
+        return ""
+    html = f'<p class="note dates">{words(f"report_dates_{options.date_source}")}</p>\n'
+    if signs and dates.first is not None and dates.last is not None:
+        first, last = words.date(dates.first.date()), words.date(dates.last.date())
+        when = words("when_on", date=first) if first == last else words("when_between", first=first, last=last)
+        why = words("copy_and").join(words(_DATE_SIGNS[sign], date=escape(words.date(options.notice.date)))
+                                     for sign in signs)
+        warning = words("report_copy_warning", count=words.number(dates.count), when=escape(when), why=why)
+        html += f'<p class="warning" id="copy-dates">{warning}</p>\n'
+    return html
+
+
+def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: str, *, words: Words = ENGLISH,
+                dates_note: str = "") -> str:
+    """The report page; ``dates_note``: where the dates came from (:func:`_dates_note`)."""
     types = _sorted(tally.types)
-    type_notes = [_mb(tally.type_bytes[name]) for name, _ in types]
-    sizes = [(name, tally.sizes[name]) for _, name in SIZE_BUCKETS if tally.sizes[name]]
-    statuses = [(("not served (files from disk)" if code == NOT_SERVED else code), count)
+    type_notes = [_mb(tally.type_bytes[name], words) for name, _ in types]
+    bucket_names = dict(zip((name for _, name in SIZE_BUCKETS), words.items("size_buckets"), strict=True))
+    sizes = [(bucket_names[name], tally.sizes[name]) for _, name in SIZE_BUCKETS if tally.sizes[name]]
+    statuses = [((words("status_not_served") if code == NOT_SERVED else code), count)
                 for code, count in _sorted(tally.statuses)]
     years = sorted(tally.years)
     timeline = [(str(year), tally.years.get(year, 0)) for year in range(years[0], years[-1] + 1)] if years else []
     hosts = _sorted(tally.external, TOP)
     missing = _missing_rows(tally)
+    none = f'<p class="empty">{words("none")}</p>'
     rows = "".join(
         f'<tr><td title="{escape(url, quote=True)}">{escape(_short(url, base_url))}</td><td>{count}</td>'
         f"<td>{escape(', '.join(_short(page, base_url) for page in referrers[:3]))}"
-        f"{f' and {len(referrers) - 3} more' if len(referrers) > 3 else ''}</td></tr>"
+        f"{words('and_more', count=len(referrers) - 3) if len(referrers) > 3 else ''}</td></tr>"
         for url, count, referrers in missing[:TOP])
-    missing_table = (f'<table class="missing" data-rows="{len(missing)}"><tr><th>page never archived</th>'
-                     f"<th>links</th><th>linked from</th></tr>{rows}</table>" if missing else '<p class="empty">None.</p>')
+    missing_table = (f'<table class="missing" data-rows="{len(missing)}"><tr><th>{words("th_never")}</th>'
+                     f'<th>{words("th_links")}</th><th>{words("th_linked_from")}</th></tr>{rows}</table>'
+                     if missing else none)
     body = (
-        f"<h1>Retirement report: {escape(site_name)}</h1>\n"
-        + _glance(tally, site_name, base_url)
+        f"<h1>{words('report_heading', site=escape(site_name))}</h1>\n"
+        + _glance(tally, site_name, base_url, words)
+        + dates_note
         + '<div class="report-grid">\n'
-        + _figure("types", "Files by type", bar_chart(types, label="files by type", notes=type_notes),
-                  "Count of files, with their total size.")
-        + _figure("sizes", "Files by size", bar_chart(sizes, label="files by size"))
-        + _figure("years", "Last changed, by year",
-                  column_chart(timeline, label="files by year of last change"),
-                  "The HTTP Last-Modified date, or the capture's (for a docroot: the file's) date.")
-        + _figure("statuses", "Response codes", bar_chart(statuses, label="response codes"))
-        + _figure("charsets", "Page encodings, and how they were decided",
-                  bar_chart(_sorted(tally.charsets), label="charsets"),
-                  "bom: byte-order mark; http: Content-Type header; meta: the page's &lt;meta&gt;; "
-                  "sniffed: read from the bytes; default: windows-1252, as a browser of the time would.")
-        + _figure("external", "Links to other sites, by host", bar_chart(hosts, label="external links by host"),
-                  f"{len(tally.external):,} hosts in all." if len(tally.external) > TOP else "")
-        + _figure("missing", "Most-linked pages that were never archived", missing_table,
-                  (f"{len(missing):,} in all. " if len(missing) > TOP else "")
-                  + f"Addresses under {escape(base_url)} are shown without it.")
+        + _figure("types", words("fig_types"),
+                  bar_chart(types, label=words("label_types"), notes=type_notes, empty=none), words("cap_types"))
+        + _figure("sizes", words("fig_sizes"), bar_chart(sizes, label=words("label_sizes"), empty=none))
+        + _figure("years", words("fig_years"), column_chart(timeline, label=words("label_years"), empty=none),
+                  words("cap_years"))
+        + _figure("statuses", words("fig_statuses"), bar_chart(statuses, label=words("label_statuses"), empty=none))
+        + _figure("charsets", words("fig_charsets"),
+                  bar_chart(_sorted(tally.charsets), label=words("label_charsets"), empty=none), words("cap_charsets"))
+        + _figure("external", words("fig_external"), bar_chart(hosts, label=words("label_external"), empty=none),
+                  words("cap_hosts", count=words.number(len(tally.external))) if len(tally.external) > TOP else "")
+        + _figure("missing", words("fig_missing"), missing_table,
+                  (words("cap_missing_all", count=words.number(len(missing))) if len(missing) > TOP else "")
+                  + words("cap_missing_base", base=escape(base_url)))
         + "</div>\n"
-        + '<p class="note">The same figures as CSV (for a spreadsheet) are in <code>reports/</code> beside the '
-          "mirror folder: mimetypes.csv, responsecodes.csv, hosts.csv, missing.csv.</p>\n"
+        + f'<p class="note">{words("report_csv")}</p>\n'
     )
-    return page_html(f"Retirement report - {site_name}", notice_html, body, head_extra=_STYLE)
+    return page_html(words("report_title", site=site_name), notice_html, body, head_extra=_STYLE, lang=words.lang)
 
 
 def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
@@ -255,11 +288,14 @@ def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
 
 
 def write_report(mirror_root: Path, out_dir: Path, records_path: Path | None, warc_path: Path,
-                 missing: Iterable[tuple[str, str]], *, notice_html: str, site_name: str,
-                 base_url: str) -> SiteTally:
-    """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures."""
+                 missing: Iterable[tuple[str, str]], *, notice_html: str, options: MirrorOptions,
+                 dates: DateSpread | None = None, copy_signs: tuple[str, ...] = ()) -> SiteTally:
+    """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures.
+    ``dates``: the span of the captures' dates; ``copy_signs``: why they look like a copy's."""
     tally = tally_site(records_path, warc_path, missing)
-    html = report_html(tally, notice_html, site_name, base_url)
+    words = options.notice.words
+    html = report_html(tally, notice_html, options.site_name, options.base_url, words=words,
+                       dates_note=_dates_note(options, dates or DateSpread(), copy_signs, words))
     with atomic_writer(safe_destination(mirror_root, REPORT_PAGE), "w", encoding="utf-8", durable=False) as handle:
         handle.write(html)
     write_csv_reports(out_dir / REPORTS_FOLDER, tally)

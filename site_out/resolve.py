@@ -19,19 +19,25 @@ FORM_CLOSED_PAGE = "_sunset/form-closed.html"
 BLANK_IMAGE = "_sunset/blank.gif"
 """A transparent 1x1 GIF that stands in for dropped hit counters and CGI images."""
 MISSING_LANGUAGES = ("en", "de", "fr", "es")
-"""Languages the missing page is written in; other pages' links use English."""
+"""Languages the missing page is written in besides the notice's; other pages' links use the notice's."""
 
 
-def missing_language(lang: str | None) -> str:
-    """The missing page's language for a page in ``lang`` (``de-CH`` -> ``de``; else ``en``)."""
+def missing_languages(default: str = "en") -> tuple[str, ...]:
+    """The missing page's languages: the notice's (``missing.html``), then the others of
+    :data:`MISSING_LANGUAGES` (``missing.de.html``...)."""
+    return (default, *(lang for lang in MISSING_LANGUAGES if lang != default))
+
+
+def missing_language(lang: str | None, default: str = "en") -> str:
+    """The missing page's language for a page in ``lang`` (``de-CH`` -> ``de``; else the notice's)."""
     primary = (lang or "").strip().lower().replace("_", "-").split("-", 1)[0]
-    return primary if primary in MISSING_LANGUAGES else "en"
+    return primary if primary in missing_languages(default) else default
 
 
-def missing_page_for(lang: str | None) -> str:
-    """``_sunset/missing.html`` in English, ``_sunset/missing.de.html`` and so on."""
-    code = missing_language(lang)
-    return MISSING_PAGE if code == "en" else MISSING_PAGE.replace(".html", f".{code}.html")
+def missing_page_for(lang: str | None, default: str = "en") -> str:
+    """``_sunset/missing.html`` in the notice's language ``default``, ``_sunset/missing.de.html`` and so on."""
+    code = missing_language(lang, default)
+    return MISSING_PAGE if code == default else MISSING_PAGE.replace(".html", f".{code}.html")
 
 Outcome = Literal["keep", "archived", "missing", "external", "invalid"]
 
@@ -58,11 +64,14 @@ class Resolver:
         scope: Scope,
         *,
         index_files: tuple[str, ...],
+        language: str = "en",
     ) -> None:
-        """``paths``: lookup key (:func:`archive.urls.lookup_key`) -> relative mirror path."""
+        """``paths``: lookup key (:func:`archive.urls.lookup_key`) -> relative mirror path;
+        ``language``: the notice's, which ``missing.html`` is written in."""
         self._paths = paths
         self.scope = scope
         self.index_files = index_files
+        self.language = language
 
     @property
     def case_insensitive(self) -> bool:
@@ -103,7 +112,7 @@ class Resolver:
 
     def missing_href(self, from_path: str, url: str, lang: str | None = None) -> str:
         """The missing page in the language of the linking page, with the wanted address."""
-        return href_between(from_path, missing_page_for(lang)) + "?url=" + quote(url, safe="")
+        return href_between(from_path, missing_page_for(lang, self.language)) + "?url=" + quote(url, safe="")
 
     @staticmethod
     def absolute_url(raw: str, base: str) -> str | None:

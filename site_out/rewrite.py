@@ -31,10 +31,11 @@ from site_out.options import ExternalLinks
 from site_out.paths import href_between
 from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, Resolution, Resolver
 from site_out.scripts import ScriptNavigation, iter_script_navigation
+from site_out.words import ENGLISH, Words
 
 META_CHARSET = '<meta charset="utf-8">'
-EXTERNAL_LINK_TITLE = "This link leaves the archived site and may no longer work."
-WAYBACK_LINK_TITLE = "This link leaves the archived site: it opens the Internet Archive's copy of the page."
+EXTERNAL_LINK_TITLE = ENGLISH("link_external")
+WAYBACK_LINK_TITLE = ENGLISH("link_wayback")
 WAYBACK_PREFIX = "https://web.archive.org/web/"
 FORM_CLOSED_MARKER = 'data-sunset="form-closed"'
 _FORM_LINE_STYLE = (
@@ -163,12 +164,12 @@ def _meta_position(tokens: list[Token]) -> int:
     return html_end if html_end is not None else leading_end
 
 
-def _add_notice_row(page: "_Page", tokens: list[Token]) -> None:
+def _add_notice_row(page: "_Page", tokens: list[Token], words: Words) -> None:
     """A frameset page: the notice row above its outermost FRAMESET (see site_out.frames)."""
     framesets = [token for token in tokens if isinstance(token, (StartTag, EndTag)) and token.name == "frameset"]
     if not framesets or not isinstance(framesets[0], StartTag):
         return
-    before, after = notice_row(page.path)
+    before, after = notice_row(page.path, words)
     page.edits.add(framesets[0].start, framesets[0].start, before)
     ends = [token for token in framesets if isinstance(token, EndTag)]
     if ends:
@@ -264,8 +265,10 @@ class PageRewriter:
         *,
         external_links: ExternalLinks = "mark",
         drop: tuple[str, ...] = (),
+        words: Words = ENGLISH,
     ) -> None:
         self.resolver = resolver
+        self.words = words
         self.external_links = external_links
         self.drop = tuple(re.compile(pattern) for pattern in drop)
         self._resolved: dict[tuple[str, str, str, str | None], Resolution] = {}
@@ -309,7 +312,7 @@ class PageRewriter:
                     page.edits.add(token.start, token.end, new)
         offset, before, after = _notice_position(text, tokens)
         page.edits.add(offset, offset, before + notice_html + after)
-        _add_notice_row(page, tokens)
+        _add_notice_row(page, tokens, self.words)
         return RewriteResult(page.edits.apply(text), tuple(page.issues))
 
     def rewrite_css(
@@ -437,7 +440,7 @@ class PageRewriter:
                 pieces.append(value[position:])
                 page.edits.add(*splice_value(text, attribute, "".join(pieces)))
         if external and self.external_links != "keep" and tag.name in _TITLED_TAGS and tag.get("title") is None:
-            title = WAYBACK_LINK_TITLE if self.external_links == "wayback" else EXTERNAL_LINK_TITLE
+            title = self.words("link_wayback" if self.external_links == "wayback" else "link_external")
             page.edits.add(*_new_attribute(tag, "title", title))
 
     def _is_local_codebase(self, tag: StartTag, base: str) -> bool:
@@ -465,7 +468,7 @@ class PageRewriter:
             else:
                 page.edits.add(*splice_value(page.text, action, ""))
         closed = href_between(page.path, FORM_CLOSED_PAGE)
-        page.edits.add(tag.end, tag.end, form_closed_line(closed))
+        page.edits.add(tag.end, tag.end, form_closed_line(closed, self.words))
 
     @staticmethod
     def _rewrite_meta_charset(text: str, tag: StartTag, edits: _Edits) -> None:
@@ -482,12 +485,11 @@ class PageRewriter:
             edits.add(*splice_value(text, content, new))
 
 
-def form_closed_line(href: str) -> str:
+def form_closed_line(href: str, words: Words = ENGLISH) -> str:
     """The line put right after a closed form's ``<FORM>`` tag."""
     return (
-        f'<div {FORM_CLOSED_MARKER} style="{_FORM_LINE_STYLE}">This form sent its answers to the '
-        "old site's server, which has been retired: the service has closed and nothing can be sent. "
-        f'<a href="{escape_attribute(href)}">Why?</a></div>'
+        f'<div {FORM_CLOSED_MARKER} style="{_FORM_LINE_STYLE}">{words("form_closed_line")} '
+        f'<a href="{escape_attribute(href)}">{words("form_closed_why")}</a></div>'
     )
 
 

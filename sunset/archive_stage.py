@@ -175,7 +175,8 @@ def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamp
 
 
 def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
-    for candidate in (config.base_url, *(config.base_url + name for name in config.source.index_files)):
+    for candidate in dict.fromkeys((config.start, config.base_url,
+                                    *(config.base_url + name for name in config.source.index_files))):
         if index.has_url(candidate):
             return candidate
     return None
@@ -249,7 +250,7 @@ def _replay_package(config: SiteConfig, index: OriginalIndex | None = None,
         try:
             wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
                                     description=warcinfo_fields(config)["description"],
-                                    main_url=_start_url(config, index))
+                                    main_url=_start_url(config, index), address=config.base_url)
         except WaczError as error:
             raise SunsetError(str(error)) from error
         tick(layout.wacz.name)

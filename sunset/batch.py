@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from archive.capture import file_sha256
-from archive.durable import atomic_copy, atomic_writer
+from archive.durable import atomic_writer
 from archive.errors import SunsetError
 from archive.limits import MAX_PAGE_BYTES
 from archive.reader import CAPTURE_TYPES, WarcReadError, iter_record_spans, warc_site
@@ -38,7 +38,7 @@ from archive.warc_writer import write_member
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, archive_stage, pipeline
-from sunset.config import SiteConfig
+from sunset.config import SiteConfig, copy_config
 from sunset.engines import Engine
 from sunset.layout import BatchLayout, OutputLayout
 from sunset.lock import output_lock
@@ -492,7 +492,7 @@ def _record_site(config: SiteConfig, layout: OutputLayout, warc_from: dict) -> N
     layout.root.mkdir(parents=True, exist_ok=True)
     info = _run_info(layout)
     if config.path.resolve() != layout.config_copy.resolve():
-        atomic_copy(config.path, layout.config_copy)
+        copy_config(config, layout.config_copy)
         info = {"config": str(config.path.resolve())}
     info.update({"sunset": __version__, "started": datetime.now(timezone.utc).isoformat(), "warc_from": warc_from})
     with atomic_writer(layout.run_info, "w", encoding="utf-8") as handle:

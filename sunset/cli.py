@@ -12,7 +12,7 @@ from archive.errors import ConfigError, SunsetError
 from sunset import __version__, archive_stage, pipeline, qa_cli
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
-from sunset.console import say, setup_logging
+from sunset.console import run_stamp, say, setup_logging
 from sunset.layout import OutputLayout
 from sunset.lock import lock_for
 from sunset.normalize_cli import (
@@ -78,6 +78,9 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
         skipped = len(ingested.skipped)
+        if ingested.dates_warning:
+            archived_line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
+                              "file_date (details above, in the log and the report)")
     with contextlib.ExitStack() as stack:
         replay = None
         if made_records is not None:  # made while the crawl fetched
@@ -93,6 +96,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
+    pages += error_pages_note(normalized.error_pages)
     say(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         archived_line,
@@ -112,6 +116,12 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     return 0 if verified.ok else 1
+
+
+def error_pages_note(count: int) -> str:
+    """Error and redirect bodies (a 404 page) are counted apart from the site's pages."""
+    return (f" (and {count} error or redirect page{'s' if count != 1 else ''}: kept in the WARC, not counted as "
+            "pages; see the report)") if count else ""
 
 
 def _print_crawl_failures(quiet: bool, crawled: pipeline.CrawlRun, shown: int = 20) -> None:
@@ -355,6 +365,7 @@ def _command_serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.run_stamp = run_stamp(sys.argv[1:] if argv is None else argv)
     if wants_normalize_warc(args):
         return command_normalize_warc(args)
     setup_logging(None, args.verbose, args.quiet)
@@ -367,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
         setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
-        with lock_for(args.command, pipeline.layout_for(config).lock):
+        with lock_for(args.command, pipeline.layout_for(config).lock, args.run_stamp.marker):
             return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)

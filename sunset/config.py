@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.durable import atomic_writer
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
@@ -56,12 +57,22 @@ class SiteConfig:
     max_page_bytes: int = MAX_PAGE_BYTES
     """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
     start_url: str = ""
-    """The page that opens the site ([site] start_url); empty: base_url."""
+    """The page that opens the site ([site] start_url); empty: the first seed of a crawl, else base_url."""
     qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
     def start(self) -> str:
-        return self.start_url or self.base_url
+        """The page that opens the site: ``start_url``; for a crawl with ``seeds``, the first seed on
+        base_url's host (where the crawl began); else ``base_url``."""
+        return self.start_url or self.first_seed or self.base_url
+
+    @property
+    def first_seed(self) -> str | None:
+        """The first ``[source] seeds`` URL on base_url's host, for a crawl (no docroot)."""
+        if self.source.docroot is not None:
+            return None
+        host = urlsplit(self.base_url).hostname
+        return next((seed for seed in self.source.crawl.seeds if urlsplit(seed).hostname == host), None)
 
     @property
     def normalize(self) -> NormalizeOptions:
@@ -78,6 +89,8 @@ class SiteConfig:
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
             start_url=self.start,
+            date_source=("fetched" if self.source.docroot is None
+                         else "file_date" if self.source.file_date is not None else "mtime"),
             max_page_bytes=self.max_page_bytes,
             **dict(self.mirror_keys),
         )
@@ -235,3 +248,26 @@ def resolve_target(target: Path, out: Path | None) -> SiteConfig:
                 pass
         return parse_config(copy.read_text(encoding="utf-8"), copy, base_dir=base_dir, out=out or target)
     return load_config(target, out=out)
+
+
+CREDENTIALS_LEFT_OUT = ("# sunset left the user name and password of [source] proxy out of this copy: give them "
+                        "again (--proxy URL or http_proxy) to go on crawling through the proxy\n")
+
+
+def config_copy_text(config: SiteConfig) -> str:
+    """The config file's text as the output folder keeps it: byte for byte, except that a
+    password in ``[source] proxy`` (``http://user:password@host/``) is left out, and said so in
+    a comment; an archivist's credential belongs in no output."""
+    text = config.path.read_bytes().decode("utf-8")
+    proxy = config.source.crawl.proxy
+    parts = urlsplit(proxy) if proxy else None
+    if parts is None or (parts.username is None and parts.password is None):
+        return text
+    userinfo = parts.netloc.rpartition("@")[0]
+    return CREDENTIALS_LEFT_OUT + text.replace(userinfo + "@", "")
+
+
+def copy_config(config: SiteConfig, target: Path) -> None:
+    """Keep the config beside the output (see :func:`config_copy_text`), never half written."""
+    with atomic_writer(target, "w", encoding="utf-8", newline="") as handle:
+        handle.write(config_copy_text(config))

@@ -2,13 +2,47 @@
 from __future__ import annotations
 
 import logging
+import re
+import shlex
 import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
+from sunset import __version__
 from sunset.layout import OutputLayout
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
+
+
+@dataclass(frozen=True, slots=True)
+class RunStamp:
+    """One command's run, as ``sunset.log`` marks where it begins."""
+
+    id: str
+    started: datetime
+    version: str
+    command: str
+    """As typed, quoted for a shell; a URL's user name and password left out."""
+
+    @property
+    def marker(self) -> str:
+        return (f"==== run {self.id}: {self.started.isoformat(timespec='seconds')}, sunset {self.version}: "
+                f"{self.command} ====")
+
+
+def run_stamp(argv: Sequence[str]) -> RunStamp:
+    """A new run of ``sunset ARGV``: a fresh id, now, this version and the command line."""
+    command = shlex.join(["sunset", *(_USERINFO.sub(r"\1", arg) for arg in argv)])
+    return RunStamp(uuid.uuid4().hex[:12], datetime.now(timezone.utc), __version__, command)
 
 
 def setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> None:
-    """Warnings (or, with -v, everything) to the terminal; INFO and up to the output folder's log."""
+    """Warnings (or, with -v, everything) to the terminal; INFO and up to the output folder's log.
+
+    Each command's lines there follow its :class:`RunStamp` marker (written once the command
+    holds the folder: :func:`sunset.lock.lock_for`), so the runs appended to one log can be told apart."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):

@@ -30,8 +30,11 @@ class OutputLocked(SunsetError):
 
 
 @contextlib.contextmanager
-def output_lock(lock_path: Path, command: str) -> Iterator[None]:
-    """Hold ``lock_path`` exclusively, or raise :class:`OutputLocked` naming the holder at once."""
+def output_lock(lock_path: Path, command: str, marker: str | None = None) -> Iterator[None]:
+    """Hold ``lock_path`` exclusively, or raise :class:`OutputLocked` naming the holder at once.
+
+    ``marker`` (the run's first log line) is logged once the lock is held: a run refused here
+    must not put its marker amid the lines of the run that holds the folder."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -45,6 +48,8 @@ def output_lock(lock_path: Path, command: str) -> Iterator[None]:
         _close_in_children(descriptor)
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
+        if marker:
+            log.info("%s", marker)
         _sweep(lock_path.parent)
         yield
     finally:
@@ -83,6 +88,11 @@ def _sweep(folder: Path) -> None:
         log.info("removed %d temporary files left by an interrupted run", removed)
 
 
-def lock_for(command: str, lock_path: Path) -> contextlib.AbstractContextManager[None]:
-    """The output folder's lock for a command that writes; nothing for one that only reads."""
-    return output_lock(lock_path, command) if command in WRITING_COMMANDS else contextlib.nullcontext()
+def lock_for(command: str, lock_path: Path, marker: str | None = None) -> contextlib.AbstractContextManager[None]:
+    """The output folder's lock for a command that writes; nothing for one that only reads.
+    ``marker``: the run's first line in the log (see :func:`output_lock`)."""
+    if command in WRITING_COMMANDS:
+        return output_lock(lock_path, command, marker)
+    if marker:
+        log.info("%s", marker)
+    return contextlib.nullcontext()

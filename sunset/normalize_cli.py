@@ -6,6 +6,7 @@ an output folder and a base URL (given, or read from the WARC).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def command_normalize_warc(args: argparse.Namespace) -> int:
         workers = default_workers() if given is None else WORKERS.flag_value(given)
         layout = OutputLayout(args.out, args.warc.name.split(".")[0])
         setup_logging(layout, args.verbose, args.quiet)
+        if getattr(args, "run_stamp", None) is not None:
+            logging.getLogger("sunset").info("%s", args.run_stamp.marker)
         try:
             base_url, summary = _normalize(args, args.warc, layout, workers)
         except WholeFileGzipError:

@@ -44,6 +44,7 @@ from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
+from site_out.words import LANGUAGES
 
 
 class Invalid(ValueError):
@@ -152,7 +153,8 @@ def _timestamp(value: Any) -> datetime:
 
 def _file_name(value: Any) -> str:
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", _string(value)):
-        raise Invalid(f"expected letters, digits, '.', '_' or '-' (it names files), got {value!r}")
+        raise Invalid(f"expected up to 64 ASCII letters (a-z, A-Z, no accents), digits, '.', '_' or '-', starting "
+                      f"with a letter or digit (it names files), got {value!r}")
     return value
 
 
@@ -268,13 +270,13 @@ WORKERS = Option("output", "workers", whole(1), Into(Site, "workers"), "one per 
 
 OPTIONS: tuple[Option, ...] = (
     Option("site", "name", FILE_NAME, Into(Site, "name"), "required",
-           "names the output files (letters, digits, `.` `_` `-`)", required=True,
+           "names the output files (ASCII letters, digits, `.` `_` `-`)", required=True,
            also=(Into(MirrorOptions, "site_name"),)),
     Option("site", "base_url", URL, Into(Site, "base_url"), "required",
            "canonical URL of the old site; what is under it is the site", required=True,
            also=(Into(SourceOptions, "base_url"),
                  Into(NormalizeOptions, "base_url"), Into(MirrorOptions, "base_url"))),
-    Option("site", "start_url", URL, Into(Site, "start_url"), "`base_url`",
+    Option("site", "start_url", URL, Into(Site, "start_url"), "a crawl's first seed, else `base_url`",
            "the page that opens the site (`mirror/index.html`, the notice's start link); on base_url's host",
            also=(Into(MirrorOptions, "start_url"),)),
     Option("source", "docroot", PATH, Into(SourceOptions, "docroot"), "none: crawl",
@@ -288,10 +290,12 @@ OPTIONS: tuple[Option, ...] = (
            "`index.html`, `index.htm`, ...", "what a folder URL served",
            also=(Into(MirrorOptions, "index_files"),)),
     Option("source", "file_date", TIMESTAMP, Into(SourceOptions, "file_date"), "each file's mtime",
-           "the date ingested files carry"),
+           "the date ingested files carry; set it when their mtimes are a copy's (`cp -r`, a git checkout): "
+           "sunset warns when all are recent, within an hour of each other or after the retirement date"),
     # The crawl keys of [source]: used when there is no docroot.
     Option("source", "seeds", URLS, Into(CrawlOptions, "seeds"), "`[base_url]`",
-           "where to start (add orphan pages here)", flag="--seed", commands=CRAWL),
+           "where to start (add orphan pages here); the first opens the mirror unless `start_url` is set",
+           flag="--seed", commands=CRAWL),
     Option("source", "include", REGEXES, Into(CrawlOptions, "include"), "none",
            "regular expressions a URL must match one of (page requisites excepted)", flag="--include",
            commands=CRAWL),
@@ -351,6 +355,11 @@ OPTIONS: tuple[Option, ...] = (
            "the site that replaces this one"),
     Option("notice", "successor_url", URL, Into(NoticeOptions, "successor_url"), "none",
            "its address"),
+    Option("notice", "language", choice(*LANGUAGES, name="one of " + ", ".join(LANGUAGES)),
+           Into(NoticeOptions, "language"), "the notice's, else `en`",
+           "the language of sunset's own words on the pages it writes (\"Retired on\", \"Archived on\", the "
+           "links under the notice, the about page, the page list, the report, the QA page): "
+           + ", ".join(f"`{lang}`" for lang in LANGUAGES) + "; by default told from the notice text"),
     Option("mirror", "external_links", choice(*EXTERNAL_LINK_MODES, name="one of keep, mark, wayback"),
            Into(MirrorOptions, "external_links"), '`"mark"`',
            'links to other sites: `"keep"` as written, `"mark"` with a title saying the link leaves the '

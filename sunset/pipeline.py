@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archive.durable import atomic_copy, atomic_writer
+from archive.dates import DateSpread
+from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
 from archive.errors import ConfigError, SunsetError
 from archive.growth import GrowingFile, WarcGrowth
@@ -38,7 +39,8 @@ from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_captures, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
-from sunset.config import SiteConfig
+from sunset.config import SiteConfig, copy_config
+from sunset.file_dates import copy_dates_warning
 from sunset.layout import OutputLayout, require_input
 from sunset.progress import crawl_progress, progress
 
@@ -67,13 +69,15 @@ class IngestSummary:
     files: int
     skipped: tuple[str, ...]
     warc: Path
+    dates_warning: str | None = None
+    """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
 
 
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
     """Keep the config beside the output so stage commands can be given the folder alone."""
     layout.root.mkdir(parents=True, exist_ok=True)
     if config.path.resolve() != layout.config_copy.resolve():
-        atomic_copy(config.path, layout.config_copy)
+        copy_config(config, layout.config_copy)
         info = {
             "config": str(config.path.resolve()),
             "sunset": __version__,
@@ -118,6 +122,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
         log.warning("skipped %s: %s", path, reason)
 
     info = warcinfo_fields(config)
+    dates = DateSpread()
     try:
         stamps = stamps_for(config)
         listing = list_docroot(config.source) if files is None else files
@@ -126,12 +131,16 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
                 progress("ingest", quiet=quiet, total=len(listing)) as tick:
             for capture in iter_docroot(config.source, on_skip, listing):
                 archive.write_capture(capture)
+                dates.add(capture.date)
                 tick(capture.url)
             archived = archive.records
     except DocrootError as error:
         raise SunsetError(f"{config.path}: {error}") from error
     log.info("ingest: %d files archived into %s", archived, layout.warc)
-    return IngestSummary(archived, tuple(skipped), layout.warc)
+    warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
+    if warning:
+        log.warning("ingest: %s", warning)
+    return IngestSummary(archived, tuple(skipped), layout.warc, warning)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -345,7 +354,7 @@ def missing_targets(missing: tuple[MissingLink, ...], shown: int = 3) -> Iterato
 
 def _log_mirror_details(summary: MirrorSummary) -> None:
     """Everything the mirror could not keep as it was, for sunset.log."""
-    for problem in summary.problems:
+    for problem in (*summary.problems, *summary.left_out):
         log.info("mirror: %s", problem)
     for target, count, pages in missing_targets(summary.missing):
         log.info("mirror: not archived: %s (linked from %d page%s: %s)", target, count, "" if count == 1 else "s",

@@ -6,6 +6,7 @@ Each check raises :class:`archive.errors.ConfigError` saying what is wrong and w
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -63,8 +64,8 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
 
 
 def check_start_page(config: SiteConfig, warc: Path | None = None, files: DocrootFiles | None = None) -> None:
-    """The start page (``[site] start_url``, default ``base_url``) is in the master WARC (or,
-    before ingest, among the docroot's files: ``files`` when it was walked already).
+    """The start page (``[site] start_url``, default: a crawl's first seed, else ``base_url``) is in the
+    master WARC (or, before ingest, among the docroot's files: ``files`` when it was walked already).
 
     One pass over the captures' heads, holding only the start page's few spellings and the best
     page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
@@ -82,6 +83,12 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
             continue
     archived_any = False
     suggestion: str | None = None
+    seeds = {}  # a crawl's seeds on the site's host, by lookup key -> their place in [source] seeds
+    if config.source.docroot is None:
+        for number, seed in enumerate(config.source.crawl.seeds):
+            with contextlib.suppress(BadURL, ValueError):
+                seeds.setdefault(lookup_key(seed, case_insensitive), number)
+    seed_found: tuple[int, str] | None = None  # the first seed archived as a page: where the crawl began
     for capture in captures:
         try:
             key = lookup_key(capture.url, case_insensitive)
@@ -93,6 +100,8 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
         archived_any = archived_any or kind is not None
         if key in spellings and spellings[key] is None:  # the first capture of a URL is the one planned
             spellings[key] = kind is not None
+        if kind == "html" and key in seeds and (seed_found is None or seeds[key] < seed_found[0]):
+            seed_found = (seeds[key], capture.url)
         if kind == "html" and scope.contains(capture.url) and (
                 suggestion is None or _start_rank(capture.url) < _start_rank(suggestion)):
             suggestion = capture.url
@@ -101,11 +110,14 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
     if not archived_any:
         raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
                           f"[source] in {config.path}")
+    if seed_found is not None:
+        suggestion = seed_found[1]
     hint = f" such as \"{suggestion}\"" if suggestion else ""
     index = ", ".join(config.source.index_files)
-    key = "start_url" if config.start_url else "base_url"
+    key = ("[site] start_url" if config.start_url else "[source] seeds" if config.first_seed
+           else "[site] base_url")
     raise ConfigError(
-        f"{config.path}: [site] {key}: the start page {config.start} is not in the archive (nor any of {index} "
+        f"{config.path}: {key}: the start page {config.start} is not in the archive (nor any of {index} "
         f"there), so the mirror would open on \"Page not archived\": set [site] start_url to the page that opens "
         f"the site{hint}")
 

@@ -15,6 +15,7 @@ from archive.package.replay import ReplayError, page_url
 from archive.urls import BadURL, lookup_key
 from site_out.catalog import ABOUT_PAGE, PAGES_INDEX
 from site_out.notice import render_notice
+from site_out.pages import INDEX_PAGE
 from site_out.paths import href_between
 from sunset import archive_stage, pipeline
 from sunset.config import SiteConfig
@@ -24,18 +25,29 @@ from sunset.progress import progress
 
 log = logging.getLogger("sunset")
 
+INSTALL_QA = ".venv/bin/pip install -e '.[qa]'"
+"""How README says to install the qa extra (in sunset's folder, into the .venv ``make`` made)."""
 SUMMARY = "compare every mirror page with its original in Chromium (pictures, text, resources)"
 DESCRIPTION = ("Render each page twice in Chromium, the original replayed from the master WARC by pywb on "
                "127.0.0.1 and the mirror page over file://, and compare the pictures below the notice, the "
                "visible text and what each loaded. Writes mirror/_sunset/qa.html (worst pages first) and "
                "qa.json; exits 1 when a page is below the [qa] thresholds. Needs the qa extra (Playwright, pillow, "
-               "pywb): pip install 'sunset[qa]', and Debian's chromium.")
+               f"pywb): {INSTALL_QA} in sunset's folder, and Debian's chromium.")
 
 
 def add_qa_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--concurrency", type=int, metavar="N",
                      help="pages rendered at once (default: two per core, at most 8)")
     sub.add_argument("--limit", type=int, metavar="N", help="only the first N pages (a trial run)")
+
+
+def qa_notice(config: SiteConfig) -> str:
+    """The notice of the QA page, with its links as on every page of the mirror: the start page
+    (through ``mirror/index.html``, which opens it), the page list and the about page."""
+    from site_out.qa.page import QA_PAGE
+
+    return render_notice(config.notice, about_href=href_between(QA_PAGE, ABOUT_PAGE),
+                         index_href=href_between(QA_PAGE, PAGES_INDEX), start_href=href_between(QA_PAGE, INDEX_PAGE))
 
 
 def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -46,8 +58,8 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
         from site_out.qa.pairs import archived_spellings, iter_page_pairs
         from site_out.qa.render import RenderError, default_concurrency
     except ImportError as error:
-        raise SunsetError(f"the qa extra is not installed ({error.name} is missing): pip install 'sunset[qa]'") \
-            from error
+        raise SunsetError(f"the qa extra is not installed ({error.name} is missing): run {INSTALL_QA} in "
+                          "sunset's folder") from error
     layout = pipeline.layout_for(config)
     require_input(layout.mirror, "qa", "mirror")
     concurrency = default_concurrency() if args.concurrency is None else args.concurrency  # 0 is no default
@@ -72,10 +84,8 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
                                      on_page=tick)
         except (ReplayError, RenderError) as error:
             raise SunsetError(str(error)) from error
-        notice = render_notice(config.notice, about_href=href_between(QA_PAGE, ABOUT_PAGE),
-                               index_href=href_between(QA_PAGE, PAGES_INDEX))
-        page, figures = write_qa(layout.mirror, layout.root, results, config.qa, notice_html=notice,
-                                 site_name=config.name)
+        page, figures = write_qa(layout.mirror, layout.root, results, config.qa, notice_html=qa_notice(config),
+                                 site_name=config.name, words=config.notice.words)
     failed = [result for result in results if not result.passed]
     for result in failed[:20]:
         print(f"sunset: qa: {result.url}: picture {result.visual:.3f}, text {result.text:.3f}, "

@@ -280,17 +280,22 @@ def many_route(handler: _Handler, state: ServerState) -> None:
 
 
 @contextmanager
-def serve(route: Callable[[_Handler, ServerState], None], *, delay: float = 0.0) -> Iterator[ServerState]:
-    state = ServerState(delay=delay)
-    handler = type("Handler", (_Handler,), {"state": state, "route": staticmethod(route)})
+def serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[int]:
+    """``handler`` answering on a free port of 127.0.0.1, in threads, while the block runs; yields the port."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield state
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve(route: Callable[[_Handler, ServerState], None], *, delay: float = 0.0) -> Iterator[ServerState]:
+    state = ServerState(delay=delay)
+    with serving(type("Handler", (_Handler,), {"state": state, "route": staticmethod(route)})) as state.port:
+        yield state
 

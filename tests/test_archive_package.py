@@ -197,7 +197,8 @@ def test_wacz_validates_and_lists_every_page_with_its_title(package: OutputLayou
     assert all(resource["hash"].startswith("sha256:") for resource in datapackage["resources"])
     assert {(page["url"], page["title"], page["text"]) for page in listed} == {
         (page["url"], page["title"] or page["url"], page["text"]) for page in page_records(package)}
-    assert datapackage["metadata"]["title"] == datapackage["title"] == "otpic"  # where ReplayWeb.page reads it
+    assert datapackage["metadata"]["title"] == datapackage["title"] == (  # where ReplayWeb.page reads it
+        "International Online Training Program On Intractable Conflict (http://www.colorado.edu/conflict/peace/)")
     assert all(page["ts"] == "1998-11-16T09:30:00Z" for page in listed)
 
 

@@ -45,7 +45,7 @@ def test_bundled_config_loads() -> None:
         (VALID.replace('"http://www.colorado.edu/conflict/peace/"', '"www.colorado.edu"'),
          "site.toml:3: [site] base_url: expected an http:// or https:// URL"),
         (VALID.replace('date = "2005-12-02"', 'date = "December 2"'), "site.toml:11: [notice] date: expected a date"),
-        (VALID.replace('name = "otpic"', 'name = "../evil"'), "site.toml:2: [site] name: expected letters"),
+        (VALID.replace('name = "otpic"', 'name = "../evil"'), "site.toml:2: [site] name: expected up to 64 ASCII letters"),
         (VALID.replace('text = "Gone."', ""), "[notice] text is missing"),
         (VALID.split("[notice]")[0], "missing section [notice]"),
         (VALID + "\n[output\n", "not valid TOML"),

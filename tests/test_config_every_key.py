@@ -15,7 +15,8 @@ from tests.test_config import VALID
 WRONG = {"string": "12", "URL": "12", "boolean": '"yes"', "date": "7", "whole number": '"many"',
          "number of seconds": '"soon"', "list of strings": "5", "list of URLs": "5",
          "list of regular expressions": "5", '"obey" or "ignore"': "3", "one of keep, mark, wayback": "3",
-         "URL or path starting with /": "3", "number from 0 to 1": '"high"'}
+         "URL or path starting with /": "3", "number from 0 to 1": '"high"',
+         "one of en, de, fr, es, it, nl, tr, ja": '"klingon"'}
 
 
 def _with_key(section: str, key: str, value: str) -> tuple[str, int]:

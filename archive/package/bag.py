@@ -45,12 +45,13 @@ def write_bag(destination: Path, items: Iterable[BagItem], info: dict[str, str],
     except (OSError, bagit.BagError) as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise BagError(f"cannot make the bag {destination}: {error}") from error
+    payload_files = sum(1 for _ in bag.payload_files())  # counted where the bag is (not after the rename)
     old = destination.with_name(destination.name + ".old")
     if destination.exists():
         destination.rename(old)
     staging.rename(destination)
     shutil.rmtree(old, ignore_errors=True)
-    return sum(1 for _ in bag.payload_files())
+    return payload_files
 
 
 def validate_bag(path: Path) -> list[str]:

@@ -96,11 +96,14 @@ def _run_wacz(args: list[str]) -> tuple[int, str]:
 
 
 def write_wacz(warcs: Path | list[Path], pages: Iterable[Page], output: Path, *, title: str, description: str,
-               main_url: str | None) -> int:
+               main_url: str | None, address: str | None = None) -> int:
     """Write ``output`` (complete or not at all); returns the number of pages listed.
 
-    ``warcs``: the master, and the reconstructed WARC beside it (a WACZ may hold several)."""
+    ``warcs``: the master, and the reconstructed WARC beside it (a WACZ may hold several). The
+    package's title is the title of the main page (``main_url``), else ``title``, followed by the
+    site's ``address``: what a viewer's list of archives shows, so not a short file name alone."""
     warcs = [warcs] if isinstance(warcs, Path) else warcs
+    main_title: str | None = None
     with tempfile.TemporaryDirectory(prefix="sunset-wacz-", dir=output.parent) as folder:
         pages_file = Path(folder) / "pages.jsonl"
         count = 0
@@ -112,6 +115,11 @@ def write_wacz(warcs: Path | list[Path], pages: Iterable[Page], output: Path, *,
                          "text": page.text or ""}
                 handle.write(json.dumps(entry) + "\n")
                 count += 1
+                if main_title is None and page.url == main_url and page.title:
+                    main_title = page.title
+        title = main_title or title
+        if address:
+            title += f" ({address})"
         partial = Path(folder) / output.name
         args = ["create", "-o", str(partial), "--hash-type", "sha256", "-p", str(pages_file), "--copy-pages",
                 "--title", title, "--desc", description, *map(str, warcs)]

@@ -14,6 +14,7 @@ from site_out.pages import page_html
 from site_out.paths import href_between, safe_destination
 from site_out.qa.check import PageResult
 from site_out.qa.options import QaThresholds
+from site_out.words import ENGLISH, Words
 
 QA_PAGE = "_sunset/qa.html"
 QA_PICTURES = "_sunset/qa"
@@ -33,64 +34,65 @@ table.qa-rest td{font-size:13px;padding:2px 6px;word-break:break-all}
 """
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f}%"
+def _percent(value: float, words: Words = ENGLISH) -> str:
+    return words.percent(value)
 
 
-def _card(result: PageResult, number: int, thresholds: QaThresholds) -> str:
-    verdict = "passed" if result.passed else "BELOW THE THRESHOLDS"
+def _card(result: PageResult, number: int, thresholds: QaThresholds, words: Words = ENGLISH) -> str:
+    verdict = words("qa_passed") if result.passed else words("qa_below")
     href = href_between(QA_PAGE, result.path)
     shots = ""
     if result.thumbs is not None:
         shots = ('<div class="qa-shots">'
-                 f'<figure><img src="qa/{number:05d}-original.jpg" alt="the original page, replayed from the WARC">'
-                 "<figcaption>original (pywb replay of the master WARC)</figcaption></figure>"
-                 f'<figure><img src="qa/{number:05d}-mirror.jpg" alt="the mirror page">'
-                 "<figcaption>mirror (notice taken out)</figcaption></figure></div>")
+                 f'<figure><img src="qa/{number:05d}-original.jpg" alt="{escape(words("qa_original_alt"), quote=True)}">'
+                 f"<figcaption>{words('qa_original_caption')}</figcaption></figure>"
+                 f'<figure><img src="qa/{number:05d}-mirror.jpg" alt="{escape(words("qa_mirror_alt"), quote=True)}">'
+                 f"<figcaption>{words('qa_mirror_caption')}</figcaption></figure></div>")
     differences = "".join(f"<li>{escape(item)}</li>" for item in result.differences)
-    error = f'<p class="qa-diff"><b>Error:</b> {escape(result.error)}</p>' if result.error else ""
+    error = f'<p class="qa-diff"><b>{words("qa_error")}</b> {escape(result.error)}</p>' if result.error else ""
+    scores = words("qa_scores", verdict=verdict, visual=_percent(result.visual, words),
+                   min_visual=_percent(thresholds.min_visual, words), text=_percent(result.text, words),
+                   min_text=_percent(thresholds.min_text, words), missing=result.missing_resources,
+                   max_failed=thresholds.max_failed, original=result.images_original, mirror=result.images_mirror)
     return (f'<section class="qa-page {"qa-pass" if result.passed else "qa-fail"}" data-url="{escape(result.url, quote=True)}" '
             f'data-visual="{result.visual}" data-text="{result.text}" data-missing="{result.missing_resources}" '
             f'data-passed="{str(result.passed).lower()}">'
             f'<h2><a href="{escape(href, quote=True)}">{escape(result.url)}</a></h2>'
-            f'<p class="qa-scores">{verdict}: picture <b>{_percent(result.visual)}</b> '
-            f"(at least {_percent(thresholds.min_visual)}), text <b>{_percent(result.text)}</b> "
-            f"(at least {_percent(thresholds.min_text)}), <b>{result.missing_resources}</b> resources not loaded "
-            f"(at most {thresholds.max_failed}); images drawn: {result.images_original} original, "
-            f"{result.images_mirror} mirror.</p>{error}{shots}"
+            f'<p class="qa-scores">{scores}</p>{error}{shots}'
             + (f'<ul class="qa-diff">{differences}</ul>' if differences else "") + "</section>\n")
 
 
-def qa_html(results: Sequence[PageResult], thresholds: QaThresholds, notice_html: str, site_name: str) -> str:
+def qa_html(results: Sequence[PageResult], thresholds: QaThresholds, notice_html: str, site_name: str,
+            words: Words = ENGLISH) -> str:
     failed = sum(1 for result in results if not result.passed)
     visual = statistics.median(result.visual for result in results) if results else 1.0
     text = statistics.median(result.text for result in results) if results else 1.0
     blocked = sum(len(result.blocked) for result in results)
     pictured = [(number, result) for number, result in enumerate(results) if result.thumbs is not None]
     rest = [result for result in results if result.thumbs is None]
-    body = (f"<h1>Visual QA: {escape(site_name)}</h1>\n"
+    summary = words("qa_summary", pages=words.number(len(results)), failed=words.number(failed),
+                    visual=_percent(visual, words), text=_percent(text, words))
+    body = (f"<h1>{words('qa_heading', site=escape(site_name))}</h1>\n"
             f'<p class="qa-summary" data-pages="{len(results)}" data-failed="{failed}">'
-            f"<b>{len(results):,}</b> pages compared with the pages the old server sent (replayed from the master "
-            f"WARC in pywb): <b>{failed:,}</b> below the thresholds. Median picture similarity "
-            f"{_percent(visual)}, median text similarity {_percent(text)}."
-            + (f" {blocked:,} requests to other machines were refused." if blocked else "")
-            + "</p>\n<p>Pages worst first. The pictures are compared below the retirement notice (it is taken "
-            "out of the mirror page before the comparison), over the first screen (800 by 600 pixels, the screens the old sites were made for); the "
-            "text is the visible text with white space normalised.</p>\n"
-            + "".join(_card(result, number, thresholds) for number, result in pictured))
+            f"{summary}"
+            + (words("qa_blocked", count=words.number(blocked)) if blocked else "")
+            + f"</p>\n<p>{words('qa_explain')}</p>\n"
+            + "".join(_card(result, number, thresholds, words) for number, result in pictured))
     if rest:
         rows = "".join(
             f'<tr data-url="{escape(result.url, quote=True)}"><td><a href="{escape(href_between(QA_PAGE, result.path), quote=True)}">'
-            f"{escape(result.url)}</a></td><td>{'yes' if result.passed else 'NO'}</td><td>{_percent(result.visual)}</td>"
-            f"<td>{_percent(result.text)}</td><td>{result.missing_resources}</td></tr>"
+            f"{escape(result.url)}</a></td><td>{words('qa_yes') if result.passed else words('qa_no')}</td>"
+            f"<td>{_percent(result.visual, words)}</td><td>{_percent(result.text, words)}</td>"
+            f"<td>{result.missing_resources}</td></tr>"
             for result in rest)
-        body += ("<h2>The other pages</h2>\n<table class=\"qa-rest\"><tr><th>page</th><th>passed</th><th>picture</th>"
-                 f"<th>text</th><th>not loaded</th></tr>{rows}</table>\n")
-    return page_html(f"Visual QA - {site_name}", notice_html, body, head_extra=_STYLE)
+        body += (f"<h2>{words('qa_others')}</h2>\n<table class=\"qa-rest\"><tr><th>{words('qa_th_page')}</th>"
+                 f"<th>{words('qa_th_passed')}</th><th>{words('qa_th_picture')}</th><th>{words('qa_th_text')}</th>"
+                 f"<th>{words('qa_th_not_loaded')}</th></tr>{rows}</table>\n")
+    return page_html(words("qa_title", site=site_name), notice_html, body, head_extra=_STYLE, lang=words.lang)
 
 
 def write_qa(mirror_root: Path, out_dir: Path, results: Sequence[PageResult], thresholds: QaThresholds, *,
-             notice_html: str, site_name: str) -> tuple[Path, Path]:
+             notice_html: str, site_name: str, words: Words = ENGLISH) -> tuple[Path, Path]:
     """Write the QA page, its pictures and ``out_dir/qa.json``; returns their paths."""
     pictures = safe_destination(mirror_root, QA_PICTURES)
     shutil.rmtree(pictures, ignore_errors=True)
@@ -102,7 +104,7 @@ def write_qa(mirror_root: Path, out_dir: Path, results: Sequence[PageResult], th
                     handle.write(picture)
     page = safe_destination(mirror_root, QA_PAGE)
     with atomic_writer(page, "w", encoding="utf-8", durable=False) as handle:
-        handle.write(qa_html(results, thresholds, notice_html, site_name))
+        handle.write(qa_html(results, thresholds, notice_html, site_name, words))
     figures = {
         "site": site_name,
         "thresholds": asdict(thresholds),

@@ -183,7 +183,8 @@ async def map_pages(items: Iterable, work, *, concurrency: int) -> AsyncIterator
     try:
         from playwright.async_api import async_playwright
     except ImportError as error:
-        raise RenderError("playwright is not installed: pip install 'sunset[qa]'") from error
+        raise RenderError("playwright is not installed: install the qa extra (.venv/bin/pip install -e '.[qa]' in "
+                          "sunset's folder)") from error
     queue: asyncio.Queue = asyncio.Queue()
     results: asyncio.Queue = asyncio.Queue()
     count = 0
