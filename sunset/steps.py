@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from sunset import archive_stage, pipeline
+from sunset import archive_stage, pipeline, sources
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
 from sunset.pipeline import SourceCall, SourceRun
 from sunset.preflight import check_start_page
-from sunset.sources import SOURCES, Source, source_of
+from sunset.sources import Source, source_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +117,11 @@ def _verify(run: StepContext) -> object:
                                 deep=run.flags.deep, mirror_check=partial(run.result, "check"))
 
 
-SOURCE_STEPS: tuple[Step, ...] = tuple(
-    Step(source.step, source.step, reads=(), makes=("warc",), run=partial(_write_master, source), needs=(),
-         along=source.along, reusable=source.reusable)
-    for source in SOURCES)
+def source_step(source: Source) -> Step:
+    """A source's step: it makes the master (and, along, what the source declares it can)."""
+    return Step(source.step, source.step, reads=(), makes=("warc",), run=partial(_write_master, source), needs=(),
+                along=source.along, reusable=source.reusable)
+
 
 STEPS: tuple[Step, ...] = (
     Step("start", None, reads=("warc",), makes=(), run=_start_page),
@@ -143,16 +144,13 @@ STEPS: tuple[Step, ...] = (
 
 def run_plan(config: SiteConfig) -> tuple[Step, ...]:
     """Every step of ``sunset run`` for ``config``: its source's, then all of :data:`STEPS`."""
-    return (step_named(source_of(config).step), *STEPS)
+    return (source_step(source_of(config)), *STEPS)
 
 
 def stage_plan(*stages: str) -> tuple[Step, ...]:
-    """The steps of these stage commands, in run order."""
-    return tuple(step for step in (*SOURCE_STEPS, *STEPS) if step.stage in stages)
-
-
-def step_named(name: str) -> Step:
-    return next(step for step in (*SOURCE_STEPS, *STEPS) if step.name == name)
+    """The steps of these stage commands, in run order (a source's stage is its own step)."""
+    every = (*(source_step(source) for source in sources.SOURCES), *STEPS)
+    return tuple(step for step in every if step.stage in stages)
 
 
 def producer(config: SiteConfig, output: str) -> str:
