@@ -13,7 +13,8 @@ The driver knows nothing of any step; four rules make every route:
 - What a step needs and no earlier step of the plan makes must exist already; if not, it stops
   with the message that names the command to run first (:func:`sunset.layout.require_input`).
 - With ``reuse`` (a batch run again), a reusable step whose outputs exist and are no older than
-  what it reads is not run.
+  what it reads is not run. (A step may also find its work complete by itself, as a crawl run
+  again does: its result says ``reused``.) A reused step's outputs count as made by the run.
 """
 from __future__ import annotations
 
