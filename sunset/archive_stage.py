@@ -104,7 +104,6 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
     mirror's check (:func:`check_mirror`), already under way; called when its answer is needed.
     """
     layout = layout_for(config)
-    require_input(layout.warc, "verify", "ingest")
     with progress("verify", quiet=quiet, total=5) as tick:
         if trust_run:
             records = count_with_fastwarc(layout.warc)
@@ -318,7 +317,7 @@ def verify_package(layout: OutputLayout, problems: list[str],
 def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
     """pywb's folder (``replay/``) with a collection over the master and its CDXJ index; the start URL."""
     layout = layout_for(config)
-    require_input(layout.warc, "replay", "ingest")
+    require_input(layout.warc, "replay", source_of(config).step)
     require_input(layout.cdxj, "replay", "package")
     try:
         others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []

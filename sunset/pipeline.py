@@ -46,7 +46,7 @@ from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
 from sunset.config import SiteConfig, copy_config
 from sunset.file_dates import copy_dates_warning
-from sunset.layout import OutputLayout, require_input
+from sunset.layout import OutputLayout
 from sunset.progress import crawl_progress, progress
 
 log = logging.getLogger("sunset")
@@ -410,7 +410,6 @@ def workers_for(config: SiteConfig) -> int:
 
 def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     layout = layout_for(config)
-    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize", quiet=quiet) as tick:
         summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick,
                                  workers=workers_for(config))
@@ -420,7 +419,6 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
 
 def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     layout = layout_for(config)
-    require_input(layout.warc, "mirror", "ingest")
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
@@ -433,7 +431,6 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
 def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
     """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
     layout = layout_for(config)
-    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
             layout.warc, config.normalize, layout.records, config.mirror, layout.root,
