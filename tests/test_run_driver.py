@@ -166,7 +166,7 @@ PAGES = {
 }
 
 
-def listed_captures(options, on_skip):
+def listed_captures(options, on_skip, listed):
     """A source module's whole job: captures, one at a time."""
     for url, body in PAGES.items():
         yield Capture(url, datetime(1998, 11, 16, tzinfo=timezone.utc), "text/html", BytesBody(body))
