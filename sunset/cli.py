@@ -75,7 +75,7 @@ def _run_steps(config: SiteConfig, args: argparse.Namespace, plan: Sequence[Step
 
     def after(step: Step, result: Any) -> None:
         if step.name == source and result is not None:
-            _print_failures(result.failures)
+            _print_failures(source, result.failures)
 
     return run_driver.run(config, plan or steps.stage_plan(args.command), _flags(args), after=after)
 
@@ -117,12 +117,12 @@ def error_pages_note(count: int) -> str:
             "pages; see the report)") if count else ""
 
 
-def _print_failures(failures: tuple[str, ...], shown: int = 20) -> None:
+def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> None:
     if not failures:
         return
-    lines = [f"sunset: crawl: {failure}" for failure in failures[:shown]]
+    lines = [f"sunset: {source}: {failure}" for failure in failures[:shown]]
     if len(failures) > shown:
-        lines.append(f"sunset: crawl: ... and {len(failures) - shown} more (see the crawl log)")
+        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (see the {source} log)")
     print("\n".join(lines), file=sys.stderr)
 
 
