@@ -123,8 +123,9 @@ class Run:
         self._finished(step, result)
         return result
 
-
     def drive(self, after: StepDone | None) -> None:
+        """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
+        started, in its own process: it reads files, and asks for no other step's result.)"""
         with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
             for index, step in enumerate(self.plan):
                 self._start_asides(stack)
