@@ -1,7 +1,8 @@
 """The crawl loop: fetch the site politely, archive each response as it arrives, resume after a kill.
 
-Fetch threads (``concurrency`` of them, one ``requests.Session`` each, ``delay`` seconds
-between their requests) talk HTTP and hand each page to a worker process that finds its links
+Fetch threads (``concurrency`` of them, one :class:`crawl.http_fetch.CrawlSession` each, so one
+connection each, ``delay`` seconds between their requests) talk HTTP and hand each page to a
+worker process that finds its links
 (parsing is CPU-bound: in a thread it held the interpreter lock the fetches need). The main
 thread owns the frontier and the log, and a writer thread the WARC: a response is written and
 flushed before its URL is committed as done with its links, so a crash loses nothing and a
@@ -18,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
 from archive.capture import Fetched
 from archive.dates import warc_date
 from archive.limits import MAX_PAGE_BYTES
@@ -29,13 +28,7 @@ from archive.workers import CallPool
 from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
 from crawl.frontier import Entry, Frontier, Status
-from crawl.http_fetch import (
-    CrawlSession,
-    FetchFailed,
-    WireAdapter,
-    fetch,
-    readable_head,
-)
+from crawl.http_fetch import CrawlSession, FetchFailed, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots, polite_delay
 from crawl.rules import CrawlRules, FetchMap, url_pattern
@@ -264,14 +257,9 @@ class Crawler:
         return summarize(self.frontier, complete=complete, reports=self.reports, revisits=self.revisits)
 
     # -- workers (HTTP only) -----------------------------------------------------------
-    def _session(self) -> requests.Session:
-        session = CrawlSession()
+    def _session(self) -> CrawlSession:
+        session = CrawlSession()  # asks for gzip and deflate only: what link discovery can undo
         session.headers["User-Agent"] = self.options.user_agent
-        # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
-        session.headers["Accept-Encoding"] = "gzip, deflate"
-        adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
         return session
 
     def _worker(self, tasks: queue.Queue[Entry | None], results: queue.Queue[_Outcome]) -> None:
@@ -291,7 +279,7 @@ class Crawler:
                 outcome = _Outcome(entry, None, f"internal error: {error!r}", [])
             results.put(outcome)
 
-    def _fetch_with_retries(self, session: requests.Session, entry: Entry, last: list[float]) -> _Outcome:
+    def _fetch_with_retries(self, session: CrawlSession, entry: Entry, last: list[float]) -> _Outcome:
         options = self.options
         proxies = {"http": options.proxy, "https": options.proxy} if options.proxy else None
         target = self.fetch_map.to_fetch(entry.url)

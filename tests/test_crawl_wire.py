@@ -279,9 +279,7 @@ def test_over_https_the_record_holds_the_bytes_inside_tls(tmp_path: Path, monkey
     import threading
     from http.server import ThreadingHTTPServer
 
-    import requests
-
-    from crawl.http_fetch import WireAdapter, fetch
+    from crawl.http_fetch import CrawlSession, fetch
     from tests.crawlserver import ServerState, _Handler
 
     if shutil.which("openssl") is None:
@@ -298,9 +296,8 @@ def test_over_https_the_record_holds_the_bytes_inside_tls(tmp_path: Path, monkey
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    session = requests.Session()
-    session.mount("https://", WireAdapter())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # honoured as requests honoured it
+    session = CrawlSession()
     try:
         url = f"https://127.0.0.1:{server.server_address[1]}/w/chunked"
         fetched = fetch(session, url, url, timeout=5, max_body_bytes=1 << 20)
