@@ -185,12 +185,14 @@ def exchange(connection: Connection, request: bytes, limits: Limits) -> Answer:
     wire = _Wire(connection.sock, limits)
     scanner = HeadScanner()
     try:
-        while (head := scanner.scan(wire.received)) is None:
+        head = None
+        while head is None:
             if not wire.receive():
                 if not wire.received:
                     raise NoAnswer("connection failed: the server closed the connection without answering",
                                    retryable=True, unanswered=reused)
                 raise scanner.at_close(wire.received)
+            head = scanner.scan(wire.received)
     except ClosedInHead as refusal:
         return _unparsed(wire, str(refusal), limits, retryable=True, cut="disconnect")
     except NotAResponse as refusal:  # read on to the close: every byte the server sent is the answer

@@ -28,6 +28,7 @@ import email.message
 import os
 import ssl
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -167,14 +168,12 @@ def fetch(session: CrawlSession, url: str, fetched_url: str, *, timeout: float, 
     parts = urlsplit(fetched_url)
     route = session.route(parts, proxies)
     request = _request(session, route, parts, fetched_url)
-    answer, peer = _exchange(session, route, request, Limits(timeout, started + max_fetch_time, max_body_bytes,
-                                                             HEAD_ALLOWANCE))
-    sent, redacted = without_credentials(request, session.secret_headers)
-    request_line, request_headers = _request_parts(sent)
+    answer, peer = _exchange(session, route, request.wire, Limits(timeout, started + max_fetch_time, max_body_bytes,
+                                                                  HEAD_ALLOWANCE))
     if answer.head is None:
-        kept = Fetched(url, fetched_url, date, request_line, request_headers, "", 0, "", (), answer.body,
+        kept = Fetched(url, fetched_url, date, request.line, request.headers, "", 0, "", (), answer.body,
                        warc_digest(answer.digest), peer, answer.truncated, time.monotonic() - started,
-                       request_bytes=sent, unparsed=answer.unparsed, redacted=redacted)
+                       request_bytes=request.recorded, unparsed=answer.unparsed, redacted=request.redacted)
         raise FetchFailed(f"not an HTTP/1.x response ({answer.unparsed}); kept the {answer.body.size} bytes "
                           "received as a resource record", retryable=answer.retryable, partial=kept)
     head = answer.head
@@ -185,10 +184,10 @@ def fetch(session: CrawlSession, url: str, fetched_url: str, *, timeout: float, 
     digest = warc_digest(answer.digest) if answer.wire_body is None else dechunked_digest(answer.wire_body)
     problems = (f"malformed response headers (kept as sent in the WARC): {list(head.malformed)!r}"[:500],) \
         if head.malformed else ()
-    fetched = Fetched(url, fetched_url, date, request_line, request_headers, protocol, head.status, reason,
+    fetched = Fetched(url, fetched_url, date, request.line, request.headers, protocol, head.status, reason,
                       head.headers, answer.body, digest, peer, answer.truncated, time.monotonic() - started, problems,
-                      request_bytes=sent, response_head=answer.head_bytes, wire_body=answer.wire_body,
-                      redacted=redacted)
+                      request_bytes=request.recorded, response_head=answer.head_bytes, wire_body=answer.wire_body,
+                      redacted=request.redacted)
     if answer.out_of_time:
         raise FetchFailed(f"took longer than {max_fetch_time:g} s (max_fetch_time); kept the {answer.body.size} "
                           "bytes received", retryable=False, partial=fetched)
@@ -198,9 +197,21 @@ def fetch(session: CrawlSession, url: str, fetched_url: str, *, timeout: float, 
     return fetched
 
 
-def _request(session: CrawlSession, route: Route, parts: SplitResult, url: str) -> bytes:
-    """The request's bytes as they go on the wire: the request line, ``Host`` first (as http.client
-    put it), the session's headers, its cookies and login, and the proxy's ``Proxy-Authorization``."""
+@dataclass(frozen=True, slots=True)
+class _Request:
+    wire: bytes
+    """The bytes sent."""
+    recorded: bytes
+    """The bytes recorded: the same less the headers that carry a credential."""
+    line: str
+    headers: tuple[tuple[str, str], ...]
+    """The recorded headers, for the crawl log."""
+    redacted: tuple[str, ...]
+
+
+def _request(session: CrawlSession, route: Route, parts: SplitResult, url: str) -> _Request:
+    """The request as it goes on the wire: the request line, ``Host`` first (as http.client put
+    it), the session's headers, its cookies and login, and the proxy's ``Proxy-Authorization``."""
     target = requote_uri(parts.path or "/")  # as requests quoted every URL it sent
     if parts.query:
         target += "?" + requote_uri(parts.query)
@@ -219,21 +230,29 @@ def _request(session: CrawlSession, route: Route, parts: SplitResult, url: str) 
         if session.auth is not None:
             session.auth(prepared)
         headers = prepared.headers
-    lines = [f"GET {target} HTTP/1.1", f"Host: {authority}"]
+    fields = [("Host", authority)]
+    secret = False
     for name, value in headers.items():
-        if name.lower() == "host" or value is None:
+        if value is None or name.lower() == "host":
             continue
         value = value if isinstance(value, str) else value.decode("latin-1")
         if "\r" in value or "\n" in value:
-            raise FetchFailed(f"request failed: the {name} header's value holds a line break", retryable=False)
-        lines.append(f"{name}: {value}")
+            raise FetchFailed(f"request failed: the value of {name} holds a line break", retryable=False)
+        fields.append((name, value))
+        secret = secret or name.lower() in session.secret_headers
     if through_proxy and route.proxy.authorization:  # type: ignore[union-attr]
-        lines.append(f"Proxy-Authorization: {route.proxy.authorization}")  # type: ignore[union-attr]
+        fields.append(("Proxy-Authorization", route.proxy.authorization))  # type: ignore[union-attr]
+        secret = secret or "proxy-authorization" in session.secret_headers
+    line = f"GET {target} HTTP/1.1"
     try:
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        wire = "".join([line, "\r\n", *(f"{name}: {value}\r\n" for name, value in fields), "\r\n"]).encode("latin-1")
     except UnicodeEncodeError as error:
-        raise FetchFailed(f"request failed: a header holds a character that is not Latin-1 ({error.object[error.start:error.end]!r})",
-                          retryable=False) from None
+        raise FetchFailed(f"request failed: a header holds {error.object[error.start:error.end]!r}, which is not "
+                          "Latin-1", retryable=False) from None
+    if not secret:
+        return _Request(wire, wire, line, tuple(fields), ())
+    recorded, redacted = without_credentials(wire, session.secret_headers)
+    return _Request(wire, recorded, line, _header_fields(recorded), redacted)
 
 
 def _exchange(session: CrawlSession, route: Route, request: bytes, limits: Limits) -> tuple[Answer, str | None]:
@@ -306,12 +325,11 @@ def without_credentials(sent: bytes, secret: frozenset[str] = CREDENTIAL_HEADERS
     return b"\r\n".join(kept) + separator + body, tuple(removed)
 
 
-def _request_parts(sent: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """Request line and headers of the bytes sent (for the log; the WARC keeps the bytes)."""
+def _header_fields(sent: bytes) -> tuple[tuple[str, str], ...]:
+    """The headers of a request's bytes (for the log; the WARC keeps the bytes)."""
     head = sent.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    headers = tuple((name.strip(), value.strip()) for name, sep, value in
-                    (line.partition(":") for line in head[1:]) if sep)
-    return head[0], headers
+    return tuple((name.strip(), value.strip()) for name, sep, value in
+                 (line.partition(":") for line in head[1:]) if sep)
 
 
 def readable_head(fetched: Fetched, limit: int) -> bytes:

@@ -85,6 +85,10 @@ class HeadScanner:
     def scan(self, data: bytes | bytearray) -> Head | None:
         """The head when ``data`` holds all of it; None while it is incomplete; raises
         :class:`NotAResponse` as soon as what arrived cannot be a response head."""
+        if self._position == self._start:
+            whole = self._whole(data)
+            if whole is not None:
+                return whole
         while True:
             newline = data.find(b"\n", self._position)
             if newline < 0:
@@ -107,6 +111,28 @@ class HeadScanner:
                 self._start, self._status, self._lines = self._position, None, []
                 continue
             return _head(self._start, self._position, self._status, self._lines)
+
+    def _whole(self, data: bytes | bytearray) -> Head | None:
+        """The usual case in one step: a whole final head of short lines has arrived. None leaves
+        it to the line-by-line scan (which also says why an answer is refused)."""
+        start = self._start
+        first = data.find(b"\n", start)
+        if first < 0:
+            return None
+        blanks = [found for found in (data.find(b"\n\r\n", first), data.find(b"\n\n", first)) if found >= 0]
+        if not blanks:
+            return None
+        blank = min(blanks)
+        end = blank + (3 if data[blank + 1:blank + 2] == b"\r" else 2)
+        if end - start > MAX_LINE:
+            return None
+        lines = bytes(data[start:blank]).split(b"\n")
+        if len(lines) > MAX_HEADERS + 1:
+            return None
+        status = status_line(lines[0])
+        if 100 <= status[1] < 200 and status[1] != 101:
+            return None
+        return _head(start, end, status, lines[1:])
 
     def at_close(self, data: bytes | bytearray) -> NotAResponse:
         """Why ``data`` is no response, the connection having closed before the head ended."""
@@ -145,12 +171,16 @@ def status_line(line: bytes) -> tuple[str, int, str, int]:
 def _head(start: int, end: int, status: tuple[str, int, str, int], lines: list[bytes]) -> Head:
     headers: list[tuple[str, str]] = []
     malformed: list[str] = []
+    framing: dict[str, list[str]] = {}
+    """The values of the headers that say how the body ends, by lower-case name."""
     for raw in lines:
         line = raw.rstrip(b"\r\n").decode("latin-1")
         if line[:1] in (" ", "\t"):  # a folded line continues the header before it
             if headers:
                 name, value = headers[-1]
                 headers[-1] = (name, f"{value} {line.strip()}".strip())
+                if name.lower() in framing:
+                    framing[name.lower()][-1] = headers[-1][1]
             else:
                 malformed.append(line)
             continue
@@ -159,36 +189,30 @@ def _head(start: int, end: int, status: tuple[str, int, str, int], lines: list[b
             malformed.append(line)
             if not colon or not name.strip():
                 continue
-        headers.append((name.strip(), value.strip(" \t")))
+        name, value = name.strip(), value.strip(" \t")
+        headers.append((name, value))
+        key = name.lower()
+        if key in _FRAMING:
+            framing.setdefault(key, []).append(value)
     protocol, code, reason, version = status
     return Head(start, end, protocol, code, reason, tuple(headers), tuple(malformed),
-                _framing(_Fields(headers), code, version))
+                _framing(framing, code, version))
 
 
-class _Fields:
-    """Header lookups by name, whatever the case the server wrote it in."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, headers: list[tuple[str, str]]) -> None:
-        self._values: dict[str, list[str]] = {}
-        for name, value in headers:
-            self._values.setdefault(name.lower(), []).append(value)
-
-    def get(self, name: str) -> str | None:
-        values = self._values.get(name)
-        return values[0] if values else None
-
-    def get_all(self, name: str) -> list[str]:
-        return self._values.get(name, [])
+_FRAMING = frozenset({"transfer-encoding", "content-length", "connection", "keep-alive", "proxy-connection"})
 
 
-def _framing(fields: _Fields, status: int, version: int) -> Framing:
+def _first(fields: dict[str, list[str]], name: str) -> str | None:
+    values = fields.get(name)
+    return values[0] if values else None
+
+
+def _framing(fields: dict[str, list[str]], status: int, version: int) -> Framing:
     """http.client's reading of a head for a GET, with urllib3's refusal of conflicting lengths."""
-    coding = fields.get("transfer-encoding")
+    coding = _first(fields, "transfer-encoding")
     chunked = coding is not None and coding.strip().lower() == "chunked"
     length = None
-    lengths = fields.get_all("content-length")
+    lengths = fields.get("content-length")
     if lengths and not chunked:
         try:
             distinct = {int(part) for value in lengths for part in value.split(",")}
@@ -208,9 +232,9 @@ def _framing(fields: _Fields, status: int, version: int) -> Framing:
     return Framing(chunked, length, keep_alive)
 
 
-def _keeps_alive(fields: _Fields, version: int) -> bool:
-    connection = (fields.get("connection") or "").lower()
+def _keeps_alive(fields: dict[str, list[str]], version: int) -> bool:
+    connection = (_first(fields, "connection") or "").lower()
     if version == 11:
         return "close" not in connection
-    return bool(fields.get("keep-alive")) or "keep-alive" in connection or \
-        "keep-alive" in (fields.get("proxy-connection") or "").lower()
+    return bool(_first(fields, "keep-alive")) or "keep-alive" in connection or \
+        "keep-alive" in (_first(fields, "proxy-connection") or "").lower()
