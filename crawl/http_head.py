@@ -17,7 +17,8 @@ from dataclasses import dataclass
 MAX_LINE = 65536
 """Longest status or header line (http.client's ``_MAXLINE``); a longer one is no response."""
 MAX_HEADERS = 100
-"""Most header lines in one head (http.client's ``_MAXHEADERS``)."""
+"""http.client's ``_MAXHEADERS``: a head is refused when its header lines and the blank line
+after them are more than this, i.e. at 100 header lines."""
 _NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+")
 """A header name as the ``email`` parser behind http.client takes it (printable ASCII, no colon)."""
 
@@ -104,8 +105,8 @@ class HeadScanner:
                 continue
             if line not in (b"\r\n", b"\n"):
                 self._lines.append(line)
-                if len(self._lines) > MAX_HEADERS:
-                    raise NotAResponse(f"more than {MAX_HEADERS} header lines")
+                if len(self._lines) >= MAX_HEADERS:  # http.client counts the blank line that ends them
+                    raise NotAResponse(f"{MAX_HEADERS} header lines or more")
                 continue
             if 100 <= self._status[1] < 200 and self._status[1] != 101:  # interim (100 Continue, 103...)
                 self._start, self._status, self._lines = self._position, None, []
@@ -127,7 +128,7 @@ class HeadScanner:
         if end - start > MAX_LINE:
             return None
         lines = bytes(data[start:blank]).split(b"\n")
-        if len(lines) > MAX_HEADERS + 1:
+        if len(lines) > MAX_HEADERS:  # the status line and MAX_HEADERS header lines or more
             return None
         status = status_line(lines[0])
         if 100 <= status[1] < 200 and status[1] != 101:
