@@ -1,7 +1,7 @@
 """Write the offline mirror from a WARC: every capture as a file, pages rewritten, notice added.
 
-Two passes over the WARC: the first reads headers only and decides every file name (links
-need the whole map), the second streams each capture to its file (alone, or together with
+Two passes: the first asks the master's capture index (headers only) and decides every file name
+(links need the whole map), the second streams each capture to its file (alone, or together with
 normalize in :mod:`sunset.content_pass`, which reads the WARC once for both). Only one page body is in
 memory at a time; other files are copied in chunks. Each file appears atomically and only
 after :func:`site_out.paths.safe_destination` has approved its path.
@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from archive.capture import Capture, file_sha256
+from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
@@ -420,10 +421,8 @@ def prepare_mirror(warc_path: Path, options: MirrorOptions, out_dir: Path) -> _M
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
-    plan = build_plan(
-        iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
-        store=out_dir / PLAN_FILE,
-    )
+    with CaptureIndex(warc_path) as index:
+        plan = build_plan(index, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
     writer = _MirrorWriter(plan, options, root)
     writer.made = warcinfo_date(warc_path)
     writer.made_on = writer.made.date() if writer.made is not None else None

@@ -16,22 +16,17 @@ from pathlib import Path
 
 from warcio.recordloader import ArchiveLoadFailed
 
+from archive.capture_index import CaptureIndex
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
 from archive.package.bag import BagError, BagItem, validate_bag, write_bag
 from archive.package.cdxj import write_cdxj
-from archive.package.derived import (
-    ConvertedPage,
-    DerivedSummary,
-    OriginalIndex,
-    write_derived,
-)
+from archive.package.derived import ConvertedPage, DerivedSummary, write_derived
 from archive.package.package_check import check_cdxj, check_conversions
 from archive.package.reconstruct import ReconstructSummary
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
-from archive.reader import iter_warc_captures
 from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside
@@ -54,10 +49,6 @@ from sunset.reconstruct_stage import reconstruct
 log = logging.getLogger("sunset")
 PACKAGE_PLAN_FILE = ".package-plan.sqlite"
 """The mirror's plan made again for the derived WARC's conversion records (removed after)."""
-ORIGINALS_FILE = ".package-originals.sqlite"
-REPLAY_ORIGINALS_FILE = ".package-replay-originals.sqlite"
-"""The replay package's own index of originals, when it is made beside the rest (:func:`replay_package_aside`)."""
-"""The master's captures by record id and URL, while the package is made (removed after)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +110,8 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             tick("mirror")
             if not trust_run:
                 with each_check(problems, "mirror files"):
-                    with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
-                                    case_insensitive=config.source.case_insensitive) as plan:
+                    with CaptureIndex(layout.warc) as index, \
+                            build_plan(index, case_insensitive=config.source.case_insensitive) as plan:
                         for stray in iter_unexplained(layout.mirror, plan):
                             problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this "
                                             "file (left by an earlier run, or added by hand): `sunset mirror` "
@@ -152,37 +143,37 @@ class PackageSummary:
     problems: tuple[str, ...]
 
 
-def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[ConvertedPage]:
-    """The mirror's pages and their captures: the mirror's own plan, recomputed from the WARC."""
+def _converted_pages(config: SiteConfig, layout: OutputLayout, index: CaptureIndex) -> list[ConvertedPage]:
+    """The mirror's pages and their captures: the mirror's own plan, made again from the master's index."""
     if not layout.mirror.exists():
         return []
     prefix = layout.mirror.name
-    with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
-                    case_insensitive=config.source.case_insensitive, store=layout.root / PACKAGE_PLAN_FILE) as plan:
+    with build_plan(index, case_insensitive=config.source.case_insensitive,
+                    store=layout.root / PACKAGE_PLAN_FILE) as plan:
         return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
                 for planned in plan.files.values() if planned.kind == "html"]
 
 
 def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
-                   index: OriginalIndex) -> DerivedSummary:
+                   index: CaptureIndex) -> DerivedSummary:
     """``NAME-derived.warc.gz``; run aside from the index and the WACZ (see :func:`package`)."""
     info = warcinfo_fields(config)
     info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
     with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
                      stamps=stamps) as archive:
         return write_derived(layout.derived_warc, index, layout.records, layout.root,
-                             _converted_pages(config, layout), archive)
+                             _converted_pages(config, layout, index), archive)
 
 
-def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
+def _start_url(config: SiteConfig, index: CaptureIndex) -> str | None:
     for candidate in dict.fromkeys((config.start, config.base_url,
                                     *(config.base_url + name for name in config.source.index_files))):
-        if index.has_url(candidate):
+        if index.first(candidate, revisits=False) is not None:
             return candidate
     return None
 
 
-def _bag_info(config: SiteConfig, index: OriginalIndex, description: str) -> dict[str, str]:
+def _bag_info(config: SiteConfig, index: CaptureIndex, description: str) -> dict[str, str]:
     archive = config.archive
     dates = index.dates() or ("", "")
     info = {
@@ -235,14 +226,13 @@ class ReplayPackage:
     wacz_pages: int
 
 
-def _replay_package(config: SiteConfig, index: OriginalIndex | None = None,
+def _replay_package(config: SiteConfig, index: CaptureIndex | None = None,
                     tick: Callable[[str], None] = lambda item: None) -> ReplayPackage:
     """The reconstructed WARC, the CDXJ index and the WACZ: what a viewer replays. ``index``: the
-    master's originals, when the caller has them (else made here, in a file of its own)."""
+    master's capture index, when the caller has it (else opened here)."""
     layout = layout_for(config)
-    with (nullcontext(index) if index is not None
-          else OriginalIndex(layout.warc, layout.root / REPLAY_ORIGINALS_FILE)) as index:
-        reconstructed = reconstruct(config, layout, stamps_for(config))
+    with nullcontext(index) if index is not None else CaptureIndex(layout.warc) as index:
+        reconstructed = reconstruct(config, layout, stamps_for(config), index)
         tick(layout.reconstructed_warc.name)
         cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
         tick(layout.cdxj.name)
@@ -259,8 +249,9 @@ def _replay_package(config: SiteConfig, index: OriginalIndex | None = None,
 
 def replay_package_aside(config: SiteConfig) -> Aside[ReplayPackage]:
     """:func:`_replay_package` in a process of its own, for ``run`` to start as soon as the master
-    and ``records.jsonl`` are complete (after a crawl, before the mirror is written)."""
-    return Aside(_replay_package, config)
+    and ``records.jsonl`` are complete (after a crawl, before the mirror is written). The master's
+    capture index is made here, before the fork: the mirror, written meanwhile, finds it made."""
+    return Aside(_replay_package, config, CaptureIndex(layout_for(config).warc))
 
 
 def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = False,
@@ -274,7 +265,7 @@ def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = Fals
     require_input(layout.warc, "package", "ingest")
     stamps = stamps_for(config)
     # The derived WARC needs nothing the others make: it is written meanwhile, in a process of its own.
-    with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
+    with CaptureIndex(layout.warc) as index, \
             Aside(_write_derived, config, layout, stamps, index) as derived_aside, \
             progress("package", quiet=quiet) as tick:
         made = replay.result() if replay is not None else _replay_package(config, index, tick)
@@ -340,5 +331,5 @@ def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
         build_collection(layout.replay, config.name, layout.warc, layout.cdxj, *others)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
-    with OriginalIndex(layout.warc) as index:
+    with CaptureIndex(layout.warc) as index:
         return layout.replay, _start_url(config, index) or config.base_url
