@@ -65,19 +65,20 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
     return None
 
 
-def check_start_page(config: SiteConfig, warc: Path | None = None, files: DocrootFiles | None = None) -> None:
+def check_start_page(config: SiteConfig, index: CaptureIndex | None = None,
+                     files: DocrootFiles | None = None) -> None:
     """The start page (``[site] start_url``, default: a crawl's first seed, else ``base_url``) is in the
-    master WARC (or, before ingest, among the docroot's files: ``files`` when it was walked already).
+    master WARC (``index``: its capture index), or, before ingest, among the docroot's files
+    (``files`` when it was walked already).
 
     One pass over the captures (the master's capture index, or the docroot's files), holding only
     the start page's few spellings and the best page to suggest: a site of 50,000 pages must not
     need its whole plan in memory to be checked.
     """
-    if warc is None:
+    if index is None:
         _check_start(config, iter_docroot(config.source, files=files), config.source.docroot)
         return
-    with CaptureIndex(warc) as index:
-        _check_start(config, index.captures(), warc)
+    _check_start(config, index.captures(), index.warc)
 
 
 def _check_start(config: SiteConfig, captures: Iterable[Capture], source: Path | None) -> None:
