@@ -307,7 +307,8 @@ def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
         target: argparse._ActionsContainer = sub
         if option.group == "crawl":
             group = group or sub.add_argument_group(
-                "crawling (when the config has no docroot; each overrides the [source] key)")
+                "crawling (when the config has no docroot; --exclude also leaves a docroot's files out; "
+                "each overrides the [source] key)")
             target = group
         if kind.repeated:
             target.add_argument(option.flag, dest=option.dest, action="append", metavar=kind.metavar,

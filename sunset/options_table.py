@@ -123,8 +123,16 @@ def _regexes(value: Any) -> tuple[str, ...]:
         try:
             re.compile(pattern)
         except re.error as error:
-            raise Invalid(f"{pattern!r} is not a regular expression: {error}") from error
+            raise Invalid(f"{pattern!r} is not a regular expression: {error}{_glob_hint(pattern)}") from error
     return items
+
+
+def _glob_hint(pattern: str) -> str:
+    """For a file pattern written as a shell glob (``*.bak``), the regular expression it meant."""
+    if not pattern.startswith("*"):
+        return ""
+    meant = re.escape(pattern.lstrip("*")).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+    return f" (patterns are regular expressions searched in the URL: for {pattern} write {meant}$)"
 
 
 def _date_or_datetime(value: Any) -> date | datetime:
@@ -300,7 +308,9 @@ OPTIONS: tuple[Option, ...] = (
            "regular expressions a URL must match one of (page requisites excepted)", flag="--include",
            commands=CRAWL),
     Option("source", "exclude", REGEXES, Into(CrawlOptions, "exclude"), "none",
-           "regular expressions a URL must not match", flag="--exclude", commands=CRAWL),
+           "regular expressions a URL must not match; a files run (docroot) searches them in each file's URL "
+           "(a folder's ends in `/` and is not entered) and logs what they kept out; on a `case_insensitive` "
+           "site whatever the case", flag="--exclude", commands=(*CRAWL, "ingest")),
     Option("source", "max_pages", whole(1), Into(CrawlOptions, "max_pages"), "no limit",
            "stop after this many fetches (run again with a higher limit to continue)", flag="--max-pages",
            commands=CRAWL),

@@ -126,6 +126,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
     try:
         stamps = stamps_for(config)
         listing = list_docroot(config.source) if files is None else files
+        log_excluded(listing)
         with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
                          plugins=master_outputs()) as archive, \
                 progress("ingest", quiet=quiet, total=len(listing)) as tick:
@@ -141,6 +142,18 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
     if warning:
         log.warning("ingest: %s", warning)
     return IngestSummary(archived, tuple(skipped), layout.warc, warning)
+
+
+def log_excluded(listing: DocrootFiles) -> None:
+    """What ``[source] exclude`` kept out of the master, each named, then counted."""
+    for excluded in listing.excluded:
+        what = "folder (not read)" if excluded.path.endswith("/") else "file"
+        log.info("ingest: excluded %s %s: matches [source] exclude pattern %r", what, excluded.path,
+                 excluded.pattern)
+    folders = sum(excluded.path.endswith("/") for excluded in listing.excluded)
+    if listing.excluded:
+        log.info("ingest: %d files and %d folders excluded by [source] exclude", len(listing.excluded) - folders,
+                 folders)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
