@@ -430,10 +430,15 @@ class Crawler:
             return None
         try:
             target = canonicalize(self.fetch_map.to_recorded(absolute(location, fetched.fetched_url)))
-            key = lookup_key(target, self.scope.case_insensitive)
+            key = lookup_key(self.scope.local(target), self.scope.case_insensitive)
         except (BadURL, ValueError):
             self.reports.append(f"{entry.url}: redirect to an unusable URL {location!r}")
             return f"redirect to an unusable URL {location!r}"
+        if key == entry.key and self.scope.local(target) != target:
+            note = (f"redirects to {target}, its spelling on a [site] aliases host: the server prefers that host, "
+                    "so make it base_url (and this one an alias)")
+            self.reports.append(f"{entry.url}: {note}")
+            return note
         if self.frontier.known(key):
             if self.frontier.chain_of(key) == entry.chain:
                 self.reports.append(f"{entry.url}: redirect loop (back to {target})")
@@ -469,7 +474,7 @@ class Crawler:
     def _locate(self, url: str) -> tuple[str, str] | None:
         """(canonical URL, frontier key) of a link worth admitting; None for mailto: and the unusable."""
         try:
-            url = canonicalize(url)
+            url = self.scope.local(canonicalize(url))  # an alias host's page is fetched once, under base_url's
             key = lookup_key(url, self.scope.case_insensitive)
         except (BadURL, ValueError):
             return None

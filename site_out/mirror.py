@@ -141,7 +141,7 @@ class _MirrorWriter:
         self.plan = plan
         self.options = options
         self.root = root
-        scope = Scope(options.base_url, options.case_insensitive)
+        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
         self.words = options.notice.words
         self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
         shortcut_redirects(plan, self.resolver)

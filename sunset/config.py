@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from archive.durable import atomic_writer
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
+from archive.urls import Scope, host_of
 from crawl.options import CrawlOptions, SourceOptions
 from archive.limits import MAX_PAGE_BYTES
 from normalize.options import NormalizeOptions
@@ -58,6 +59,8 @@ class SiteConfig:
     """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
     start_url: str = ""
     """The page that opens the site ([site] start_url); empty: the first seed of a crawl, else base_url."""
+    aliases: tuple[str, ...] = ()
+    """Other host names of the same site ([site] aliases)."""
     qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
@@ -75,8 +78,13 @@ class SiteConfig:
         return next((seed for seed in self.source.crawl.seeds if urlsplit(seed).hostname == host), None)
 
     @property
+    def scope(self) -> Scope:
+        """Which URLs are the site's: under base_url, on its host or an alias."""
+        return Scope(self.base_url, self.source.case_insensitive, self.aliases)
+
+    @property
     def normalize(self) -> NormalizeOptions:
-        return NormalizeOptions(self.base_url, self.source.case_insensitive, self.max_page_bytes)
+        return NormalizeOptions(self.base_url, self.source.case_insensitive, self.max_page_bytes, self.aliases)
 
     @property
     def mirror(self) -> MirrorOptions:
@@ -85,6 +93,7 @@ class SiteConfig:
             notice=self.notice,
             site_name=self.name,
             case_insensitive=self.source.case_insensitive,
+            aliases=self.aliases,
             index_files=self.source.index_files,
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
@@ -183,6 +192,8 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     output_dir = out or Path(written_dir or f"out/{name}")
     if "start_url" in site:
         _check_start_url(reader, base_url, site["start_url"])
+    if "aliases" in site:
+        _check_aliases(reader, base_url, site["aliases"])
     source_values = values.get(SourceOptions, {})
     docroot = source_values.pop("docroot", None)
     if docroot:
@@ -198,6 +209,21 @@ def _check_start_url(reader: _Reader, base_url: str, start: str) -> None:
     """``[site] start_url``: must lie on base_url's host (the mirror can only open a page it has)."""
     if urlsplit(start).hostname != urlsplit(base_url).hostname:
         raise reader.fail("site", "start_url", f"expected a page of the site {base_url}, got {start!r}")
+
+
+def _check_aliases(reader: _Reader, base_url: str, aliases: tuple[str, ...]) -> None:
+    """``[site] aliases``: other hosts, each once (base_url's own host is the site already)."""
+    scheme = urlsplit(base_url).scheme
+    own = urlsplit(Scope(base_url).base_url).netloc
+    seen: set[str] = set()
+    for alias in aliases:
+        host = host_of(alias, scheme)
+        if host == own:
+            raise reader.fail("site", "aliases", f"{alias!r} is base_url's own host; list only the other names "
+                                                 "the site was reached by")
+        if host in seen:
+            raise reader.fail("site", "aliases", f"{alias!r} is listed twice")
+        seen.add(host)
 
 
 def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:

@@ -16,7 +16,7 @@ and the table differ, ``--update-readme README.md`` rewrites them).
   default value there, and ``default`` here is only how README and ``--help`` show it;
 - the schema (unknown keys, "did you mean", required keys) and the check of the value (its
   :class:`Kind`: ``whole(minimum)``, ``seconds(minimum)``, ``STRING``, ``URL``, ``BOOLEAN``, ``STRINGS``,
-  ``URLS``, ``REGEXES``, ``DAY``, ``TIMESTAMP``, ``choice(...)``) need nothing else;
+  ``URLS``, ``HOSTS``, ``REGEXES``, ``DAY``, ``TIMESTAMP``, ``choice(...)``) need nothing else;
 - a key of a dataclass the config does not build yet (a new section's ``QaOptions``): once, give
   ``sunset.config.SiteConfig`` a field for it, build it in ``parse_config`` from
   ``values.get(QaOptions, {})`` and add it to ``with_values`` (command-line overrides);
@@ -114,6 +114,17 @@ def _urls(value: Any) -> tuple[str, ...]:
     for item in items:
         if not _is_url(item):
             raise Invalid(f"expected http:// or https:// URLs, got {item!r}")
+    return items
+
+
+_HOST = re.compile(r"[\w.-]+(:[0-9]{1,5})?")
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    items = _strings(value)
+    for item in items:
+        if not _HOST.fullmatch(item) or item.startswith((".", "-")):
+            raise Invalid(f"expected host names such as linuxgazette.net (no http://, no path), got {item!r}")
     return items
 
 
@@ -224,6 +235,7 @@ PUBLISH_URL = Kind("URL or path starting with /", _publish_url, metavar="URL")
 BOOLEAN = Kind("boolean", _boolean)
 STRINGS = Kind("list of strings", _strings, repeated=True)
 URLS = Kind("list of URLs", _urls, metavar="URL", repeated=True)
+HOSTS = Kind("list of host names", _hosts, metavar="HOST", repeated=True)
 REGEXES = Kind("list of regular expressions", _regexes, metavar="REGEX", repeated=True)
 DAY = Kind("date", _day, metavar="DATE")
 TIMESTAMP = Kind("date", _timestamp, metavar="DATE")
@@ -287,6 +299,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("site", "start_url", URL, Into(Site, "start_url"), "a crawl's first seed, else `base_url`",
            "the page that opens the site (`mirror/index.html`, the notice's start link); on base_url's host",
            also=(Into(MirrorOptions, "start_url"),)),
+    Option("site", "aliases", HOSTS, Into(Site, "aliases"), "none",
+           "other host names of the same site (`[\"linuxgazette.net\"]` beside `www.linuxgazette.net`): their "
+           "URLs under base_url's path are in scope, fetched once under base_url's host, and local in the mirror",
+           also=(Into(NormalizeOptions, "aliases"), Into(MirrorOptions, "aliases"))),
     Option("source", "docroot", PATH, Into(SourceOptions, "docroot"), "none: crawl",
            "the old server's document root, relative to the config file"),
     Option("source", "docroot_url", URL, Into(SourceOptions, "docroot_url"), "root of base_url's host",

@@ -237,7 +237,7 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, recor
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     if fresh:
         _forget_crawl(layout)
     if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():

@@ -68,6 +68,7 @@ def _sample(option: Option) -> tuple[str, Any]:
         "number from 0 to 1": ("0.5", 0.5),
         "list of strings": ('["start.htm"]', ("start.htm",)),
         "list of URLs": (f'["{BASE}orphan.htm"]', (f"{BASE}orphan.htm",)),
+        "list of host names": ('["oldsite.test"]', ("oldsite.test",)),
         "list of regular expressions": ('["^http://counter[.]"]', ("^http://counter[.]",)),
     }
     if kind.name == "date":
