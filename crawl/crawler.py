@@ -265,14 +265,7 @@ class Crawler:
 
     # -- workers (HTTP only) -----------------------------------------------------------
     def _session(self) -> requests.Session:
-        session = CrawlSession()
-        session.headers["User-Agent"] = self.options.user_agent
-        # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
-        session.headers["Accept-Encoding"] = "gzip, deflate"
-        adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
+        return crawl_session(self.options)
 
     def _worker(self, tasks: queue.Queue[Entry | None], results: queue.Queue[_Outcome]) -> None:
         session = self._session()
@@ -293,7 +286,7 @@ class Crawler:
 
     def _fetch_with_retries(self, session: requests.Session, entry: Entry, last: list[float]) -> _Outcome:
         options = self.options
-        proxies = {"http": options.proxy, "https": options.proxy} if options.proxy else None
+        proxies = proxies_for(options)
         target = self.fetch_map.to_fetch(entry.url)
         notes: list[str] = []
         tries = max(1, options.retries)
@@ -529,6 +522,24 @@ class Crawler:
             self.reports.append(f"possible trap: more than {limit} URLs at depth {depth}; the rest were skipped "
                                 "(raise max_per_depth to fetch them)")
         return f"trap: more than {limit} URLs at depth {depth}"
+
+
+def crawl_session(options: CrawlOptions) -> requests.Session:
+    """A session that sends what the crawl sends (its user agent and encodings) and records the
+    wire bytes: the one set-up of the crawl's requests, for the crawl and for ``sunset plan``."""
+    session = CrawlSession()
+    session.headers["User-Agent"] = options.user_agent
+    # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def proxies_for(options: CrawlOptions) -> dict[str, str] | None:
+    """``[source] proxy`` for both schemes (None: the environment's ``http_proxy``, if any)."""
+    return {"http": options.proxy, "https": options.proxy} if options.proxy else None
 
 
 def summarize(frontier: Frontier, *, complete: bool, reports: Iterable[str] = (), revisits: int = 0) -> CrawlSummary:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.errors import ConfigError, SunsetError
-from sunset import __version__, archive_stage, pipeline, qa_cli
+from sunset import __version__, archive_stage, pipeline, plan, qa_cli
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging
@@ -34,6 +34,7 @@ Start with `sunset run site.toml`; the stage commands re-run one stage over an o
 
 EPILOG = """\
 examples:
+  sunset plan site.toml                            what a run would archive (a dry run: writes nothing)
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
@@ -269,6 +270,7 @@ COMMANDS = {
                "Build a pywb collection (replay/) over the master WARC and its CDXJ index, start pywb on "
                "127.0.0.1 and print the URL to open. Needs the replay extra: pip install 'sunset[replay]'."),
     "qa": (qa_cli.command_qa, qa_cli.SUMMARY, qa_cli.DESCRIPTION),
+    "plan": (plan.command_plan, plan.SUMMARY, plan.DESCRIPTION),
 }
 
 
@@ -376,6 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             return command_batch(args)
         config = apply_option_flags(resolve_target(args.target, args.out), args)
+        if args.command == "plan":  # a dry run: it writes nothing, not even the log
+            return plan.command_plan(config, args)
         args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
         setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]
