@@ -28,6 +28,7 @@ from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 from archive.workers import CallPool
 from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
+from crawl.credentials import Credentials, fetch_authenticated, load_credentials
 from crawl.frontier import Entry, Frontier, Status
 from crawl.http_fetch import (
     CrawlSession,
@@ -101,6 +102,7 @@ class Crawler:
         self.scope = scope
         self.rules = CrawlRules(scope, options)
         self.fetch_map = FetchMap(scope.base_url, options.fetch_from)
+        self.credentials = load_credentials(options)
         self.frontier = Frontier(frontier)
         self.log = CrawlLog(log_path)
         self.sink = sink
@@ -265,7 +267,7 @@ class Crawler:
 
     # -- workers (HTTP only) -----------------------------------------------------------
     def _session(self) -> requests.Session:
-        return crawl_session(self.options)
+        return crawl_session(self.options, self.credentials, self.fetch_map.to_fetch(self.scope.base_url))
 
     def _worker(self, tasks: queue.Queue[Entry | None], results: queue.Queue[_Outcome]) -> None:
         session = self._session()
@@ -295,9 +297,9 @@ class Crawler:
             if wait > 0:
                 time.sleep(wait)
             try:
-                fetched = fetch(session, entry.url, target, timeout=options.timeout,
-                                max_body_bytes=options.max_body_bytes, proxies=proxies,
-                                max_fetch_time=options.max_fetch_time)
+                fetched = fetch_authenticated(session, lambda: fetch(
+                    session, entry.url, target, timeout=options.timeout, max_body_bytes=options.max_body_bytes,
+                    proxies=proxies, max_fetch_time=options.max_fetch_time))
                 problem, retryable, partial = None, fetched.status >= 500, fetched
                 if retryable:
                     problem = f"HTTP {fetched.status}"
@@ -524,13 +526,15 @@ class Crawler:
         return f"trap: more than {limit} URLs at depth {depth}"
 
 
-def crawl_session(options: CrawlOptions) -> requests.Session:
-    """A session that sends what the crawl sends (its user agent and encodings) and records the
-    wire bytes: the one set-up of the crawl's requests, for the crawl and for ``sunset plan``."""
+def crawl_session(options: CrawlOptions, credentials: Credentials, fetched_from: str) -> requests.Session:
+    """A session that sends what the crawl sends (its user agent and encodings, the site's
+    credentials to ``fetched_from``'s host) and records the wire bytes: the one set-up of the
+    crawl's requests, for the crawl and for ``sunset plan``."""
     session = CrawlSession()
     session.headers["User-Agent"] = options.user_agent
     # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
     session.headers["Accept-Encoding"] = "gzip, deflate"
+    credentials.apply(session, urlsplit(fetched_from).hostname or "")
     adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
     session.mount("http://", adapter)
     session.mount("https://", adapter)

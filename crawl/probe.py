@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from archive.urls import BadURL, absolute, canonicalize
 from crawl.crawler import crawl_session, proxies_for
+from crawl.credentials import fetch_authenticated, load_credentials
 from crawl.http_fetch import FetchFailed, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.rules import FetchMap
@@ -34,13 +35,15 @@ class Probe:
 
 
 def probe(options: CrawlOptions, base_url: str, url: str) -> Probe:
-    """Ask for ``url`` once, as the crawl would (``fetch_from`` applied), and keep nothing."""
+    """Ask for ``url`` once, as the crawl would (``fetch_from`` applied, the site's credentials
+    sent), and keep nothing; a :class:`archive.errors.ConfigError` when a secret cannot be read."""
     fetch_map = FetchMap(base_url, options.fetch_from)
-    session = crawl_session(options)
+    target = fetch_map.to_fetch(url)
+    session = crawl_session(options, load_credentials(options), target)
     try:
-        fetched = fetch(session, url, fetch_map.to_fetch(url), timeout=options.timeout,
-                        max_body_bytes=min(options.max_body_bytes, PROBE_BYTES), proxies=proxies_for(options),
-                        max_fetch_time=min(options.max_fetch_time, options.timeout * 2))
+        fetched = fetch_authenticated(session, lambda: fetch(
+            session, url, target, timeout=options.timeout, max_body_bytes=min(options.max_body_bytes, PROBE_BYTES),
+            proxies=proxies_for(options), max_fetch_time=min(options.max_fetch_time, options.timeout * 2)))
     except FetchFailed as failure:
         if failure.partial is not None:
             failure.partial.body.close()

@@ -18,19 +18,21 @@ from archive.durable import atomic_writer
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from archive.urls import Scope, host_of
+from crawl.credentials import resolve_file
 from crawl.options import CrawlOptions, SourceOptions
 from archive.limits import MAX_PAGE_BYTES
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
 from sunset import __version__
-from sunset.options_table import OPTIONS, SECTIONS, Invalid, Option, Site, in_section
+from sunset.options_table import OPTIONS, SECRET, SECTIONS, Invalid, Option, Site, in_section
 
 # section -> key -> (expected type description, required); from the one table of options.
 SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
     section: {option.key: (option.kind.name, option.required) for option in in_section(section)}
     for section in SECTIONS
 }
+SECRET_KEYS = frozenset(option.key for option in OPTIONS if option.kind is SECRET)
 REQUIRED_SECTIONS = tuple(section for section in SECTIONS if any(option.required for option in in_section(section)))
 
 
@@ -198,7 +200,10 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     docroot = source_values.pop("docroot", None)
     if docroot:
         source_values["docroot"] = ((base_dir or path.parent) / docroot).resolve()
-    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
+    crawl_values = values.get(CrawlOptions, {})
+    for key in SECRET_KEYS & crawl_values.keys():  # file:PATH, like docroot, relative to the config
+        crawl_values[key] = resolve_file(crawl_values[key], base_dir or path.parent)
+    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**crawl_values), **source_values)
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
                       ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
                       mirror_keys=tuple(values.get(MirrorOptions, {}).items()),

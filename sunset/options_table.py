@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
+from crawl.credentials import check_reference
 from crawl.options import CrawlOptions, SourceOptions
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
@@ -126,6 +127,13 @@ def _hosts(value: Any) -> tuple[str, ...]:
         if not _HOST.fullmatch(item) or item.startswith((".", "-")):
             raise Invalid(f"expected host names such as linuxgazette.net (no http://, no path), got {item!r}")
     return items
+
+
+def _secret(value: Any) -> str:
+    problem = check_reference(_string(value))
+    if problem:
+        raise Invalid(problem)
+    return value
 
 
 def _regexes(value: Any) -> tuple[str, ...]:
@@ -235,6 +243,9 @@ PUBLISH_URL = Kind("URL or path starting with /", _publish_url, metavar="URL")
 BOOLEAN = Kind("boolean", _boolean)
 STRINGS = Kind("list of strings", _strings, repeated=True)
 URLS = Kind("list of URLs", _urls, metavar="URL", repeated=True)
+SECRET = Kind("env:NAME or file:PATH", _secret, metavar="SECRET")
+"""Where a secret is; never the secret (the config is copied into the output). A ``file:`` path is
+relative to the config, as ``docroot`` is."""
 HOSTS = Kind("list of host names", _hosts, metavar="HOST", repeated=True)
 REGEXES = Kind("list of regular expressions", _regexes, metavar="REGEX", repeated=True)
 DAY = Kind("date", _day, metavar="DATE")
@@ -371,6 +382,18 @@ OPTIONS: tuple[Option, ...] = (
     Option("source", "proxy", URL, Into(CrawlOptions, "proxy"), "none",
            "HTTP proxy for every request (`http_proxy`/`https_proxy` are honoured too)", flag="--proxy",
            commands=CRAWL),
+    Option("source", "auth", SECRET, Into(CrawlOptions, "auth"), "none",
+           "`user:password` for a site behind HTTP authentication, read from `\"env:NAME\"` (an environment "
+           "variable) or `\"file:PATH\"`, never written in the config; sent to the site's host only, left out of "
+           "every output"),
+    Option("source", "auth_scheme", choice("basic", "digest", name='"basic" or "digest"'),
+           Into(CrawlOptions, "auth_scheme"), '`"basic"`', "how `auth` is sent: `\"basic\"` or `\"digest\"`"),
+    Option("source", "headers", SECRET, Into(CrawlOptions, "headers"), "none",
+           "extra request headers, one `Name: value` a line, read from `env:NAME` or `file:PATH` (an API token, "
+           "`Accept-Language`); left out of every output, named in each request record's `WARC-Sunset-Redacted`"),
+    Option("source", "cookies", SECRET, Into(CrawlOptions, "cookies"), "none",
+           "cookies to send (a login session): `name=value; name2=value2`, or a Netscape cookies.txt as browsers "
+           "export it, read from `env:NAME` or `file:PATH`; the `Cookie` header is then left out of every output"),
     Option("notice", "title", STRING, Into(NoticeOptions, "title"), "required",
            "the notice's heading", required=True),
     Option("notice", "date", DAY, Into(NoticeOptions, "date"), "required",

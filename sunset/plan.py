@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from archive.errors import ConfigError
+from crawl.credentials import load_credentials
 from crawl.docroot import docroot_base, iter_docroot
 from crawl.probe import Probe, probe
 from crawl.robots import Robots, polite_delay
@@ -175,6 +176,16 @@ def plan_crawl(config: SiteConfig, report: Report) -> None:
     limit = f"at most {options.max_pages} fetches" if options.max_pages else "no limit on fetches"
     report.add("limits", f"{limit}, {options.max_depth} clicks deep, {options.concurrency} at a time, "
                          f"{options.delay:g} s apart")
+    sent = [f"{options.auth_scheme} authentication (user:password from {options.auth})" if options.auth else "",
+            f"the headers in {options.headers}" if options.headers else "",
+            f"the cookies in {options.cookies}" if options.cookies else ""]
+    if any(sent):
+        report.add("credentials", ", ".join(filter(None, sent)) + "; left out of every output")
+    try:
+        load_credentials(options)
+    except ConfigError as error:
+        report.refuse(str(error))
+        return
     robots = Robots(None, options.user_agent, obey=False)
     if options.robots == "obey":
         robots = _plan_robots(config, report)

@@ -13,10 +13,12 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from archive.errors import ConfigError
 from archive.reader import iter_warc_captures
 from archive.urls import BadURL, lookup_key
+from crawl.credentials import load_credentials
 from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
+from sunset.options_table import CRAWL
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
@@ -143,6 +145,8 @@ def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
     if command == "crawl" and docroot is not None:
         raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
                           "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
+    if command in CRAWL and docroot is None:
+        load_credentials(config.source.crawl)  # a secret that cannot be read stops the crawl before it starts
     if command in ("run", "ingest") and docroot is not None:
         files = check_docroot(config)
         if command == "run":
