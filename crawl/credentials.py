@@ -29,6 +29,7 @@ from requests.utils import parse_dict_header
 
 from archive.capture import Fetched
 from archive.errors import ConfigError
+from crawl.http_fetch import CrawlSession
 from crawl.options import CrawlOptions
 
 SECRET_PREFIXES = ("env:", "file:")
@@ -84,8 +85,9 @@ class Credentials:
     cookie_file: tuple[Cookie, ...] = ()
     """The cookies of a Netscape cookies.txt, with their own domains and paths."""
 
-    def apply(self, session: requests.Session, host: str) -> None:
+    def apply(self, session: CrawlSession, host: str) -> None:
         """Set up ``session`` (fetching from ``host``) to send these, and to leave them out of its records."""
+        session.secret_headers = session.secret_headers | self.secret_header_names
         if self.auth is not None:
             session.auth = self.auth
         session.headers.update(dict(self.headers))
