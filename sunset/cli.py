@@ -248,6 +248,7 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {
+    "plan": (plan.command_plan, plan.SUMMARY, plan.DESCRIPTION),
     "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
     "crawl": (_command_crawl, "fetch the site over HTTP into NAME.warc.gz (resumable)",
@@ -270,7 +271,6 @@ COMMANDS = {
                "Build a pywb collection (replay/) over the master WARC and its CDXJ index, start pywb on "
                "127.0.0.1 and print the URL to open. Needs the replay extra: pip install 'sunset[replay]'."),
     "qa": (qa_cli.command_qa, qa_cli.SUMMARY, qa_cli.DESCRIPTION),
-    "plan": (plan.command_plan, plan.SUMMARY, plan.DESCRIPTION),
 }
 
 

@@ -21,7 +21,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from archive.errors import ConfigError
 from crawl.credentials import load_credentials
@@ -29,8 +29,9 @@ from crawl.docroot import docroot_base, iter_docroot
 from crawl.probe import Probe, probe
 from crawl.robots import Robots, polite_delay
 from crawl.soft404 import page_title
+from site_out.report import size_text
 from sunset.config import SiteConfig
-from sunset.console import say
+from sunset.console import say, without_userinfo
 from sunset.layout import OutputLayout
 from sunset.preflight import check_docroot, check_start_page
 
@@ -77,12 +78,6 @@ class Report:
         verdict = (f"  `sunset run` would stop: {self.stop}" if self.stop else
                    f"  `sunset run {config.path}` would go ahead")
         return "\n".join([head, *body, verdict])
-
-
-def size_text(size: int) -> str:
-    if size < 1024:
-        return f"{size:,} bytes"
-    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
 
 
 def _examples(items: list[str], count: int | None = None) -> str:
@@ -150,20 +145,13 @@ def plan_docroot(config: SiteConfig, report: Report) -> None:
         report.refuse(str(error))
 
 
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
 def plan_crawl(config: SiteConfig, report: Report) -> None:
     """Where the crawl starts, what it may fetch, and what the live server says to two requests."""
     options = config.source.crawl
     scope = config.scope
     hosts = [urlsplit(scope.base_url).netloc, *scope.aliases]
     fetching = f", fetched from {options.fetch_from}" if options.fetch_from else ""
-    proxy = f", through the proxy {_without_password(options.proxy)}" if options.proxy else ""
+    proxy = f", through the proxy {without_userinfo(options.proxy)}" if options.proxy else ""
     report.add("source", f"a crawl over HTTP of {config.base_url}{fetching}{proxy}")
     seeds = options.seeds or (config.base_url,)
     report.add("seeds", ", ".join(seeds))

@@ -117,3 +117,13 @@ def test_plan_is_taught_in_help_and_readme(capsys: pytest.CaptureFixture[str]) -
     assert "sunset plan site.toml" in capsys.readouterr().out
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert "sunset plan CONFIG" in readme
+
+
+def test_a_proxy_password_is_not_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with serve(site_route) as state:
+        pass  # closed: the "proxy" below listens nowhere
+    config = crawl_config(tmp_path, state, extra=f'proxy = "http://archivist:pr0xy-s3cret@127.0.0.1:{state.port}/"')
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 1
+    said = capsys.readouterr()
+    assert f"through the proxy http://127.0.0.1:{state.port}/" in said.out
+    assert "pr0xy-s3cret" not in said.out + said.err
