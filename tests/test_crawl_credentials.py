@@ -92,7 +92,7 @@ def test_digest_auth_is_answered_and_the_handshake_not_archived(
     (tmp_path / "secret.txt").write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
     digest = hashlib.md5(f"{USER}:staff:{PASSWORD}".encode()).hexdigest()
     with apache_serving(PAGES, modules, directory, SERVED, beside={"htdigest": f"{USER}:staff:{digest}\n".encode()}) as port:
-        out = _crawl(tmp_path, port, 'auth = "file:secret.txt"\nauth_scheme = "digest"\nconcurrency = 1', bagit=False)
+        out = _crawl(tmp_path, port, 'auth = "file:secret.txt"\nauth_scheme = "digest"\nconcurrency = 2', bagit=False)
     requests, statuses = _requests_and_statuses(out / "old.warc.gz")
     site = f"http://127.0.0.1:{port}/site/"
     assert statuses == {site: 200, site + "a.html": 200, site + "logo.gif": 200}
