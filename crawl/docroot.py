@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from archive.capture import Capture, FileBody
-from archive.errors import SunsetError
+from archive.errors import SourceError
 from archive.sniff import guess_file_type
 from archive.urls import canonicalize
 from crawl.options import SourceOptions
@@ -29,7 +29,7 @@ from crawl.rules import UrlPatterns
 SkipReporter = Callable[[Path, str], None]
 
 
-class DocrootError(SunsetError, OSError):
+class DocrootError(SourceError, OSError):
     """The docroot cannot be read at all."""
 
 
@@ -62,6 +62,15 @@ class Excluded:
 
     path: str
     pattern: str
+
+    @property
+    def folder(self) -> bool:
+        return self.path.endswith("/")
+
+    def __str__(self) -> str:
+        """As the log names it."""
+        return f"{'folder (not read)' if self.folder else 'file'} {self.path}: matches [source] exclude pattern " \
+               f"{self.pattern!r}"
 
 
 class _Exclusions:

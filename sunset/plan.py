@@ -19,6 +19,7 @@ import re
 import sys
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -280,12 +281,18 @@ def _other_site(layout: OutputLayout, config: SiteConfig) -> str | None:
     return f"{', '.join(sorted(masters))}" if masters else None
 
 
-def command_plan(config: SiteConfig, args: argparse.Namespace) -> int:
+SourcePlan = Callable[[SiteConfig, Report], None]
+"""A source's part of the dry run (:attr:`sunset.sources.Source.plan`): what it would read or
+fetch, said in ``report``, and what would make the run refuse, without writing anything."""
+
+
+def command_plan(config: SiteConfig, args: argparse.Namespace, source_plan: SourcePlan | None) -> int:
+    """The dry run: the config's source's own part (``source_plan``), then the output folder."""
     report = Report()
-    if config.source.docroot is not None:
-        plan_docroot(config, report)
+    if source_plan is None:
+        report.add("source", "one with no dry run of its own: `sunset run` would archive what it yields")
     else:
-        plan_crawl(config, report)
+        source_plan(config, report)
     plan_output(config, report)
     say(args.quiet, report.text(config))
     if report.stop and args.quiet:

@@ -125,10 +125,12 @@ def test_missing_docroot_is_a_clear_error(tmp_path: Path, capsys: pytest.Capture
     assert not (tmp_path / "out").exists()  # refused before writing: no log, site.toml, run.json or .open
 
 
-def test_exclude_keeps_backups_and_private_folders_out_and_logs_them(tmp_path: Path) -> None:
+def test_exclude_keeps_backups_and_private_folders_out_and_logs_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``[source] exclude`` on a files run: the crawl's patterns, searched in each file's URL; an
     excluded folder is not entered (an unreadable one is no problem); on a case-insensitive site
-    ``/Private/`` is ``/private/``; each exclusion is named in sunset.log, then counted."""
+    ``/Private/`` is ``/private/``; each exclusion is named in sunset.log, then counted there and in
+    the run's summary."""
     site = tmp_path / "docroot" / "site"
     for folder in ("backup", "Private", "docs"):
         (site / folder).mkdir(parents=True)
@@ -144,9 +146,10 @@ def test_exclude_keeps_backups_and_private_folders_out_and_logs_them(tmp_path: P
                                           'exclude = ["/backup/", "/private/", "\\\\.bak$", "~$"]\n')
     out = tmp_path / "out"
     try:
-        assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+        assert main(["run", str(config), "--out", str(out)]) == 0
     finally:
         (site / "Private" / "locked").chmod(0o755)
+    assert "files archived   2 (2 files and 2 folders kept out by [source] exclude)\n" in capsys.readouterr().out
     with (out / "test.warc.gz").open("rb") as handle:
         urls = {record.rec_headers.get_header("WARC-Target-URI") for record in ArchiveIterator(handle)
                 if record.rec_type == "resource"}

@@ -1,11 +1,16 @@
 """``sunset plan``: what a run would archive, said without writing a byte (sunset/plan.py)."""
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from sunset import sources
 from sunset.cli import main
+from sunset.pipeline import archive_captures
+from sunset.sources import Source
 from tests.conftest import OTPIC_CONFIG, write_config
 from tests.crawlserver import ServerState, serve, site_route
 from tests.test_crawl_site import crawl_config
@@ -127,3 +132,28 @@ def test_a_proxy_password_is_not_said(tmp_path: Path, capsys: pytest.CaptureFixt
     said = capsys.readouterr()
     assert f"through the proxy http://127.0.0.1:{state.port}/" in said.out
     assert "pr0xy-s3cret" not in said.out + said.err
+
+
+def test_the_dry_run_is_the_sources_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``sunset plan`` asks the config's line of ``SOURCES`` for its part (no branch on the source);
+    a source that declares none gets the checks every run makes (the output folder), and no claim."""
+    (tmp_path / "docroot" / "site").mkdir(parents=True)
+    (tmp_path / "docroot" / "site" / "index.html").write_bytes(b"<P>home")
+    config = write_config(tmp_path)
+    said: list[str] = []
+
+    def plan_listed(site, report) -> None:
+        said.append(site.name)
+        report.add("source", "a list of pages")
+
+    listed = Source("listed", "read from a list of pages", lambda site: True,
+                    partial(archive_captures, captures=lambda options, on_skip, listed: iter(())), plan=plan_listed)
+    monkeypatch.setattr(sources, "SOURCES", (listed, *sources.SOURCES))
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 0
+    assert said == ["test"] and "source         a list of pages\n" in capsys.readouterr().out
+    monkeypatch.setattr(sources, "SOURCES", (replace(listed, plan=None), *sources.SOURCES))
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "source         one with no dry run of its own" in out and "would archive  " not in out
+    assert f"output         {tmp_path / 'out'} (new)" in out and not (tmp_path / "out").exists()
