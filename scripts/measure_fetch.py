@@ -7,8 +7,8 @@
 Issue 26 asked for a fetch stack that does not hold the interpreter lock per request. Stacks:
 
 - ``requests``: the crawl's fetch before issue 26 (requests, urllib3, http.client, a tape on the
-  socket), taken from git at ``--baseline`` (default: the commit before the change) and run from
-  a temporary copy of that tree;
+  socket), taken from git at ``--baseline`` (default: the commit before ``crawl/http_client.py``
+  was added) and run from a temporary copy of that tree;
 - ``sockets``: this tree's :func:`crawl.http_fetch.fetch` (sunset's own HTTP/1.1 on the socket);
 - ``pycurl``: libcurl through pycurl with what the crawl would need of it (transfer and content
   decoding off, the head from the header callback, the request from the debug callback, the body
@@ -46,8 +46,12 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT))  # after PYTHONPATH: a worker runs the tree it is given
 
-BASELINE = "3a20dcb"
-"""main before issue 26's fetch stack (requests, urllib3, http.client and the tape)."""
+def default_baseline() -> str:
+    """The commit before the crawl's own HTTP client was added: the stack of requests, urllib3,
+    http.client and the tape."""
+    added = subprocess.run(["git", "-C", str(ROOT), "log", "--format=%H", "--diff-filter=A", "-1", "--",
+                            "crawl/http_client.py"], capture_output=True, text=True).stdout.strip()
+    return f"{added}^" if added else "HEAD"
 STACKS = ("requests", "sockets", "pycurl")
 
 
@@ -263,7 +267,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="fetch threads (the crawl's default concurrency)")
     parser.add_argument("--stacks", default=",".join(STACKS))
-    parser.add_argument("--baseline", default=BASELINE, help="git ref of the stack before issue 26")
+    parser.add_argument("--baseline", help="git ref of the stack before issue 26 (default: the commit before "
+                                           "crawl/http_client.py was added; for --crawl give main's, so only "
+                                           "the fetch stack differs)")
     parser.add_argument("--crawl", action="store_true", help="whole `sunset crawl` runs, baseline against this tree")
     parser.add_argument("--fidelity", action="store_true", help="which odd answers pycurl keeps byte for byte")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -279,6 +285,7 @@ def main() -> None:
         return
     from benchmarks.generate_site import generate
 
+    args.baseline = args.baseline or default_baseline()
     with tempfile.TemporaryDirectory(prefix="sunset-fetch-") as temporary:
         work = Path(temporary)
         print(f"generating a {args.pages}-page site; the stack before issue 26 from {args.baseline}...", flush=True)
