@@ -145,6 +145,11 @@ class Capture:
     """Where the capture came from (a file path, ``file.warc.gz#offset``), for messages."""
     truncated: str | None = None
     """The WARC's ``WARC-Truncated`` reason (``length``, ``time``...) when the body is incomplete."""
+    reason: str | None = None
+    """The status line's reason phrase (``Moved Permanently``), when the source knows it."""
+    warc_headers: tuple[tuple[str, str], ...] = ()
+    """WARC header fields the source adds to the record: where the capture came from when that was
+    not the old server itself (a web archive's URL for it, a head it rebuilt)."""
 
     @property
     def media_type(self) -> str | None:
