@@ -18,6 +18,7 @@ from archive.durable import atomic_writer
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
+from crawl.wayback.options import WaybackOptions, shown
 from archive.limits import MAX_PAGE_BYTES
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
@@ -187,11 +188,33 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     docroot = source_values.pop("docroot", None)
     if docroot:
         source_values["docroot"] = ((base_dir or path.parent) / docroot).resolve()
-    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
+    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})),
+                           wayback=_wayback(reader, WaybackOptions(**values.get(WaybackOptions, {}))), **source_values)
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
                       ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
                       mirror_keys=tuple(values.get(MirrorOptions, {}).items()),
                       qa=QaThresholds(**values.get(QaThresholds, {})), **site)
+
+
+def _wayback(reader: _Reader, options: WaybackOptions) -> WaybackOptions:
+    """The web-archive keys agree: ``as_of`` with ``wayback``, inside the window ``from``..``to``."""
+    if not options.enabled:
+        given = next((key for key, value in (("as_of", options.as_of), ("from", options.window_from),
+                                              ("to", options.window_to), ("cdx_api", options.cdx_api)) if value), None)
+        if given:
+            raise reader.fail("source", given, "only means something with [source] wayback (the web archive to "
+                                               'rebuild the site from, e.g. wayback = "https://web.archive.org/web/")')
+        return options
+    if not options.as_of:
+        raise reader.fail("source", "wayback", 'needs [source] as_of, the date to rebuild the site as of '
+                                               '(e.g. as_of = "1998-11")')
+    start, end = options.window_from, options.window_to
+    if start and end and start > end:
+        raise reader.fail("source", "from", f"{shown(start)} is after [source] to ({shown(end)})")
+    if not options.in_window(options.as_of):
+        raise reader.fail("source", "as_of", f"{shown(options.as_of)} lies outside the window of [source] from and "
+                                             f"to ({options.describe_window()})")
+    return options
 
 
 def _check_start_url(reader: _Reader, base_url: str, start: str) -> None:
@@ -208,6 +231,8 @@ def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
     source = config.source
     if CrawlOptions in by_owner:
         source = replace(source, crawl=replace(source.crawl, **by_owner.pop(CrawlOptions)))
+    if WaybackOptions in by_owner:
+        source = replace(source, wayback=replace(source.wayback, **by_owner.pop(WaybackOptions)))
     if SourceOptions in by_owner:
         source = replace(source, **by_owner.pop(SourceOptions))
     parts = {"notice": (config.notice, NoticeOptions), "archive": (config.archive, ArchiveOptions),

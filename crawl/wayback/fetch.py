@@ -173,9 +173,12 @@ class ArchiveClient:
 
     def _once(self, address: str, params: dict[str, str] | None) -> Answer:
         self.requests += 1
+        request = self.session.prepare_request(requests.Request("GET", address, params=params))
         try:
-            response = self.session.get(address, params=params, stream=True, allow_redirects=False,
-                                        timeout=self.pace.timeout)
+            # The adapter itself: Session.send reads a redirect's body to find where it leads, even
+            # when told not to follow it, and that body is part of the capture.
+            response = self.session.get_adapter(request.url).send(
+                request, stream=True, timeout=self.pace.timeout, proxies=self.session.proxies)
         except (requests.ConnectionError, requests.Timeout) as error:
             raise _Retry(_problem(error)) from error
         try:
