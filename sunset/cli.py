@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.errors import ConfigError, SunsetError
-from sunset import __version__, archive_stage, pipeline, qa_cli
+from sunset import __version__, archive_stage, pipeline, qa_cli, wayback_stage
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging
@@ -64,10 +64,17 @@ outputs (in the output folder):
 
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     layout = pipeline.layout_for(config)
-    if config.source.docroot is None:
+    if config.source.wayback.enabled:  # the source is a web archive (crawl/wayback)
+        rebuilt = wayback_stage.from_web_archive(config, quiet=args.quiet, fresh=args.fresh)
+        _print_failures(args.quiet, "wayback", rebuilt.summary.failures, "sunset.log")
+        check_start_page(config, layout.warc)
+        made_records, skipped = None, 0
+        archived_line = (f"  captures         {rebuilt.summary.archived} from {config.source.wayback.replay} "
+                         f"({rebuilt.summary.missing} not in the archive, {rebuilt.summary.errors} unusable)")
+    elif config.source.docroot is None:
         crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh, records_along=True)
         made_records = crawled.records
-        _print_crawl_failures(args.quiet, crawled)
+        _print_failures(args.quiet, "crawl", crawled.summary.failures, "the crawl log")
         check_start_page(config, layout.warc)
         archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
                          f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
@@ -124,22 +131,29 @@ def error_pages_note(count: int) -> str:
             "pages; see the report)") if count else ""
 
 
-def _print_crawl_failures(quiet: bool, crawled: pipeline.CrawlRun, shown: int = 20) -> None:
-    failures = crawled.summary.failures
+def _print_failures(quiet: bool, stage: str, failures: tuple[str, ...], where: str, shown: int = 20) -> None:
     if not failures:
         return
-    lines = [f"sunset: crawl: {failure}" for failure in failures[:shown]]
+    lines = [f"sunset: {stage}: {failure}" for failure in failures[:shown]]
     if len(failures) > shown:
-        lines.append(f"sunset: crawl: ... and {len(failures) - shown} more (see the crawl log)")
+        lines.append(f"sunset: {stage}: ... and {len(failures) - shown} more (see {where})")
     print("\n".join(lines), file=sys.stderr)
 
 
 def _command_crawl(config: SiteConfig, args: argparse.Namespace) -> int:
+    if config.source.wayback.enabled:  # the source is a web archive (crawl/wayback)
+        rebuilt = wayback_stage.from_web_archive(config, quiet=args.quiet, fresh=args.fresh)
+        _print_failures(args.quiet, "wayback", rebuilt.summary.failures, "sunset.log")
+        state = "already complete" if rebuilt.already_complete else "done"
+        say(args.quiet, f"wayback {state}: {rebuilt.summary.archived} captures from {config.source.wayback.replay} "
+                           f"({rebuilt.summary.missing} not in the archive, {rebuilt.summary.errors} unusable) "
+                           f"into {rebuilt.warc}")
+        return 0
     if config.source.docroot is not None:
         raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
                           "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
     crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
-    _print_crawl_failures(args.quiet, crawled)
+    _print_failures(args.quiet, "crawl", crawled.summary.failures, "the crawl log")
     summary = crawled.summary
     layout = pipeline.layout_for(config)
     state = "already complete" if crawled.already_complete else "done"

@@ -73,6 +73,15 @@ def memento_date(answer: Answer) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+_ORIGINAL_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?original"?', re.I)
+
+
+def memento_original(answer: Answer) -> str | None:
+    """The URL the answer is a capture of, as the archive's ``Link: <…>; rel="original"`` names it."""
+    match = _ORIGINAL_LINK.search(answer.header("Link") or "")
+    return match.group(1) if match else None
+
+
 def rebuild_response(answer: Answer, archive: Archive) -> Rebuilt:
     """The original status and head from a raw (``id_``) answer of the archive."""
     date = memento_date(answer)

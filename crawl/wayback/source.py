@@ -35,7 +35,14 @@ from crawl.wayback.cdx import CdxClient, CdxRow
 from crawl.wayback.endpoints import Archive
 from crawl.wayback.fetch import Answer, ArchiveClient, Pace
 from crawl.wayback.options import TIMESTAMP_FORMAT, shown
-from crawl.wayback.rebuild import Contaminated, NotAMemento, Rebuilt, check_payload, rebuild_response
+from crawl.wayback.rebuild import (
+    Contaminated,
+    NotAMemento,
+    Rebuilt,
+    check_payload,
+    memento_original,
+    rebuild_response,
+)
 from crawl.wayback.state import Entry, State, WaybackState
 
 log = logging.getLogger("sunset.wayback")
@@ -84,6 +91,17 @@ class _Outcome:
 
 class _Unusable(Exception):
     """One capture that cannot stand for its URL (the next best is tried)."""
+
+
+class _ServedElsewhere(_Unusable):
+    """The archive answers for this URL with another URL's capture: a redirect to the URL's own
+    other spelling (``dir`` to ``dir/``), which Wayback-style archives do not replay. The other
+    URL is fetched in its own right; no other capture of this one is tried."""
+
+    def __init__(self, served: str) -> None:
+        super().__init__(f"the archive answers with its capture of {served} (it does not replay a redirect "
+                         "between two spellings of one URL)")
+        self.served = served
 
 
 class WaybackSource:
@@ -265,6 +283,8 @@ class WaybackSource:
         for row in candidates[:TRIES_PER_URL]:
             try:
                 return self._take(entry, row)
+            except _ServedElsewhere as elsewhere:
+                return _Outcome(State.ERROR, note=str(elsewhere), location=elsewhere.served)
             except _Unusable as problem:
                 problems.append(f"capture {row.timestamp}: {problem}")
                 log.info("wayback: %s: capture %s: %s", entry.url, row.timestamp, problem)
@@ -274,6 +294,9 @@ class WaybackSource:
         answer = self._raw(self.archive.raw_url(row.original, row.timestamp))
         try:
             rebuilt = rebuild_response(answer, self.archive)
+            served = memento_original(answer)
+            if served is not None and self._key_of(served) != entry.key:
+                raise _ServedElsewhere(served)
             timestamp = capture_timestamp(rebuilt.date)
             if not self.options.in_window(timestamp):
                 raise _Unusable(f"the archive served a capture of {shown(timestamp)}, outside the window")
@@ -281,7 +304,7 @@ class WaybackSource:
         except (NotAMemento, Contaminated) as problem:
             answer.body.close()
             raise _Unusable(str(problem)) from problem
-        except BaseException:
+        except BaseException:  # _ServedElsewhere and _Unusable too
             answer.body.close()
             raise
         capture = self._capture(entry, answer, rebuilt, body, repairs)
