@@ -148,7 +148,7 @@ class ArchiveClient:
                     if limited >= MAX_RATE_LIMITS:
                         raise ArchiveUnavailable(f"{address}: the archive answered 429 (too many requests) "
                                                  f"{limited} times in a row; run the same command later to resume")
-                    self._delay = min(max(self._delay * 2, 1.0), max(MAX_DELAY_AFTER_429, self.pace.delay))
+                    self._delay = min(self._delay * 2, max(MAX_DELAY_AFTER_429, self.pace.delay))
                     log.warning("wayback: the archive asks to slow down (429); waiting %g s, then one request "
                                 "every %g s", wait, self._delay)
                     self._sleep(wait)
