@@ -189,31 +189,32 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     if docroot:
         source_values["docroot"] = ((base_dir or path.parent) / docroot).resolve()
     source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})),
-                           wayback=_wayback(reader, WaybackOptions(**values.get(WaybackOptions, {}))), **source_values)
+                           wayback=_wayback(reader, values.get(WaybackOptions, {})), **source_values)
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
                       ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
                       mirror_keys=tuple(values.get(MirrorOptions, {}).items()),
                       qa=QaThresholds(**values.get(QaThresholds, {})), **site)
 
 
-def _wayback(reader: _Reader, options: WaybackOptions) -> WaybackOptions:
-    """The web-archive keys agree: ``as_of`` with ``wayback``, inside the window ``from``..``to``."""
-    if not options.enabled:
-        given = next((key for key, value in (("as_of", options.as_of), ("from", options.window_from),
-                                              ("to", options.window_to), ("cdx_api", options.cdx_api)) if value), None)
+def _wayback(reader: _Reader, given: dict[str, Any]) -> WaybackOptions:
+    """The web-archive keys written (by field) agree: ``as_of`` with ``wayback``, inside ``from``..``to``."""
+    options = WaybackOptions(**given)
+    keys = {option.into.field: option.key for option in OPTIONS if option.into.owner is WaybackOptions}
+    if "replay" not in given:
         if given:
-            raise reader.fail("source", given, "only means something with [source] wayback (the web archive to "
-                                               'rebuild the site from, e.g. wayback = "https://web.archive.org/web/")')
+            raise reader.fail("source", keys[next(iter(given))], "only means something with [source] wayback (the "
+                                                                 "web archive to rebuild the site from, e.g. wayback = "
+                                                                 '"https://web.archive.org/web/")')
         return options
-    if not options.as_of:
-        raise reader.fail("source", "wayback", 'needs [source] as_of, the date to rebuild the site as of '
-                                               '(e.g. as_of = "1998-11")')
-    start, end = options.window_from, options.window_to
+    if "as_of" not in given:
+        raise reader.fail("source", keys["replay"], 'needs [source] as_of, the date to rebuild the site as of '
+                                                    '(e.g. as_of = "1998-11")')
+    start, end = given.get("window_from"), given.get("window_to")
     if start and end and start > end:
-        raise reader.fail("source", "from", f"{shown(start)} is after [source] to ({shown(end)})")
+        raise reader.fail("source", keys["window_from"], f"{shown(start)} is after [source] to ({shown(end)})")
     if not options.in_window(options.as_of):
-        raise reader.fail("source", "as_of", f"{shown(options.as_of)} lies outside the window of [source] from and "
-                                             f"to ({options.describe_window()})")
+        raise reader.fail("source", keys["as_of"], f"{shown(options.as_of)} lies outside the window of [source] "
+                                                   f"from and to ({options.describe_window()})")
     return options
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.reader import iter_warc_fetches
+from archive.side_outputs import master_outputs
 from archive.urls import Scope
 from archive.warc_writer import WarcArchive
 from crawl.wayback.source import WaybackProgress, WaybackSource, WaybackSummary
@@ -83,7 +84,7 @@ def from_web_archive(config: SiteConfig, *, quiet: bool = False, fresh: bool = F
             info = warcinfo_fields(config, source.describe())
             info.update(source.warcinfo())
             with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume,
-                             index=True) as archive:
+                             plugins=master_outputs()) as archive:
                 if resume:
                     source.recover(iter_warc_fetches(_open_warc(layout), wanted=source.needs_recovery))
                 for capture in source.captures():

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 
 from archive.errors import SunsetError
+from archive.limits import MAX_PAGE_BYTES
 from crawl.wayback.endpoints import Archive
 from crawl.wayback.fetch import Answer
 
@@ -143,8 +144,8 @@ _INSERTS = (
 )
 _MARKS = (b"/_static/", b"WAYBACK TOOLBAR", b"__wm.", b"wombat.js", b"_WBWombat", b"FILE ARCHIVED ON",
           b"<!-- WB Insert -->")
-CHECKED_BYTES = 8 * 1024 * 1024
-"""How much of a text payload is searched for the archive's marks."""
+CHECKED_BYTES = MAX_PAGE_BYTES
+"""How much of a text payload is searched for the archive's marks: what the mirror rewrites."""
 
 
 def _rewritten_link(archive: Archive, site_host: str) -> re.Pattern[bytes]:

@@ -24,9 +24,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from archive.capture import BytesBody, Capture, Fetched, SpooledBody, find_header, read_body
+from archive.limits import MAX_PAGE_BYTES
 from archive.sniff import is_css, is_html
 from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
-from crawl.crawler import EXTRACT_LIMIT, LinkExtractor
+from crawl.crawler import LinkExtractor
 from crawl.options import SourceOptions
 from crawl.robots import Robots
 from crawl.rules import CrawlRules
@@ -354,7 +355,7 @@ class WaybackSource:
                body: SpooledBody | BytesBody) -> list[tuple[str, bool]]:
         if not 200 <= status < 300 or body.size == 0:
             return []
-        data = read_body(body, EXTRACT_LIMIT)
+        data = read_body(body, MAX_PAGE_BYTES)
         if not (is_html(content_type, data[:1024]) or is_css(content_type, url)):
             return []
         try:
