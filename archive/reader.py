@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
+from archive.capture import CAPTURE_RECORD_TYPES, PROVENANCE_FIELDS, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
@@ -294,6 +294,7 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         origin=f"{path}#{offset}",
         truncated=headers.get_header("WARC-Truncated") or ("length" if cut else None),
+        warc_headers=tuple((name, value) for name, value in headers.headers if name in PROVENANCE_FIELDS),
     )
 
 

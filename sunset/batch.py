@@ -37,7 +37,7 @@ from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from archive.warc_writer import write_member
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
-from sunset import __version__, archive_stage, pipeline
+from sunset import __version__, archive_stage, pipeline, wayback_stage
 from sunset.config import SiteConfig, copy_config
 from sunset.engines import Engine
 from sunset.layout import BatchLayout, OutputLayout
@@ -545,7 +545,10 @@ def run_site(task: SiteTask) -> SiteResult:
                 (done if _extract(task, config, layout) else reused).append("extract")
                 shutil.rmtree(layout.root / CAPTURES_FOLDER, ignore_errors=True)
             if "ingest" in task.stages:
-                if config.source.docroot is None:  # a live site: crawl it (a killed crawl resumes)
+                if config.source.wayback.enabled:  # the site as a web archive holds it (crawl/wayback)
+                    rebuilt = wayback_stage.from_web_archive(config, quiet=True)
+                    (reused if rebuilt.already_complete else done).append("wayback")
+                elif config.source.docroot is None:  # a live site: crawl it (a killed crawl resumes)
                     crawled = pipeline.crawl(config, quiet=True)
                     (reused if crawled.already_complete else done).append("crawl")
                 elif layout.warc.exists():  # written as .open and renamed: present means finished

@@ -90,7 +90,7 @@ class SiteConfig:
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
             start_url=self.start,
-            date_source=("fetched" if self.source.docroot is None
+            date_source=("archived" if self.source.wayback.enabled else "fetched" if self.source.docroot is None
                          else "file_date" if self.source.file_date is not None else "mtime"),
             max_page_bytes=self.max_page_bytes,
             **dict(self.mirror_keys),

@@ -13,8 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from archive.capture import ARCHIVED_AT, HTTP_HEAD
 from archive.package.verify import verify_warc
-from crawl.wayback.source import ARCHIVED_AT, HTTP_HEAD
 from sunset.cli import main
 from tests.conftest import ROOT, toml_string
 from tests.ia_imitation import IACapture, Imitation, imitation_of_the_internet_archive

@@ -20,8 +20,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.capture import ARCHIVED_AT, HTTP_HEAD
 from archive.package.replay import ReplayError, pywb_tool, running_wayback
-from crawl.wayback.source import ARCHIVED_AT, HTTP_HEAD
 from sunset.cli import main
 from tests.conftest import OTPIC_DOCROOT, toml_string
 from tests.crawlserver import ServerState, serve
@@ -255,3 +255,24 @@ def test_a_page_the_listing_missed_is_found_by_its_links(rebuilt_years: Path) ->
     captures = _captures(rebuilt_years / "site.warc.gz")
     assert b"Found only by a link" in captures["http://old.example.org/shared/frame.htm"][2]
     assert captures["http://old.example.org/shared/logo.gif"][2] == b"GIF89a shared"  # and what it links
+
+
+def test_each_page_says_which_archive_took_it_and_when(archive: tuple[int, Path], rebuilt_years: Path) -> None:
+    port, _ = archive
+    mirror = rebuilt_years / "mirror"
+    home = (mirror / "old.example.org" / "site" / "index.htm").read_text(encoding="utf-8")
+    assert f"Archived by 127.0.0.1:{port}/years on October 20, 1998 from {YEARS}index.htm." in home
+    news = (mirror / "old.example.org" / "site" / "news.htm").read_text(encoding="utf-8")
+    assert f"Archived by 127.0.0.1:{port}/years on February 1, 1999 from {YEARS}news.htm." in news
+    about = (mirror / "_sunset" / "about.html").read_text(encoding="utf-8")
+    assert f"The copies are those the web archive <code>127.0.0.1:{port}/years</code> took between" in about
+
+
+def test_the_report_charts_the_capture_dates(rebuilt_years: Path) -> None:
+    report = (rebuilt_years / "mirror" / "_sunset" / "report.html").read_text(encoding="utf-8")
+    chart = report[report.index('<figure id="archived">'):]
+    chart = chart[:chart.index("</figure>")]
+    columns = dict(re.findall(r'data-label="([^"]+)" data-value="(\d+)"', chart))
+    assert list(columns) == ["1998-10", "1998-11", "1998-12", "1999-01", "1999-02"]  # the empty months too
+    assert [columns[month] for month in columns] == ["1", "6", "0", "0", "1"]
+    assert "captured from 1998-10 to 1999-02" in chart

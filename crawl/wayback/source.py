@@ -23,7 +23,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from archive.capture import BytesBody, Capture, Fetched, SpooledBody, find_header, read_body
+from archive.capture import (
+    ARCHIVED_AT,
+    HTTP_HEAD,
+    REPAIRED,
+    BytesBody,
+    Capture,
+    Fetched,
+    SpooledBody,
+    find_header,
+    read_body,
+)
 from archive.limits import MAX_PAGE_BYTES
 from archive.sniff import is_css, is_html
 from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
@@ -48,12 +58,6 @@ from crawl.wayback.state import Entry, State, WaybackState
 
 log = logging.getLogger("sunset.wayback")
 
-ARCHIVED_AT = "WARC-Sunset-Archived-At"
-"""WARC field: the archive's URL of the capture the record was rebuilt from."""
-HTTP_HEAD = "WARC-Sunset-Http-Head"
-"""WARC field: how the record's HTTP head was made (rebuilt from the archive's replay)."""
-REPAIRED = "WARC-Sunset-Repaired"
-"""WARC field: what of the archive's replay inserts was cut from the payload."""
 TRIES_PER_URL = 3
 """Captures of one URL tried, best first, before the URL counts as failed."""
 MAX_ARCHIVE_REDIRECTS = 5
