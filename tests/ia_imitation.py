@@ -27,10 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote_plus, unquote_plus, urlsplit
 
 from archive.capture import sha1_digest, warc_digest
+from tests.crawlserver import serving
 
 
 def surt(url: str) -> str:
@@ -239,14 +240,6 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def imitation_of_the_internet_archive(imitation: Imitation) -> Iterator[Imitation]:
     """The imitation on a free port of 127.0.0.1, for the ``with`` block."""
-    handler = type("Handler", (_Handler,), {"imitation": imitation})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    imitation.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(type("Handler", (_Handler,), {"imitation": imitation})) as port:
+        imitation.port = port
         yield imitation
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -8,13 +8,12 @@ the resume believes (:meth:`crawl.wayback.source.WaybackSource.recover`).
 """
 from __future__ import annotations
 
-import contextlib
 import enum
-import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawl.state_db import StateDb
 from crawl.wayback.cdx import CdxRow
 
 
@@ -51,34 +50,13 @@ CREATE INDEX IF NOT EXISTS urls_state ON urls(state, id);
 CREATE TABLE IF NOT EXISTS captures(
     key TEXT NOT NULL, timestamp TEXT NOT NULL, original TEXT NOT NULL, mime TEXT NOT NULL,
     status INTEGER, digest TEXT NOT NULL, PRIMARY KEY(key, timestamp, original));
-CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "id, key, url, depth, hops, referrer, looked_up"
 
 
-class WaybackState:
+class WaybackState(StateDb):
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._db.in_transaction:
-            yield
-            return
-        self._db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     # -- URLs -----------------------------------------------------------------------------
     def add(self, key: str, url: str, *, state: State = State.TODO, depth: int = 0, hops: int = 0,
@@ -114,33 +92,16 @@ class WaybackState:
         self._db.execute("UPDATE urls SET state=?, capture=COALESCE(?, capture), note=? WHERE key=?",
                          (state.value, capture, note, key))
 
-    def reopen_done(self, archived: set[str]) -> int:
-        """URLs marked done whose record is not among ``archived`` (keys): back to todo."""
-        rows = self._db.execute("SELECT key FROM urls WHERE state=?", (State.DONE.value,)).fetchall()
-        lost = [key for (key,) in rows if key not in archived]
-        for key in lost:
-            self.settle(key, State.TODO)
-        return len(lost)
-
     def count(self, *states: State) -> int:
         marks = ",".join("?" * len(states))
         return int(self._db.execute(f"SELECT COUNT(*) FROM urls WHERE state IN ({marks})",
                                     [state.value for state in states]).fetchone()[0])
-
-    def total(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM urls").fetchone()[0])
 
     def problems(self) -> list[tuple[str, str, str]]:
         """(state, URL, note) of every URL that is not archived, in the order met."""
         rows = self._db.execute("SELECT state, url, COALESCE(note, '') FROM urls WHERE state IN (?, ?, ?) "
                                 "ORDER BY id", (State.MISSING.value, State.ERROR.value, State.SKIPPED.value))
         return [(row[0], row[1], row[2]) for row in rows]
-
-    def capture_dates(self) -> list[str]:
-        """The timestamps of the captures archived, one per URL done."""
-        rows = self._db.execute("SELECT capture FROM urls WHERE state=? AND capture IS NOT NULL ORDER BY id",
-                                (State.DONE.value,))
-        return [row[0] for row in rows]
 
     # -- captures the archive lists ----------------------------------------------------------
     def add_captures(self, key: str, rows: Iterable[CdxRow]) -> None:
@@ -155,14 +116,6 @@ class WaybackState:
         rows = self._db.execute("SELECT timestamp, original, mime, status, digest FROM captures WHERE key=?", (key,))
         return [CdxRow("", timestamp, original, mime, status, digest)
                 for timestamp, original, mime, status, digest in rows]
-
-    # -- settings ---------------------------------------------------------------------------
-    def get_meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, name: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", (name, value))
 
 
 def _entry(row: tuple | None) -> Entry | None:
