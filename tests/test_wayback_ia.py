@@ -154,3 +154,29 @@ def test_a_killed_run_resumes_without_asking_again_for_what_the_warc_holds(tmp_p
     assert len(captures) == 3 + 30 and set(captures.values()) == {1}
     served = Counter(imitation.mementos_served())
     assert sum(count - 1 for count in served.values()) <= 2  # at most the fetch in flight at each kill
+
+
+def test_the_robots_txt_of_the_time_is_obeyed(tmp_path: Path) -> None:
+    robots = IACapture("http://www.oldsite.test/robots.txt", "19981101000000", 200,
+                       (("Content-Type", "text/plain"),), b"User-agent: *\nDisallow: /site/p2.htm\n")
+    with imitation_of_the_internet_archive(Imitation([*site(3), robots])) as imitation:
+        path = config(tmp_path, imitation)
+        path.write_text(path.read_text(encoding="utf-8").replace('robots = "ignore"\n', ""), encoding="utf-8")
+        assert main(["crawl", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
+    records = _heads(tmp_path / "out" / "old.warc.gz")
+    assert "http://www.oldsite.test/robots.txt" in records  # archived, as a crawl archives it
+    assert BASE + "p1.htm" in records and BASE + "p2.htm" not in records
+    assert not any("p2.htm" in path for path in imitation.memento_requests())
+
+
+def test_a_higher_max_pages_continues_a_finished_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with imitation_of_the_internet_archive(Imitation(site(6))) as imitation:
+        path = config(tmp_path, imitation)
+        assert main(["crawl", str(path), "--out", str(out), "-q", "--max-pages", "3"]) == 0
+        assert len(_heads(out / "old.warc.gz")) == 3
+        assert main(["crawl", str(path), "--out", str(out), "-q", "--max-pages", "3"]) == 0  # already complete
+        assert main(["crawl", str(path), "--out", str(out), "-q", "--max-pages", "7"]) == 0
+    assert len(_heads(out / "old.warc.gz")) == 7 and verify_warc(out / "old.warc.gz").problems == ()
+    asked = imitation.memento_requests()
+    assert len(asked) == len(set(asked)) == 7  # each capture asked for once, across the three runs
