@@ -140,10 +140,6 @@ class WaybackSource:
     def robots_url(self) -> str:
         return self.scope.origin + "/robots.txt"
 
-    @property
-    def complete(self) -> bool:
-        return self.state.get_meta("complete") == "1"
-
     def warcinfo(self) -> dict[str, str]:
         """What the master's warcinfo says of this source: the archive, the date wanted, the window."""
         options = self.options
@@ -251,8 +247,8 @@ class WaybackSource:
             rows += len(page.rows)
             log.info("wayback: the archive lists %d captures so far", rows)
         self.state.set_meta("listed", "1")
-        log.info("wayback: %s lists %d URLs of %s between %s", self.archive.cdx_api, self.state.count(State.TODO),
-                 self.scope.base_url, self.options.describe_window())
+        log.info("wayback: %s lists %d URLs of %s (captures from %s)", self.archive.cdx_api,
+                 self.state.count(State.TODO), self.scope.base_url, self.options.describe_window())
 
     def _admit_listed(self, rows: Iterable[CdxRow]) -> None:
         by_key: dict[str, tuple[str, list[CdxRow]]] = {}
