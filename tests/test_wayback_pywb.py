@@ -265,7 +265,8 @@ def test_each_page_says_which_archive_took_it_and_when(archive: tuple[int, Path]
     news = (mirror / "old.example.org" / "site" / "news.htm").read_text(encoding="utf-8")
     assert f"Archived by 127.0.0.1:{port}/years on February 1, 1999 from {YEARS}news.htm." in news
     about = (mirror / "_sunset" / "about.html").read_text(encoding="utf-8")
-    assert f"The copies are those the web archive <code>127.0.0.1:{port}/years</code> took between" in about
+    assert (f"The dates are the days the web archive <code>127.0.0.1:{port}/years</code> captured the pages, not "
+            "days sunset fetched them") in about
 
 
 def test_the_report_charts_the_capture_dates(rebuilt_years: Path) -> None:
@@ -276,3 +277,4 @@ def test_the_report_charts_the_capture_dates(rebuilt_years: Path) -> None:
     assert list(columns) == ["1998-10", "1998-11", "1998-12", "1999-01", "1999-02"]  # the empty months too
     assert [columns[month] for month in columns] == ["1", "6", "0", "0", "1"]
     assert "captured from 1998-10 to 1999-02" in chart
+    assert "The capture dates are the days the web archive captured the files" in report
