@@ -1,9 +1,9 @@
 """A source's memory on disk: SQLite in the output folder, what lets a killed run resume.
 
 Unlike :class:`archive.sqlite_store.SqliteStore` (made afresh by every run, never synced), this
-database outlives the process: write-ahead logged, synced at each commit's checkpoint, and kept
-until a run starts over (``--fresh``). The crawl's frontier and the web-archive source's state
-are each one.
+database outlives the process: write-ahead logged with ``synchronous=NORMAL`` (a committed
+transaction survives the process being killed), and kept until a run starts over (``--fresh``).
+The crawl's frontier and the web-archive source's state are each one.
 """
 from __future__ import annotations
 
