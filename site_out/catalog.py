@@ -54,9 +54,9 @@ class ArchiveFacts:
     first_capture: datetime | None
     last_capture: datetime | None
     copy_signs: tuple[str, ...] = ()
+    """Why the files' dates look like a copy's (:meth:`archive.dates.DateSpread.copy_signs`)."""
     archived_by: tuple[str, ...] = ()
     """The web archives the captures were taken from (none: from the old server or its files)."""
-    """Why the files' dates look like a copy's (:meth:`archive.dates.DateSpread.copy_signs`)."""
 
 
 def search_script(words: Words = ENGLISH) -> str:

@@ -1,9 +1,11 @@
-"""The wiring of the stages: ingest (or crawl) -> normalize -> mirror.
+"""The wiring of the stages that make the master, the records and the mirror: the sources'
+writers (captures from a source of :mod:`crawl`, or the crawl), normalize, the mirror, and the
+two together in one read.
 
-Packaging, verification and replay are in :mod:`sunset.archive_stage`.
-
-Each stage reads the previous stage's files on disk (the WARC, ``records.jsonl``), so any
-stage can be re-run alone and any WARC can be an input.
+The order of the steps is declared in :mod:`sunset.steps` (sources in :mod:`sunset.sources`)
+and run by :mod:`sunset.run_driver`; packaging, verification and replay are in
+:mod:`sunset.archive_stage`. Each stage reads the previous stage's files on disk (the WARC,
+``records.jsonl``), so any stage can be re-run alone and any WARC can be an input.
 """
 from __future__ import annotations
 
@@ -11,15 +13,17 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Protocol
 
+from archive.capture import Capture, Fetched
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
-from archive.errors import ConfigError, SunsetError
+from archive.errors import ConfigError, SourceError
 from archive.growth import GrowingFile, WarcGrowth
 from archive.reader import follow_warc_captures, iter_warc_fetches
 from archive.side_outputs import master_outputs
@@ -29,8 +33,9 @@ from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.docroot import DocrootError, DocrootFiles, iter_docroot, list_docroot
+from crawl.docroot import SkipReporter
 from crawl.frontier import Frontier, Status
+from crawl.options import SourceOptions
 from crawl.rules import RuleError
 from normalize.css import iter_css_urls
 from normalize.links import extract_page_references
@@ -41,7 +46,7 @@ from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
 from sunset.config import SiteConfig, copy_config
 from sunset.file_dates import copy_dates_warning
-from sunset.layout import OutputLayout, require_input
+from sunset.layout import OutputLayout
 from sunset.progress import crawl_progress, progress
 
 log = logging.getLogger("sunset")
@@ -64,15 +69,6 @@ def layout_for(config: SiteConfig) -> OutputLayout:
     return OutputLayout(config.output_dir, config.name)
 
 
-@dataclass(frozen=True, slots=True)
-class IngestSummary:
-    files: int
-    skipped: tuple[str, ...]
-    warc: Path
-    dates_warning: str | None = None
-    """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
-
-
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
     """Keep the config beside the output so stage commands can be given the folder alone."""
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -87,13 +83,9 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
             json.dump(info, handle, indent=2)
 
 
-def capture_method(config: SiteConfig) -> str:
-    return "ingested from its document root" if config.source.docroot else "crawled over HTTP"
-
-
-def warcinfo_fields(config: SiteConfig, how: str | None = None) -> dict[str, str]:
-    """The warcinfo record's fields: what the WARC holds, how it was made, who keeps it."""
-    how = how or capture_method(config)
+def warcinfo_fields(config: SiteConfig, how: str) -> dict[str, str]:
+    """The warcinfo record's fields: what the WARC holds, how it was made (``how``: its source's
+    words, :attr:`sunset.sources.Source.how`), who keeps it."""
     notice = config.notice
     return {
         "isPartOf": config.name,
@@ -105,15 +97,98 @@ def warcinfo_fields(config: SiteConfig, how: str | None = None) -> dict[str, str
     }
 
 
-def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | None = None) -> IngestSummary:
-    """Archive every file of the docroot into the master WARC: of ``files``, when the checks before
-    the run walked it (:func:`sunset.preflight.check_command`), else of one walk here."""
+@dataclass(frozen=True, slots=True)
+class SourceCall:
+    """What a source step is asked to do; the same for every source (:mod:`sunset.sources`)."""
+
+    config: SiteConfig
+    step: str
+    """The source's step and stage command (``ingest``): its log lines and progress say so."""
+    how: str
+    """How the master is made, for its warcinfo."""
+    quiet: bool = False
+    fresh: bool = False
+    """Forget what an earlier, interrupted run of this source left, and start again."""
+    along: frozenset[str] = frozenset()
+    """Later steps of the run the source may do while it writes (``normalize``: the records)."""
+    listed: Sized | None = None
+    """What the checks before the run found of the source's items (a docroot's one walk,
+    :class:`crawl.docroot.DocrootFiles`), so that it is not looked at again."""
+
+
+class SourceRun(Protocol):
+    """What every source step hands back (:class:`ArchivedCaptures`, :class:`CrawlRun`)."""
+
+    @property
+    def warc(self) -> Path: ...
+
+    @property
+    def along(self) -> Mapping[str, object]:
+        """The result of each later step it did while it wrote (:attr:`SourceCall.along`)."""
+
+    @property
+    def reused(self) -> bool:
+        """It found its master complete from an earlier run and did nothing."""
+
+    @property
+    def problems(self) -> int:
+        """What it could not archive, counted among the run's problems (files skipped)."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Lines to show as soon as it ends (fetches that failed)."""
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        """Its line in the summary of ``sunset run``."""
+
+    def done_line(self, layout: OutputLayout) -> str:
+        """The last line of its own stage command."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedCaptures:
+    """What a source of captures (a docroot, or any source that yields captures) archived."""
+
+    files: int
+    skipped: tuple[str, ...]
+    warc: Path
+    along: Mapping[str, object] = field(default_factory=dict)
+    """Nothing is made along: the captures come fast, and the content pass reads them after."""
+    reused: bool = False
+    failures: tuple[str, ...] = ()
+    dates_warning: str | None = None
+    """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
+
+    @property
+    def problems(self) -> int:
+        return len(self.skipped)
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        """The run summary's line for the source."""
+        line = f"  files archived   {self.files}" + (f" ({len(self.skipped)} skipped)" if self.skipped else "")
+        if self.dates_warning:
+            line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
+                     "file_date (details above, in the log and the report)")
+        return line
+
+    def done_line(self, layout: OutputLayout) -> str:
+        """The stage command's last line."""
+        return f"{self.files} files archived into {self.warc}"
+
+
+Captures = Callable[[SourceOptions, SkipReporter, Any], Iterable[Capture]]
+"""A source of captures: a module of :mod:`crawl` yields them, one at a time, from the ``[source]``
+options (and its listing of them, when it has one: else None); each item it cannot read goes to the
+reporter, with the reason."""
+
+
+def archive_captures(call: SourceCall, captures: Captures,
+                     listing: Callable[[SourceOptions], Sized] | None = None) -> ArchivedCaptures:
+    """Archive every capture of a source into the master WARC. ``listing``: a source that can list
+    its items first (a docroot's walk) gives the progress bar its total and time left; the listing
+    the checks before the run made (:attr:`SourceCall.listed`) is used when there is one."""
+    config = call.config
     layout = layout_for(config)
-    if config.source.docroot is None:
-        raise ConfigError(
-            f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
-            "HTTP, or point docroot at a copy of the site's files."
-        )
     _record_run(config, layout)
     skipped: list[str] = []
 
@@ -121,26 +196,160 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
         skipped.append(f"{path}: {reason}")
         log.warning("skipped %s: %s", path, reason)
 
-    info = warcinfo_fields(config)
+    info = warcinfo_fields(config, call.how)
     dates = DateSpread()
     try:
-        stamps = stamps_for(config)
-        listing = list_docroot(config.source) if files is None else files
-        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
-                         plugins=master_outputs()) as archive, \
-                progress("ingest", quiet=quiet, total=len(listing)) as tick:
-            for capture in iter_docroot(config.source, on_skip, listing):
+        listed = call.listed if call.listed is not None or listing is None else listing(config.source)
+        with _master(config, layout, info) as archive, \
+                progress(call.step, quiet=call.quiet, total=len(listed) if listed is not None else None) as tick:
+            for capture in captures(config.source, on_skip, listed):
                 archive.write_capture(capture)
                 dates.add(capture.date)
                 tick(capture.url)
-            archived = archive.records
-    except DocrootError as error:
-        raise SunsetError(f"{config.path}: {error}") from error
-    log.info("ingest: %d files archived into %s", archived, layout.warc)
-    warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
+            files = archive.records
+    except SourceError as error:
+        raise SourceError(f"{config.path}: {error}") from error
+    log.info("%s: %d files archived into %s", call.step, files, layout.warc)
+    warning = copy_dates_warning(config, dates, archive.stamps.clock or datetime.now(timezone.utc))
     if warning:
-        log.warning("ingest: %s", warning)
-    return IngestSummary(archived, tuple(skipped), layout.warc, warning)
+        log.warning("%s: %s", call.step, warning)
+    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning)
+
+
+def _master(config: SiteConfig, layout: OutputLayout, info: dict[str, str], *, resume: bool = False) -> WarcArchive:
+    """The master's writer for a source of captures (its records dated and named by the config's stamps)."""
+    stamps = stamps_for(config)
+    return WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps, resume=resume,
+                       plugins=master_outputs())
+
+
+class SourceReport(Protocol):
+    """What a resumable source says it did (:class:`crawl.wayback.source.WaybackSummary`)."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """One line per item it could not archive."""
+
+    def line(self) -> str:
+        """What it archived, in words (``12 captures from ARCHIVE (1 not in the archive...)``)."""
+
+
+class Progressed(Protocol):
+    """A resumable source's progress: its items known so far (done and to do), the last one done."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def last(self) -> str: ...
+
+
+class ResumableSource(Protocol):
+    """A source of captures that keeps its work in a database of its own (:class:`crawl.state_db.StateDb`),
+    so that a run killed at any moment continues where it stopped (the web archive,
+    :class:`crawl.wayback.source.WaybackSource`). Made by :func:`archive_resumable` from the ``[source]``
+    options, that database's path, the crawl's link extractor (what a listing missed is found by
+    the links of the pages) and a progress callback."""
+
+    def warcinfo(self) -> dict[str, str]:
+        """Its fields of the master's warcinfo (where the captures came from)."""
+
+    def finished(self) -> bool:
+        """An earlier run archived everything and left nothing to do."""
+
+    def needs_recovery(self, url: str) -> bool:
+        """Whether a record of ``url`` in the open WARC may be one whose completion was lost."""
+
+    def recover(self, records: Iterable[Fetched]) -> int:
+        """Believe the records a killed run left in the open WARC."""
+
+    def captures(self) -> Iterator[Capture]:
+        """Every capture still to archive; each is written and flushed before the next is asked for
+        (the source then marks it done)."""
+
+    def summary(self) -> SourceReport: ...
+
+    def close(self) -> None: ...
+
+
+OpenSource = Callable[..., ResumableSource]
+"""``(options, *, state=PATH, extract=LinkExtractor, on_progress=Callable[[Progressed], None])``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedCaptures:
+    """What a resumable source archived (:func:`archive_resumable`)."""
+
+    step: str
+    report: SourceReport
+    warc: Path
+    reused: bool = False
+    """Found finished from an earlier run: nothing was asked for."""
+    along: Mapping[str, object] = field(default_factory=dict)
+    problems: int = 0
+    """What it could not archive is listed apart (:attr:`failures`), as a crawl's failed fetches are."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return self.report.failures
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        return f"  files archived   {self.report.line()}"
+
+    def done_line(self, layout: OutputLayout) -> str:
+        return f"{self.step} {'already complete' if self.reused else 'done'}: {self.report.line()} into {self.warc}"
+
+
+def _forget_source(database: Path, *others: Path) -> None:
+    """What a resumable source left (its SQLite database, the open WARC...): the next run starts over."""
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm"),
+                 *others):
+        path.unlink(missing_ok=True)
+
+
+def archive_resumable(call: SourceCall, source: OpenSource, state: str) -> ResumedCaptures:
+    """Archive the captures of a source that remembers its work into the master. ``state``: the
+    property of :class:`sunset.layout.OutputLayout` naming its database.
+
+    A run killed at any moment resumes: the open WARC is kept, its records are believed (the
+    source's ``recover``), and nothing it holds is asked for again. A finished run is found
+    finished (a higher ``max_pages`` continues it); ``--fresh`` starts over.
+    """
+    config = call.config
+    layout = layout_for(config)
+    _record_run(config, layout)
+    database, open_warc = getattr(layout, state), layout.warc.with_name(layout.warc.name + ".open")
+    if call.fresh or not (database.exists() and (open_warc.exists() or layout.warc.exists())):
+        _forget_source(database, open_warc)
+    earlier = database.exists()
+    with progress(call.step, quiet=call.quiet) as tick:
+        def show(step: Progressed) -> None:
+            tick.set_total(step.total)  # type: ignore[attr-defined]
+            tick(step.last)
+
+        opened = source(config.source, state=database, on_progress=show,
+                        extract=crawl_link_extractor(Scope(config.base_url, config.source.case_insensitive)))
+        try:
+            if earlier and layout.warc.exists() and not open_warc.exists():
+                if opened.finished():
+                    log.info("%s: already complete in %s (use --fresh to start again)", call.step, layout.root)
+                    return ResumedCaptures(call.step, opened.summary(), layout.warc, reused=True)
+                layout.warc.rename(open_warc)  # run again with a higher max_pages: continue it
+            resume = earlier and open_warc.exists()
+            with _master(config, layout, {**warcinfo_fields(config, call.how), **opened.warcinfo()},
+                         resume=resume) as archive:
+                if resume:
+                    opened.recover(iter_warc_fetches(open_warc, wanted=opened.needs_recovery))
+                for capture in opened.captures():
+                    archive.write_capture(capture)
+                    archive.flush()  # before the source marks it done
+            report = opened.summary()
+        finally:
+            opened.close()
+    log.info("%s: %s into %s", call.step, report.line(), layout.warc)
+    for failure in report.failures:
+        log.info("%s: %s", call.step, failure)
+    return ResumedCaptures(call.step, report, layout.warc)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -173,14 +382,41 @@ class CrawlRun:
     warc: Path
     already_complete: bool = False
     records: NormalizeSummary | None = None
-    """``records.jsonl``, when it was made while the crawl fetched (``records_along``)."""
+    """``records.jsonl``, when it was made while the crawl fetched (``normalize`` along)."""
+
+    @property
+    def along(self) -> Mapping[str, object]:
+        """The later steps done while crawling: ``normalize``, when the records were made."""
+        return {"normalize": self.records} if self.records is not None else {}
+
+    @property
+    def reused(self) -> bool:
+        """A crawl found complete fetched nothing."""
+        return self.already_complete
+
+    @property
+    def problems(self) -> int:
+        """Failed fetches are listed apart (:attr:`failures`), not counted as the run's problems."""
+        return 0
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return self.summary.failures
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        summary = self.summary
+        return (f"  URLs fetched     {summary.fetched} ({summary.errors} failed, {summary.skipped} left out; "
+                f"see {layout.crawl_log})")
+
+    def done_line(self, layout: OutputLayout) -> str:
+        summary = self.summary
+        state = "already complete" if self.already_complete else "done"
+        return (f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
+                f"left out, {summary.revisits} duplicates as revisits) into {self.warc}; log: {layout.crawl_log}")
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
-    for path in (layout.crawl_db, layout.crawl_db.with_name(layout.crawl_db.name + "-wal"),
-                 layout.crawl_db.with_name(layout.crawl_db.name + "-shm"),
-                 layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases):
-        path.unlink(missing_ok=True)
+    _forget_source(layout.crawl_db, layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases)
 
 
 def _normalize_growing(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
@@ -215,12 +451,15 @@ class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
         self._aside.__exit__(*exc)
 
 
-def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, records_along: bool = False) -> CrawlRun:
+def crawl(call: SourceCall) -> CrawlRun:
     """Fetch the site over HTTP into the master WARC; resumes an interrupted crawl of the same folder.
 
-    ``records_along``: also make ``records.jsonl`` meanwhile, in a process that reads the WARC as it
-    grows (the CPU a crawl leaves idle), byte for byte what ``sunset normalize`` makes of it after.
+    When the run asks for ``normalize`` along, ``records.jsonl`` is made meanwhile, in a process that
+    reads the WARC as it grows (the CPU a crawl leaves idle), byte for byte what ``sunset normalize``
+    makes of it after.
     """
+    config, quiet, fresh = call.config, call.quiet, call.fresh
+    records_along = "normalize" in call.along
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
@@ -245,7 +484,7 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, recor
     resume = layout.crawl_db.exists() and open_warc.exists()
     if not resume:
         _forget_crawl(layout)
-    info = warcinfo_fields(config)
+    info = warcinfo_fields(config, call.how)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     with contextlib.ExitStack() as stack:
         # (Without fork the reader would run first, and wait for a crawl that had not begun.)
@@ -302,7 +541,6 @@ def workers_for(config: SiteConfig) -> int:
 
 def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     layout = layout_for(config)
-    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize", quiet=quiet) as tick:
         summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick,
                                  workers=workers_for(config))
@@ -312,7 +550,6 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
 
 def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     layout = layout_for(config)
-    require_input(layout.warc, "mirror", "ingest")
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
@@ -325,7 +562,6 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
 def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
     """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
     layout = layout_for(config)
-    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
             layout.warc, config.normalize, layout.records, config.mirror, layout.root,

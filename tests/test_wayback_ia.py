@@ -169,13 +169,14 @@ def test_the_robots_txt_of_the_time_is_obeyed(tmp_path: Path) -> None:
     assert not any("p2.htm" in path for path in imitation.memento_requests())
 
 
-def test_a_higher_max_pages_continues_a_finished_run(tmp_path: Path) -> None:
+def test_a_higher_max_pages_continues_a_finished_run(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     with imitation_of_the_internet_archive(Imitation(site(6))) as imitation:
         path = config(tmp_path, imitation)
         assert main(["crawl", str(path), "--out", str(out), "-q", "--max-pages", "3"]) == 0
         assert len(_heads(out / "old.warc.gz")) == 3
-        assert main(["crawl", str(path), "--out", str(out), "-q", "--max-pages", "3"]) == 0  # already complete
+        assert main(["crawl", str(path), "--out", str(out), "--max-pages", "3"]) == 0
+        assert capsys.readouterr().out.startswith(f"crawl already complete: 3 captures from {imitation.origin}/web/ (")
         assert main(["crawl", str(path), "--out", str(out), "-q", "--max-pages", "7"]) == 0
     assert len(_heads(out / "old.warc.gz")) == 7 and verify_warc(out / "old.warc.gz").problems == ()
     asked = imitation.memento_requests()

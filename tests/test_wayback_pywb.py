@@ -8,6 +8,7 @@ nearest ``as_of`` inside the window, and the archive's provenance on every recor
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -216,8 +217,26 @@ def rebuilt_years(archive: tuple[int, Path], tmp_path_factory: pytest.TempPathFa
     config = write_config(folder, YEARS, f'wayback = "http://127.0.0.1:{port}/years/"\nas_of = "1998-11"\n'
                                          'from = "1998"\nto = "1999"\ndelay = 0\nrobots = "ignore"\n'
                                          f'seeds = ["{YEARS}index.htm"]\n')
-    assert main(["run", str(config), "--out", str(folder / "out"), "--quiet"]) == 0
+    shown, failures = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(shown), contextlib.redirect_stderr(failures):
+        assert main(["run", str(config), "--out", str(folder / "out")]) == 0
+    (folder / "out" / "summary.txt").write_text(shown.getvalue() + failures.getvalue(), encoding="utf-8")
     return folder / "out"
+
+
+def test_the_run_is_the_drivers_and_says_where_the_captures_came_from(archive: tuple[int, Path],
+                                                                       rebuilt_years: Path) -> None:
+    """The web archive is a line of the sources table: the driver's summary and warcinfo name it."""
+    port, _ = archive
+    summary = (rebuilt_years / "summary.txt").read_text(encoding="utf-8")
+    assert re.search(rf"  files archived   \d+ captures from http://127\.0\.0\.1:{port}/years/ "
+                     r"\(1 not in the archive, 1 unusable, \d+ left out\)", summary), summary
+    assert "verification     passed" in summary
+    assert f"sunset: crawl: {YEARS}gone.htm: not in the archive" in summary
+    with (rebuilt_years / "site.warc.gz").open("rb") as handle:
+        info = next(iter(ArchiveIterator(handle))).content_stream().read().decode()
+    assert "rebuilt from a web archive" in info and f"sunset-archive: http://127.0.0.1:{port}/years/" in info
+    assert "sunset-as-of: 19981101000000" in info and "sunset-window: 19980101000000-19991231235959" in info
 
 
 def test_each_page_is_its_capture_nearest_the_date_inside_the_window(rebuilt_years: Path) -> None:

@@ -76,12 +76,19 @@ class WaybackProgress:
 
 @dataclass(frozen=True, slots=True)
 class WaybackSummary:
+    archive: str
+    """The archive's replay prefix, as the config gives it."""
     archived: int
     missing: int
     errors: int
     skipped: int
     failures: tuple[str, ...]
     """One line per URL not archived (missing from the archive, or unusable), for the report."""
+
+    def line(self) -> str:
+        """What was archived, in words (the run's summary, the stage command's last line, the log)."""
+        return (f"{self.archived} captures from {self.archive} ({self.missing} not in the archive, {self.errors} "
+                f"unusable, {self.skipped} left out)")
 
 
 @dataclass(slots=True)
@@ -147,12 +154,16 @@ class WaybackSource:
                 "sunset-cdx-api": self.archive.cdx_api, "sunset-as-of": options.as_of,
                 "sunset-window": f"{options.window_from or ''}-{options.window_to or ''}"}
 
-    def describe(self) -> str:
-        """How the captures were made, in words (the warcinfo's description)."""
-        return (f"rebuilt from the web archive {self.archive.replay} as of {shown(self.options.as_of)} "
-                f"(captures from {self.options.describe_window()})")
-
     # -- resuming -------------------------------------------------------------------------------
+    def finished(self) -> bool:
+        """An earlier run went through the whole site and left nothing to do (``max_pages`` raised
+        since leaves more: the run continues)."""
+        if self.state.get_meta("complete") != "1":
+            return False
+        limit = self.crawl.max_pages
+        return not (self.state.count(State.TODO) > 0
+                    and (limit is None or limit > self.state.count(State.DONE, State.ERROR)))
+
     def needs_recovery(self, url: str) -> bool:
         """Whether a record of ``url`` in the open WARC may be a capture whose completion was lost."""
         try:
@@ -219,7 +230,7 @@ class WaybackSource:
     def summary(self) -> WaybackSummary:
         failures = [f"{url}: {note}" for state, url, note in self.state.problems()
                     if state in (State.MISSING.value, State.ERROR.value)]
-        return WaybackSummary(self.state.count(State.DONE), self.state.count(State.MISSING),
+        return WaybackSummary(self.archive.replay, self.state.count(State.DONE), self.state.count(State.MISSING),
                               self.state.count(State.ERROR), self.state.count(State.SKIPPED),
                               tuple(failures + self.reports))
 
