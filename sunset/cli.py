@@ -125,7 +125,7 @@ def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> 
         return
     lines = [f"sunset: {source}: {failure}" for failure in failures[:shown]]
     if len(failures) > shown:
-        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (see the {source} log)")
+        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (each in sunset.log)")
     print("\n".join(lines), file=sys.stderr)
 
 
