@@ -151,7 +151,7 @@ class MirrorWriter:
         self.root = root
         self.warc_path = warc_path
         self.out_dir = out_dir
-        scope = Scope(options.base_url, options.case_insensitive)
+        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
         self.words = options.notice.words
         self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
         shortcut_redirects(plan, self.resolver)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import SunsetError
-from sunset import __version__, archive_stage, pipeline, qa_cli, run_driver, steps
+from sunset import __version__, archive_stage, pipeline, plan, qa_cli, run_driver, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging
@@ -36,6 +36,7 @@ Start with `sunset run site.toml`; the stage commands re-run one stage over an o
 
 EPILOG = """\
 examples:
+  sunset plan site.toml                            what a run would archive (a dry run: writes nothing)
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
@@ -127,6 +128,11 @@ def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> 
     if len(failures) > shown:
         lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (each in sunset.log)")
     print("\n".join(lines), file=sys.stderr)
+
+
+def _command_plan(config: SiteConfig, args: argparse.Namespace) -> int:
+    """``sunset plan``: the dry run of the config's source (its line in ``SOURCES``), then the output folder."""
+    return plan.command_plan(config, args, source_of(config).plan)
 
 
 def _command_source(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -228,6 +234,7 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {
+    "plan": (_command_plan, plan.SUMMARY, plan.DESCRIPTION),
     "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
     "crawl": (_command_source, "fetch the site over HTTP (or from a web archive) into NAME.warc.gz (resumable)",
@@ -289,7 +296,8 @@ def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
         target: argparse._ActionsContainer = sub
         if option.group == "crawl":
             group = group or sub.add_argument_group(
-                "crawling (when the config has no docroot; each overrides the [source] key)")
+                "crawling (when the config has no docroot; --exclude also leaves a docroot's files out; "
+                "each overrides the [source] key)")
             target = group
         if kind.repeated:
             target.add_argument(option.flag, dest=option.dest, action="append", metavar=kind.metavar,
@@ -357,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             return command_batch(args)
         config = apply_option_flags(resolve_target(args.target, args.out), args)
+        if args.command == "plan":  # a dry run: it writes nothing, not even the log
+            return _command_plan(config, args)
         args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
         setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +33,7 @@ from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.docroot import SkipReporter
+from crawl.docroot import Excluded, SkipReporter
 from crawl.frontier import Frontier, Status
 from crawl.options import SourceOptions
 from crawl.rules import RuleError
@@ -111,9 +111,21 @@ class SourceCall:
     """Forget what an earlier, interrupted run of this source left, and start again."""
     along: frozenset[str] = frozenset()
     """Later steps of the run the source may do while it writes (``normalize``: the records)."""
-    listed: Sized | None = None
+    listed: Listing | None = None
     """What the checks before the run found of the source's items (a docroot's one walk,
     :class:`crawl.docroot.DocrootFiles`), so that it is not looked at again."""
+
+
+class Listing(Protocol):
+    """What a source lists of its items before it writes them (a docroot's one walk,
+    :class:`crawl.docroot.DocrootFiles`)."""
+
+    def __len__(self) -> int:
+        """How many it will write: the progress bar's total."""
+
+    @property
+    def excluded(self) -> Sequence[Excluded]:
+        """What ``[source] exclude`` kept out of it: each named in the log, counted in the summary."""
 
 
 class SourceRun(Protocol):
@@ -158,6 +170,8 @@ class ArchivedCaptures:
     failures: tuple[str, ...] = ()
     dates_warning: str | None = None
     """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
+    excluded: tuple[Excluded, ...] = ()
+    """What ``[source] exclude`` kept out (not problems: the config asked for it)."""
 
     @property
     def problems(self) -> int:
@@ -165,7 +179,10 @@ class ArchivedCaptures:
 
     def summary_line(self, layout: OutputLayout) -> str:
         """The run summary's line for the source."""
-        line = f"  files archived   {self.files}" + (f" ({len(self.skipped)} skipped)" if self.skipped else "")
+        notes = [f"{len(self.skipped)} skipped"] if self.skipped else []
+        if self.excluded:
+            notes.append(f"{excluded_count(self.excluded)} kept out by [source] exclude")
+        line = f"  files archived   {self.files}" + (f" ({'; '.join(notes)})" if notes else "")
         if self.dates_warning:
             line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
                      "file_date (details above, in the log and the report)")
@@ -173,7 +190,26 @@ class ArchivedCaptures:
 
     def done_line(self, layout: OutputLayout) -> str:
         """The stage command's last line."""
-        return f"{self.files} files archived into {self.warc}"
+        kept_out = f" ({excluded_count(self.excluded)} kept out by [source] exclude)" if self.excluded else ""
+        return f"{self.files} files archived into {self.warc}{kept_out}"
+
+
+def excluded_count(excluded: Sequence[Excluded]) -> str:
+    """``2 files and 1 folder``: what ``[source] exclude`` kept out, counted as it was met (a
+    folder's files were not read, so not counted)."""
+    folders = sum(item.folder for item in excluded)
+    counts = [(len(excluded) - folders, "file"), (folders, "folder")]
+    return " and ".join(f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in counts if count)
+
+
+def _log_excluded(step: str, listed: Listing | None) -> tuple[Excluded, ...]:
+    """What ``[source] exclude`` kept out of the master, each named in the log, then counted."""
+    excluded = tuple(listed.excluded) if listed is not None else ()
+    for item in excluded:
+        log.info("%s: excluded %s", step, item)
+    if excluded:
+        log.info("%s: %s excluded by [source] exclude", step, excluded_count(excluded))
+    return excluded
 
 
 Captures = Callable[[SourceOptions, SkipReporter, Any], Iterable[Capture]]
@@ -183,7 +219,7 @@ reporter, with the reason."""
 
 
 def archive_captures(call: SourceCall, captures: Captures,
-                     listing: Callable[[SourceOptions], Sized] | None = None) -> ArchivedCaptures:
+                     listing: Callable[[SourceOptions], Listing] | None = None) -> ArchivedCaptures:
     """Archive every capture of a source into the master WARC. ``listing``: a source that can list
     its items first (a docroot's walk) gives the progress bar its total and time left; the listing
     the checks before the run made (:attr:`SourceCall.listed`) is used when there is one."""
@@ -200,6 +236,7 @@ def archive_captures(call: SourceCall, captures: Captures,
     dates = DateSpread()
     try:
         listed = call.listed if call.listed is not None or listing is None else listing(config.source)
+        excluded = _log_excluded(call.step, listed)
         with _master(config, layout, info) as archive, \
                 progress(call.step, quiet=call.quiet, total=len(listed) if listed is not None else None) as tick:
             for capture in captures(config.source, on_skip, listed):
@@ -213,7 +250,7 @@ def archive_captures(call: SourceCall, captures: Captures,
     warning = copy_dates_warning(config, dates, archive.stamps.clock or datetime.now(timezone.utc))
     if warning:
         log.warning("%s: %s", call.step, warning)
-    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning)
+    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning, excluded=excluded)
 
 
 def _master(config: SiteConfig, layout: OutputLayout, info: dict[str, str], *, resume: bool = False) -> WarcArchive:
@@ -273,7 +310,7 @@ class ResumableSource(Protocol):
 
 
 OpenSource = Callable[..., ResumableSource]
-"""``(options, *, state=PATH, extract=LinkExtractor, on_progress=Callable[[Progressed], None])``."""
+"""``(options, *, scope=Scope, state=PATH, extract=LinkExtractor, on_progress=Callable[[Progressed], None])``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +364,8 @@ def archive_resumable(call: SourceCall, source: OpenSource, state: str) -> Resum
             tick.set_total(step.total)  # type: ignore[attr-defined]
             tick(step.last)
 
-        opened = source(config.source, state=database, on_progress=show,
-                        extract=crawl_link_extractor(Scope(config.base_url, config.source.case_insensitive)))
+        opened = source(config.source, scope=config.scope, state=database, extract=crawl_link_extractor(config.scope),
+                        on_progress=show)
         try:
             if earlier and layout.warc.exists() and not open_warc.exists():
                 if opened.finished():
@@ -463,7 +500,7 @@ def crawl(call: SourceCall) -> CrawlRun:
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     if fresh:
         _forget_crawl(layout)
     if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():

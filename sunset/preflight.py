@@ -12,11 +12,13 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from archive.errors import ConfigError
 from archive.reader import iter_warc_captures
-from archive.urls import BadURL, Scope, lookup_key
+from archive.urls import BadURL, lookup_key
+from crawl.credentials import load_credentials
 from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
+from sunset.options_table import CRAWL
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
@@ -32,7 +34,7 @@ def check_docroot(config: SiteConfig) -> DocrootFiles:
                           "(relative to the config file)")
     if not root.is_dir():
         raise ConfigError(f"{where}: {root} is not a folder: point docroot at the old server's document root")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     base = docroot_base(config.source)
     listing = list_docroot(config.source)
     if any(scope.contains(url_for_file(relative, base)) for relative in listing.files):
@@ -70,7 +72,7 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
     One pass over the captures' heads, holding only the start page's few spellings and the best
     page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
     """
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     case_insensitive = config.source.case_insensitive
     captures = (iter_warc_captures(warc, read_bodies=False) if warc is not None
                 else iter_docroot(config.source, files=files))
@@ -145,6 +147,8 @@ def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
     if command == "crawl" and docroot is not None:
         raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
                           "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
+    if command in CRAWL and docroot is None:
+        load_credentials(config.source.crawl)  # a secret that cannot be read stops the crawl before it starts
     if command in ("run", "ingest") and docroot is not None:
         files = check_docroot(config)
         if command == "run":

@@ -17,6 +17,7 @@ from crawl.wayback.source import WaybackSource
 from sunset import pipeline
 from sunset.config import SiteConfig
 from sunset.pipeline import SourceCall, SourceRun, archive_captures, archive_resumable
+from sunset.plan import SourcePlan, plan_crawl, plan_docroot
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +48,19 @@ class Source:
     """A master it wrote is complete (written under another name, renamed when done), so a batch run
     again keeps it. Not the crawl's: a crawl run again with a higher ``max_pages`` continues it (and
     a crawl resumes, or finds itself complete, by itself)."""
+    plan: SourcePlan | None = None
+    """Its part of ``sunset plan``, the dry run (:mod:`sunset.plan`): what it would read or fetch,
+    and what would make a run refuse, said without writing anything. None: the dry run says only
+    what every run checks (the output folder)."""
 
 
 SOURCES: tuple[Source, ...] = (
     Source("ingest", "ingested from its document root", lambda config: config.source.docroot is not None,
            partial(archive_captures, captures=iter_docroot, listing=list_docroot),
-           start_page_checked=True, folders=True, reusable=True),
+           start_page_checked=True, folders=True, reusable=True, plan=plan_docroot),
     Source("crawl", "rebuilt from a web archive", lambda config: config.source.wayback.enabled,
            partial(archive_resumable, source=WaybackSource, state="wayback_db")),
-    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",)),
+    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",), plan=plan_crawl),
 )
 
 

@@ -9,7 +9,7 @@ in :data:`sunset.sources.SOURCES`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence, Sized
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sunset import archive_stage, pipeline
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
-from sunset.pipeline import SourceCall, SourceRun
+from sunset.pipeline import Listing, SourceCall, SourceRun
 from sunset.preflight import check_start_page
 from sunset.sources import Source, source_of
 
@@ -35,7 +35,7 @@ class RunFlags:
     """verify: also have FastWARC check every digest."""
     reuse: bool = False
     """batch: keep what an earlier attempt finished (see :attr:`Step.reusable`)."""
-    listed: Sized | None = None
+    listed: Listing | None = None
     """What the checks before the run found of the source (a docroot's one walk), for the source step."""
 
 

@@ -117,9 +117,10 @@ class _ServedElsewhere(_Unusable):
 
 
 class WaybackSource:
-    """Captures of ``options.base_url`` from the archive ``options.wayback`` names."""
+    """Captures of the site (``scope``: base_url, its host and aliases) from the archive
+    ``options.wayback`` names."""
 
-    def __init__(self, options: SourceOptions, *, state: Path, extract: LinkExtractor,
+    def __init__(self, options: SourceOptions, *, scope: Scope, state: Path, extract: LinkExtractor,
                  on_progress: Callable[[WaybackProgress], None] | None = None,
                  client: ArchiveClient | None = None) -> None:
         wayback = options.wayback
@@ -127,7 +128,7 @@ class WaybackSource:
         self.options = wayback
         self.crawl = options.crawl
         self.archive = Archive.at(wayback.replay, wayback.cdx_api)
-        self.scope = Scope(options.base_url, options.case_insensitive)
+        self.scope = scope
         self.rules = CrawlRules(self.scope, options.crawl)
         self.client = client or ArchiveClient(Pace.for_archive(options.crawl, self.archive.is_internet_archive),
                                               user_agent=options.crawl.user_agent, proxy=options.crawl.proxy)
