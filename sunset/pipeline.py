@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from archive.capture import Capture, Fetched
+from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
@@ -585,23 +586,26 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     return summary
 
 
-def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
+def mirror(config: SiteConfig, index: CaptureIndex, *, quiet: bool = False) -> MirrorSummary:
+    """``mirror/`` from the master (``index``: its capture index, which the mirror's plan asks)."""
     layout = layout_for(config)
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
-                               workers=workers_for(config))
+                               workers=workers_for(config), index=index)
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
 
 
-def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
-    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
+def normalize_and_mirror(config: SiteConfig, index: CaptureIndex, *,
+                         quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
+    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two
+    stages (``index``: the master's capture index)."""
     layout = layout_for(config)
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
-            layout.warc, config.normalize, layout.records, config.mirror, layout.root,
+            index, config.normalize, layout.records, config.mirror, layout.root,
             on_capture=tick, workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)

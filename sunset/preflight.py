@@ -7,11 +7,13 @@ Each check raises :class:`archive.errors.ConfigError` saying what is wrong and w
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from archive.capture import Capture
+from archive.capture_index import CaptureIndex
 from archive.errors import ConfigError
-from archive.reader import iter_warc_captures
 from archive.urls import BadURL, lookup_key
 from crawl.credentials import load_credentials
 from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
@@ -65,17 +67,25 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
     return None
 
 
-def check_start_page(config: SiteConfig, warc: Path | None = None, files: DocrootFiles | None = None) -> None:
+def check_start_page(config: SiteConfig, index: CaptureIndex | None = None,
+                     files: DocrootFiles | None = None) -> None:
     """The start page (``[site] start_url``, default: a crawl's first seed, else ``base_url``) is in the
-    master WARC (or, before ingest, among the docroot's files: ``files`` when it was walked already).
+    master WARC (``index``: its capture index), or, before ingest, among the docroot's files
+    (``files`` when it was walked already).
 
-    One pass over the captures' heads, holding only the start page's few spellings and the best
-    page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
+    One pass over the captures (the master's capture index, or the docroot's files), holding only
+    the start page's few spellings and the best page to suggest: a site of 50,000 pages must not
+    need its whole plan in memory to be checked.
     """
+    if index is None:
+        _check_start(config, iter_docroot(config.source, files=files), config.source.docroot)
+        return
+    _check_start(config, index.captures(), index.warc)
+
+
+def _check_start(config: SiteConfig, captures: Iterable[Capture], source: Path | None) -> None:
     scope = config.scope
     case_insensitive = config.source.case_insensitive
-    captures = (iter_warc_captures(warc, read_bodies=False) if warc is not None
-                else iter_docroot(config.source, files=files))
     resolver = Resolver({}, scope, index_files=config.source.index_files)
     spellings: dict[str, bool | None] = {}  # lookup key -> whether its first capture is in the mirror
     for candidate in resolver.candidates(config.start):
@@ -110,7 +120,7 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
     if any(spellings.values()):
         return
     if not archived_any:
-        raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
+        raise ConfigError(f"{source} holds nothing of {config.base_url}: check "
                           f"[source] in {config.path}")
     if seed_found is not None:
         suggestion = seed_found[1]
