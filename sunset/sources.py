@@ -17,7 +17,7 @@ from crawl.wayback.source import WaybackSource
 from sunset import pipeline
 from sunset.config import SiteConfig
 from sunset.pipeline import SourceCall, SourceRun, archive_captures, archive_resumable
-from sunset.plan import SourcePlan, plan_crawl, plan_docroot
+from sunset.plan import SourcePlan, plan_crawl, plan_docroot, plan_wayback
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ SOURCES: tuple[Source, ...] = (
            partial(archive_captures, captures=iter_docroot, listing=list_docroot),
            start_page_checked=True, folders=True, reusable=True, plan=plan_docroot),
     Source("crawl", "rebuilt from a web archive", lambda config: config.source.wayback.enabled,
-           partial(archive_resumable, source=WaybackSource, state="wayback_db")),
+           partial(archive_resumable, source=WaybackSource, state="wayback_db"), plan=plan_wayback),
     Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",), plan=plan_crawl),
 )
 
