@@ -149,6 +149,8 @@ def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output folder {out} is a file: give --out a folder (it is created if missing)")
     docroot = config.source.docroot
+    if config.source.wayback.enabled:
+        _check_wayback(config, command)
     if command == "ingest" and docroot is None:
         raise ConfigError(f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
                           "HTTP, or point docroot at a copy of the site's files")
@@ -163,3 +165,15 @@ def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
             check_start_page(config, files=files)
         return files
     return None
+
+
+def _check_wayback(config: SiteConfig, command: str) -> None:
+    """A web archive is the one source: not beside a docroot, and nothing to fetch from a staging copy."""
+    if command == "ingest":
+        raise ConfigError(f"{config.path}: [source] wayback is set: the site comes from that web archive; use "
+                          "`sunset crawl` (or `sunset run`) to rebuild it")
+    for key, value in (("docroot", config.source.docroot), ("fetch_from", config.source.crawl.fetch_from)):
+        if value is not None:
+            raise ConfigError(f"{config.path}: [source] wayback and {key} are both set: the site comes from the "
+                              f"web archive or from {'its files' if key == 'docroot' else 'a staging copy'}; "
+                              f"remove one of them")
