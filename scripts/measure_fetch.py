@@ -280,6 +280,7 @@ def main() -> None:
         urls = [args.origin + path for path in args.listing.read_text(encoding="utf-8").splitlines()]
         print(json.dumps(worker(args.worker, urls, args.threads)))
         return
+    sys.path.insert(0, str(ROOT))  # this tree's tests/ and benchmarks/, before any installed package's
     if args.fidelity:
         fidelity()
         return
