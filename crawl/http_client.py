@@ -270,36 +270,21 @@ def _unparsed(wire: _Wire, reason: str, limits: Limits, *, retryable: bool, cut:
               drain: bool = False) -> Answer:
     """Every byte of an answer no parser accepts: what arrived, and with ``drain`` the rest up to
     the close (or the size or time limit, which ``cut`` then names)."""
-    limit = limits.max_body_bytes + limits.head_allowance
-    spool, digest = _spool(), sha1_digest()
-    data = bytes(wire.received[:limit])
-    spool.write(data)
-    digest.update(data)
-    size = len(data)
-    while drain and cut is None:
-        if size >= limit:
-            cut = "length"
-            break
-        try:
-            data = wire.read()
-        except (_OutOfTime, TimeoutError):
-            cut = "time"
-            break
-        except OSError:
-            cut = "disconnect"
-            break
-        if not data:
-            break
-        data = data[:limit - size]
-        spool.write(data)
-        digest.update(data)
-        size += len(data)
-    return Answer(b"", None, SpooledBody.written(spool), None, digest, truncated=cut, unparsed=reason,
+    kept = _Entity(limits.max_body_bytes + limits.head_allowance)
+
+    def take(data: bytes) -> _End | None:
+        return None if kept.take(data) else _End("length")
+
+    if not kept.take(bytes(wire.received)):
+        cut = "length"
+    elif drain:
+        cut = _pump(wire, b"", take, lambda: _WHOLE).truncated
+    return Answer(b"", None, SpooledBody.written(kept.spool), None, kept.digest, truncated=cut, unparsed=reason,
                   retryable=retryable)
 
 
 class _Entity:
-    """The entity as it is read: spooled and hashed up to ``max_body_bytes``."""
+    """Bytes as they are read: spooled and hashed up to a limit."""
 
     __slots__ = ("spool", "digest", "size", "room")
 
@@ -310,108 +295,123 @@ class _Entity:
         self.room = limit
 
     def take(self, data: bytes) -> bool:
-        """Keep ``data``; False when some of it did not fit (the body is longer than the limit)."""
-        if len(data) > self.room:
+        """Keep ``data``; False when some of it did not fit (there is more than the limit)."""
+        fits = len(data) <= self.room
+        if not fits:
             data = data[:self.room]
-            self._write(data)
-            return False
-        self._write(data)
-        return True
-
-    def _write(self, data: bytes) -> None:
         if data:
             self.spool.write(data)
             self.digest.update(data)
             self.size += len(data)
             self.room -= len(data)
+        return fits
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """How a body ended: whole, or cut (``truncated``) and why."""
+
+    truncated: str | None = None
+    broken: str | None = None
+    """The connection broke or a read timed out (the caller may ask again)."""
+    out_of_time: bool = False
+
+
+_WHOLE = _End()
+
+
+def _pump(wire: _Wire, data: bytes, take: Callable[[bytes], _End | None], at_close: Callable[[], _End]) -> _End:
+    """Hand ``take`` what has arrived (``data``) and what arrives, until it says how the body ended,
+    the connection closes (``at_close`` says then), a read times out or breaks, or time runs out."""
+    while True:
+        end = take(data)
+        if end is not None:
+            return end
+        try:
+            data = wire.read()
+        except _OutOfTime:
+            return _End("time", None, True)
+        except TimeoutError:
+            return _End("time", "timed out")
+        except OSError as error:
+            return _End("disconnect", _said(error))
+        if not data:
+            return at_close()
 
 
 def _read_body(wire: _Wire, head: Head, limits: Limits) -> Answer:
     head_bytes = bytes(wire.received[head.start:head.end])
     data = bytes(wire.received[head.end:])
     entity = _Entity(limits.max_body_bytes)
-    framing = head.framing
-    if framing.chunked:
-        return _read_chunked(wire, head, head_bytes, data, entity, limits)
-    remaining = framing.length
-    truncated = broken = None
-    out_of_time = False
-    while True:
-        if data:
-            if remaining is not None:
-                if len(data) > remaining:
-                    wire.unasked = True
-                    data = data[:remaining]
-                remaining -= len(data)
-            if not entity.take(data) or (remaining and not entity.room):
-                truncated = "length"
-                break
-        if remaining == 0:
-            break
-        try:
-            data = wire.read()
-        except _OutOfTime:
-            truncated, out_of_time = "time", True
-            break
-        except TimeoutError:
-            truncated, broken = "time", "timed out"
-            break
-        except OSError as error:
-            truncated, broken = "disconnect", _said(error)
-            break
-        if not data:
-            if remaining is not None:
-                truncated = "disconnect"
-                broken = f"the server closed the connection {remaining} bytes before the end of its Content-Length"
-            break
-    return Answer(head_bytes, head, SpooledBody.written(entity.spool), None, entity.digest, truncated, broken,
-                  out_of_time)
+    if head.framing.chunked:
+        chunked = _Chunked(wire, entity, limits)
+        end = _pump(wire, data, chunked.take, chunked.at_close)
+        wire_body: SpooledBody | None = SpooledBody.written(chunked.framed)
+    else:
+        sized = _Sized(wire, entity, head.framing.length)
+        end = _pump(wire, data, sized.take, sized.at_close)
+        wire_body = None
+    return Answer(head_bytes, head, SpooledBody.written(entity.spool), wire_body, entity.digest, end.truncated,
+                  end.broken, end.out_of_time)
 
 
-def _read_chunked(wire: _Wire, head: Head, head_bytes: bytes, data: bytes, entity: _Entity,
-                  limits: Limits) -> Answer:
+class _Sized:
+    """A body of ``length`` bytes, or up to the close when the length is not known."""
+
+    __slots__ = ("wire", "entity", "remaining")
+
+    def __init__(self, wire: _Wire, entity: _Entity, length: int | None) -> None:
+        self.wire, self.entity, self.remaining = wire, entity, length
+
+    def take(self, data: bytes) -> _End | None:
+        if self.remaining is not None:
+            if len(data) > self.remaining:
+                self.wire.unasked = True
+                data = data[:self.remaining]
+            self.remaining -= len(data)
+        if not self.entity.take(data) or (self.remaining and not self.entity.room):
+            return _End("length")
+        return _WHOLE if self.remaining == 0 else None
+
+    def at_close(self) -> _End:
+        if self.remaining is None:
+            return _WHOLE
+        return _End("disconnect", f"the server closed the connection {self.remaining} bytes before the end of its "
+                                  "Content-Length")
+
+
+class _Chunked:
     """A chunked body: the framing kept as received, the entity undone from it as it arrives."""
-    framed = _spool()
-    framed_size = 0
-    dechunker = _Dechunker()
-    truncated = broken = None
-    out_of_time = False
-    while True:
-        if data:
-            try:
-                pieces, used = dechunker.feed(data)
-            except _BadChunk as error:
-                framed.write(data)  # what arrived, bad framing and all
-                entity.take(b"".join(error.pieces))
-                truncated, broken = "disconnect", f"bad chunked framing: {error}"
-                break
-            if used < len(data):
-                wire.unasked = True
-            framed.write(data[:used])
-            framed_size += used
-            if not all(entity.take(piece) for piece in pieces) or \
-                    framed_size > limits.max_body_bytes + limits.head_allowance:
-                truncated = "length"
-                break
-            if dechunker.done:
-                break
-        try:
-            data = wire.read()
-        except _OutOfTime:
-            truncated, out_of_time = "time", True
-            break
-        except TimeoutError:
-            truncated, broken = "time", "timed out"
-            break
-        except OSError as error:
-            truncated, broken = "disconnect", _said(error)
-            break
+
+    __slots__ = ("wire", "entity", "framed", "framed_room", "dechunker")
+
+    def __init__(self, wire: _Wire, entity: _Entity, limits: Limits) -> None:
+        self.wire, self.entity = wire, entity
+        self.framed = _spool()
+        self.framed_room = limits.max_body_bytes + limits.head_allowance
+        self.dechunker = _Dechunker()
+
+    def take(self, data: bytes) -> _End | None:
         if not data:
-            if not dechunker.trailing:  # the close ends the trailers, as http.client takes it
-                truncated, broken = "disconnect", "the connection closed inside the chunked body"
-            break
-    return Answer(head_bytes, head, SpooledBody.written(entity.spool), SpooledBody.written(framed), entity.digest,
-                  truncated, broken, out_of_time)
+            return None
+        try:
+            pieces, used = self.dechunker.feed(data)
+        except _BadChunk as error:
+            self.framed.write(data)  # what arrived, bad framing and all
+            self.entity.take(b"".join(error.pieces))
+            return _End("disconnect", f"bad chunked framing: {error}")
+        if used < len(data):
+            self.wire.unasked = True
+        self.framed.write(data[:used])
+        self.framed_room -= used
+        if not all(self.entity.take(piece) for piece in pieces) or self.framed_room < 0:
+            return _End("length")
+        return _WHOLE if self.dechunker.done else None
+
+    def at_close(self) -> _End:
+        if self.dechunker.trailing:  # the close ends the trailers, as http.client takes it
+            return _WHOLE
+        return _End("disconnect", "the connection closed inside the chunked body")
 
 
 class _BadChunk(Exception):

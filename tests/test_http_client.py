@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +22,7 @@ import pytest
 
 from crawl.http_fetch import CrawlSession, FetchFailed, fetch
 from tests.auth_proxy import auth_proxy
+from tests.crawlserver import self_signed_certificate
 from tests.fault_server import chunk
 
 Answer = Callable[[str, int, int], tuple[bytes, str]]
@@ -216,19 +215,9 @@ def test_the_environment_s_proxy_and_no_proxy_are_obeyed(monkeypatch: pytest.Mon
         assert get(CrawlSession(), f"{server.origin}/a.htm").status == 200
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return key, cert
-
-
 def test_https_through_a_proxy_tunnel_keeps_the_request_inside_tls_and_no_password(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key, cert = _certificate(tmp_path)
+    key, cert = self_signed_certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
