@@ -15,6 +15,10 @@ The driver knows nothing of any step; four rules make every route:
 - With ``reuse`` (a batch run again), a reusable step whose outputs exist and are no older than
   what it reads is not run. (A step may also find its work complete by itself, as a crawl run
   again does: its result says ``reused``.) A reused step's outputs count as made by the run.
+
+A plan that makes anything is a run in the folder's history, and each step that did its work
+leaves in the folder's record what it made from what (:mod:`sunset.run_record`), so that an
+output a later run leaves behind, made from another master, can be told.
 """
 from __future__ import annotations
 
@@ -23,7 +27,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from archive.workers import Aside
+from sunset import run_record
 from sunset.config import SiteConfig
+from sunset.console import run_stamp
 from sunset.layout import require_input
 from sunset.pipeline import layout_for
 from sunset.steps import RunFlags, Step, producer
@@ -39,6 +45,7 @@ class Run:
         self.config = config
         self.layout = layout_for(config)
         self.flags = flags
+        self.stamp = flags.stamp or run_stamp(())
         self.plan = tuple(plan)
         self.along: frozenset[str] = frozenset()
         self.results: dict[str, Any] = {}
@@ -74,7 +81,11 @@ class Run:
     def _finished(self, step: Step, result: object) -> None:
         self.results[step.name] = result
         self._made.update(step.makes)
-        (self.reused if getattr(result, "reused", False) else self.done).append(step.name)
+        if getattr(result, "reused", False):
+            self.reused.append(step.name)
+            return
+        self.done.append(step.name)
+        run_record.made(self.layout, step, self.stamp.id)
 
     def _check_needs(self, step: Step, index: int) -> None:
         made_here = {output for earlier in self.plan[:index] for output in earlier.makes}
@@ -126,6 +137,8 @@ class Run:
     def drive(self, after: StepDone | None) -> None:
         """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
         started, in its own process: it reads files, and asks for no other step's result.)"""
+        if any(step.makes for step in self.plan):
+            run_record.begin(self.layout, self.stamp)
         with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
             for index, step in enumerate(self.plan):
                 self._start_asides(stack)

@@ -1,0 +1,90 @@
+"""One output folder is one site.
+
+A config of another site run into an existing folder would put ``lg.*`` beside ``apache13.*``,
+one ``records.jsonl`` and ``mirror/`` for both, and a ``verify`` that passes on the mix. The
+folder's site is the one its config copy (``site.toml``) names; a command given another site's
+config refuses before it writes a byte, naming that site, unless ``--force``, which empties the
+folder first (once the folder's lock is held) and says what it removed.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.errors import ConfigError
+from sunset.config import SiteConfig
+from sunset.console import shown
+from sunset.layout import OutputLayout
+
+FORCE_COMMANDS = ("run", "ingest", "crawl")
+"""The commands that may replace a folder's contents (``--force``): those that make a master."""
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSite:
+    """The site whose output a folder holds, when it is not the config's."""
+
+    name: str
+    base_url: str
+    entries: tuple[str, ...]
+    """What the folder holds (its top-level names; folders end with ``/``)."""
+
+    def listed(self, shown_at_most: int = 6) -> str:
+        more = len(self.entries) - shown_at_most
+        return ", ".join(self.entries[:shown_at_most]) + (f" and {more} more" if more > 0 else "")
+
+
+def _entries(root: Path, layout: OutputLayout) -> tuple[str, ...]:
+    names = (entry.name + ("/" if entry.is_dir() else "") for entry in root.iterdir() if entry != layout.lock)
+    return tuple(sorted(names, key=lambda name: (name.startswith("."), name)))  # hidden files last
+
+
+def other_site(config: SiteConfig) -> OtherSite | None:
+    """The site the output folder holds, if its config copy names another name or base URL than
+    ``config`` (an unreadable copy is no site: the command writes a new one)."""
+    layout = OutputLayout(config.output_dir, config.name)
+    try:
+        site = tomllib.loads(layout.config_copy.read_text(encoding="utf-8")).get("site", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    name, base_url = site.get("name"), site.get("base_url")
+    if not isinstance(name, str) or not isinstance(base_url, str):
+        return None
+    if (name, base_url) == (config.name, config.base_url):
+        return None
+    return OtherSite(name, base_url, _entries(layout.root, layout))
+
+
+def check_output_folder(config: SiteConfig, command: str, *, force: bool = False) -> OtherSite | None:
+    """Refuse an output folder that holds another site's output, unless ``force`` (then: that site,
+    whose files :func:`replace_contents` removes once the folder is held)."""
+    other = other_site(config)
+    if other is None or force:
+        return other
+    here = shown(config.output_dir)
+    instead = shown(config.output_dir.parent / config.name)
+    replace = (f"pass --force to replace its contents (removes {other.listed()})" if command in FORCE_COMMANDS
+               else "run `sunset run` with --force to replace its contents")
+    raise ConfigError(f"{here} holds the output of another site, {other.name} ({other.base_url}); one folder "
+                      f"holds one site: give {config.name} a folder of its own (--out {instead}), or {replace}")
+
+
+def replace_contents(layout: OutputLayout) -> tuple[str, ...]:
+    """Empty the output folder for another site (``--force``): every entry but the lock, which this
+    command holds; the log is emptied, not removed (it is open for this command's lines)."""
+    removed = _entries(layout.root, layout)
+    for entry in layout.root.iterdir():
+        if entry == layout.lock:
+            continue
+        if entry == layout.log:
+            with contextlib.suppress(OSError):
+                os.truncate(entry, 0)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return removed
