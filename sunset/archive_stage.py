@@ -106,7 +106,8 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
     mirror's check (:func:`check_mirror`), already under way; called when its answer is needed.
     ``out_of_step``: outputs made from another master or input than the folder holds
     (:func:`sunset.run_record.out_of_step`): each is a problem that names the command making it
-    again, and is not checked further (it would fail on every line that changed).
+    again, and is not compared with what it was made from (that would fail on every line that
+    changed); its own integrity (digests, the WACZ's and the bag's validation) is still checked.
     """
     layout = layout_for(config)
     stale = {item.output for item in out_of_step}
@@ -119,11 +120,11 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             problems, records = list(warc.problems), warc.records
         problems.extend(item.problem(layout.root) for item in out_of_step)
         tick(layout.warc.name)
-        if layout.mirror.exists() and "mirror" not in stale:
+        if layout.mirror.exists():
             problems.extend(mirror_check() if mirror_check is not None
                             else mirror_problems(layout, workers_for(config)))
             tick("mirror")
-            if not trust_run:
+            if not trust_run and "mirror" not in stale:
                 with each_check(problems, "mirror files"):
                     with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
                                     case_insensitive=config.source.case_insensitive) as plan:
@@ -307,32 +308,30 @@ def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, 
 def verify_package(layout: OutputLayout, problems: list[str],
                    tick: Callable[[str], None] = lambda item: None, *, deep: bool = False,
                    skip: Collection[str] = ()) -> tuple[str, ...]:
-    """Check whatever parts of the package exist (but those named in ``skip``, known out of step);
-    append problems; return what was checked."""
+    """Check whatever parts of the package exist; append problems; return what was checked. Those
+    named in ``skip`` (known out of step) are checked on their own only, not against what they
+    were made from."""
     checked: list[str] = []
-
-    def there(output: str) -> bool:
-        return output not in skip and getattr(layout, output).exists()
-
-    others = [layout.reconstructed_warc] if there("reconstructed_warc") else []
+    others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
     for warc in others:
         problems.extend(verify_warc(warc).problems)
         checked.append(warc.name)
-    if there("derived_warc"):
+    if layout.derived_warc.exists():
         problems.extend(verify_warc(layout.derived_warc, deep=deep).problems)
-        with each_check(problems, layout.derived_warc.name):
-            problems.extend(check_conversions(layout.derived_warc, layout.root))
+        if "derived_warc" not in skip:
+            with each_check(problems, layout.derived_warc.name):
+                problems.extend(check_conversions(layout.derived_warc, layout.root))
         checked.append(layout.derived_warc.name)
-    if there("cdxj"):
+    if layout.cdxj.exists() and "cdxj" not in skip:
         with each_check(problems, layout.cdxj.name):
             problems.extend(check_cdxj(layout.warc, layout.cdxj, *others))
         checked.append(layout.cdxj.name)
     tick("index")
-    if there("wacz"):
+    if layout.wacz.exists():
         with each_check(problems, layout.wacz.name):
             problems.extend(validate_wacz(layout.wacz))
         checked.append(layout.wacz.name)
-    if there("bag"):
+    if layout.bag.exists():
         with each_check(problems, "bag/"):
             problems.extend(validate_bag(layout.bag))
         checked.append("bag/")

@@ -16,7 +16,9 @@ steps and knows none by name. An input's stamp is
   a master made again byte for byte (a fixed clock) is the same master and a folder copied
   elsewhere (new modification times) is still in step. A file's digest is computed once and
   remembered here by its size and modification time;
-- for a folder (the mirror): the run that made it.
+- for a folder (the mirror): what it was made from (the stamps of its own inputs), so a mirror
+  made again from the same master is the same mirror. (Whether its pages are still those the
+  derived WARC holds is ``verify``'s check of the conversion records, by content.)
 
 Only the process that runs the steps writes this file, once for each step as it ends (asides'
 results are collected there too), reading it again each time: the source's step records its
@@ -24,6 +26,7 @@ config in it meanwhile.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,10 +87,10 @@ def _named(path: Path) -> str:
 
 
 def _earlier(cause: str, path: Path) -> str:
-    """The cause, in words: the master is another file; any other input was made again since."""
+    """The cause, in words: the master is another file; any other input has changed since."""
     if cause == "warc":
         return f"another {path.name} than the folder's (the master was made again since)"
-    return f"an earlier {_named(path)} (made again since)"
+    return f"an earlier {_named(path)} (it has changed since)"
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -173,7 +176,10 @@ class _Stamps:
             return self.digest(path)
         if path.is_dir():
             entry = self.outputs.get(output)
-            return f"run {entry['run']}" if isinstance(entry, dict) and "run" in entry else None
+            if not isinstance(entry, dict) or not isinstance(entry.get("from"), dict):
+                return None
+            made_from = json.dumps(entry["from"], sort_keys=True).encode("utf-8")
+            return "made from sha256:" + hashlib.sha256(made_from).hexdigest()
         return None
 
     def remember(self, data: dict[str, Any]) -> None:
