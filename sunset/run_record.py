@@ -5,9 +5,11 @@ The last is what keeps a folder in step. A bag left by an earlier ``--bagit`` ho
 master; ``sunset ingest`` alone rewrites the master under an index, a WACZ and a mirror made from
 the one before. Each looks fine on its own, so ``verify`` (and the stage command that has just
 changed an input of later steps) asks this record instead: for every output a step made, the
-stamp of every input it read when it made it. An output is out of step when one of its inputs is
-no longer the one it was made from (or is out of step itself), and the command that makes it
-again is its step's stage.
+stamp of every input it read when it made it, and the run that had made that input. An output is
+out of step when a later run has made one of its inputs again, and differently (or when an input
+is out of step itself); the command that makes it again is its step's stage. (An input that
+changed while its maker is still the one recorded was changed outside sunset: damaged or edited
+by hand. Its own check says so; what was made from it is not behind.)
 
 What a step reads and makes is declared once, in :mod:`sunset.steps`; this module is handed the
 steps and knows none by name. An input's stamp is
@@ -87,10 +89,10 @@ def _named(path: Path) -> str:
 
 
 def _earlier(cause: str, path: Path) -> str:
-    """The cause, in words: the master is another file; any other input has changed since."""
+    """The cause, in words: the master is another file; any other input was made again since."""
     if cause == "warc":
         return f"another {path.name} than the folder's (the master was made again since)"
-    return f"an earlier {_named(path)} (it has changed since)"
+    return f"an earlier {_named(path)} (made again since)"
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -169,18 +171,38 @@ class _Stamps:
         self.changed = True
         return digest
 
+    def entry(self, output: str) -> Mapping[str, Any] | None:
+        """What the record says made ``output`` (the run, and from what), if anything."""
+        entry = self.outputs.get(output)
+        return entry if isinstance(entry, dict) and isinstance(entry.get("from"), dict) else None
+
+    def run(self, output: str) -> str | None:
+        """The run that made ``output``, as recorded."""
+        entry = self.entry(output)
+        return str(entry["run"]) if entry is not None and "run" in entry else None
+
     def of(self, output: str) -> str | None:
-        """The output's stamp now; None when it does not exist (or, a folder, no run recorded making it)."""
+        """The output's stamp now; None when it does not exist (or, a folder, nothing recorded making it)."""
         path: Path = getattr(self.layout, output)
         if path.is_file():
             return self.digest(path)
-        if path.is_dir():
-            entry = self.outputs.get(output)
-            if not isinstance(entry, dict) or not isinstance(entry.get("from"), dict):
-                return None
-            made_from = json.dumps(entry["from"], sort_keys=True).encode("utf-8")
-            return "made from sha256:" + hashlib.sha256(made_from).hexdigest()
-        return None
+        entry = self.entry(output)
+        if not path.is_dir() or entry is None:
+            return None
+        made_from = {name: item.get("stamp") for name, item in entry["from"].items() if isinstance(item, dict)}
+        return "made from sha256:" + hashlib.sha256(json.dumps(made_from, sort_keys=True).encode()).hexdigest()
+
+    def changed_since(self, name: str, was: Any) -> bool:
+        """Whether input ``name`` is not what an output was made from (``was``: its stamp then and the
+        run that had made it): its stamp differs, and a later run made it. A file changed while the
+        run that made it is still its maker was changed outside sunset (a damaged or edited file):
+        its own check reports that; the outputs made from it are not behind."""
+        if not isinstance(was, dict):
+            return False
+        now = self.of(name)
+        if now is None or now == was.get("stamp"):
+            return False
+        return was.get("run") is None or self.run(name) != was.get("run")
 
     def remember(self, data: dict[str, Any]) -> None:
         data["digests"] = {name: known for name, known in self.digests.items()
@@ -188,14 +210,15 @@ class _Stamps:
 
 
 def made(layout: OutputLayout, step: DeclaredStep, run_id: str) -> None:
-    """``step`` made its outputs in run ``run_id``: each (that exists) recorded with the stamps of
-    the inputs it read."""
+    """``step`` made its outputs in run ``run_id``: each (that exists) recorded with the stamp of
+    each input it read, and the run that had made that input."""
     there = [output for output in step.makes if getattr(layout, output).exists()]
     if not there:
         return
     data = read(layout)
     stamps = _Stamps(layout, data)
-    inputs = {name: stamp for name in step.reads if (stamp := stamps.of(name)) is not None}
+    inputs = {name: {"stamp": stamp, "run": stamps.run(name)} for name in step.reads
+              if (stamp := stamps.of(name)) is not None}
     outputs = dict(data.get("outputs") or {})
     for output in there:
         outputs[output] = {"run": run_id, "from": inputs}
@@ -218,23 +241,23 @@ def digest(layout: OutputLayout, path: Path) -> str:
 
 def out_of_step(layout: OutputLayout, steps: Sequence[DeclaredStep], *, fresh: bool = False,
                 remember: bool = True) -> tuple[OutOfStep, ...]:
-    """Every output of the folder made from an input that has changed since (or from an output that
-    is out of step itself), in the order of ``steps``. ``fresh``: digest every file again, trusting
-    no remembered one (``sunset verify``); ``remember``: keep the digests computed (a command that
-    may write into the folder)."""
+    """Every output of the folder made from an input that a later run has made again differently
+    (or from an output that is out of step itself), in the order of ``steps``. ``fresh``: digest
+    every file again, trusting no remembered one (``sunset verify``); ``remember``: keep the
+    digests computed (a command that may write into the folder)."""
     data = read(layout)
     stamps = _Stamps(layout, data, fresh=fresh)
     found: dict[str, OutOfStep] = {}
     for step in steps:
         for output in step.makes:
-            entry = stamps.outputs.get(output)
+            entry = stamps.entry(output)
             path: Path = getattr(layout, output)
-            if not isinstance(entry, dict) or not path.exists():
+            if entry is None or not path.exists():
                 continue  # not made by a run recorded here (an older sunset's folder): nothing to compare
-            made_from = entry.get("from") or {}
+            made_from = entry["from"]
             behind = [found[name] for name in made_from if name in found]
             changed = [name for name, was in made_from.items()
-                       if name not in found and (now := stamps.of(name)) is not None and now != was]
+                       if name not in found and stamps.changed_since(name, was)]
             if behind or changed:
                 cause = changed[0] if changed else behind[0].cause
                 stages = tuple(stage for item in behind for stage in item.stages)
