@@ -368,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         other = other_site(config) if force else None
         removed: list[str] = []
         with lock_for(args.command, layout.lock, args.run_stamp.marker,
-                      first=(lambda: removed.extend(replace_contents(layout))) if other else None):
+                      first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
             if other is not None:
                 log.warning("--force: %s held the output of site %s (%s): removed %s", shown(layout.root),
                             other.name, other.base_url, ", ".join(removed) or "nothing")

@@ -38,9 +38,10 @@ class OtherSite:
         return ", ".join(self.entries[:shown_at_most]) + (f" and {more} more" if more > 0 else "")
 
 
-def _entries(root: Path, layout: OutputLayout) -> tuple[str, ...]:
-    names = (entry.name + ("/" if entry.is_dir() else "") for entry in root.iterdir() if entry != layout.lock)
-    return tuple(sorted(names, key=lambda name: (name.startswith("."), name)))  # hidden files last
+def _entries(layout: OutputLayout, site: str) -> tuple[str, ...]:
+    """The folder's entries, the site's own first (``NAME.warc.gz``...), hidden files last."""
+    names = (entry.name + ("/" if entry.is_dir() else "") for entry in layout.root.iterdir() if entry != layout.lock)
+    return tuple(sorted(names, key=lambda name: (name.startswith("."), not name.startswith(site), name)))
 
 
 def other_site(config: SiteConfig) -> OtherSite | None:
@@ -56,7 +57,7 @@ def other_site(config: SiteConfig) -> OtherSite | None:
         return None
     if (name, base_url) == (config.name, config.base_url):
         return None
-    return OtherSite(name, base_url, _entries(layout.root, layout))
+    return OtherSite(name, base_url, _entries(layout, name))
 
 
 def check_output_folder(config: SiteConfig, command: str, *, force: bool = False) -> OtherSite | None:
@@ -73,10 +74,11 @@ def check_output_folder(config: SiteConfig, command: str, *, force: bool = False
                       f"holds one site: give {config.name} a folder of its own (--out {instead}), or {replace}")
 
 
-def replace_contents(layout: OutputLayout) -> tuple[str, ...]:
-    """Empty the output folder for another site (``--force``): every entry but the lock, which this
-    command holds; the log is emptied, not removed (it is open for this command's lines)."""
-    removed = _entries(layout.root, layout)
+def replace_contents(layout: OutputLayout, other: OtherSite) -> tuple[str, ...]:
+    """Empty the output folder that held ``other`` for the config's site (``--force``): every entry
+    but the lock, which this command holds; the log is emptied, not removed (it is open for this
+    command's lines)."""
+    removed = _entries(layout, other.name)
     for entry in layout.root.iterdir():
         if entry == layout.lock:
             continue
