@@ -67,3 +67,11 @@ class CrawlOptions:
     max_redirects: int = 10
     fetch_from: str | None = None
     proxy: str | None = None
+    auth: str | None = None
+    """Where ``user:password`` is: ``env:NAME`` or ``file:PATH`` (:mod:`crawl.credentials`), never the secret."""
+    auth_scheme: str = "basic"
+    """``basic`` or ``digest``: how ``auth`` is sent."""
+    headers: str | None = None
+    """Where extra request headers are (``Name: value`` lines): ``env:NAME`` or ``file:PATH``."""
+    cookies: str | None = None
+    """Where cookies are (``name=value; ...`` or a Netscape cookies.txt): ``env:NAME`` or ``file:PATH``."""

@@ -1,7 +1,7 @@
 """Write the offline mirror from a WARC: every capture as a file, pages rewritten, notice added.
 
-Two passes over the WARC: the first reads headers only and decides every file name (links
-need the whole map), the second streams each capture to its file. :class:`MirrorWriter` is
+Two passes: the first asks the master's capture index (headers only) and decides every file name
+(links need the whole map), the second streams each capture to its file. :class:`MirrorWriter` is
 the interface of both: :func:`write_mirror` drives it alone, and a caller that reads the
 captures for other work too (:mod:`sunset.content_pass`, which makes the records in the same
 read) drives it the same way. Only one page body is in memory at a time; other files are
@@ -14,11 +14,13 @@ import itertools
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from archive.capture import Capture, file_sha256
+from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
@@ -139,8 +141,8 @@ def archive_dates(capture: Capture | PlannedRedirect | None, made_on: date | Non
 
 
 class MirrorWriter:
-    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, the captures'
-    heads only); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
+    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, from the master's
+    capture index: no body read); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
     worker, which inherits the writer; :meth:`add` takes what each write reports, in WARC order;
     :meth:`finish` writes sunset's own pages, the catalog, the report and the redirect maps.
     """
@@ -151,7 +153,7 @@ class MirrorWriter:
         self.root = root
         self.warc_path = warc_path
         self.out_dir = out_dir
-        scope = Scope(options.base_url, options.case_insensitive)
+        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
         self.words = options.notice.words
         self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
         shortcut_redirects(plan, self.resolver)
@@ -187,17 +189,16 @@ class MirrorWriter:
         )
 
     @classmethod
-    def open(cls, warc_path: Path, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
-        """The mirror's folder and its plan (pass 1: headers only), ready to write each capture."""
+    def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
+        """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked;
+        no body read), ready to write each capture of ``index.warc``."""
         root = out_dir / MIRROR_FOLDER
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
-        plan = build_plan(
-            iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
-            store=out_dir / PLAN_FILE,
-        )
+        plan = build_plan(index, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
+        warc_path = index.warc
         writer = cls(plan, options, root, warc_path, out_dir)
         writer.made = warcinfo_date(warc_path)
         writer.made_on = writer.made.date() if writer.made is not None else None
@@ -480,6 +481,7 @@ def write_mirror(
     *,
     progress: Progress | None = None,
     workers: int = 1,
+    index: CaptureIndex | None = None,
 ) -> MirrorSummary:
     """Write ``out_dir/mirror/`` from the captures in ``warc_path``.
 
@@ -487,8 +489,10 @@ def write_mirror(
     ``_sunset/index.html`` and its search. The redirect maps go into ``out_dir``.
     ``progress`` is called with each capture's URL as it is written. ``workers`` > 1
     rewrites pages in that many processes; every output is the same as with one.
+    ``index``: ``warc_path``'s capture index, when the caller has it (else opened here).
     """
-    writer = MirrorWriter.open(warc_path, options, out_dir)
+    with nullcontext(index) if index is not None else CaptureIndex(warc_path) as captures:
+        writer = MirrorWriter.open(captures, options, out_dir)
     if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
         progress.set_total(writer.planned_files)  # type: ignore[union-attr]
     if records_path is not None and records_path.exists():

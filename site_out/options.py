@@ -48,6 +48,8 @@ class MirrorOptions:
     notice: NoticeOptions
     site_name: str = "site"
     case_insensitive: bool = False
+    aliases: tuple[str, ...] = ()
+    """Other host names of the same site: links to them lead to the mirror's files."""
     index_files: tuple[str, ...] = DEFAULT_INDEX_FILES
     external_links: ExternalLinks = "mark"
     """keep: as written; mark: a title saying the link leaves the archive; wayback: through

@@ -1,7 +1,8 @@
 """Pass 1 of the mirror: which capture becomes which file, decided before anything is written.
 
 Links can point forward and backward, so every page's rewrite needs the whole URL -> file
-map up front. It is built from WARC headers only (no bodies), which keeps it cheap; the map
+map up front. It is built from the master's capture index (:mod:`archive.capture_index`: the
+captures in order and the first of each URL, from headers only), which keeps it cheap; the map
 holds paths, never page contents, and lives in SQLite (:mod:`site_out.plan_store`), so its
 memory does not grow with the site.
 """
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.capture import Capture, answered_ok
+from archive.capture_index import CaptureIndex
 from archive.sniff import (
     GENERIC_TYPES,
     PAGE_SUFFIXES,
@@ -145,7 +147,6 @@ def _unique(path: str, taken: Container[str], folders: Container[str]) -> str:
 
 
 _WORK_TABLES = """
-CREATE TABLE seen (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE chosen (ordinal INTEGER PRIMARY KEY, key TEXT, url TEXT, kind TEXT, redirect INTEGER);
 CREATE INDEX chosen_order ON chosen (redirect, ordinal);
 CREATE TABLE planned (seq INTEGER PRIMARY KEY, ordinal INTEGER, key TEXT, url TEXT, kind TEXT, path TEXT);
@@ -155,8 +156,8 @@ CREATE TABLE exact (path TEXT PRIMARY KEY, final TEXT) WITHOUT ROWID;
 """
 
 
-def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
-    """Give each archived URL a file; the first capture of a URL or a path wins.
+def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
+    """Give each archived URL a file; the first capture of a URL (``index`` knows which) or a path wins.
 
     A redirect (3xx with a Location) gets a forwarding page at its own URL's path; links to
     it are pointed straight at the target later, by :func:`shortcut_redirects`. ``store``:
@@ -172,7 +173,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     first: datetime | None = None
     last: datetime | None = None
     count = 0
-    for ordinal, capture in enumerate(captures):
+    for ordinal, capture in enumerate(index.captures()):
         count = ordinal + 1
         first = capture.date if first is None else min(first, capture.date)
         last = capture.date if last is None else max(last, capture.date)
@@ -183,7 +184,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             continue
         if urlsplit(key).scheme not in ("http", "https"):
             continue
-        if db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,)).rowcount == 0:
+        if index.first_ordinal(key, case_insensitive=case_insensitive) != ordinal:
             continue  # an earlier capture of this URL has it
         if _successful(capture):
             db.execute("INSERT INTO chosen VALUES (?, ?, ?, ?, 0)",
@@ -232,8 +233,8 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
         else:
             files.add(ordinal, PlannedFile(url, final, kind))
     db.execute("COMMIT")
-    db.executescript("DROP TABLE seen; DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; "
-                     "DROP TABLE taken; DROP TABLE exact;")
+    db.executescript("DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; DROP TABLE taken; "
+                     "DROP TABLE exact;")
     return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out)
 
 

@@ -131,7 +131,8 @@ def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tup
     return tally
 
 
-def _mb(size: int, words: Words = ENGLISH) -> str:
+def size_text(size: int, words: Words = ENGLISH) -> str:
+    """A size as a reader says it (``950 bytes``, ``44 KB``, ``3.2 MB``), in ``words``' language."""
     if size < 1024:
         return words("unit_bytes", size=words.number(size))
     if size >= 1024 * 1024:
@@ -162,7 +163,7 @@ def _glance(tally: SiteTally, site_name: str, base_url: str, words: Words) -> st
     errors = words.plural("glance_errors", tally.error_pages) if tally.error_pages else ""
     return ('<p class="glance">'
             + words("glance_intro", site=escape(site_name), base=escape(base_url), files=words.number(tally.files),
-                    pages=words.number(tally.pages), errors=errors, size=escape(_mb(tally.bytes, words)), alive=alive,
+                    pages=words.number(tally.pages), errors=errors, size=escape(size_text(tally.bytes, words)), alive=alive,
                     top=escape(top_type[0][0]) if top_type else words("glance_top_none"))
             + words.plural("glance_links", len(tally.external), times=_times(sum(tally.external.values()), words))
             + words.plural("glance_missing", len(tally.missing), times=_times(missing_links, words))
@@ -220,7 +221,7 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
                 dates_note: str = "") -> str:
     """The report page; ``dates_note``: where the dates came from (:func:`_dates_note`)."""
     types = _sorted(tally.types)
-    type_notes = [_mb(tally.type_bytes[name], words) for name, _ in types]
+    type_notes = [size_text(tally.type_bytes[name], words) for name, _ in types]
     bucket_names = dict(zip((name for _, name in SIZE_BUCKETS), words.items("size_buckets"), strict=True))
     sizes = [(bucket_names[name], tally.sizes[name]) for _, name in SIZE_BUCKETS if tally.sizes[name]]
     statuses = [((words("status_not_served") if code == NOT_SERVED else code), count)

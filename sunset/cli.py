@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import SunsetError
-from sunset import __version__, archive_stage, pipeline, qa_cli, run_driver, run_record, steps
+from sunset import __version__, archive_stage, pipeline, plan, qa_cli, run_driver, run_record, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging, shown
@@ -37,6 +37,7 @@ Start with `sunset run site.toml`; the stage commands re-run one stage over an o
 
 EPILOG = """\
 examples:
+  sunset plan site.toml                            what a run would archive (a dry run: writes nothing)
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
@@ -136,6 +137,11 @@ def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> 
     print("\n".join(lines), file=sys.stderr)
 
 
+def _command_plan(config: SiteConfig, args: argparse.Namespace) -> int:
+    """``sunset plan``: the dry run of the config's source (its line in ``SOURCES``), then the output folder."""
+    return plan.command_plan(config, args, source_of(config).plan)
+
+
 def _command_source(config: SiteConfig, args: argparse.Namespace) -> int:
     """``sunset crawl``, ``sunset ingest``: the source step alone."""
     made = _run_steps(config, args).results[args.command]
@@ -228,6 +234,7 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {
+    "plan": (_command_plan, plan.SUMMARY, plan.DESCRIPTION),
     "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
     "crawl": (_command_source, "fetch the site over HTTP into NAME.warc.gz (resumable)",
@@ -288,7 +295,8 @@ def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
         target: argparse._ActionsContainer = sub
         if option.group == "crawl":
             group = group or sub.add_argument_group(
-                "crawling (when the config has no docroot; each overrides the [source] key)")
+                "crawling (when the config has no docroot; --exclude also leaves a docroot's files out; "
+                "each overrides the [source] key)")
             target = group
         if kind.repeated:
             target.add_argument(option.flag, dest=option.dest, action="append", metavar=kind.metavar,
@@ -360,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             return command_batch(args)
         config = apply_option_flags(resolve_target(args.target, args.out), args)
+        if args.command == "plan":  # a dry run: it writes nothing, not even the log
+            return _command_plan(config, args)
         force = getattr(args, "force", False)
         args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
         layout = pipeline.layout_for(config)
@@ -370,8 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with lock_for(args.command, layout.lock, args.run_stamp.marker,
                       first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
             if other is not None:
-                log.warning("--force: %s held the output of site %s (%s): removed %s", shown(layout.root),
-                            other.name, other.base_url, ", ".join(removed) or "nothing")
+                log.warning("--force: %s held the output of site %s: removed %s", shown(layout.root), other.named,
+                            ", ".join(removed) or "nothing")
             return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)

@@ -29,9 +29,15 @@ class OtherSite:
     """The site whose output a folder holds, when it is not the config's."""
 
     name: str
-    base_url: str
+    base_url: str | None
+    """None: the folder holds another site's master but no config copy that names it."""
     entries: tuple[str, ...]
     """What the folder holds (its top-level names; folders end with ``/``)."""
+
+    @property
+    def named(self) -> str:
+        """``apache13 (http://...)``, or the master's name when no config copy says more."""
+        return f"{self.name} ({self.base_url})" if self.base_url else f"{self.name} ({self.name}.warc.gz)"
 
     def listed(self, shown_at_most: int = 6) -> str:
         more = len(self.entries) - shown_at_most
@@ -46,18 +52,21 @@ def _entries(layout: OutputLayout, site: str) -> tuple[str, ...]:
 
 def other_site(config: SiteConfig) -> OtherSite | None:
     """The site the output folder holds, if its config copy names another name or base URL than
-    ``config`` (an unreadable copy is no site: the command writes a new one)."""
+    ``config``, or (no readable copy) it holds another name's master."""
     layout = OutputLayout(config.output_dir, config.name)
     try:
         site = tomllib.loads(layout.config_copy.read_text(encoding="utf-8")).get("site", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+        site = {}
     name, base_url = site.get("name"), site.get("base_url")
-    if not isinstance(name, str) or not isinstance(base_url, str):
-        return None
-    if (name, base_url) == (config.name, config.base_url):
-        return None
-    return OtherSite(name, base_url, _entries(layout, name))
+    if isinstance(name, str) and isinstance(base_url, str):
+        if (name, base_url) == (config.name, config.base_url):
+            return None
+        return OtherSite(name, base_url, _entries(layout, name))
+    masters = sorted(path.name.removesuffix(".warc.gz") for path in layout.root.glob("*.warc.gz")
+                     if not path.name.startswith((f"{config.name}.", f"{config.name}-"))
+                     and not path.name.endswith(("-derived.warc.gz", "-reconstructed.warc.gz")))
+    return OtherSite(masters[0], None, _entries(layout, masters[0])) if masters else None
 
 
 def check_output_folder(config: SiteConfig, command: str, *, force: bool = False) -> OtherSite | None:
@@ -70,8 +79,8 @@ def check_output_folder(config: SiteConfig, command: str, *, force: bool = False
     instead = shown(config.output_dir.parent / config.name)
     replace = (f"pass --force to replace its contents (removes {other.listed()})" if command in FORCE_COMMANDS
                else "run `sunset run` with --force to replace its contents")
-    raise ConfigError(f"{here} holds the output of another site, {other.name} ({other.base_url}); one folder "
-                      f"holds one site: give {config.name} a folder of its own (--out {instead}), or {replace}")
+    raise ConfigError(f"{here} holds the output of another site, {other.named}; one folder holds one site: "
+                      f"give {config.name} a folder of its own (--out {instead}), or {replace}")
 
 
 def replace_contents(layout: OutputLayout, other: OtherSite) -> tuple[str, ...]:

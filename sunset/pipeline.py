@@ -13,13 +13,14 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
 from archive.capture import Capture
+from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
@@ -33,7 +34,7 @@ from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.docroot import SkipReporter
+from crawl.docroot import Excluded, SkipReporter
 from crawl.frontier import Frontier, Status
 from crawl.options import SourceOptions
 from crawl.rules import RuleError
@@ -108,9 +109,21 @@ class SourceCall:
     """Forget what an earlier, interrupted run of this source left, and start again."""
     along: frozenset[str] = frozenset()
     """Later steps of the run the source may do while it writes (``normalize``: the records)."""
-    listed: Sized | None = None
+    listed: Listing | None = None
     """What the checks before the run found of the source's items (a docroot's one walk,
     :class:`crawl.docroot.DocrootFiles`), so that it is not looked at again."""
+
+
+class Listing(Protocol):
+    """What a source lists of its items before it writes them (a docroot's one walk,
+    :class:`crawl.docroot.DocrootFiles`)."""
+
+    def __len__(self) -> int:
+        """How many it will write: the progress bar's total."""
+
+    @property
+    def excluded(self) -> Sequence[Excluded]:
+        """What ``[source] exclude`` kept out of it: each named in the log, counted in the summary."""
 
 
 class SourceRun(Protocol):
@@ -155,6 +168,8 @@ class ArchivedCaptures:
     failures: tuple[str, ...] = ()
     dates_warning: str | None = None
     """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
+    excluded: tuple[Excluded, ...] = ()
+    """What ``[source] exclude`` kept out (not problems: the config asked for it)."""
 
     @property
     def problems(self) -> int:
@@ -162,7 +177,10 @@ class ArchivedCaptures:
 
     def summary_line(self, layout: OutputLayout) -> str:
         """The run summary's line for the source."""
-        line = f"  files archived   {self.files}" + (f" ({len(self.skipped)} skipped)" if self.skipped else "")
+        notes = [f"{len(self.skipped)} skipped"] if self.skipped else []
+        if self.excluded:
+            notes.append(f"{excluded_count(self.excluded)} kept out by [source] exclude")
+        line = f"  files archived   {self.files}" + (f" ({'; '.join(notes)})" if notes else "")
         if self.dates_warning:
             line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
                      "file_date (details above, in the log and the report)")
@@ -170,7 +188,26 @@ class ArchivedCaptures:
 
     def done_line(self, layout: OutputLayout) -> str:
         """The stage command's last line."""
-        return f"{self.files} files archived into {shown(self.warc)}"
+        kept_out = f" ({excluded_count(self.excluded)} kept out by [source] exclude)" if self.excluded else ""
+        return f"{self.files} files archived into {shown(self.warc)}{kept_out}"
+
+
+def excluded_count(excluded: Sequence[Excluded]) -> str:
+    """``2 files and 1 folder``: what ``[source] exclude`` kept out, counted as it was met (a
+    folder's files were not read, so not counted)."""
+    folders = sum(item.folder for item in excluded)
+    counts = [(len(excluded) - folders, "file"), (folders, "folder")]
+    return " and ".join(f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in counts if count)
+
+
+def _log_excluded(step: str, listed: Listing | None) -> tuple[Excluded, ...]:
+    """What ``[source] exclude`` kept out of the master, each named in the log, then counted."""
+    excluded = tuple(listed.excluded) if listed is not None else ()
+    for item in excluded:
+        log.info("%s: excluded %s", step, item)
+    if excluded:
+        log.info("%s: %s excluded by [source] exclude", step, excluded_count(excluded))
+    return excluded
 
 
 Captures = Callable[[SourceOptions, SkipReporter, Any], Iterable[Capture]]
@@ -180,7 +217,7 @@ reporter, with the reason."""
 
 
 def archive_captures(call: SourceCall, captures: Captures,
-                     listing: Callable[[SourceOptions], Sized] | None = None) -> ArchivedCaptures:
+                     listing: Callable[[SourceOptions], Listing] | None = None) -> ArchivedCaptures:
     """Archive every capture of a source into the master WARC. ``listing``: a source that can list
     its items first (a docroot's walk) gives the progress bar its total and time left; the listing
     the checks before the run made (:attr:`SourceCall.listed`) is used when there is one."""
@@ -198,6 +235,7 @@ def archive_captures(call: SourceCall, captures: Captures,
     try:
         stamps = stamps_for(config)
         listed = call.listed if call.listed is not None or listing is None else listing(config.source)
+        excluded = _log_excluded(call.step, listed)
         with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
                          plugins=master_outputs()) as archive, \
                 progress(call.step, quiet=call.quiet, total=len(listed) if listed is not None else None) as tick:
@@ -212,7 +250,7 @@ def archive_captures(call: SourceCall, captures: Captures,
     warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
     if warning:
         log.warning("%s: %s", call.step, warning)
-    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning)
+    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning, excluded=excluded)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -329,7 +367,7 @@ def crawl(call: SourceCall) -> CrawlRun:
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     if fresh:
         _forget_crawl(layout)
     if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():
@@ -422,23 +460,26 @@ def mirror_options(config: SiteConfig, layout: OutputLayout) -> MirrorOptions:
     return replace(config.mirror, warc_sha256=run_record.digest(layout, layout.warc), history=runs)
 
 
-def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
+def mirror(config: SiteConfig, index: CaptureIndex, *, quiet: bool = False) -> MirrorSummary:
+    """``mirror/`` from the master (``index``: its capture index, which the mirror's plan asks)."""
     layout = layout_for(config)
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, mirror_options(config, layout), layout.root, progress=tick,
-                               workers=workers_for(config))
+                               workers=workers_for(config), index=index)
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
 
 
-def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
-    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
+def normalize_and_mirror(config: SiteConfig, index: CaptureIndex, *,
+                         quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
+    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two
+    stages (``index``: the master's capture index)."""
     layout = layout_for(config)
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
-            layout.warc, config.normalize, layout.records, mirror_options(config, layout), layout.root,
+            index, config.normalize, layout.records, mirror_options(config, layout), layout.root,
             on_capture=tick, workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)

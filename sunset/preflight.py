@@ -7,17 +7,22 @@ Each check raises :class:`archive.errors.ConfigError` saying what is wrong and w
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from archive.capture import Capture
+from archive.capture_index import CaptureIndex
 from archive.errors import ConfigError
-from archive.reader import iter_warc_captures
-from archive.urls import BadURL, Scope, lookup_key
+from archive.urls import BadURL, lookup_key
+from crawl.credentials import load_credentials
 from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
+from sunset.console import shown
 from sunset.folder_site import check_output_folder
+from sunset.options_table import CRAWL
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
@@ -33,7 +38,7 @@ def check_docroot(config: SiteConfig) -> DocrootFiles:
                           "(relative to the config file)")
     if not root.is_dir():
         raise ConfigError(f"{where}: {root} is not a folder: point docroot at the old server's document root")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     base = docroot_base(config.source)
     listing = list_docroot(config.source)
     if any(scope.contains(url_for_file(relative, base)) for relative in listing.files):
@@ -64,17 +69,25 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
     return None
 
 
-def check_start_page(config: SiteConfig, warc: Path | None = None, files: DocrootFiles | None = None) -> None:
+def check_start_page(config: SiteConfig, index: CaptureIndex | None = None,
+                     files: DocrootFiles | None = None) -> None:
     """The start page (``[site] start_url``, default: a crawl's first seed, else ``base_url``) is in the
-    master WARC (or, before ingest, among the docroot's files: ``files`` when it was walked already).
+    master WARC (``index``: its capture index), or, before ingest, among the docroot's files
+    (``files`` when it was walked already).
 
-    One pass over the captures' heads, holding only the start page's few spellings and the best
-    page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
+    One pass over the captures (the master's capture index, or the docroot's files), holding only
+    the start page's few spellings and the best page to suggest: a site of 50,000 pages must not
+    need its whole plan in memory to be checked.
     """
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    if index is None:
+        _check_start(config, iter_docroot(config.source, files=files), config.source.docroot)
+        return
+    _check_start(config, index.captures(), index.warc)
+
+
+def _check_start(config: SiteConfig, captures: Iterable[Capture], source: Path | None) -> None:
+    scope = config.scope
     case_insensitive = config.source.case_insensitive
-    captures = (iter_warc_captures(warc, read_bodies=False) if warc is not None
-                else iter_docroot(config.source, files=files))
     resolver = Resolver({}, scope, index_files=config.source.index_files)
     spellings: dict[str, bool | None] = {}  # lookup key -> whether its first capture is in the mirror
     for candidate in resolver.candidates(config.start):
@@ -109,7 +122,7 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
     if any(spellings.values()):
         return
     if not archived_any:
-        raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
+        raise ConfigError(f"{source} holds nothing of {config.base_url}: check "
                           f"[source] in {config.path}")
     if seed_found is not None:
         suggestion = seed_found[1]
@@ -138,7 +151,7 @@ def check_command(config: SiteConfig, command: str, *, force: bool = False) -> D
     (:mod:`sunset.folder_site`)."""
     out = config.output_dir
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"the output folder {out} is a file: give --out a folder (it is created if missing)")
+        raise ConfigError(f"the output folder {shown(out)} is a file: give --out a folder (it is created if missing)")
     check_output_folder(config, command, force=force)
     docroot = config.source.docroot
     if command == "ingest" and docroot is None:
@@ -147,6 +160,8 @@ def check_command(config: SiteConfig, command: str, *, force: bool = False) -> D
     if command == "crawl" and docroot is not None:
         raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
                           "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
+    if command in CRAWL and docroot is None:
+        load_credentials(config.source.crawl)  # a secret that cannot be read stops the crawl before it starts
     if command in ("run", "ingest") and docroot is not None:
         files = check_docroot(config)
         if command == "run":

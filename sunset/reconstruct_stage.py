@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
+from archive.capture_index import CaptureIndex
 from archive.encoding import decode_css
 from archive.package.reconstruct import (
     ReconstructSummary,
@@ -28,13 +28,16 @@ from sunset.pipeline import software_name, warcinfo_fields
 from sunset.sources import source_of
 
 RECONSTRUCT_FILE = ".package-reconstruct.sqlite"
-"""The master's index while the reconstructions are planned (removed after)."""
+"""The spellings the pages link to, sorted while the reconstructions are planned (removed after)."""
 
 
-def stylesheet_urls(warc: Path, max_bytes: int) -> Iterator[str]:
+def stylesheet_urls(index: CaptureIndex, max_bytes: int) -> Iterator[str]:
     """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links):
-    the sheets the mirror rewrites, read as far and decoded as it reads them."""
-    for capture in iter_warc_captures(warc, only=lambda capture: is_css(capture.content_type, capture.url)):
+    the sheets the mirror rewrites, found by the master's capture index, read as far and decoded as
+    the mirror reads them."""
+    heads = (original.head for original in index.originals())
+    for capture in iter_warc_captures(index.warc, only=lambda capture: is_css(capture.content_type, capture.url),
+                                      heads=heads):
         with capture.body.open() as stream:
             text = decode_css(stream.read(max_bytes), capture.content_type)
         for _, _, raw in iter_css_urls(text):
@@ -44,12 +47,13 @@ def stylesheet_urls(warc: Path, max_bytes: int) -> Iterator[str]:
                 continue
 
 
-def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
+def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
+                index: CaptureIndex) -> ReconstructSummary:
     """``NAME-reconstructed.warc.gz``: the old server's answers to the spellings the pages link to
-    that the master lacks (see :mod:`archive.package.reconstruct`)."""
+    that the master lacks (see :mod:`archive.package.reconstruct`); ``index``: the master's captures."""
     wanted = itertools.chain([config.base_url], linked_urls(layout.records),
-                             stylesheet_urls(layout.warc, config.max_page_bytes))
-    items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
+                             stylesheet_urls(index, config.max_page_bytes))
+    items = plan_reconstructions(index, wanted, case_insensitive=config.source.case_insensitive,
                                  index_files=config.source.index_files, folders=source_of(config).folders,
                                  store=layout.root / RECONSTRUCT_FILE)
     info = warcinfo_fields(config, source_of(config).how)

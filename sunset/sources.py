@@ -16,6 +16,7 @@ from crawl.docroot import iter_docroot, list_docroot
 from sunset import pipeline
 from sunset.config import SiteConfig
 from sunset.pipeline import SourceCall, SourceRun, archive_captures
+from sunset.plan import SourcePlan, plan_crawl, plan_docroot
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +43,17 @@ class Source:
     """A master it wrote is complete (written under another name, renamed when done), so a batch run
     again keeps it. Not the crawl's: a crawl run again with a higher ``max_pages`` continues it (and
     a crawl resumes, or finds itself complete, by itself)."""
+    plan: SourcePlan | None = None
+    """Its part of ``sunset plan``, the dry run (:mod:`sunset.plan`): what it would read or fetch,
+    and what would make a run refuse, said without writing anything. None: the dry run says only
+    what every run checks (the output folder)."""
 
 
 SOURCES: tuple[Source, ...] = (
     Source("ingest", "ingested from its document root", lambda config: config.source.docroot is not None,
            partial(archive_captures, captures=iter_docroot, listing=list_docroot),
-           start_page_checked=True, folders=True, reusable=True),
-    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",)),
+           start_page_checked=True, folders=True, reusable=True, plan=plan_docroot),
+    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",), plan=plan_crawl),
 )
 
 

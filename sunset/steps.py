@@ -9,16 +9,17 @@ in :data:`sunset.sources.SOURCES`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence, Sized
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
+from archive.capture_index import CaptureIndex
 from sunset import archive_stage, pipeline, run_record, sources
 from sunset.config import SiteConfig
 from sunset.console import RunStamp
 from sunset.layout import OutputLayout
-from sunset.pipeline import SourceCall, SourceRun
+from sunset.pipeline import Listing, SourceCall, SourceRun
 from sunset.preflight import check_start_page
 from sunset.sources import Source, source_of
 
@@ -36,7 +37,7 @@ class RunFlags:
     """verify: also have FastWARC check every digest."""
     reuse: bool = False
     """batch: keep what an earlier attempt finished (see :attr:`Step.reusable`)."""
-    listed: Sized | None = None
+    listed: Listing | None = None
     """What the checks before the run found of the source (a docroot's one walk), for the source step."""
     stamp: RunStamp | None = None
     """The command's run (its id, time, version and command line), for the folder's record of
@@ -61,6 +62,11 @@ class StepContext(Protocol):
     def made(self, *outputs: str) -> bool:
         """Whether steps of this run made (or found complete) every one of ``outputs``."""
 
+    def captures(self) -> CaptureIndex:
+        """The master's capture index (:mod:`archive.capture_index`), one for the whole run: every
+        step that looks a capture of the master up asks this one (made at the first question once
+        the master is complete; an aside that reads the master is given it made)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -82,6 +88,9 @@ class Step:
     crawling, the mirror in the content pass)."""
     reusable: bool = False
     """In a batch, not run again when what it makes exists and is no older than what it reads."""
+    captures: bool = False
+    """It looks captures of the master up, in the run's one capture index (:meth:`StepContext.captures`):
+    run aside, it is given the index made before it forks, so the run makes it once."""
 
 
 def _write_master(source: Source, run: StepContext) -> SourceRun:
@@ -96,20 +105,20 @@ def _start_page(run: StepContext) -> None:
     """A run stops before the mirror when the start page was not archived (the mirror would open on
     "Page not archived"); a source whose files the preflight searched has been checked already."""
     if not source_of(run.config).start_page_checked:
-        check_start_page(run.config, run.layout.warc)
+        check_start_page(run.config, run.captures())
 
 
 def _normalize(run: StepContext) -> object:
     if "mirror" in run.along:  # the content pass: records and mirror from one read of the bodies
-        normalized, mirrored = pipeline.normalize_and_mirror(run.config, quiet=run.flags.quiet)
+        normalized, mirrored = pipeline.normalize_and_mirror(run.config, run.captures(), quiet=run.flags.quiet)
         run.did("mirror", mirrored)
         return normalized
     return pipeline.normalize(run.config, quiet=run.flags.quiet)
 
 
 def _package(run: StepContext) -> object:
-    return archive_stage.package(run.config, run.result("replay"), run.result("derived"), bagit=run.flags.bagit,
-                                 quiet=run.flags.quiet)
+    return archive_stage.package(run.config, run.result("replay"), run.result("derived"), run.captures(),
+                                 bagit=run.flags.bagit, quiet=run.flags.quiet)
 
 
 _CHECKED = ("warc", "mirror", "reconstructed_warc", "derived_warc", "cdxj", "wacz", "bag")
@@ -121,8 +130,8 @@ def _verify(run: StepContext) -> object:
     (and the other inputs there now): the folder's record says (:mod:`sunset.run_record`)."""
     trust = run.made(*_CHECKED)
     stale = run_record.out_of_step(run.layout, run_plan(run.config), fresh=not trust, remember=trust)
-    return archive_stage.verify(run.config, quiet=run.flags.quiet, trust_run=trust, deep=run.flags.deep,
-                                mirror_check=partial(run.result, "check"), out_of_step=stale)
+    return archive_stage.verify(run.config, run.captures, quiet=run.flags.quiet, trust_run=trust,
+                                deep=run.flags.deep, mirror_check=partial(run.result, "check"), out_of_step=stale)
 
 
 def source_step(source: Source) -> Step:
@@ -132,20 +141,20 @@ def source_step(source: Source) -> Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("start", None, reads=("warc",), makes=(), run=_start_page),
+    Step("start", None, reads=("warc",), makes=(), run=_start_page, captures=True),
     Step("normalize", "normalize", reads=("warc",), makes=("records",), run=_normalize, along=("mirror",),
-         reusable=True),
+         reusable=True, captures=True),
     Step("mirror", "mirror", reads=("warc", "records"), makes=("mirror",),
-         run=lambda run: pipeline.mirror(run.config, quiet=run.flags.quiet)),
+         run=lambda run: pipeline.mirror(run.config, run.captures(), quiet=run.flags.quiet), captures=True),
     Step("replay", "package", reads=("warc", "records"), makes=("reconstructed_warc", "cdxj", "wacz"),
-         run=lambda run: archive_stage.replay_package(run.config), aside=True),
+         run=lambda run: archive_stage.replay_package(run.config, run.captures()), aside=True, captures=True),
     Step("derived", "package", reads=("warc", "records", "mirror"), makes=("derived_warc",),
-         run=lambda run: archive_stage.write_derived(run.config), aside=True),
+         run=lambda run: archive_stage.write_derived(run.config, run.captures()), aside=True, captures=True),
     Step("check", "verify", reads=("mirror",), makes=(), run=lambda run: archive_stage.check_mirror(run.config),
          needs=(), aside=True),
     Step("package", "package", reads=("warc", "records", "mirror", "reconstructed_warc", "cdxj", "wacz",
-                                      "derived_warc"), makes=("bag",), run=_package),
-    Step("verify", "verify", reads=_CHECKED, makes=(), run=_verify),
+                                      "derived_warc"), makes=("bag",), run=_package, captures=True),
+    Step("verify", "verify", reads=_CHECKED, makes=(), run=_verify, captures=True),
 )
 """The steps after the source, in the order a run takes them."""
 

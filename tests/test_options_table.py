@@ -69,6 +69,8 @@ def _sample(option: Option) -> tuple[str, Any]:
         "number from 0 to 1": ("0.5", 0.5),
         "list of strings": ('["start.htm"]', ("start.htm",)),
         "list of URLs": (f'["{BASE}orphan.htm"]', (f"{BASE}orphan.htm",)),
+        "list of host names": ('["oldsite.test"]', ("oldsite.test",)),
+        "env:NAME or file:PATH": ('"env:SITE_SECRET"', "env:SITE_SECRET"),
         "list of regular expressions": ('["^http://counter[.]"]', ("^http://counter[.]",)),
     }
     if kind.name == "date":

@@ -5,21 +5,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import http.client
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from site_out.redirects import HTACCESS_FILE, NGINX_FILE, build_entries, new_location, write_redirect_maps
-
-APACHE = Path("/usr/sbin/apache2")
-MODULES = Path("/usr/lib/apache2/modules")
+from tests.apache import apache_serving
 
 PAIRS = [  # (old URL, mirror path), sorted by old URL as the mirror gives them
     ("http://h/site/Glossary.htm", "h/site/glossary.htm"),  # a case clash, folded
@@ -79,55 +71,12 @@ def test_case_insensitive_nginx_patterns_never_loop(tmp_path: Path) -> None:
     assert '    "~*^(?!(?-i:/site/a\\\\.htm)$)/site/a\\\\.htm$" "/site/a.htm";' in lines  # other spellings only
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
-def apache_serving(htaccess: Path) -> Iterator[int]:
+def apache_with_htaccess(htaccess: Path) -> Iterator[int]:
     """Debian's Apache httpd on 127.0.0.1 with ``htaccess`` as its document root's .htaccess."""
-    if not APACHE.exists() or not (MODULES / "mod_rewrite.so").exists():
-        pytest.skip("Debian's apache2 is not installed")
-    folder = Path(tempfile.mkdtemp(prefix="sunset-apache-"))
-    try:
-        root = folder / "root"
-        root.mkdir()
-        shutil.copy(htaccess, root / ".htaccess")
-        for path in (folder, root, root / ".htaccess"):  # its workers run as nobody
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-        port = _free_port()
-        (folder / "httpd.conf").write_text(f"""ServerRoot {folder}
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-LoadModule mpm_prefork_module {MODULES}/mod_mpm_prefork.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule rewrite_module {MODULES}/mod_rewrite.so
-{"User nobody" + chr(10) + "Group nogroup" if os.geteuid() == 0 else ""}
-PidFile {folder}/httpd.pid
-ErrorLog {folder}/error.log
-DocumentRoot {root}
-<Directory {root}>
-  AllowOverride All
-  Require all granted
-</Directory>
-""", encoding="utf-8")
-        server = subprocess.Popen([str(APACHE), "-f", str(folder / "httpd.conf"), "-DFOREGROUND"],
-                                  start_new_session=True)  # it signals its whole process group on the way out
-        try:
-            for _ in range(200):  # until it listens (or gives up)
-                if server.poll() is not None:
-                    pytest.fail(f"apache2 did not start: {(folder / 'error.log').read_text(errors='replace')}")
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-                time.sleep(0.05)
-            yield port
-        finally:
-            server.terminate()
-            server.wait()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with apache_serving({".htaccess": htaccess.read_bytes()}, ("rewrite",),
+                        "  AllowOverride All\n  Require all granted") as port:
+        yield port
 
 
 def _answer(port: int, request_uri: str) -> tuple[int, str | None]:
@@ -143,7 +92,7 @@ def _answer(port: int, request_uri: str) -> tuple[int, str | None]:
 @pytest.mark.parametrize("case_insensitive", [False, True])
 def test_apache_answers_each_old_url_with_its_place_in_the_mirror(tmp_path: Path, case_insensitive: bool) -> None:
     write_redirect_maps(tmp_path, build_entries(PAIRS, "/"), case_insensitive=case_insensitive)
-    with apache_serving(tmp_path / HTACCESS_FILE) as port:
+    with apache_with_htaccess(tmp_path / HTACCESS_FILE) as port:
         here = f"http://127.0.0.1:{port}"
         for request_uri, location in [
             ("/site/Glossary.htm", "/site/glossary.htm"),

@@ -3,6 +3,7 @@ route whatever the source, a stage command = the steps of its stage, a new sourc
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from datetime import datetime, timezone
 from functools import partial
@@ -10,9 +11,13 @@ from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from archive.capture import BytesBody, Capture
+from archive.capture_index import CAPTURE_INDEX
 from archive.errors import StageInputError
+from archive.index_lines import lines_path
 from sunset import run_driver, sources, steps
 from sunset.cli import COMMANDS, main
 from sunset.config import load_config
@@ -155,6 +160,46 @@ def test_reuse_keeps_what_is_complete_and_no_older_than_its_inputs(tmp_path: Pat
     again = run_driver.run(config, plan, RunFlags(reuse=True))
     assert ran == ["warc", "records"] and again.reused == ["master", "records"] and again.done == []
     assert run_driver.run(config, plan).done == ["master", "records"]  # without reuse: made again
+
+
+def _master_of(*urls: str):
+    """A step that writes a master WARC of one page at each of ``urls``."""
+    def step(run) -> str:
+        with run.layout.warc.open("wb") as handle:
+            writer = WARCWriter(handle, gzip=True)
+            for url in urls:
+                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.0")
+                writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(b"<P>x"),
+                                                              http_headers=http))
+        return "master"
+    return step
+
+
+def test_the_steps_and_asides_share_one_capture_index(tmp_path: Path) -> None:
+    """Made once per master: before an aside that asks it forks (the aside finds it made), one for
+    every step after; a step that makes the master again gets an index of the new one."""
+    config = _config(tmp_path)
+    first, second = "http://old.example.org/site/", "http://old.example.org/site/b.htm"
+    index_file = lines_path(OutputLayout(config.output_dir, config.name).warc, CAPTURE_INDEX)
+
+    def aside(run) -> tuple[int, str]:
+        made = index_file.stat().st_ino  # before this process asks: made before the fork
+        return made, run.captures().first(first).url
+
+    def asks(url: str):
+        return lambda run: (id(run.captures()), run.captures().first(url) is not None)
+
+    plan = (Step("master", None, (), ("warc",), _master_of(first), needs=()),
+            Step("aside", None, ("warc",), (), aside, aside=True, captures=True),
+            Step("one", None, ("warc",), (), asks(first), captures=True),
+            Step("two", None, ("warc",), (), asks(first), captures=True),
+            Step("again", None, (), ("warc",), _master_of(first, second), needs=()),
+            Step("three", None, ("warc",), (), asks(second), captures=True))
+    made = run_driver.run(config, plan)
+    assert made.results["aside"][1] == first
+    assert made.results["one"] == made.results["two"] and made.results["one"][1]
+    assert made.results["three"][1]  # the master made again is indexed again
+    assert made.results["aside"][0] != index_file.stat().st_ino
 
 
 # --- a new source is one line --------------------------------------------------------------------

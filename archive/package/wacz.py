@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import SunsetError
-from archive.package.derived import OriginalIndex
+from archive.capture_index import CaptureIndex
 from archive.records_file import iter_page_records
 
 
@@ -44,7 +44,7 @@ class Page:
     id: str | None = None
 
 
-def iter_pages(records_path: Path, index: OriginalIndex) -> Iterable[Page]:
+def iter_pages(records_path: Path, index: CaptureIndex) -> Iterable[Page]:
     """Every page of the site in the records (HTML answered 200, or a docroot file), with its
     title, its text and the date of its capture."""
     for record, _ in iter_page_records(records_path):
