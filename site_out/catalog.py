@@ -130,7 +130,8 @@ def _history(runs: tuple[PastRun, ...], words: Words) -> str:
     rows = "".join(
         f'<tr><td style="white-space:nowrap">{escape(words.date(run.started.date()))} '
         f'{run.started.strftime("%H:%M:%S")}</td><td style="white-space:nowrap">{escape(run.software)}</td>'
-        f'<td><code style="word-break:break-all">{escape(run.command)}</code></td><td><code>{escape(run.id)}</code></td>'
+        f'<td><code style="word-break:break-all">{escape(run.command)}</code></td>'
+        f"<td><code>{escape(run.id)}</code></td>"
         "</tr>\n" for run in runs)
     return (f'<h2>{words("about_history_heading")}</h2>\n<p>{words("about_history")}</p>\n'
             '<table style="border-collapse:collapse" cellpadding="4">\n'

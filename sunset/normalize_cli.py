@@ -67,7 +67,8 @@ def command_normalize_warc(args: argparse.Namespace) -> int:
         except WholeFileGzipError:
             # Gzipped as one stream (not record by record): rewrite it into the output folder.
             warc = recompress(args.warc, args.out)
-            say(args.quiet, f"{shown(args.warc)} is gzipped as a whole; recompressed record by record into {shown(warc)}")
+            say(args.quiet, f"{shown(args.warc)} is gzipped as a whole; recompressed record by record into "
+                            f"{shown(warc)}")
             base_url, summary = _normalize(args, warc, layout, workers)
     except (SunsetError, OSError) as error:
         print(f"sunset: error: {error}", file=sys.stderr)

@@ -313,7 +313,8 @@ class CrawlRun:
         summary = self.summary
         state = "already complete" if self.already_complete else "done"
         return (f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
-                f"left out, {summary.revisits} duplicates as revisits) into {shown(self.warc)}; log: {shown(layout.crawl_log)}")
+                f"left out, {summary.revisits} duplicates as revisits) into {shown(self.warc)}; "
+                f"log: {shown(layout.crawl_log)}")
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
