@@ -41,7 +41,7 @@ from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
 from sunset import __version__, pipeline, run_driver, run_record, steps
 from sunset.config import SiteConfig, copy_config
-from sunset.console import run_stamp, shown
+from sunset.console import shown
 from sunset.engines import Engine
 from sunset.layout import BatchLayout, OutputLayout
 from sunset.lock import output_lock
@@ -539,8 +539,7 @@ def run_site(task: SiteTask) -> SiteResult:
                 (done if _extract(task, config, layout) else reused).append("extract")
                 shutil.rmtree(layout.root / CAPTURES_FOLDER, ignore_errors=True)
             plan = steps.run_plan(config) if whole else steps.stage_plan(*task.stages)
-            made = run_driver.run(config, plan, RunFlags(quiet=True, reuse=True, listed=listed,
-                                                         stamp=run_stamp(task.command.split())))
+            made = run_driver.run(config, plan, RunFlags(quiet=True, reuse=True, listed=listed))
             done += steps.stages(plan, made.done)
             reused += steps.stages(plan, made.reused)
             result = _counted(result, config, made.results)

@@ -140,7 +140,7 @@ def command_batch(args: argparse.Namespace) -> int:
                 if part.error:
                     print(f"sunset: error: {part.error}", file=sys.stderr)
                 elif not args.quiet:
-                    print(f"{part.source}: {part.records} records ({part.pages} pages) -> {shown(part.part)}")
+                    print(f"{part.source}: {part.records} records ({part.pages} pages) -> {shown(Path(part.part))}")
             if not args.quiet:
                 read = f"{len(summary.parts) - len(summary.failed)} of " if summary.failed else ""
                 print(f"{summary.records} records from {read}{len(summary.parts)} WARCs in {summary.seconds:.1f}s "

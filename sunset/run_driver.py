@@ -21,9 +21,9 @@ Every step that looks a capture of the master up asks the run's one capture inde
 that makes the master is over, and before an aside declared to ask it (``captures``) forks, so
 the steps and every aside share it (each process reads it through a connection of its own).
 
-A plan that makes anything is a run in the folder's history, and each step that did its work
-leaves in the folder's record what it made from what (:mod:`sunset.run_record`), so that an
-output a later run leaves behind, made from another master, can be told.
+A command's plan that makes anything is a run in the folder's history, and each step that did
+its work leaves in the folder's record what it made from what (:mod:`sunset.run_record`), so
+that an output a later run leaves behind, made from another master, can be told.
 """
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ class Run:
     def drive(self, after: StepDone | None) -> None:
         """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
         started, in its own process: it reads files, and asks for no other step's result.)"""
-        if any(step.makes for step in self.plan):
+        if self.flags.stamp is not None and any(step.makes for step in self.plan):
             run_record.begin(self.layout, self.stamp)
         with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
             stack.callback(self._forget_captures)

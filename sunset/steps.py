@@ -40,8 +40,10 @@ class RunFlags:
     listed: Listing | None = None
     """What the checks before the run found of the source (a docroot's one walk), for the source step."""
     stamp: RunStamp | None = None
-    """The command's run (its id, time, version and command line), for the folder's record of
-    what made each output (:mod:`sunset.run_record`); None: a new one."""
+    """The command's run (its id, time, version and command line): in the folder's history (the
+    about page's), and named in its record of what made each output (:mod:`sunset.run_record`).
+    None: no command of its own (a batch task, recorded in the batch's manifest, which a retry
+    must repeat byte for byte): in no history, its outputs recorded under a new id."""
 
 
 class StepContext(Protocol):
