@@ -63,7 +63,8 @@ outputs (in the output folder):
   sunset.log      what happened, including every file skipped and every problem
   crawl.log       one line per fetch: time, status, size, URL, referrer, type, duration
   crawl.sqlite    the crawl's frontier and seen-set (what makes a crawl resumable)
-  site.toml       the config used, so stage commands can be given the folder alone"""
+  site.toml       the config used, so stage commands can be given the folder alone
+  run.json        the commands that wrote here, and what each output was made from (verify checks it)"""
 
 
 def _flags(args: argparse.Namespace) -> RunFlags:
