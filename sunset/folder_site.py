@@ -13,7 +13,6 @@ import os
 import shutil
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from archive.errors import ConfigError
 from sunset.config import SiteConfig
