@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.capture import CAPTURE_RECORD_TYPES, Body, BytesBody, Capture, Fetched, SpooledBody
+from archive.capture import CAPTURE_RECORD_TYPES, PROVENANCE_FIELDS, Body, BytesBody, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
@@ -301,6 +301,7 @@ def _made(path: Path, record: RecordHead | ArcWarcRecord, offset: int, body: Bod
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         origin=f"{path}#{offset}",
         truncated=headers.get_header("WARC-Truncated") or cut,
+        warc_headers=tuple((name, value) for name, value in headers.headers if name in PROVENANCE_FIELDS),
     )
 
 

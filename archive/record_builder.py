@@ -144,7 +144,7 @@ class RecordBuilder:
     def capture(self, capture: Capture) -> Iterator[ArcWarcRecord]:
         """The record of one capture, its bytes unchanged: a ``resource`` for a file read from
         disk (its Content-Type labelled, see :mod:`archive.labels`), else a ``response``."""
-        headers = {"WARC-Date": warc_date(capture.date)}
+        headers = {"WARC-Date": warc_date(capture.date), **dict(capture.warc_headers)}
         with capture.body.open() as payload:
             if capture.status is None:
                 headers["WARC-Record-ID"] = self.stamps.record_id("resource", capture.url)
@@ -156,7 +156,8 @@ class RecordBuilder:
                     warc_content_type=content_type, warc_headers_dict=headers,
                 )
             else:
-                status_line = f"{capture.status} {capture.header('X-Status-Reason') or ''}".strip()
+                reason = capture.reason or capture.header("X-Status-Reason") or ""
+                status_line = f"{capture.status} {reason}".strip()
                 http_headers = StatusAndHeaders(status_line, list(capture.http_headers), protocol="HTTP/1.1")
                 headers["WARC-Record-ID"] = self.stamps.record_id("response", capture.url)
                 yield self.warcio.create_warc_record(

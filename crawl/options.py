@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.urls import DEFAULT_INDEX_FILES
+from crawl.wayback.options import WaybackOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,9 @@ class SourceOptions:
     """The date ingested files carry; default: each file's modification time."""
     exclude_names: tuple[str, ...] = field(default=(".git", ".svn", "CVS", ".DS_Store", "Thumbs.db"))
     crawl: "CrawlOptions" = field(default_factory=lambda: CrawlOptions())
-    """Used when there is no docroot: the site is fetched over HTTP."""
+    """Used when there is no docroot: the site is fetched over HTTP (or from a web archive)."""
+    wayback: WaybackOptions = field(default_factory=WaybackOptions)
+    """Where ``wayback.replay`` is set, the site is rebuilt from that web archive (:mod:`crawl.wayback`)."""
 
 
 DEFAULT_USER_AGENT = "sunset/0.1 (archiving a retired website for its owner)"

@@ -183,6 +183,7 @@ class MirrorWriter:
             original_url=capture.url if capture is not None else None,
             archived_on=archived_on,
             file_dated=file_dated,
+            archived_by=capture.archived_by if isinstance(capture, Capture) else None,
             start_href=self.start_href(from_path),
             about_href=href_between(from_path, ABOUT_PAGE),
             index_href=href_between(from_path, PAGES_INDEX),
@@ -279,11 +280,13 @@ class MirrorWriter:
             first_capture=plan.first_capture,
             last_capture=plan.last_capture,
             copy_signs=signs,
+            archived_by=tuple(plan.archived_by),
         )
         self.write_catalog(records_path, facts)
         remove_unexplained(root, plan)
         write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in self.missing),
-                     notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs)
+                     notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
+                     archived_months=plan.archived_months)
         entries = build_entries(self.redirect_pairs(), options.publish_url)
         maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
         plan.close()

@@ -31,6 +31,12 @@ class NoticeOptions:
         return notice_words(self.language, self.title, self.text)
 
 
+DATE_SOURCES = ("fetched", "archived", "file_date", "mtime")
+"""Where captures' dates can come from: ``fetched`` (a crawl), ``archived`` (the days a web archive
+took the captures a site was rebuilt from), ``file_date`` (the one date the config gives ingested
+files), ``mtime`` (each ingested file's modification time, which a copy may have reset)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PastRun:
     """A run of sunset that wrote into the archive's folder, as the about page lists it."""
@@ -70,9 +76,8 @@ class MirrorOptions:
     start_url: str | None = None
     """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""
     date_source: str | None = None
-    """Where the captures' dates come from, for the about page and the report: ``fetched`` (a
-    crawl), ``file_date`` (the one date the config gives ingested files), ``mtime`` (each
-    ingested file's modification time, which a copy may have reset); None: not known."""
+    """Where the captures' dates come from, for the about page and the report: one of
+    :data:`DATE_SOURCES`; None: not known."""
     max_page_bytes: int = MAX_PAGE_BYTES
     """Pages and style sheets are rewritten up to this many bytes; the rest is cut from the
     mirror (noted; the WARC keeps it whole), so one hostile page cannot exhaust memory."""

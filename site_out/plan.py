@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
+from collections import Counter
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,6 +98,10 @@ class MirrorPlan:
     """How many captures the WARC holds (the total a progress bar shows)."""
     left_out: list[str] = field(default_factory=list)
     """Error answers (a 404 page, a 500): kept in the WARC, no file in the mirror; for the log, not problems."""
+    archived_by: list[str] = field(default_factory=list)
+    """The web archives the captures were taken from (none: from the old server or its files)."""
+    archived_months: Counter[str] = field(default_factory=Counter)
+    """``YYYY-MM`` -> captures taken from a web archive in that month (the report's chart)."""
 
     def explains(self, path: str) -> bool:
         """Whether a capture (a file or a forwarding page) has ``path`` in the mirror."""
@@ -172,11 +177,17 @@ def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | Non
     redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date (few)
     first: datetime | None = None
     last: datetime | None = None
+    archives: list[str] = []
+    months: Counter[str] = Counter()
     count = 0
     for ordinal, capture in enumerate(index.captures()):
         count = ordinal + 1
         first = capture.date if first is None else min(first, capture.date)
         last = capture.date if last is None else max(last, capture.date)
+        if capture.archived_by:
+            months[capture.date.strftime("%Y-%m")] += 1
+            if capture.archived_by not in archives:
+                archives.append(capture.archived_by)
         try:
             key = lookup_key(capture.url, case_insensitive)
         except (BadURL, ValueError):
@@ -235,7 +246,7 @@ def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | Non
     db.execute("COMMIT")
     db.executescript("DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; DROP TABLE taken; "
                      "DROP TABLE exact;")
-    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out)
+    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out, archives, months)
 
 
 def _clashing(db: sqlite3.Connection, path: str) -> str:

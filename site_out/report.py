@@ -23,7 +23,7 @@ from archive.durable import atomic_writer
 from archive.reader import iter_warc_captures
 from archive.records_file import iter_records
 from site_out.charts import bar_chart, column_chart
-from site_out.options import MirrorOptions
+from site_out.options import DATE_SOURCES, MirrorOptions
 from site_out.pages import page_html
 from site_out.paths import safe_destination
 from site_out.words import ENGLISH, Words
@@ -57,6 +57,8 @@ class SiteTally:
     host_bytes: Counter[str] = field(default_factory=Counter)
     external: Counter[str] = field(default_factory=Counter)
     missing: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    archived_months: Counter[str] = field(default_factory=Counter)
+    """``YYYY-MM`` -> captures a web archive took that month (a site rebuilt from one)."""
 
     def add(self, record: dict) -> None:
         url = record.get("url") or ""
@@ -174,6 +176,37 @@ def _times(count: int, words: Words = ENGLISH) -> str:
     return words("times_once") if count == 1 else words("times_many", count=words.number(count))
 
 
+def capture_timeline(months: Counter[str]) -> list[tuple[str, int]]:
+    """Captures per month (``1998-11``) when they span up to three years, else per year, the
+    empty months or years between included, so the gaps show."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    start, end = int(first[:4]), int(last[:4])
+    if end - start >= 3:
+        years: Counter[str] = Counter()
+        for month, count in months.items():
+            years[month[:4]] += count
+        return [(str(year), years.get(str(year), 0)) for year in range(start, end + 1)]
+    timeline = []
+    year, month = start, int(first[5:7])
+    while (year, month) <= (end, int(last[5:7])):
+        name = f"{year:04d}-{month:02d}"
+        timeline.append((name, months.get(name, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return timeline
+
+
+def _archived_figure(months: Counter[str], words: Words) -> str:
+    """For a site rebuilt from a web archive: when each capture was taken, so a reader sees how
+    many years the rebuilt site mixes."""
+    timeline = capture_timeline(months)
+    if not timeline:
+        return ""
+    return _figure("archived", words("fig_archived"), column_chart(timeline, label=words("label_archived")),
+                   words("cap_archived", first=timeline[0][0], last=timeline[-1][0]))
+
+
 def _figure(figure_id: str, title: str, chart: str, caption: str = "") -> str:
     note = f'<p class="note">{caption}</p>' if caption else ""
     return f'<figure id="{figure_id}"><h2>{escape(title)}</h2>{chart}{note}</figure>\n'
@@ -204,7 +237,7 @@ _DATE_SIGNS = {"after-retirement": "copy_after", "recent": "copy_recent", "short
 
 def _dates_note(options: MirrorOptions, dates: DateSpread, signs: tuple[str, ...], words: Words) -> str:
     """Where the dates came from, and a warning when they look like a copy's."""
-    if options.date_source not in ("fetched", "file_date", "mtime"):
+    if options.date_source not in DATE_SOURCES:
         return ""
     html = f'<p class="note dates">{words(f"report_dates_{options.date_source}")}</p>\n'
     if signs and dates.first is not None and dates.last is not None:
@@ -249,6 +282,7 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
         + _figure("sizes", words("fig_sizes"), bar_chart(sizes, label=words("label_sizes"), empty=none))
         + _figure("years", words("fig_years"), column_chart(timeline, label=words("label_years"), empty=none),
                   words("cap_years"))
+        + _archived_figure(tally.archived_months, words)
         + _figure("statuses", words("fig_statuses"), bar_chart(statuses, label=words("label_statuses"), empty=none))
         + _figure("charsets", words("fig_charsets"),
                   bar_chart(_sorted(tally.charsets), label=words("label_charsets"), empty=none), words("cap_charsets"))
@@ -290,10 +324,13 @@ def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
 
 def write_report(mirror_root: Path, out_dir: Path, records_path: Path | None, warc_path: Path,
                  missing: Iterable[tuple[str, str]], *, notice_html: str, options: MirrorOptions,
-                 dates: DateSpread | None = None, copy_signs: tuple[str, ...] = ()) -> SiteTally:
+                 dates: DateSpread | None = None, copy_signs: tuple[str, ...] = (),
+                 archived_months: Counter[str] | None = None) -> SiteTally:
     """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures.
-    ``dates``: the span of the captures' dates; ``copy_signs``: why they look like a copy's."""
+    ``dates``: the span of the captures' dates; ``copy_signs``: why they look like a copy's;
+    ``archived_months``: when a web archive took the captures of a site rebuilt from it."""
     tally = tally_site(records_path, warc_path, missing)
+    tally.archived_months.update(archived_months or {})
     words = options.notice.words
     html = report_html(tally, notice_html, options.site_name, options.base_url, words=words,
                        dates_note=_dates_note(options, dates or DateSpread(), copy_signs, words))

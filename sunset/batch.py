@@ -538,7 +538,7 @@ def run_site(task: SiteTask) -> SiteResult:
             if task.captures_run is not None:
                 (done if _extract(task, config, layout) else reused).append("extract")
                 shutil.rmtree(layout.root / CAPTURES_FOLDER, ignore_errors=True)
-            plan = steps.run_plan(config) if whole else steps.stage_plan(*task.stages)
+            plan = steps.run_plan(config) if whole else steps.stage_plan(config, *task.stages)
             made = run_driver.run(config, plan, RunFlags(quiet=True, reuse=True, listed=listed))
             done += steps.stages(plan, made.done)
             reused += steps.stages(plan, made.reused)

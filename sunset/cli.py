@@ -14,7 +14,7 @@ from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging, shown
 from sunset.layout import OutputLayout
-from sunset.folder_site import FORCE_COMMANDS, other_site, replace_contents
+from sunset.folder_site import other_site, replace_contents
 from sunset.lock import WRITING_COMMANDS, lock_for
 from sunset.normalize_cli import (
     add_normalize_warc_arguments,
@@ -23,7 +23,7 @@ from sunset.normalize_cli import (
 )
 from sunset.options_table import CRAWL, cli_help, flags_of
 from sunset.preflight import check_command
-from sunset.sources import source_of
+from sunset.sources import SOURCES, source_of
 from sunset.steps import RunFlags, Step
 
 log = logging.getLogger("sunset")
@@ -42,6 +42,8 @@ examples:
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
                                                    run it again after an interruption to resume
+  sunset run site.toml --as-of 1998-11             with [source] wayback: the site as a web archive
+                                                   held it in November 1998
   sunset serve out/otpic --port 8000               look at the mirror on http://127.0.0.1:8000/
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
   sunset normalize --warc x.warc.gz --out DIR      records.jsonl for any WARC (wget's, Heritrix's)
@@ -63,6 +65,7 @@ outputs (in the output folder):
   sunset.log      what happened, including every file skipped and every problem
   crawl.log       one line per fetch: time, status, size, URL, referrer, type, duration
   crawl.sqlite    the crawl's frontier and seen-set (what makes a crawl resumable)
+  wayback.sqlite  a web archive's listing of the site and the rebuild's progress
   site.toml       the config used, so stage commands can be given the folder alone
   run.json        the commands that wrote here, and what each output was made from (verify checks it)"""
 
@@ -84,7 +87,7 @@ def _run_steps(config: SiteConfig, args: argparse.Namespace, plan: Sequence[Step
         if step.name == source and result is not None:
             _print_failures(source, result.failures)
 
-    made = run_driver.run(config, plan or steps.stage_plan(args.command), _flags(args), after=after)
+    made = run_driver.run(config, plan or steps.stage_plan(config, args.command), _flags(args), after=after)
     if plan is None and args.command in WRITING_COMMANDS:
         stale = run_record.out_of_step(made.layout, steps.run_plan(config))
         if stale:
@@ -134,7 +137,7 @@ def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> 
         return
     lines = [f"sunset: {source}: {failure}" for failure in failures[:shown]]
     if len(failures) > shown:
-        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (see the {source} log)")
+        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (each in sunset.log)")
     print("\n".join(lines), file=sys.stderr)
 
 
@@ -238,9 +241,10 @@ COMMANDS = {
     "plan": (_command_plan, plan.SUMMARY, plan.DESCRIPTION),
     "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
-    "crawl": (_command_source, "fetch the site over HTTP into NAME.warc.gz (resumable)",
+    "crawl": (_command_source, "fetch the site over HTTP (or from a web archive) into NAME.warc.gz (resumable)",
               "Crawl the site from base_url (or [source] seeds) politely, keeping every response byte for byte "
-              "in the master WARC. Run the same command again after an interruption to continue."),
+              "in the master WARC; with [source] wayback, rebuild it from that web archive as of [source] as_of. "
+              "Run the same command again after an interruption to continue."),
     "ingest": (_command_source, "archive every file of the docroot into NAME.warc.gz",
                "Read every file under [source] docroot (linked or not) into the master WARC, bytes unchanged."),
     "normalize": (_command_normalize, "make records.jsonl from the WARC",
@@ -286,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CRAWL_COMMANDS = CRAWL
+FORCE_COMMANDS = ("run", *dict.fromkeys(source.step for source in SOURCES))
+"""The commands that make a master, and so may replace a folder of another site (``--force``)."""
 
 
 def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
@@ -371,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = apply_option_flags(resolve_target(args.target, args.out), args)
         if args.command == "plan":  # a dry run: it writes nothing, not even the log
             return _command_plan(config, args)
-        force = getattr(args, "force", False)
+        force = getattr(args, "force", None)  # None: this command takes no --force
         args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
         layout = pipeline.layout_for(config)
         setup_logging(layout, args.verbose, args.quiet)

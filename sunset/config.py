@@ -20,6 +20,7 @@ from archive.options import ArchiveOptions
 from archive.urls import Scope, host_of
 from crawl.credentials import resolve_file
 from crawl.options import CrawlOptions, SourceOptions
+from crawl.wayback.options import WaybackOptions, shown
 from archive.limits import MAX_PAGE_BYTES
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
@@ -100,7 +101,7 @@ class SiteConfig:
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
             start_url=self.start,
-            date_source=("fetched" if self.source.docroot is None
+            date_source=("archived" if self.source.wayback.enabled else "fetched" if self.source.docroot is None
                          else "file_date" if self.source.file_date is not None else "mtime"),
             max_page_bytes=self.max_page_bytes,
             **dict(self.mirror_keys),
@@ -203,11 +204,34 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     crawl_values = values.get(CrawlOptions, {})
     for key in SECRET_KEYS & crawl_values.keys():  # file:PATH, like docroot, relative to the config
         crawl_values[key] = resolve_file(crawl_values[key], base_dir or path.parent)
-    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**crawl_values), **source_values)
+    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**crawl_values),
+                           wayback=_wayback(reader, values.get(WaybackOptions, {})), **source_values)
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
                       ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
                       mirror_keys=tuple(values.get(MirrorOptions, {}).items()),
                       qa=QaThresholds(**values.get(QaThresholds, {})), **site)
+
+
+def _wayback(reader: _Reader, given: dict[str, Any]) -> WaybackOptions:
+    """The web-archive keys written (by field) agree: ``as_of`` with ``wayback``, inside ``from``..``to``."""
+    options = WaybackOptions(**given)
+    keys = {option.into.field: option.key for option in OPTIONS if option.into.owner is WaybackOptions}
+    if "replay" not in given:
+        if given:
+            raise reader.fail("source", keys[next(iter(given))], "only means something with [source] wayback (the "
+                                                                 "web archive to rebuild the site from, e.g. wayback = "
+                                                                 '"https://web.archive.org/web/")')
+        return options
+    if "as_of" not in given:
+        raise reader.fail("source", keys["replay"], 'needs [source] as_of, the date to rebuild the site as of '
+                                                    '(e.g. as_of = "1998-11")')
+    start, end = given.get("window_from"), given.get("window_to")
+    if start and end and start > end:
+        raise reader.fail("source", keys["window_from"], f"{shown(start)} is after [source] to ({shown(end)})")
+    if not options.in_window(options.as_of):
+        raise reader.fail("source", keys["as_of"], f"{shown(options.as_of)} lies outside the window of [source] "
+                                                   f"from and to ({options.describe_window()})")
+    return options
 
 
 def _check_start_url(reader: _Reader, base_url: str, start: str) -> None:
@@ -239,6 +263,8 @@ def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
     source = config.source
     if CrawlOptions in by_owner:
         source = replace(source, crawl=replace(source.crawl, **by_owner.pop(CrawlOptions)))
+    if WaybackOptions in by_owner:
+        source = replace(source, wayback=replace(source.wayback, **by_owner.pop(WaybackOptions)))
     if SourceOptions in by_owner:
         source = replace(source, **by_owner.pop(SourceOptions))
     parts = {"notice": (config.notice, NoticeOptions), "archive": (config.archive, ArchiveOptions),

@@ -19,10 +19,6 @@ from sunset.config import SiteConfig
 from sunset.console import shown
 from sunset.layout import OutputLayout
 
-FORCE_COMMANDS = ("run", "ingest", "crawl")
-"""The commands that may replace a folder's contents (``--force``): those that make a master."""
-
-
 @dataclass(frozen=True, slots=True)
 class OtherSite:
     """The site whose output a folder holds, when it is not the config's."""
@@ -68,15 +64,16 @@ def other_site(config: SiteConfig) -> OtherSite | None:
     return OtherSite(masters[0], None, _entries(layout, masters[0])) if masters else None
 
 
-def check_output_folder(config: SiteConfig, command: str, *, force: bool = False) -> OtherSite | None:
+def check_output_folder(config: SiteConfig, *, force: bool | None = None) -> OtherSite | None:
     """Refuse an output folder that holds another site's output, unless ``force`` (then: that site,
-    whose files :func:`replace_contents` removes once the folder is held)."""
+    whose files :func:`replace_contents` removes once the folder is held). ``force`` None: the
+    command cannot replace a folder (only those that make a master take ``--force``)."""
     other = other_site(config)
     if other is None or force:
         return other
     here = shown(config.output_dir)
     instead = shown(config.output_dir.parent / config.name)
-    replace = (f"pass --force to replace its contents (removes {other.listed()})" if command in FORCE_COMMANDS
+    replace = (f"pass --force to replace its contents (removes {other.listed()})" if force is not None
                else "run `sunset run` with --force to replace its contents")
     raise ConfigError(f"{here} holds the output of another site, {other.named}; one folder holds one site: "
                       f"give {config.name} a folder of its own (--out {instead}), or {replace}")

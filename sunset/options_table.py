@@ -42,6 +42,7 @@ from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.credentials import check_reference
 from crawl.options import CrawlOptions, SourceOptions
+from crawl.wayback.options import WaybackOptions, archive_timestamp
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
@@ -176,6 +177,17 @@ def _timestamp(value: Any) -> datetime:
     if isinstance(parsed, datetime):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return datetime.combine(parsed, time(12, 0), tzinfo=timezone.utc)
+
+
+def archive_time(*, latest: bool) -> Kind:
+    """A moment as a web archive writes it (4 to 14 digits) or in ISO, held as 14 digits; a partial
+    one stands for its first second, or with ``latest`` its last."""
+    def check(value: Any) -> str:
+        try:
+            return archive_timestamp(value, latest=latest)
+        except ValueError as error:
+            raise Invalid(str(error)) from error
+    return Kind("date", check, str, "DATE")
 
 
 def _file_name(value: Any) -> str:
@@ -394,6 +406,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("source", "cookies", SECRET, Into(CrawlOptions, "cookies"), "none",
            "cookies to send (a login session): `name=value; name2=value2`, or a Netscape cookies.txt as browsers "
            "export it, read from `env:NAME` or `file:PATH`; the `Cookie` header is then left out of every output"),
+    # A web archive as the source (crawl/wayback/): used when [source] wayback is set.
+    Option("source", "wayback", URL, Into(WaybackOptions, "replay"), "none",
+           "rebuild the site from this web archive: the replay prefix of a Wayback-style archive, "
+           "`https://web.archive.org/web/` or pywb's `http://HOST/COLLECTION/`"),
+    Option("source", "as_of", archive_time(latest=False), Into(WaybackOptions, "as_of"), "required with `wayback`",
+           "the date the site is rebuilt as of: each URL's capture nearest it (`1998`, `199811`, `19981116093000` "
+           "or ISO `1998-11-16`; a partial date stands for its first second)", flag="--as-of", commands=CRAWL),
+    Option("source", "from", archive_time(latest=False), Into(WaybackOptions, "window_from"), "none",
+           "the earliest capture accepted (same forms)"),
+    Option("source", "to", archive_time(latest=True), Into(WaybackOptions, "window_to"), "none",
+           "the latest capture accepted (a partial date stands for its last second: `\"1999\"` is all of 1999)"),
+    Option("source", "cdx_api", URL, Into(WaybackOptions, "cdx_api"), "derived from `wayback`",
+           "the archive's CDX API: the Internet Archive's `https://web.archive.org/cdx/search/cdx`, pywb's "
+           "`http://HOST/COLLECTION/cdx`"),
     Option("notice", "title", STRING, Into(NoticeOptions, "title"), "required",
            "the notice's heading", required=True),
     Option("notice", "date", DAY, Into(NoticeOptions, "date"), "required",

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from archive.capture import Capture
+from archive.capture import Capture, Fetched
 from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
@@ -233,11 +233,9 @@ def archive_captures(call: SourceCall, captures: Captures,
     info = warcinfo_fields(config, call.how)
     dates = DateSpread()
     try:
-        stamps = stamps_for(config)
         listed = call.listed if call.listed is not None or listing is None else listing(config.source)
         excluded = _log_excluded(call.step, listed)
-        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
-                         plugins=master_outputs()) as archive, \
+        with _master(config, layout, info) as archive, \
                 progress(call.step, quiet=call.quiet, total=len(listed) if listed is not None else None) as tick:
             for capture in captures(config.source, on_skip, listed):
                 archive.write_capture(capture)
@@ -247,10 +245,146 @@ def archive_captures(call: SourceCall, captures: Captures,
     except SourceError as error:
         raise SourceError(f"{config.path}: {error}") from error
     log.info("%s: %d files archived into %s", call.step, files, layout.warc)
-    warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
+    warning = copy_dates_warning(config, dates, archive.stamps.clock or datetime.now(timezone.utc))
     if warning:
         log.warning("%s: %s", call.step, warning)
     return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning, excluded=excluded)
+
+
+def _master(config: SiteConfig, layout: OutputLayout, info: dict[str, str], *, resume: bool = False) -> WarcArchive:
+    """The master's writer for a source of captures (its records dated and named by the config's stamps)."""
+    stamps = stamps_for(config)
+    return WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps, resume=resume,
+                       plugins=master_outputs())
+
+
+class SourceReport(Protocol):
+    """What a resumable source says it did (:class:`crawl.wayback.source.WaybackSummary`)."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """One line per item it could not archive."""
+
+    def line(self) -> str:
+        """What it archived, in words (``12 captures from ARCHIVE (1 not in the archive...)``)."""
+
+
+class Progressed(Protocol):
+    """A resumable source's progress: its items known so far (done and to do), the last one done."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def last(self) -> str: ...
+
+
+class ResumableSource(Protocol):
+    """A source of captures that keeps its work in a database of its own (:class:`crawl.state_db.StateDb`),
+    so that a run killed at any moment continues where it stopped (the web archive,
+    :class:`crawl.wayback.source.WaybackSource`). Made by :func:`archive_resumable` from the ``[source]``
+    options, that database's path, the crawl's link extractor (what a listing missed is found by
+    the links of the pages) and a progress callback."""
+
+    def warcinfo(self) -> dict[str, str]:
+        """Its fields of the master's warcinfo (where the captures came from)."""
+
+    def finished(self) -> bool:
+        """An earlier run archived everything and left nothing to do."""
+
+    def needs_recovery(self, url: str) -> bool:
+        """Whether a record of ``url`` in the open WARC may be one whose completion was lost."""
+
+    def recover(self, records: Iterable[Fetched]) -> int:
+        """Believe the records a killed run left in the open WARC."""
+
+    def captures(self) -> Iterator[Capture]:
+        """Every capture still to archive; each is written and flushed before the next is asked for
+        (the source then marks it done)."""
+
+    def summary(self) -> SourceReport: ...
+
+    def close(self) -> None: ...
+
+
+OpenSource = Callable[..., ResumableSource]
+"""``(options, *, scope=Scope, state=PATH, extract=LinkExtractor, on_progress=Callable[[Progressed], None])``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedCaptures:
+    """What a resumable source archived (:func:`archive_resumable`)."""
+
+    step: str
+    report: SourceReport
+    warc: Path
+    reused: bool = False
+    """Found finished from an earlier run: nothing was asked for."""
+    along: Mapping[str, object] = field(default_factory=dict)
+    problems: int = 0
+    """What it could not archive is listed apart (:attr:`failures`), as a crawl's failed fetches are."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return self.report.failures
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        return f"  files archived   {self.report.line()}"
+
+    def done_line(self, layout: OutputLayout) -> str:
+        return f"{self.step} {'already complete' if self.reused else 'done'}: {self.report.line()} into {self.warc}"
+
+
+def _forget_source(database: Path, *others: Path) -> None:
+    """What a resumable source left (its SQLite database, the open WARC...): the next run starts over."""
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm"),
+                 *others):
+        path.unlink(missing_ok=True)
+
+
+def archive_resumable(call: SourceCall, source: OpenSource, state: str) -> ResumedCaptures:
+    """Archive the captures of a source that remembers its work into the master. ``state``: the
+    property of :class:`sunset.layout.OutputLayout` naming its database.
+
+    A run killed at any moment resumes: the open WARC is kept, its records are believed (the
+    source's ``recover``), and nothing it holds is asked for again. A finished run is found
+    finished (a higher ``max_pages`` continues it); ``--fresh`` starts over.
+    """
+    config = call.config
+    layout = layout_for(config)
+    _record_run(config, layout)
+    database, open_warc = getattr(layout, state), layout.warc.with_name(layout.warc.name + ".open")
+    if call.fresh or not (database.exists() and (open_warc.exists() or layout.warc.exists())):
+        _forget_source(database, open_warc)
+    earlier = database.exists()
+    with progress(call.step, quiet=call.quiet) as tick:
+        def show(step: Progressed) -> None:
+            tick.set_total(step.total)  # type: ignore[attr-defined]
+            tick(step.last)
+
+        opened = source(config.source, scope=config.scope, state=database, extract=crawl_link_extractor(config.scope),
+                        on_progress=show)
+        try:
+            if earlier and layout.warc.exists() and not open_warc.exists():
+                if opened.finished():
+                    log.info("%s: already complete in %s (use --fresh to start again)", call.step, layout.root)
+                    return ResumedCaptures(call.step, opened.summary(), layout.warc, reused=True)
+                layout.warc.rename(open_warc)  # run again with a higher max_pages: continue it
+            resume = earlier and open_warc.exists()
+            with _master(config, layout, {**warcinfo_fields(config, call.how), **opened.warcinfo()},
+                         resume=resume) as archive:
+                if resume:
+                    opened.recover(iter_warc_fetches(open_warc, wanted=opened.needs_recovery))
+                for capture in opened.captures():
+                    archive.write_capture(capture)
+                    archive.flush()  # before the source marks it done
+            report = opened.summary()
+        finally:
+            opened.close()
+    log.info("%s: %s into %s", call.step, report.line(), layout.warc)
+    for failure in report.failures:
+        log.info("%s: %s", call.step, failure)
+    return ResumedCaptures(call.step, report, layout.warc)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -318,10 +452,7 @@ class CrawlRun:
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
-    for path in (layout.crawl_db, layout.crawl_db.with_name(layout.crawl_db.name + "-wal"),
-                 layout.crawl_db.with_name(layout.crawl_db.name + "-shm"),
-                 layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases):
-        path.unlink(missing_ok=True)
+    _forget_source(layout.crawl_db, layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases)
 
 
 def _normalize_growing(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:

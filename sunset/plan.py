@@ -29,6 +29,9 @@ from crawl.docroot import docroot_base, iter_docroot
 from crawl.probe import Probe, probe
 from crawl.robots import Robots, polite_delay
 from crawl.soft404 import page_title
+from crawl.wayback.endpoints import Archive
+from crawl.wayback.fetch import Pace
+from crawl.wayback.options import shown
 from site_out.report import size_text
 from sunset.config import SiteConfig
 from sunset.console import say, shown, without_userinfo
@@ -150,18 +153,10 @@ def plan_crawl(config: SiteConfig, report: Report) -> None:
     """Where the crawl starts, what it may fetch, and what the live server says to two requests."""
     options = config.source.crawl
     scope = config.scope
-    hosts = [urlsplit(scope.base_url).netloc, *scope.aliases]
     fetching = f", fetched from {options.fetch_from}" if options.fetch_from else ""
     proxy = f", through the proxy {without_userinfo(options.proxy)}" if options.proxy else ""
     report.add("source", f"a crawl over HTTP of {config.base_url}{fetching}{proxy}")
-    seeds = options.seeds or (config.base_url,)
-    report.add("seeds", ", ".join(seeds))
-    scope_text = f"URLs under {scope.base_url}, on {' or '.join(hosts)}; page requisites anywhere on those hosts"
-    if options.include:
-        scope_text += f"; only URLs matching {', '.join(map(repr, options.include))}"
-    if options.exclude:
-        scope_text += f"; none matching {', '.join(map(repr, options.exclude))}"
-    report.add("scope", scope_text)
+    seeds = _plan_scope(config, report)
     limit = f"at most {options.max_pages} fetches" if options.max_pages else "no limit on fetches"
     report.add("limits", f"{limit}, {options.max_depth} clicks deep, {options.concurrency} at a time, "
                          f"{options.delay:g} s apart")
@@ -206,6 +201,39 @@ def _plan_robots(config: SiteConfig, report: Report) -> Robots:
     report.add("robots.txt", f"{url}: HTTP {answer.status}, obeyed: {said}" +
                (f"; {note.removeprefix('crawl: ')}" if note else ""))
     return robots
+
+
+def _plan_scope(config: SiteConfig, report: Report) -> tuple[str, ...]:
+    """The seeds and the scope, as a crawl (and a rebuild from a web archive) keeps to them;
+    returns the seeds."""
+    options = config.source.crawl
+    scope = config.scope
+    hosts = [urlsplit(scope.base_url).netloc, *scope.aliases]
+    seeds = options.seeds or (config.base_url,)
+    report.add("seeds", ", ".join(seeds))
+    scope_text = f"URLs under {scope.base_url}, on {' or '.join(hosts)}; page requisites anywhere on those hosts"
+    if options.include:
+        scope_text += f"; only URLs matching {', '.join(map(repr, options.include))}"
+    if options.exclude:
+        scope_text += f"; none matching {', '.join(map(repr, options.exclude))}"
+    report.add("scope", scope_text)
+    return seeds
+
+
+def plan_wayback(config: SiteConfig, report: Report) -> None:
+    """Which web archive, which date and window, and the crawl's scope it keeps to; asks the
+    archive nothing (its listing is the rebuild's first step, and resumable)."""
+    wayback = config.source.wayback
+    archive = Archive.at(wayback.replay or "", wayback.cdx_api)
+    report.add("source", f"the web archive {archive.replay} (its CDX API: {archive.cdx_api}), each URL's capture "
+                         f"nearest {shown(wayback.as_of)}, captures from {wayback.describe_window()}")
+    _plan_scope(config, report)
+    options = config.source.crawl
+    pace = Pace.for_archive(options, archive.is_internet_archive)
+    limit = f"at most {options.max_pages} URLs" if options.max_pages else "no limit on URLs"
+    report.add("limits", f"{limit}, {options.max_depth} clicks deep, one request at a time over one connection, "
+                         f"{pace.delay:g} s apart")
+    report.add("start page", f"{config.start}: looked for in the archive when the rebuild is done")
 
 
 def _plan_start_page(config: SiteConfig, report: Report) -> None:
@@ -255,7 +283,7 @@ def plan_output(config: SiteConfig, report: Report) -> None:
     if other:
         report.add("output", f"{root} (holds a run of another site: {other.named})")
         try:
-            check_output_folder(config, "run")
+            check_output_folder(config, force=False)  # what `sunset run` would say
         except ConfigError as error:
             report.refuse(str(error))
     elif layout.warc.exists() or layout.config_copy.exists():

@@ -143,17 +143,19 @@ def _start_rank(url: str) -> tuple[int, int, str]:
     return path.count("/"), 0 if name in _START_NAMES else 1, url
 
 
-def check_command(config: SiteConfig, command: str, *, force: bool = False) -> DocrootFiles | None:
+def check_command(config: SiteConfig, command: str, *, force: bool | None = None) -> DocrootFiles | None:
     """Everything that can be known wrong before a command writes a byte (a refused run leaves
     nothing behind: no log, no site.toml, no half WARC). For a command that ingests a docroot, its
     files: the run's one walk of it, for the ingest to read (:func:`sunset.pipeline.ingest`).
-    An output folder that holds another site's output is refused, unless ``force``
-    (:mod:`sunset.folder_site`)."""
+    An output folder that holds another site's output is refused, unless ``force`` (None: the
+    command takes no ``--force``; :mod:`sunset.folder_site`)."""
     out = config.output_dir
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output folder {shown(out)} is a file: give --out a folder (it is created if missing)")
-    check_output_folder(config, command, force=force)
+    check_output_folder(config, force=force)
     docroot = config.source.docroot
+    if config.source.wayback.enabled:
+        _check_wayback(config, command)
     if command == "ingest" and docroot is None:
         raise ConfigError(f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
                           "HTTP, or point docroot at a copy of the site's files")
@@ -168,3 +170,15 @@ def check_command(config: SiteConfig, command: str, *, force: bool = False) -> D
             check_start_page(config, files=files)
         return files
     return None
+
+
+def _check_wayback(config: SiteConfig, command: str) -> None:
+    """A web archive is the one source: not beside a docroot, and nothing to fetch from a staging copy."""
+    if command == "ingest":
+        raise ConfigError(f"{config.path}: [source] wayback is set: the site comes from that web archive; use "
+                          "`sunset crawl` (or `sunset run`) to rebuild it")
+    for key, value in (("docroot", config.source.docroot), ("fetch_from", config.source.crawl.fetch_from)):
+        if value is not None:
+            raise ConfigError(f"{config.path}: [source] wayback and {key} are both set: the site comes from the "
+                              f"web archive or from {'its files' if key == 'docroot' else 'a staging copy'}; "
+                              f"remove one of them")

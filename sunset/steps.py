@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from archive.capture_index import CaptureIndex
-from sunset import archive_stage, pipeline, run_record, sources
+from sunset import archive_stage, pipeline, run_record
 from sunset.config import SiteConfig
 from sunset.console import RunStamp
 from sunset.layout import OutputLayout
@@ -166,9 +166,10 @@ def run_plan(config: SiteConfig) -> tuple[Step, ...]:
     return (source_step(source_of(config)), *STEPS)
 
 
-def stage_plan(*stages: str) -> tuple[Step, ...]:
-    """The steps of these stage commands, in run order (a source's stage is its own step)."""
-    every = (*(source_step(source) for source in sources.SOURCES), *STEPS)
+def stage_plan(config: SiteConfig, *stages: str) -> tuple[Step, ...]:
+    """The steps of these stage commands for ``config``, in run order (a source's stage is its own
+    step: the config's source's, when its step is among ``stages``)."""
+    every = (source_step(source_of(config)), *STEPS)
     return tuple(step for step in every if step.stage in stages)
 
 

@@ -157,3 +157,20 @@ def test_the_dry_run_is_the_sources_own(tmp_path: Path, monkeypatch: pytest.Monk
     out = capsys.readouterr().out
     assert "source         one with no dry run of its own" in out and "would archive  " not in out
     assert f"output         {tmp_path / 'out'} (new)" in out and not (tmp_path / "out").exists()
+
+
+def test_a_rebuild_from_a_web_archive_names_the_archive_and_asks_it_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text('[site]\nname = "old"\nbase_url = "http://old.example.org/site/"\n[source]\n'
+                      'wayback = "https://web.archive.org/web/"\nas_of = "1998-11"\nfrom = "1998"\nto = "1999"\n'
+                      'delay = 0\n[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "Gone."\n', encoding="utf-8")
+    before = snapshot(tmp_path)
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    assert snapshot(tmp_path) == before
+    assert ("source         the web archive https://web.archive.org/web/ (its CDX API: "
+            "https://web.archive.org/cdx/search/cdx), each URL's capture nearest 1998-11-01, captures from "
+            "1998-01-01 to 1999-12-31") in said
+    assert "one request at a time over one connection, 1 s apart" in said  # the Internet Archive's pace
+    assert said.rstrip().endswith("would go ahead")
