@@ -31,7 +31,7 @@ from crawl.robots import Robots, polite_delay
 from crawl.soft404 import page_title
 from crawl.wayback.endpoints import Archive
 from crawl.wayback.fetch import Pace
-from crawl.wayback.options import shown
+from crawl.wayback.options import shown as shown_moment
 from site_out.report import size_text
 from sunset.config import SiteConfig
 from sunset.console import say, shown, without_userinfo
@@ -226,7 +226,7 @@ def plan_wayback(config: SiteConfig, report: Report) -> None:
     wayback = config.source.wayback
     archive = Archive.at(wayback.replay or "", wayback.cdx_api)
     report.add("source", f"the web archive {archive.replay} (its CDX API: {archive.cdx_api}), each URL's capture "
-                         f"nearest {shown(wayback.as_of)}, captures from {wayback.describe_window()}")
+                         f"nearest {shown_moment(wayback.as_of)}, captures from {wayback.describe_window()}")
     _plan_scope(config, report)
     options = config.source.crawl
     pace = Pace.for_archive(options, archive.is_internet_archive)
