@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import StageInputError
+from sunset.console import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,4 +119,4 @@ class BatchLayout:
 def require_input(path: Path, stage: str, producer: str) -> None:
     """Stop a stage that was run before the stage that makes its input."""
     if not path.exists():
-        raise StageInputError(f"{stage} needs {path}, which does not exist yet: run `sunset {producer}` first")
+        raise StageInputError(f"{stage} needs {shown(path)}, which does not exist yet: run `sunset {producer}` first")

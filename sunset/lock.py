@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.durable import remove_leftovers
@@ -33,11 +33,13 @@ class OutputLocked(SunsetError):
 
 
 @contextlib.contextmanager
-def output_lock(lock_path: Path, command: str, marker: str | None = None) -> Iterator[None]:
+def output_lock(lock_path: Path, command: str, marker: str | None = None,
+                first: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold ``lock_path`` exclusively, or raise :class:`OutputLocked` naming the holder at once.
 
     ``marker`` (the run's first log line) is logged once the lock is held: a run refused here
-    must not put its marker amid the lines of the run that holds the folder."""
+    must not put its marker amid the lines of the run that holds the folder. ``first``: what to
+    do with the folder before that line (``--force`` empties it: :func:`sunset.folder_site.replace_contents`)."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -51,6 +53,8 @@ def output_lock(lock_path: Path, command: str, marker: str | None = None) -> Ite
                 from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
+        if first is not None:
+            first()
         if marker:
             log.info("%s", marker)
         _sweep(lock_path.parent)
@@ -103,11 +107,12 @@ def _sweep(folder: Path) -> None:
         log.info("removed %d temporary files left by an interrupted run", removed)
 
 
-def lock_for(command: str, lock_path: Path, marker: str | None = None) -> contextlib.AbstractContextManager[None]:
+def lock_for(command: str, lock_path: Path, marker: str | None = None,
+             first: Callable[[], None] | None = None) -> contextlib.AbstractContextManager[None]:
     """The output folder's lock for a command that writes; nothing for one that only reads.
-    ``marker``: the run's first line in the log (see :func:`output_lock`)."""
+    ``marker``, ``first``: the run's first line in the log, and what to do before it (see :func:`output_lock`)."""
     if command in WRITING_COMMANDS:
-        return output_lock(lock_path, command, marker)
+        return output_lock(lock_path, command, marker, first)
     if marker:
         log.info("%s", marker)
     return contextlib.nullcontext()

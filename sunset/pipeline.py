@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,8 +44,10 @@ from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_captures, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
-from sunset import __version__, content_pass
+from site_out.options import MirrorOptions, PastRun
+from sunset import __version__, content_pass, run_record
 from sunset.config import SiteConfig, copy_config
+from sunset.console import shown
 from sunset.file_dates import copy_dates_warning
 from sunset.layout import OutputLayout
 from sunset.progress import crawl_progress, progress
@@ -71,17 +73,12 @@ def layout_for(config: SiteConfig) -> OutputLayout:
 
 
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
-    """Keep the config beside the output so stage commands can be given the folder alone."""
+    """Keep the config beside the output so stage commands can be given the folder alone, and
+    where it came from (a relative docroot is found from there)."""
     layout.root.mkdir(parents=True, exist_ok=True)
     if config.path.resolve() != layout.config_copy.resolve():
         copy_config(config, layout.config_copy)
-        info = {
-            "config": str(config.path.resolve()),
-            "sunset": __version__,
-            "started": datetime.now(timezone.utc).isoformat(),
-        }
-        with atomic_writer(layout.run_info, "w", encoding="utf-8") as handle:
-            json.dump(info, handle, indent=2)
+        run_record.update(layout, config=str(config.path.resolve()))
 
 
 def warcinfo_fields(config: SiteConfig, how: str) -> dict[str, str]:
@@ -192,7 +189,7 @@ class ArchivedCaptures:
     def done_line(self, layout: OutputLayout) -> str:
         """The stage command's last line."""
         kept_out = f" ({excluded_count(self.excluded)} kept out by [source] exclude)" if self.excluded else ""
-        return f"{self.files} files archived into {self.warc}{kept_out}"
+        return f"{self.files} files archived into {shown(self.warc)}{kept_out}"
 
 
 def excluded_count(excluded: Sequence[Excluded]) -> str:
@@ -444,13 +441,14 @@ class CrawlRun:
     def summary_line(self, layout: OutputLayout) -> str:
         summary = self.summary
         return (f"  URLs fetched     {summary.fetched} ({summary.errors} failed, {summary.skipped} left out; "
-                f"see {layout.crawl_log})")
+                f"see {shown(layout.crawl_log)})")
 
     def done_line(self, layout: OutputLayout) -> str:
         summary = self.summary
         state = "already complete" if self.already_complete else "done"
         return (f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
-                f"left out, {summary.revisits} duplicates as revisits) into {self.warc}; log: {layout.crawl_log}")
+                f"left out, {summary.revisits} duplicates as revisits) into {shown(self.warc)}; "
+                f"log: {shown(layout.crawl_log)}")
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
@@ -586,12 +584,20 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     return summary
 
 
+def mirror_options(config: SiteConfig, layout: OutputLayout) -> MirrorOptions:
+    """The config's ``[mirror]`` options, with what the about page tells of the folder: the master's
+    digest (computed once for the folder's record and the page alike) and the runs that made it."""
+    runs = tuple(PastRun(run.id, run.started, f"sunset {run.version}", run.command)
+                 for run in run_record.history(layout))
+    return replace(config.mirror, warc_sha256=run_record.digest(layout, layout.warc), history=runs)
+
+
 def mirror(config: SiteConfig, index: CaptureIndex, *, quiet: bool = False) -> MirrorSummary:
     """``mirror/`` from the master (``index``: its capture index, which the mirror's plan asks)."""
     layout = layout_for(config)
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
-        summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
+        summary = write_mirror(layout.warc, records, mirror_options(config, layout), layout.root, progress=tick,
                                workers=workers_for(config), index=index)
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
@@ -605,7 +611,7 @@ def normalize_and_mirror(config: SiteConfig, index: CaptureIndex, *,
     layout = layout_for(config)
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
-            index, config.normalize, layout.records, config.mirror, layout.root,
+            index, config.normalize, layout.records, mirror_options(config, layout), layout.root,
             on_capture=tick, workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)
