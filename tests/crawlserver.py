@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
@@ -277,6 +278,22 @@ def many_route(handler: _Handler, state: ServerState) -> None:
     handler.send(200, f"<HTML><BODY>Page {number}: {links}<IMG SRC=\"img{number % 7}.gif\"></BODY></HTML>".encode()
                  if not path.endswith(".gif") else gif(path.encode()[-12:]),
                  content_type="image/gif" if path.endswith(".gif") else "text/html")
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """(key, certificate) for 127.0.0.1, made by openssl in ``folder``; skips the test without openssl."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return key, cert
 
 
 @contextmanager
