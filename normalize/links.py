@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from archive.urls import BadURL, Scope, absolute
 from normalize.css import iter_css_urls
 from normalize.linktable import PAGE_REQUISITE_KINDS, applet_base, iter_tag_urls
-from normalize.markup import EndTag, RawText, StartTag, Token, iter_tokens
+from normalize.markup import END, START, EndTag, RawText, StartTag, Tokens
 from normalize.record import Form, FormField, Image, Link, ReferenceKind
 
 _TAGS = re.compile(r"<[^>]*>")
@@ -38,19 +38,23 @@ class PageReferences:
     forms: tuple[Form, ...]
 
 
-def find_base(text: str, page_url: str) -> str:
-    """The base URL of a page: its first ``<BASE HREF>`` or its own URL."""
-    for token in iter_tokens(text):
-        if isinstance(token, StartTag):
-            if token.name == "base":
-                href = token.value("href")
-                if href and href.strip():
-                    try:
-                        return absolute(href, page_url)
-                    except (BadURL, ValueError):  # urllib's own complaint ("Invalid IPv6 URL") too
-                        return page_url
-            elif token.name in ("body", "frameset"):
-                break
+def find_base(text: str, page_url: str, tokens: Tokens | None = None) -> str:
+    """The base URL of a page: its first ``<BASE HREF>`` (before its body) or its own URL.
+
+    ``tokens`` are the page's tokens when the caller has scanned it already.
+    """
+    if tokens is None:
+        tokens = Tokens(text)
+    ends = [index for index in (tokens.find(START, "body"), tokens.find(START, "frameset")) if index is not None]
+    index = tokens.find(START, "base")
+    while index is not None and index < min(ends, default=len(tokens)):
+        href = tokens.start_tag(index).value("href")
+        if href and href.strip():
+            try:
+                return absolute(href, page_url)
+            except (BadURL, ValueError):  # urllib's own complaint ("Invalid IPv6 URL") too
+                return page_url
+        index = tokens.find(START, "base", index + 1)
     return page_url
 
 
@@ -79,26 +83,24 @@ def _resolve(raw: str, base: str) -> str | None:
         return None
 
 
-def _anchor_text(text: str, tokens: list[Token], index: int) -> str:
+def _anchor_text(text: str, tokens: Tokens, index: int) -> str:
     """Text from an ``<A>`` up to its ``</A>`` (or the next ``<A>``: legacy pages forget)."""
-    start = tokens[index].end
-    for token in tokens[index + 1 : index + 200]:
-        if (isinstance(token, EndTag) and token.name == "a") or (
-            isinstance(token, StartTag) and token.name == "a"
-        ):
-            return markup_text(text[start : token.start])
+    start = tokens.end(index)
+    for following in range(index + 1, min(index + 200, len(tokens))):
+        if tokens.kind(following) in (START, END) and tokens.name(following) == "a":
+            return markup_text(text[start : tokens.start(following)])
     return markup_text(text[start : start + 300])
 
 
 def extract_page_references(text: str, page_url: str, scope: Scope,
-                            tokens: list[Token] | None = None) -> PageReferences:
+                            tokens: Tokens | None = None) -> PageReferences:
     """Links, images and forms of a decoded page, in document order.
 
     ``tokens`` are the page's tokens when the caller has scanned it already.
     """
-    base = find_base(text, page_url)
     if tokens is None:
-        tokens = list(iter_tokens(text))
+        tokens = Tokens(text)
+    base = find_base(text, page_url, tokens)
     links: list[Link] = []
     images: list[Image] = []
     forms: list[Form] = []

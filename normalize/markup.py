@@ -4,12 +4,19 @@ The mirror rewrites attribute values in place instead of re-serializing pages th
 parser (which would change how 1998 markup renders), and the link extractor must see the
 same links the mirror rewrites. Both walk the tokens produced here. Text between tokens is
 never interpreted: callers copy it by offset.
+
+A page's tokens are kept as offsets into its text (:class:`Tokens`), not as objects holding
+copies of it: normalize scans a page once and the mirror rewrites it from the same scan, so
+the tokens of a page live from one to the other, and as objects a page dense with links held
+about 27 bytes of them per byte. The objects callers walk (:class:`StartTag` and the rest)
+are made as they are read and dropped after.
 """
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.entities import html5
 
@@ -131,43 +138,6 @@ def escape_attribute(value: str, quote: str = '"') -> str:
     return escaped.replace('"', "&quot;") if quote != "'" else escaped.replace("'", "&#39;")
 
 
-def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
-    """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
-    length = len(text)
-    seen: set[str] = set()
-    while position < length:
-        if text[position] == ">":
-            return position + 1
-        match = _ATTRIBUTE.match(text, position)
-        if match is None or match.end() == position:
-            # Stray characters such as a lone "/" or "=" before ">": skip one.
-            position += 1
-            continue
-        name = match.group(1).lower()
-        if name in seen:
-            # Browsers keep the first of duplicate attributes and drop the rest; keeping them
-            # all made every lookup on a tag of 200,000 ``href=`` quadratic.
-            position = match.end()
-            continue
-        seen.add(name)
-        if match.group(2) is not None:
-            quote, group = '"', 2
-        elif match.group(3) is not None:
-            quote, group = "'", 3
-        elif match.group(4) is not None:
-            quote, group = "", 4
-        else:
-            quote, group = "", 0
-        if group:
-            tag.attributes.append(
-                Attribute(name, match.group(group), match.start(group), match.end(group), quote)
-            )
-        else:
-            tag.attributes.append(Attribute(name, "", match.end(1), match.end(1), ""))
-        position = match.end()
-    return length
-
-
 def _comment_end(text: str, body: int) -> int:
     """Where a comment whose ``<!--`` ends at ``body`` closes, as browsers parse it.
 
@@ -183,43 +153,190 @@ def _comment_end(text: str, body: int) -> int:
     return len(text) if close is None else close.end()
 
 
+START, END, RAW, COMMENT = 0, 1, 2, 3
+"""A token's kind in :class:`Tokens` (:class:`StartTag`, :class:`EndTag`, :class:`RawText`, :class:`Comment`)."""
+_QUOTES = ("", '"', "'")
+
+
+class Tokens:
+    """A page's tags, comments and raw-text blocks in document order, as offsets into its text.
+
+    A token is four integers in arrays: its code (its name's number times four plus its kind),
+    start, end and first attribute; an attribute four more (its name's number, the start and
+    end of its value, its quote). Each name is kept once. Iterating (or indexing) gives the
+    token objects, made as they are read; :meth:`kind`, :meth:`name`, :meth:`start`,
+    :meth:`end` and :meth:`find` answer without making any.
+    """
+
+    __slots__ = ("text", "_codes", "_starts", "_ends", "_first", "_attributes", "_names", "_ids")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        offsets = "i" if len(text) < 2**31 else "q"
+        self._codes = array(offsets)
+        self._starts = array(offsets)
+        self._ends = array(offsets)
+        self._first = array(offsets)
+        """For each token, how many attributes came before it: a start tag's are the next ones."""
+        self._attributes = array(offsets)
+        self._names: list[str] = [""]
+        self._ids: dict[str, int] = {"": 0}
+        self._scan()
+
+    def _id(self, name: str) -> int:
+        number = self._ids.get(name)
+        if number is None:
+            number = self._ids[name] = len(self._names)
+            self._names.append(name)
+        return number
+
+    def _add(self, kind: int, name: int, start: int, end: int) -> None:
+        self._codes.append(name * 4 + kind)
+        self._starts.append(start)
+        self._ends.append(end)
+
+    def _scan(self) -> None:
+        text, first = self.text, self._first
+        position = 0
+        length = len(text)
+        while position < length:
+            match = _OPEN.search(text, position)
+            if match is None:
+                return
+            start = match.start()
+            first.append(len(self._attributes) // 4)
+            if match.group(1):
+                end = _comment_end(text, match.end())
+                self._add(COMMENT, 0, start, end)
+                position = end
+            elif match.group(2):
+                rest = _TAG_REST.match(text, match.end())
+                end = rest.end() if rest else match.end()
+                self._add(END, self._id(match.group(3).lower()), start, end)
+                position = end
+            elif match.group(4):
+                name = match.group(4).lower()
+                number = self._id(name)
+                position = self._parse_attributes(match.end())
+                self._add(START, number, start, position)
+                if name in RAW_TEXT_TAGS:
+                    first.append(len(self._attributes) // 4)
+                    if name == "plaintext":
+                        self._add(RAW, number, position, length)
+                        return
+                    closing = re.compile(r"</" + name + r"(?=[\s/>])", re.IGNORECASE)
+                    found = closing.search(text, position)
+                    content_end = found.start() if found else length
+                    self._add(RAW, number, position, content_end)
+                    position = content_end
+            else:
+                rest = _TAG_REST.match(text, match.end())
+                end = rest.end() if rest else match.end()
+                self._add(COMMENT, 0, start, end)
+                position = end
+
+    def _parse_attributes(self, position: int) -> int:
+        """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
+        text, attributes = self.text, self._attributes
+        length = len(text)
+        seen: set[str] = set()
+        while position < length:
+            if text[position] == ">":
+                return position + 1
+            match = _ATTRIBUTE.match(text, position)
+            if match is None or match.end() == position:
+                # Stray characters such as a lone "/" or "=" before ">": skip one.
+                position += 1
+                continue
+            name = match.group(1).lower()
+            if name in seen:
+                # Browsers keep the first of duplicate attributes and drop the rest; keeping them
+                # all made every lookup on a tag of 200,000 ``href=`` quadratic.
+                position = match.end()
+                continue
+            seen.add(name)
+            if match.group(2) is not None:
+                quote, group = 1, 2
+            elif match.group(3) is not None:
+                quote, group = 2, 3
+            elif match.group(4) is not None:
+                quote, group = 0, 4
+            else:
+                quote, group = 0, 1
+            value_start = match.start(group) if group != 1 else match.end(1)
+            attributes.extend((self._id(name), value_start, match.end(group), quote))
+            position = match.end()
+        return length
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def kind(self, index: int) -> int:
+        return self._codes[index] & 3
+
+    def name(self, index: int) -> str:
+        """A tag's name, lower case (a raw-text block's: its element's); "" for a comment."""
+        return self._names[self._codes[index] >> 2]
+
+    def start(self, index: int) -> int:
+        return self._starts[index]
+
+    def end(self, index: int) -> int:
+        return self._ends[index]
+
+    def find(self, kind: int, name: str, begin: int = 0) -> int | None:
+        """The index of the first token of ``kind`` named ``name`` from ``begin`` on, or None."""
+        number = self._ids.get(name)
+        if number is None:
+            return None
+        try:
+            return self._codes.index(number * 4 + kind, begin)
+        except ValueError:
+            return None
+
+    def find_last(self, kind: int, name: str) -> int | None:
+        """The index of the last token of ``kind`` named ``name``, or None."""
+        number = self._ids.get(name)
+        code = None if number is None else number * 4 + kind
+        if code is None or code not in self._codes:
+            return None
+        return len(self._codes) - 1 - self._codes[::-1].index(code)
+
+    def attributes(self, index: int) -> list[Attribute]:
+        """The attributes of start tag ``index``, as objects."""
+        text, names, attributes = self.text, self._names, self._attributes
+        first = self._first[index] * 4
+        last = self._first[index + 1] * 4 if index + 1 < len(self._first) else len(attributes)
+        found = []
+        for at in range(first, last, 4):
+            value_start, value_end = attributes[at + 1], attributes[at + 2]
+            found.append(Attribute(names[attributes[at]], text[value_start:value_end], value_start, value_end,
+                                   _QUOTES[attributes[at + 3]]))
+        return found
+
+    def start_tag(self, index: int) -> StartTag:
+        """Token ``index``, a start tag, as an object."""
+        return StartTag(self.name(index), self._starts[index], self._ends[index], self.attributes(index))
+
+    def __getitem__(self, index: int) -> Token:
+        code = self._codes[index]
+        kind, start, end = code & 3, self._starts[index], self._ends[index]
+        if kind == START:
+            return StartTag(self._names[code >> 2], start, end, self.attributes(index))
+        if kind == END:
+            return EndTag(self._names[code >> 2], start, end)
+        if kind == RAW:
+            return RawText(self._names[code >> 2], start, end)
+        return Comment(start, end)
+
+    def __iter__(self) -> Iterator[Token]:
+        for index in range(len(self._codes)):
+            yield self[index]
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield tags, comments and raw-text blocks in document order, with their offsets."""
-    position = 0
-    length = len(text)
-    while position < length:
-        match = _OPEN.search(text, position)
-        if match is None:
-            return
-        start = match.start()
-        if match.group(1):
-            end = _comment_end(text, match.end())
-            yield Comment(start, end)
-            position = end
-        elif match.group(2):
-            rest = _TAG_REST.match(text, match.end())
-            end = rest.end() if rest else match.end()
-            yield EndTag(match.group(3).lower(), start, end)
-            position = end
-        elif match.group(4):
-            tag = StartTag(match.group(4).lower(), start, start)
-            tag.end = _parse_attributes(text, match.end(), tag)
-            yield tag
-            position = tag.end
-            if tag.name in RAW_TEXT_TAGS:
-                if tag.name == "plaintext":
-                    yield RawText(tag.name, position, length)
-                    return
-                closing = re.compile(r"</" + tag.name + r"(?=[\s/>])", re.IGNORECASE)
-                found = closing.search(text, position)
-                content_end = found.start() if found else length
-                yield RawText(tag.name, position, content_end)
-                position = content_end
-        else:
-            rest = _TAG_REST.match(text, match.end())
-            end = rest.end() if rest else match.end()
-            yield Comment(start, end)
-            position = end
+    return iter(Tokens(text))
 
 
 # Elements whose end tag is required and whose absence changes how the rest of the page
@@ -229,7 +346,7 @@ CHECKED_CONTAINERS = frozenset({"a", "b", "blockquote", "center", "div", "font",
                                 "noframes", "ol", "select", "table", "ul"})
 
 
-def unclosed_elements(tokens: Iterable[Token]) -> list[str]:
+def unclosed_elements(tokens: Tokens) -> list[str]:
     """Names of checked elements left open at the end of the page, ``html`` for a missing ``</HTML>``.
 
     A cheap count, not a tree build: an end tag closes one open element of its name, a stray
@@ -237,16 +354,19 @@ def unclosed_elements(tokens: Iterable[Token]) -> list[str]:
     """
     open_count: dict[str, int] = {}
     html_opened = html_closed = False
-    for token in tokens:
-        if isinstance(token, StartTag):
-            if token.name in CHECKED_CONTAINERS:
-                open_count[token.name] = open_count.get(token.name, 0) + 1
-            elif token.name == "html":
+    for index in range(len(tokens)):
+        kind = tokens.kind(index)
+        if kind == START:
+            name = tokens.name(index)
+            if name in CHECKED_CONTAINERS:
+                open_count[name] = open_count.get(name, 0) + 1
+            elif name == "html":
                 html_opened = True
-        elif isinstance(token, EndTag):
-            if open_count.get(token.name):
-                open_count[token.name] -= 1
-            elif token.name == "html":
+        elif kind == END:
+            name = tokens.name(index)
+            if open_count.get(name):
+                open_count[name] -= 1
+            elif name == "html":
                 html_closed = True
     unclosed = sorted(name for name, count in open_count.items() if count > 0)
     if html_opened and not html_closed:

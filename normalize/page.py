@@ -13,7 +13,7 @@ from archive.encoding import DecodedPage, decode_page
 from archive.sniff import HTML_TYPES, is_html, magic_type, media_type
 from archive.urls import Scope
 from normalize.links import extract_page_references
-from normalize.markup import Token, iter_tokens, unclosed_elements
+from normalize.markup import Tokens, unclosed_elements
 from normalize.options import NormalizeOptions
 from normalize.record import FileRecord, PageRecord, Record
 from normalize.text import extract_text
@@ -76,7 +76,7 @@ class PageTokens:
     same text in the same worker, uses them instead of scanning the page a second time."""
 
     text: str
-    tokens: list[Token]
+    tokens: Tokens
     unclosed: tuple[str, ...] = ()
     """The elements left open (``unclosed-markup``), named in the log."""
 
@@ -137,7 +137,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
         problems_list.append("unparseable")
     if page.flattened:
         problems_list.append("deep-nesting")
-    tokens = list(iter_tokens(decoded.text))
+    tokens = Tokens(decoded.text)
     unclosed = unclosed_elements(tokens)
     if unclosed:
         problems_list.append("unclosed-markup")

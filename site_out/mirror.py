@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from archive.capture import Capture, file_sha256
@@ -71,7 +72,7 @@ from site_out.resolve import (
     missing_languages,
     missing_page_for,
 )
-from site_out.rewrite import LinkIssue, PageRewriter
+from site_out.rewrite import IssueLog, LinkIssue, PageRewriter
 
 MIRROR_FOLDER = "mirror"
 PLAN_FILE = ".mirror-plan.sqlite"
@@ -120,6 +121,10 @@ def _write_bytes(root: Path, relative: str, data: bytes) -> Path:
     with atomic_writer(destination, durable=False) as handle:
         handle.write(data)
     return destination
+
+
+def _discard(piece: str) -> None:
+    """Where a page goes that cannot be written (its notes are still wanted)."""
 
 
 def _copy_body(root: Path, relative: str, capture: Capture) -> None:
@@ -306,17 +311,12 @@ class MirrorWriter:
 
     @staticmethod
     def _record(page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
-        seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
+        """One note per target (the issues come one per reason and target), not per occurrence."""
         for issue in issues:
-            if (issue.reason, issue.url or issue.raw) in seen:
-                if issue.reason == "script":
-                    out.scripts_left += 1
-                continue
-            seen.add((issue.reason, issue.url or issue.raw))
             if issue.reason == "missing":
                 out.missing.append(MissingLink(page, issue.url, issue.raw))
             elif issue.reason == "script":
-                out.scripts_left += 1
+                out.scripts_left += issue.count
                 out.problems.append(f"{page}: script in <{issue.tag}> left as written: {issue.raw}")
             else:
                 out.problems.append(f"{page}: cannot read link {issue.raw!r} on <{issue.tag}>")
@@ -353,26 +353,27 @@ class MirrorWriter:
         decoded = decode_page(data, capture.content_type)
         for problem in decoded.problems:
             out.problems.append(f"{capture.url}: {problem} (decoded as {decoded.charset})")
-        result = self.rewriter.rewrite(
-            decoded.text,
-            page_url=capture.url,
-            page_path=planned.path,
-            notice_html=self.notice(planned.path, capture),
-            lang=lang,
-            captured=capture.date.date(),
-            tokens=page.tokens if page is not None and page.text == decoded.text else None,
-        )
-        self._record(capture.url, result.issues, out)
-        _write_bytes(self.root, planned.path, result.text.encode("utf-8", errors="replace"))
+        tokens = page.tokens if page is not None and page.text == decoded.text else None
+        rewrite = partial(self.rewriter.rewrite_to, text=decoded.text, page_url=capture.url, page_path=planned.path,
+                          notice_html=self.notice(planned.path, capture), lang=lang, captured=capture.date.date(),
+                          tokens=tokens)
+        try:  # written as it is rewritten: a page is never whole in memory
+            with atomic_writer(safe_destination(self.root, planned.path), "w", durable=False, encoding="utf-8",
+                               errors="replace", newline="") as handle:
+                issues = rewrite(handle.write)
+        except (OSError, UnsafePathError):
+            self._record(capture.url, rewrite(_discard), out)  # its notes all the same, as for a page written
+            raise
+        self._record(capture.url, issues, out)
         out.pages += 1
         out.page_path = planned.path
 
     def _write_css(self, capture: Capture, planned: PlannedFile, out: FileWritten) -> None:
         css = decode_css(self._read_capped(capture, out), capture.content_type)
-        issues: list[LinkIssue] = []
+        issues = IssueLog()
         css = self.rewriter.rewrite_css(css, capture.url, planned.path, issues)
         css = _CSS_CHARSET.sub('@charset "utf-8";', css, count=1)
-        self._record(capture.url, tuple(issues), out)
+        self._record(capture.url, issues.issues(), out)
         _write_bytes(self.root, planned.path, css.encode("utf-8", errors="replace"))
 
     def write_special_pages(self) -> Path:

@@ -4,12 +4,17 @@ Re-serializing a 1998 page through a parser changes how it renders (quirks, uncl
 misnested tables). So the text between tokens is copied untouched and only the values of
 URL attributes, charset declarations, ``BASE``, forms and CSS are replaced; the notice and a
 ``<meta charset="utf-8">`` are inserted at chosen offsets.
+
+Memory follows what one tag needs, not the page: the edits are applied as the tokens are
+walked and the page is written out as it is made (:meth:`PageRewriter.rewrite_to`), and a
+reference the page cannot keep is noted once with a count. (A page dense with links held an
+edit and a note per link, and the page whole, about 18 bytes per byte of page.)
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -17,14 +22,15 @@ from normalize.css import rewrite_css
 from normalize.links import FORM_FIELDS
 from normalize.linktable import TagURL, applet_base, iter_tag_urls
 from normalize.markup import (
+    COMMENT,
+    END,
+    START,
     Attribute,
-    Comment,
     EndTag,
     RawText,
     StartTag,
-    Token,
+    Tokens,
     escape_attribute,
-    iter_tokens,
 )
 from site_out.frames import FRAMED_TAGS, framed_href, notice_row
 from site_out.options import ExternalLinks
@@ -61,6 +67,28 @@ class LinkIssue:
     raw: str
     url: str | None
     tag: str
+    count: int = 1
+    """How many times the page makes it (a dense page repeats one missing link thousands of times)."""
+
+
+class IssueLog:
+    """The issues of one page or sheet, one per reason and target (the first seen) with a count."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, str], LinkIssue] = {}
+        self._more: dict[tuple[str, str], int] = {}
+
+    def append(self, issue: LinkIssue) -> None:
+        key = (issue.reason, issue.url or issue.raw)
+        if key not in self._first:
+            self._first[key] = issue
+        else:
+            self._more[key] = self._more.get(key, 0) + 1
+
+    def issues(self) -> tuple[LinkIssue, ...]:
+        """In the order first seen."""
+        return tuple(replace(issue, count=issue.count + self._more[key]) if key in self._more else issue
+                     for key, issue in self._first.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,26 +101,76 @@ class RewriteResult:
         return tuple(issue for issue in self.issues if issue.reason == "missing")
 
 
-@dataclass(slots=True)
-class _Edits:
-    """Replacements keyed by offset; insertions are edits of an empty span."""
+_BEFORE_TAGS, _TAGS, _AFTER_TAGS = 0, 1, 2
+"""Of edits at one offset, the ``<meta charset>`` goes before any a tag makes there, the notice after."""
+_CHUNK = 1 << 16
+"""Characters gathered before the output is written."""
 
-    items: list[tuple[int, int, int, str]] = field(default_factory=list)
+
+class _Edits:
+    """The page written out with its edits, in the order of their offsets, as the tokens are walked.
+
+    An edit is (start, end, replacement); an insertion is an edit of an empty span. A token's
+    edits lie inside it, so the tokens' edits in document order, each token's sorted
+    (:meth:`add`, then :meth:`flush` at the token's end), are in the order of their offsets:
+    only one token's are held. The edits placed before the walk (the ``<meta charset>``, the
+    notice) are merged in by offset. Of two edits at one offset the first added goes first; an
+    edit overlapping one applied before is dropped, never corrupting the text.
+    """
+
+    def __init__(self, text: str, write: Callable[[str], None],
+                 placed: list[tuple[int, int, int, int, str]]) -> None:
+        self.text = text
+        self.write = write
+        self.placed = sorted(placed)
+        self.next_placed = 0
+        self.pending: list[tuple[int, int, int, int, str]] = []
+        self.position = 0
+        self.pieces: list[str] = []
+        self.buffered = 0
 
     def add(self, start: int, end: int, text: str) -> None:
-        self.items.append((start, end, len(self.items), text))
+        self.pending.append((start, end, _TAGS, len(self.pending), text))
 
-    def apply(self, text: str) -> str:
-        pieces: list[str] = []
-        position = 0
-        for start, end, _, replacement in sorted(self.items):
-            if start < position:  # overlapping edit: keep the first one, never corrupt text
-                continue
-            pieces.append(text[position:start])
-            pieces.append(replacement)
-            position = end
-        pieces.append(text[position:])
-        return "".join(pieces)
+    def flush(self) -> None:
+        """Apply the edits added since the last flush (one token's)."""
+        if not self.pending:
+            return
+        for edit in sorted(self.pending):
+            self._place_before(edit)
+            self._apply(edit[0], edit[1], edit[4])
+        self.pending.clear()
+
+    def close(self) -> None:
+        """Apply what is left and write the rest of the page."""
+        self.flush()
+        self._place_before(None)
+        self._emit(self.text[self.position :])
+        self.write("".join(self.pieces))
+        self.pieces.clear()
+
+    def _place_before(self, edit: tuple[int, int, int, int, str] | None) -> None:
+        """Apply the placed edits that sort before ``edit`` (all of them for None)."""
+        placed = self.placed
+        while self.next_placed < len(placed) and (edit is None or placed[self.next_placed] < edit):
+            start, end, _, _, text = placed[self.next_placed]
+            self.next_placed += 1
+            self._apply(start, end, text)
+
+    def _apply(self, start: int, end: int, replacement: str) -> None:
+        if start < self.position:  # overlapping edit: keep the first one, never corrupt text
+            return
+        self._emit(self.text[self.position : start])
+        self._emit(replacement)
+        self.position = end
+
+    def _emit(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self.buffered += len(piece)
+        if self.buffered >= _CHUNK:
+            self.write("".join(self.pieces))
+            self.pieces.clear()
+            self.buffered = 0
 
 
 def splice_value(text: str, attribute: Attribute, value: str) -> tuple[int, int, str]:
@@ -103,7 +181,10 @@ def splice_value(text: str, attribute: Attribute, value: str) -> tuple[int, int,
     """
     if attribute.quote:
         return attribute.value_start, attribute.value_end, escape_attribute(value, attribute.quote)
-    has_equals = text[: attribute.value_start].rstrip().endswith("=")
+    before = attribute.value_start  # looked back from, not copied: the page may be megabytes before it
+    while before > 0 and text[before - 1].isspace():
+        before -= 1
+    has_equals = text[before - 1 : before] == "="
     escaped = escape_attribute(value, '"')
     if not has_equals:
         return attribute.value_start, attribute.value_start, f'="{escaped}"'
@@ -122,92 +203,91 @@ def _new_attribute(tag: StartTag, name: str, value: str) -> tuple[int, int, str]
     return position, position, f' {name}="{escape_attribute(value)}"'
 
 
-def _document_base(tokens: list[Token], page_url: str) -> str:
+def _document_base(tokens: Tokens, page_url: str) -> str:
     """Browsers resolve every link of a page against its first ``<BASE HREF>``."""
     from urllib.parse import urljoin, urlsplit
 
-    for token in tokens:
-        if isinstance(token, StartTag) and token.name == "base":
-            href = token.value("href")
-            if href is not None and href.strip():
-                base = urljoin(page_url, href.strip())
-                # A file: or javascript: base would turn every relative link into one that
-                # leaves the mirror (file:///etc/...); the page's own URL is the safe base.
-                if urlsplit(base).scheme.lower() in ("http", "https"):
-                    return base
-                return page_url
+    index = tokens.find(START, "base")
+    while index is not None:
+        href = tokens.start_tag(index).value("href")
+        if href is not None and href.strip():
+            base = urljoin(page_url, href.strip())
+            # A file: or javascript: base would turn every relative link into one that
+            # leaves the mirror (file:///etc/...); the page's own URL is the safe base.
+            if urlsplit(base).scheme.lower() in ("http", "https"):
+                return base
+            return page_url
+        index = tokens.find(START, "base", index + 1)
     return page_url
 
 
-def _meta_position(tokens: list[Token]) -> int:
+def _first(tokens: Tokens, kind: int, *names: str) -> int:
+    """The index of the first token of ``kind`` with one of ``names``; ``len(tokens)`` if none."""
+    found = (tokens.find(kind, name) for name in names)
+    return min((index for index in found if index is not None), default=len(tokens))
+
+
+def _meta_position(tokens: Tokens) -> int:
     """Right after ``<HEAD>``, else after ``<HTML>``, else after a leading doctype/comments.
 
     Never before the doctype: that would drop the page out of the mode it renders in.
     """
-    html_end: int | None = None
-    leading_end = 0
-    leading = True
-    for token in tokens:
-        if isinstance(token, StartTag):
-            if token.name == "head":
-                return token.end
-            if token.name == "html" and html_end is None:
-                html_end = token.end
-            if token.name in ("body", "frameset"):
-                break
-            leading = False
-        elif isinstance(token, Comment):
-            if leading:
-                leading_end = token.end
-        else:
-            leading = False
-    return html_end if html_end is not None else leading_end
+    body = _first(tokens, START, "body", "frameset")
+    for name in ("head", "html"):
+        index = _first(tokens, START, name)
+        if index < body:
+            return tokens.end(index)
+    leading_end = index = 0
+    while index < body and tokens.kind(index) == COMMENT:
+        leading_end = tokens.end(index)
+        index += 1
+    return leading_end
 
 
-def _add_notice_row(page: "_Page", tokens: list[Token], words: Words) -> None:
+def _notice_row(tokens: Tokens, path: str, words: Words) -> list[tuple[int, int, int, int, str]]:
     """A frameset page: the notice row above its outermost FRAMESET (see site_out.frames)."""
-    framesets = [token for token in tokens if isinstance(token, (StartTag, EndTag)) and token.name == "frameset"]
-    if not framesets or not isinstance(framesets[0], StartTag):
-        return
-    before, after = notice_row(page.path, words)
-    page.edits.add(framesets[0].start, framesets[0].start, before)
-    ends = [token for token in framesets if isinstance(token, EndTag)]
-    if ends:
-        page.edits.add(ends[-1].end, ends[-1].end, after)
+    first = _first(tokens, START, "frameset")
+    if first == len(tokens) or _first(tokens, END, "frameset") < first:
+        return []
+    before, after = notice_row(path, words)
+    start = tokens.start(first)
+    edits = [(start, start, _AFTER_TAGS, 1, before)]
+    last = tokens.find_last(END, "frameset")
+    if last is not None:
+        end = tokens.end(last)
+        edits.append((end, end, _AFTER_TAGS, 2, after))
+    return edits
 
 
-def _notice_position(text: str, tokens: list[Token]) -> tuple[int, str, str]:
+def _notice_position(tokens: Tokens) -> tuple[int, str, str]:
     """(offset, before, after): where the notice goes and what wraps it.
 
     In a frameset page it goes into ``<NOFRAMES>`` (after its ``<BODY>`` if it has one); a
     frameset without NOFRAMES gets one. Without ``<BODY>`` it goes before the first thing
     that starts the body: a tag that is not a head tag, or text.
     """
-    start_tags = [token for token in tokens if isinstance(token, StartTag)]
-    if any(tag.name == "frameset" for tag in start_tags):
-        noframes = next((tag for tag in start_tags if tag.name == "noframes"), None)
-        if noframes is not None:
-            for token in tokens:
-                if token.start < noframes.end:
-                    continue
-                if isinstance(token, EndTag) and token.name == "noframes":
-                    break
-                if isinstance(token, StartTag) and token.name == "body":
-                    return token.end, "", ""
-            return noframes.end, "", ""
-        frameset = next(tag for tag in start_tags if tag.name == "frameset")
-        return frameset.end, "<noframes>", "</noframes>"
-    body = next((tag for tag in start_tags if tag.name == "body"), None)
-    if body is not None:
-        return body.end, "", ""
+    text, count = tokens.text, len(tokens)
+    frameset = _first(tokens, START, "frameset")
+    if frameset < count:
+        noframes = _first(tokens, START, "noframes")
+        if noframes < count:
+            body = tokens.find(START, "body", noframes + 1)
+            closed = tokens.find(END, "noframes", noframes + 1)
+            if body is not None and (closed is None or body < closed):
+                return tokens.end(body), "", ""
+            return tokens.end(noframes), "", ""
+        return tokens.end(frameset), "<noframes>", "</noframes>"
+    body = _first(tokens, START, "body")
+    if body < count:
+        return tokens.end(body), "", ""
     position = 0
-    for token in tokens:
-        gap = text[position : token.start]
+    for index in range(count):
+        gap = text[position : tokens.start(index)]
         if gap.strip():
             return position + (len(gap) - len(gap.lstrip())), "", ""
-        if isinstance(token, StartTag) and token.name not in _HEAD_TAGS:
-            return token.start, "", ""
-        position = token.end
+        if tokens.kind(index) == START and tokens.name(index) not in _HEAD_TAGS:
+            return tokens.start(index), "", ""
+        position = tokens.end(index)
     gap = text[position:]
     if gap.strip():
         return position + (len(gap) - len(gap.lstrip())), "", ""
@@ -223,18 +303,18 @@ class _Page:
     path: str
     lang: str | None
     captured: date | None
-    edits: _Edits = field(default_factory=_Edits)
-    issues: list[LinkIssue] = field(default_factory=list)
+    edits: _Edits
+    issues: IssueLog = field(default_factory=IssueLog)
     in_closed_form: bool = False
 
 
-def page_language(tokens: list[Token]) -> str | None:
+def page_language(tokens: Tokens) -> str | None:
     """The ``LANG`` of the page's ``<HTML>`` tag, if it says one."""
-    for token in tokens:
-        if isinstance(token, StartTag) and token.name == "html":
-            lang = (token.value("lang") or "").strip()
-            return lang or None
-    return None
+    index = tokens.find(START, "html")
+    if index is None:
+        return None
+    lang = (tokens.start_tag(index).value("lang") or "").strip()
+    return lang or None
 
 
 def wayback_url(url: str, captured: date | None) -> str:
@@ -282,7 +362,7 @@ class PageRewriter:
         notice_html: str,
         lang: str | None = None,
         captured: date | None = None,
-        tokens: list[Token] | None = None,
+        tokens: Tokens | None = None,
     ) -> RewriteResult:
         """The page with links pointing into the mirror, UTF-8 declared and the notice added.
 
@@ -290,11 +370,34 @@ class PageRewriter:
         ``lang`` its language (default: its ``<HTML LANG>``); ``captured`` the capture day;
         ``tokens`` the text's tokens when they were made already (by normalize).
         """
+        pieces: list[str] = []
+        issues = self.rewrite_to(pieces.append, text, page_url=page_url, page_path=page_path,
+                                 notice_html=notice_html, lang=lang, captured=captured, tokens=tokens)
+        return RewriteResult("".join(pieces), issues)
+
+    def rewrite_to(
+        self,
+        write: Callable[[str], None],
+        text: str,
+        *,
+        page_url: str,
+        page_path: str,
+        notice_html: str,
+        lang: str | None = None,
+        captured: date | None = None,
+        tokens: Tokens | None = None,
+    ) -> tuple[LinkIssue, ...]:
+        """:meth:`rewrite`, the page given to ``write`` in pieces as it is made; the issues come back."""
         if tokens is None:
-            tokens = list(iter_tokens(text))
-        page = _Page(text, _document_base(tokens, page_url), page_path, lang or page_language(tokens), captured)
+            tokens = Tokens(text)
         meta_at = _meta_position(tokens)
-        page.edits.add(meta_at, meta_at, META_CHARSET)
+        offset, before, after = _notice_position(tokens)
+        placed = [(meta_at, meta_at, _BEFORE_TAGS, 0, META_CHARSET),
+                  (offset, offset, _AFTER_TAGS, 0, before + notice_html + after),
+                  *_notice_row(tokens, page_path, self.words)]
+        edits = _Edits(text, write, placed)
+        page = _Page(text, _document_base(tokens, page_url), page_path, lang or page_language(tokens), captured,
+                     edits)
         for token in tokens:
             if isinstance(token, StartTag):
                 self._rewrite_tag(page, token)
@@ -304,19 +407,18 @@ class PageRewriter:
                 css = text[token.start : token.end]
                 new = self.rewrite_css(css, page.base, page_path, page.issues, "style")
                 if new != css:
-                    page.edits.add(token.start, token.end, new)
+                    edits.add(token.start, token.end, new)
             elif isinstance(token, RawText) and token.parent == "script":
                 script = text[token.start : token.end]
                 new = self._rewrite_script(page, script, "script")
                 if new != script:
-                    page.edits.add(token.start, token.end, new)
-        offset, before, after = _notice_position(text, tokens)
-        page.edits.add(offset, offset, before + notice_html + after)
-        _add_notice_row(page, tokens, self.words)
-        return RewriteResult(page.edits.apply(text), tuple(page.issues))
+                    edits.add(token.start, token.end, new)
+            edits.flush()
+        edits.close()
+        return page.issues.issues()
 
     def rewrite_css(
-        self, css: str, base: str, from_path: str, issues: list[LinkIssue], where: str = "css"
+        self, css: str, base: str, from_path: str, issues: IssueLog, where: str = "css"
     ) -> str:
         """``css`` with each ``url()``/``@import`` pointing into the mirror."""
 
@@ -327,7 +429,7 @@ class PageRewriter:
         return rewrite_css(css, replace)
 
     def _resolve(
-        self, raw: str, base: str, from_path: str, issues: list[LinkIssue], tag: str, lang: str | None = None
+        self, raw: str, base: str, from_path: str, issues: IssueLog, tag: str, lang: str | None = None
     ) -> Resolution:
         key = (raw, base, from_path, lang)
         resolution = self._resolved.get(key)

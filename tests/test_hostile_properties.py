@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.urls import Scope, lookup_key
-from normalize.markup import StartTag, iter_tokens
+from normalize.markup import StartTag, Tokens, iter_tokens
 from site_out.check import _scan_page
 from site_out.paths import UnmappableURL, mirror_path, safe_destination
 from site_out.resolve import Resolver
@@ -117,5 +117,5 @@ def test_the_rewrite_from_normalizes_tokens_is_the_rewrite_from_the_text(parts: 
     rewriter = _rewriter()
     scanned = rewriter.rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>")
     given_tokens = _rewriter().rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>",
-                                       tokens=list(iter_tokens(html)))
+                                       tokens=Tokens(html))
     assert given_tokens == scanned
