@@ -156,117 +156,83 @@ def _comment_end(text: str, body: int) -> int:
 START, END, RAW, COMMENT = 0, 1, 2, 3
 """A token's kind in :class:`Tokens` (:class:`StartTag`, :class:`EndTag`, :class:`RawText`, :class:`Comment`)."""
 _QUOTES = ("", '"', "'")
+KEPT_OBJECTS = 256 * 1024
+"""Characters of a page up to which :class:`Tokens` keeps the objects it made (about 30 bytes
+per character at most: 8 MiB)."""
 
 
 class Tokens:
     """A page's tags, comments and raw-text blocks in document order, as offsets into its text.
 
     A token is four integers in arrays: its code (its name's number times four plus its kind),
-    start, end and first attribute; an attribute four more (its name's number, the start and
-    end of its value, its quote). Each name is kept once. Iterating (or indexing) gives the
-    token objects, made as they are read; :meth:`kind`, :meth:`name`, :meth:`start`,
-    :meth:`end` and :meth:`find` answer without making any.
+    its start, its end and how many attributes came before it (a start tag's are the next ones);
+    an attribute four more (its name's number, the start and end of its value, its quote). Each
+    name is kept once. Iterating (or indexing) gives the token objects, made as they are read;
+    :meth:`kind`, :meth:`name`, :meth:`start`, :meth:`end` and :meth:`find` answer without
+    making any. The objects of a page of up to :data:`KEPT_OBJECTS` characters are kept once
+    made: the records and the mirror walk a page's tokens one after the other, and for the
+    usual page making them twice cost more time than keeping them costs memory.
     """
 
-    __slots__ = ("text", "_codes", "_starts", "_ends", "_first", "_attributes", "_names", "_ids")
+    __slots__ = ("text", "_codes", "_starts", "_ends", "_firsts", "_attributes", "_names", "_ids", "_objects")
 
     def __init__(self, text: str) -> None:
         self.text = text
         offsets = "i" if len(text) < 2**31 else "q"
         self._codes = array(offsets)
+        """Each token's name number times four plus its kind: what :meth:`find` searches."""
         self._starts = array(offsets)
         self._ends = array(offsets)
-        self._first = array(offsets)
-        """For each token, how many attributes came before it: a start tag's are the next ones."""
+        self._firsts = array(offsets)
+        """The number of attributes before each token, and after the last (a start tag's are
+        ``_firsts[i]`` to ``_firsts[i + 1]``)."""
         self._attributes = array(offsets)
-        self._names: list[str] = [""]
         self._ids: dict[str, int] = {"": 0}
         self._scan()
-
-    def _id(self, name: str) -> int:
-        number = self._ids.get(name)
-        if number is None:
-            number = self._ids[name] = len(self._names)
-            self._names.append(name)
-        return number
-
-    def _add(self, kind: int, name: int, start: int, end: int) -> None:
-        self._codes.append(name * 4 + kind)
-        self._starts.append(start)
-        self._ends.append(end)
+        self._firsts.append(len(self._attributes) >> 2)
+        self._names = list(self._ids)
+        self._objects: list[Token] | None = None
 
     def _scan(self) -> None:
-        text, first = self.text, self._first
+        text, codes, starts, ends, firsts, attributes, ids = (
+            self.text, self._codes, self._starts, self._ends, self._firsts, self._attributes, self._ids)
+        number_of = ids.setdefault
         position = 0
         length = len(text)
         while position < length:
             match = _OPEN.search(text, position)
             if match is None:
                 return
-            start = match.start()
-            first.append(len(self._attributes) // 4)
+            starts.append(match.start())
+            firsts.append(len(attributes) >> 2)
             if match.group(1):
-                end = _comment_end(text, match.end())
-                self._add(COMMENT, 0, start, end)
-                position = end
+                position = _comment_end(text, match.end())
+                codes.append(COMMENT)
             elif match.group(2):
                 rest = _TAG_REST.match(text, match.end())
-                end = rest.end() if rest else match.end()
-                self._add(END, self._id(match.group(3).lower()), start, end)
-                position = end
+                position = rest.end() if rest else match.end()
+                codes.append(number_of(match.group(3).lower(), len(ids)) * 4 + END)
             elif match.group(4):
                 name = match.group(4).lower()
-                number = self._id(name)
-                position = self._parse_attributes(match.end())
-                self._add(START, number, start, position)
+                number = number_of(name, len(ids))
+                position = _parse_attributes(text, match.end(), attributes, ids)
+                codes.append(number * 4 + START)
                 if name in RAW_TEXT_TAGS:
-                    first.append(len(self._attributes) // 4)
+                    ends.append(position)
+                    starts.append(position)
+                    firsts.append(len(attributes) >> 2)
                     if name == "plaintext":
-                        self._add(RAW, number, position, length)
-                        return
-                    closing = re.compile(r"</" + name + r"(?=[\s/>])", re.IGNORECASE)
-                    found = closing.search(text, position)
-                    content_end = found.start() if found else length
-                    self._add(RAW, number, position, content_end)
-                    position = content_end
+                        position = length
+                    else:
+                        closing = re.compile(r"</" + name + r"(?=[\s/>])", re.IGNORECASE)
+                        found = closing.search(text, position)
+                        position = found.start() if found else length
+                    codes.append(number * 4 + RAW)
             else:
                 rest = _TAG_REST.match(text, match.end())
-                end = rest.end() if rest else match.end()
-                self._add(COMMENT, 0, start, end)
-                position = end
-
-    def _parse_attributes(self, position: int) -> int:
-        """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
-        text, attributes = self.text, self._attributes
-        length = len(text)
-        seen: set[str] = set()
-        while position < length:
-            if text[position] == ">":
-                return position + 1
-            match = _ATTRIBUTE.match(text, position)
-            if match is None or match.end() == position:
-                # Stray characters such as a lone "/" or "=" before ">": skip one.
-                position += 1
-                continue
-            name = match.group(1).lower()
-            if name in seen:
-                # Browsers keep the first of duplicate attributes and drop the rest; keeping them
-                # all made every lookup on a tag of 200,000 ``href=`` quadratic.
-                position = match.end()
-                continue
-            seen.add(name)
-            if match.group(2) is not None:
-                quote, group = 1, 2
-            elif match.group(3) is not None:
-                quote, group = 2, 3
-            elif match.group(4) is not None:
-                quote, group = 0, 4
-            else:
-                quote, group = 0, 1
-            value_start = match.start(group) if group != 1 else match.end(1)
-            attributes.extend((self._id(name), value_start, match.end(group), quote))
-            position = match.end()
-        return length
+                position = rest.end() if rest else match.end()
+                codes.append(COMMENT)
+            ends.append(position)
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -284,54 +250,102 @@ class Tokens:
     def end(self, index: int) -> int:
         return self._ends[index]
 
-    def find(self, kind: int, name: str, begin: int = 0) -> int | None:
-        """The index of the first token of ``kind`` named ``name`` from ``begin`` on, or None."""
+    def find(self, kind: int, name: str, begin: int = 0, stop: int | None = None) -> int | None:
+        """The index of the first token of ``kind`` named ``name`` in ``begin``..``stop``, or None."""
         number = self._ids.get(name)
         if number is None:
             return None
         try:
-            return self._codes.index(number * 4 + kind, begin)
+            return self._codes.index(number * 4 + kind, begin, len(self._codes) if stop is None else stop)
         except ValueError:
             return None
 
     def find_last(self, kind: int, name: str) -> int | None:
         """The index of the last token of ``kind`` named ``name``, or None."""
-        number = self._ids.get(name)
-        code = None if number is None else number * 4 + kind
-        if code is None or code not in self._codes:
-            return None
-        return len(self._codes) - 1 - self._codes[::-1].index(code)
+        found = self.find(kind, name)
+        return None if found is None else len(self._codes) - 1 - self._codes[::-1].index(self._codes[found])
 
-    def attributes(self, index: int) -> list[Attribute]:
-        """The attributes of start tag ``index``, as objects."""
+    def _attributes_of(self, index: int) -> list[Attribute]:
         text, names, attributes = self.text, self._names, self._attributes
-        first = self._first[index] * 4
-        last = self._first[index + 1] * 4 if index + 1 < len(self._first) else len(attributes)
-        found = []
-        for at in range(first, last, 4):
-            value_start, value_end = attributes[at + 1], attributes[at + 2]
-            found.append(Attribute(names[attributes[at]], text[value_start:value_end], value_start, value_end,
-                                   _QUOTES[attributes[at + 3]]))
-        return found
+        return [Attribute(names[attributes[at]], text[attributes[at + 1] : attributes[at + 2]], attributes[at + 1],
+                          attributes[at + 2], _QUOTES[attributes[at + 3]])
+                for at in range(self._firsts[index] * 4, self._firsts[index + 1] * 4, 4)]
 
     def start_tag(self, index: int) -> StartTag:
         """Token ``index``, a start tag, as an object."""
-        return StartTag(self.name(index), self._starts[index], self._ends[index], self.attributes(index))
+        return StartTag(self.name(index), self.start(index), self.end(index), self._attributes_of(index))
 
     def __getitem__(self, index: int) -> Token:
-        code = self._codes[index]
-        kind, start, end = code & 3, self._starts[index], self._ends[index]
+        code, start, end = self._codes[index], self._starts[index], self._ends[index]
+        kind, name = code & 3, self._names[code >> 2]
         if kind == START:
-            return StartTag(self._names[code >> 2], start, end, self.attributes(index))
+            return StartTag(name, start, end, self._attributes_of(index))
         if kind == END:
-            return EndTag(self._names[code >> 2], start, end)
-        if kind == RAW:
-            return RawText(self._names[code >> 2], start, end)
-        return Comment(start, end)
+            return EndTag(name, start, end)
+        return RawText(name, start, end) if kind == RAW else Comment(start, end)
 
     def __iter__(self) -> Iterator[Token]:
-        for index in range(len(self._codes)):
-            yield self[index]
+        """The tokens as objects, in order."""
+        if self._objects is not None:
+            return iter(self._objects)
+        if len(self.text) <= KEPT_OBJECTS:
+            self._objects = list(self._make())
+            return iter(self._objects)
+        return self._make()
+
+    def _make(self) -> Iterator[Token]:
+        """The tokens as objects, made one by one (:meth:`__getitem__`'s work, inlined)."""
+        text, names, attributes = self.text, self._names, self._attributes
+        firsts = iter(self._firsts)
+        next(firsts)
+        for code, start, end, first, following in zip(self._codes, self._starts, self._ends, self._firsts, firsts):
+            kind = code & 3
+            if kind == START:
+                found = []
+                for at in range(first * 4, following * 4, 4):
+                    value_start, value_end = attributes[at + 1], attributes[at + 2]
+                    found.append(Attribute(names[attributes[at]], text[value_start:value_end], value_start,
+                                           value_end, _QUOTES[attributes[at + 3]]))
+                yield StartTag(names[code >> 2], start, end, found)
+            elif kind == END:
+                yield EndTag(names[code >> 2], start, end)
+            elif kind == RAW:
+                yield RawText(names[code >> 2], start, end)
+            else:
+                yield Comment(start, end)
+
+
+def _parse_attributes(text: str, position: int, attributes: array, ids: dict[str, int]) -> int:
+    """Read attributes from ``position`` up to the closing ``>`` into ``attributes``; return the tag's end."""
+    length = len(text)
+    seen: set[str] = set()
+    while position < length:
+        if text[position] == ">":
+            return position + 1
+        match = _ATTRIBUTE.match(text, position)
+        if match is None or match.end() == position:
+            # Stray characters such as a lone "/" or "=" before ">": skip one.
+            position += 1
+            continue
+        name = match.group(1).lower()
+        if name in seen:
+            # Browsers keep the first of duplicate attributes and drop the rest; keeping them
+            # all made every lookup on a tag of 200,000 ``href=`` quadratic.
+            position = match.end()
+            continue
+        seen.add(name)
+        if match.group(2) is not None:
+            quote, group = 1, 2
+        elif match.group(3) is not None:
+            quote, group = 2, 3
+        elif match.group(4) is not None:
+            quote, group = 0, 4
+        else:
+            quote, group = 0, 1
+        value_start = match.start(group) if group != 1 else match.end(1)
+        attributes.extend((ids.setdefault(name, len(ids)), value_start, match.end(group), quote))
+        position = match.end()
+    return length
 
 
 def iter_tokens(text: str) -> Iterator[Token]:
@@ -354,16 +368,17 @@ def unclosed_elements(tokens: Tokens) -> list[str]:
     """
     open_count: dict[str, int] = {}
     html_opened = html_closed = False
-    for index in range(len(tokens)):
-        kind = tokens.kind(index)
+    names = tokens._names
+    for code in tokens._codes:
+        kind = code & 3
         if kind == START:
-            name = tokens.name(index)
+            name = names[code >> 2]
             if name in CHECKED_CONTAINERS:
                 open_count[name] = open_count.get(name, 0) + 1
             elif name == "html":
                 html_opened = True
         elif kind == END:
-            name = tokens.name(index)
+            name = names[code >> 2]
             if open_count.get(name):
                 open_count[name] -= 1
             elif name == "html":

@@ -413,7 +413,8 @@ class PageRewriter:
                 new = self._rewrite_script(page, script, "script")
                 if new != script:
                     edits.add(token.start, token.end, new)
-            edits.flush()
+            if edits.pending:
+                edits.flush()
         edits.close()
         return page.issues.issues()
 
