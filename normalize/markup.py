@@ -5,11 +5,9 @@ parser (which would change how 1998 markup renders), and the link extractor must
 same links the mirror rewrites. Both walk the tokens produced here. Text between tokens is
 never interpreted: callers copy it by offset.
 
-A page's tokens are kept as offsets into its text (:class:`Tokens`), not as objects holding
-copies of it: normalize scans a page once and the mirror rewrites it from the same scan, so
-the tokens of a page live from one to the other, and as objects a page dense with links held
-about 27 bytes of them per byte. The objects callers walk (:class:`StartTag` and the rest)
-are made as they are read and dropped after.
+Normalize scans a page once and the mirror rewrites it from the same scan (:class:`Tokens`),
+so a page's tokens live from one to the other. As objects, a page dense with links held about
+27 bytes of them per byte of page; a long page's are kept as offsets into its text instead.
 """
 from __future__ import annotations
 
@@ -138,185 +136,8 @@ def escape_attribute(value: str, quote: str = '"') -> str:
     return escaped.replace('"', "&quot;") if quote != "'" else escaped.replace("'", "&#39;")
 
 
-def _comment_end(text: str, body: int) -> int:
-    """Where a comment whose ``<!--`` ends at ``body`` closes, as browsers parse it.
-
-    ``<!-->`` and ``<!--->`` are whole (empty) comments and ``--!>`` closes one too: reading
-    on to the next ``-->`` would hide the links that follow from the rewriter while the
-    browser shows and follows them.
-    """
-    if text.startswith(">", body):
-        return body + 1
-    if text.startswith("->", body):
-        return body + 2
-    close = _COMMENT_END.search(text, body)
-    return len(text) if close is None else close.end()
-
-
-START, END, RAW, COMMENT = 0, 1, 2, 3
-"""A token's kind in :class:`Tokens` (:class:`StartTag`, :class:`EndTag`, :class:`RawText`, :class:`Comment`)."""
-_QUOTES = ("", '"', "'")
-KEPT_OBJECTS = 256 * 1024
-"""Characters of a page up to which :class:`Tokens` keeps the objects it made (about 30 bytes
-per character at most: 8 MiB)."""
-
-
-class Tokens:
-    """A page's tags, comments and raw-text blocks in document order, as offsets into its text.
-
-    A token is four integers in arrays: its code (its name's number times four plus its kind),
-    its start, its end and how many attributes came before it (a start tag's are the next ones);
-    an attribute four more (its name's number, the start and end of its value, its quote). Each
-    name is kept once. Iterating (or indexing) gives the token objects, made as they are read;
-    :meth:`kind`, :meth:`name`, :meth:`start`, :meth:`end` and :meth:`find` answer without
-    making any. The objects of a page of up to :data:`KEPT_OBJECTS` characters are kept once
-    made: the records and the mirror walk a page's tokens one after the other, and for the
-    usual page making them twice cost more time than keeping them costs memory.
-    """
-
-    __slots__ = ("text", "_codes", "_starts", "_ends", "_firsts", "_attributes", "_names", "_ids", "_objects")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        offsets = "i" if len(text) < 2**31 else "q"
-        self._codes = array(offsets)
-        """Each token's name number times four plus its kind: what :meth:`find` searches."""
-        self._starts = array(offsets)
-        self._ends = array(offsets)
-        self._firsts = array(offsets)
-        """The number of attributes before each token, and after the last (a start tag's are
-        ``_firsts[i]`` to ``_firsts[i + 1]``)."""
-        self._attributes = array(offsets)
-        self._ids: dict[str, int] = {"": 0}
-        self._scan()
-        self._firsts.append(len(self._attributes) >> 2)
-        self._names = list(self._ids)
-        self._objects: list[Token] | None = None
-
-    def _scan(self) -> None:
-        text, codes, starts, ends, firsts, attributes, ids = (
-            self.text, self._codes, self._starts, self._ends, self._firsts, self._attributes, self._ids)
-        number_of = ids.setdefault
-        position = 0
-        length = len(text)
-        while position < length:
-            match = _OPEN.search(text, position)
-            if match is None:
-                return
-            starts.append(match.start())
-            firsts.append(len(attributes) >> 2)
-            if match.group(1):
-                position = _comment_end(text, match.end())
-                codes.append(COMMENT)
-            elif match.group(2):
-                rest = _TAG_REST.match(text, match.end())
-                position = rest.end() if rest else match.end()
-                codes.append(number_of(match.group(3).lower(), len(ids)) * 4 + END)
-            elif match.group(4):
-                name = match.group(4).lower()
-                number = number_of(name, len(ids))
-                position = _parse_attributes(text, match.end(), attributes, ids)
-                codes.append(number * 4 + START)
-                if name in RAW_TEXT_TAGS:
-                    ends.append(position)
-                    starts.append(position)
-                    firsts.append(len(attributes) >> 2)
-                    if name == "plaintext":
-                        position = length
-                    else:
-                        closing = re.compile(r"</" + name + r"(?=[\s/>])", re.IGNORECASE)
-                        found = closing.search(text, position)
-                        position = found.start() if found else length
-                    codes.append(number * 4 + RAW)
-            else:
-                rest = _TAG_REST.match(text, match.end())
-                position = rest.end() if rest else match.end()
-                codes.append(COMMENT)
-            ends.append(position)
-
-    def __len__(self) -> int:
-        return len(self._codes)
-
-    def kind(self, index: int) -> int:
-        return self._codes[index] & 3
-
-    def name(self, index: int) -> str:
-        """A tag's name, lower case (a raw-text block's: its element's); "" for a comment."""
-        return self._names[self._codes[index] >> 2]
-
-    def start(self, index: int) -> int:
-        return self._starts[index]
-
-    def end(self, index: int) -> int:
-        return self._ends[index]
-
-    def find(self, kind: int, name: str, begin: int = 0, stop: int | None = None) -> int | None:
-        """The index of the first token of ``kind`` named ``name`` in ``begin``..``stop``, or None."""
-        number = self._ids.get(name)
-        if number is None:
-            return None
-        try:
-            return self._codes.index(number * 4 + kind, begin, len(self._codes) if stop is None else stop)
-        except ValueError:
-            return None
-
-    def find_last(self, kind: int, name: str) -> int | None:
-        """The index of the last token of ``kind`` named ``name``, or None."""
-        found = self.find(kind, name)
-        return None if found is None else len(self._codes) - 1 - self._codes[::-1].index(self._codes[found])
-
-    def _attributes_of(self, index: int) -> list[Attribute]:
-        text, names, attributes = self.text, self._names, self._attributes
-        return [Attribute(names[attributes[at]], text[attributes[at + 1] : attributes[at + 2]], attributes[at + 1],
-                          attributes[at + 2], _QUOTES[attributes[at + 3]])
-                for at in range(self._firsts[index] * 4, self._firsts[index + 1] * 4, 4)]
-
-    def start_tag(self, index: int) -> StartTag:
-        """Token ``index``, a start tag, as an object."""
-        return StartTag(self.name(index), self.start(index), self.end(index), self._attributes_of(index))
-
-    def __getitem__(self, index: int) -> Token:
-        code, start, end = self._codes[index], self._starts[index], self._ends[index]
-        kind, name = code & 3, self._names[code >> 2]
-        if kind == START:
-            return StartTag(name, start, end, self._attributes_of(index))
-        if kind == END:
-            return EndTag(name, start, end)
-        return RawText(name, start, end) if kind == RAW else Comment(start, end)
-
-    def __iter__(self) -> Iterator[Token]:
-        """The tokens as objects, in order."""
-        if self._objects is not None:
-            return iter(self._objects)
-        if len(self.text) <= KEPT_OBJECTS:
-            self._objects = list(self._make())
-            return iter(self._objects)
-        return self._make()
-
-    def _make(self) -> Iterator[Token]:
-        """The tokens as objects, made one by one (:meth:`__getitem__`'s work, inlined)."""
-        text, names, attributes = self.text, self._names, self._attributes
-        firsts = iter(self._firsts)
-        next(firsts)
-        for code, start, end, first, following in zip(self._codes, self._starts, self._ends, self._firsts, firsts):
-            kind = code & 3
-            if kind == START:
-                found = []
-                for at in range(first * 4, following * 4, 4):
-                    value_start, value_end = attributes[at + 1], attributes[at + 2]
-                    found.append(Attribute(names[attributes[at]], text[value_start:value_end], value_start,
-                                           value_end, _QUOTES[attributes[at + 3]]))
-                yield StartTag(names[code >> 2], start, end, found)
-            elif kind == END:
-                yield EndTag(names[code >> 2], start, end)
-            elif kind == RAW:
-                yield RawText(names[code >> 2], start, end)
-            else:
-                yield Comment(start, end)
-
-
-def _parse_attributes(text: str, position: int, attributes: array, ids: dict[str, int]) -> int:
-    """Read attributes from ``position`` up to the closing ``>`` into ``attributes``; return the tag's end."""
+def _parse_attributes(text: str, position: int, tag: StartTag) -> int:
+    """Read attributes from ``position`` up to the closing ``>``; return the tag's end."""
     length = len(text)
     seen: set[str] = set()
     while position < length:
@@ -335,22 +156,202 @@ def _parse_attributes(text: str, position: int, attributes: array, ids: dict[str
             continue
         seen.add(name)
         if match.group(2) is not None:
-            quote, group = 1, 2
+            quote, group = '"', 2
         elif match.group(3) is not None:
-            quote, group = 2, 3
+            quote, group = "'", 3
         elif match.group(4) is not None:
-            quote, group = 0, 4
+            quote, group = "", 4
         else:
-            quote, group = 0, 1
-        value_start = match.start(group) if group != 1 else match.end(1)
-        attributes.extend((ids.setdefault(name, len(ids)), value_start, match.end(group), quote))
+            quote, group = "", 0
+        if group:
+            tag.attributes.append(
+                Attribute(name, match.group(group), match.start(group), match.end(group), quote)
+            )
+        else:
+            tag.attributes.append(Attribute(name, "", match.end(1), match.end(1), ""))
         position = match.end()
     return length
 
 
+def _comment_end(text: str, body: int) -> int:
+    """Where a comment whose ``<!--`` ends at ``body`` closes, as browsers parse it.
+
+    ``<!-->`` and ``<!--->`` are whole (empty) comments and ``--!>`` closes one too: reading
+    on to the next ``-->`` would hide the links that follow from the rewriter while the
+    browser shows and follows them.
+    """
+    if text.startswith(">", body):
+        return body + 1
+    if text.startswith("->", body):
+        return body + 2
+    close = _COMMENT_END.search(text, body)
+    return len(text) if close is None else close.end()
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield tags, comments and raw-text blocks in document order, with their offsets."""
-    return iter(Tokens(text))
+    return _scan(text, None, {})
+
+
+def _scan(text: str, codes: array | None, ids: dict[str, int]) -> Iterator[Token]:
+    """:func:`iter_tokens`; each token's code (see :class:`Tokens`) appended to ``codes`` too, when given."""
+    position = 0
+    length = len(text)
+    while position < length:
+        match = _OPEN.search(text, position)
+        if match is None:
+            return
+        start = match.start()
+        if match.group(1):
+            end = _comment_end(text, match.end())
+            if codes is not None:
+                codes.append(COMMENT)
+            yield Comment(start, end)
+            position = end
+        elif match.group(2):
+            rest = _TAG_REST.match(text, match.end())
+            end = rest.end() if rest else match.end()
+            name = match.group(3).lower()
+            if codes is not None:
+                codes.append(ids.setdefault(name, len(ids)) * 4 + END)
+            yield EndTag(name, start, end)
+            position = end
+        elif match.group(4):
+            tag = StartTag(match.group(4).lower(), start, start)
+            tag.end = _parse_attributes(text, match.end(), tag)
+            if codes is not None:
+                codes.append(ids.setdefault(tag.name, len(ids)) * 4 + START)
+            yield tag
+            position = tag.end
+            if tag.name in RAW_TEXT_TAGS:
+                if tag.name == "plaintext":
+                    content_end = length
+                else:
+                    closing = re.compile(r"</" + tag.name + r"(?=[\s/>])", re.IGNORECASE)
+                    found = closing.search(text, position)
+                    content_end = found.start() if found else length
+                if codes is not None:
+                    codes.append(ids[tag.name] * 4 + RAW)
+                yield RawText(tag.name, position, content_end)
+                position = content_end
+        else:
+            rest = _TAG_REST.match(text, match.end())
+            end = rest.end() if rest else match.end()
+            if codes is not None:
+                codes.append(COMMENT)
+            yield Comment(start, end)
+            position = end
+
+
+START, END, RAW, COMMENT = 0, 1, 2, 3
+"""A token's kind, as :class:`Tokens` answers it."""
+_QUOTES = ("", '"', "'")
+_QUOTE_CODES = {quote: code for code, quote in enumerate(_QUOTES)}
+KEPT_OBJECTS = 256 * 1024
+"""Characters of a page up to which :class:`Tokens` keeps its tokens as objects (about 30 bytes a
+character at most: 8 MiB); a longer page's are kept as offsets."""
+
+
+class Tokens:
+    """A page's tokens (:func:`iter_tokens`), scanned once and walked as often as callers need.
+
+    Iterating or indexing gives the token objects; :meth:`kind`, :meth:`name`, :meth:`start`,
+    :meth:`end` and :meth:`find` answer from a code per token (its name's number times four
+    plus its kind, in an array) without making any. A page of up to ``kept`` characters (the
+    usual page) keeps the objects its scan made: made again for each walk, they cost more time
+    than they take memory. A longer page keeps four integers a token in arrays (its code, start,
+    end and how many attributes came before it) and four an attribute (its name's number, the
+    start and end of its value, its quote), each name once, and its objects are made as they
+    are walked and dropped after: memory follows the page's length, not its tokens' objects.
+    """
+
+    __slots__ = ("text", "_objects", "_codes", "_names", "_ids", "_starts", "_ends", "_firsts", "_attributes")
+
+    def __init__(self, text: str, kept: int = KEPT_OBJECTS) -> None:
+        self.text = text
+        offsets = "i" if len(text) < 2**31 else "q"
+        self._codes = array(offsets)
+        self._ids: dict[str, int] = {"": 0}
+        self._starts, self._ends, self._firsts, self._attributes = (array(offsets) for _ in range(4))
+        self._objects: list[Token] | None = None
+        tokens = _scan(text, self._codes, self._ids)
+        if len(text) <= kept:
+            self._objects = list(tokens)
+        else:
+            self._keep_offsets(tokens)
+        self._names = list(self._ids)
+
+    def _keep_offsets(self, tokens: Iterator[Token]) -> None:
+        starts, ends, firsts, attributes, ids = self._starts, self._ends, self._firsts, self._attributes, self._ids
+        for token in tokens:
+            starts.append(token.start)
+            ends.append(token.end)
+            firsts.append(len(attributes) >> 2)
+            if isinstance(token, StartTag):
+                for attribute in token.attributes:  # raw is text[value_start:value_end]: not kept
+                    attributes.extend((ids.setdefault(attribute.name, len(ids)), attribute.value_start,
+                                       attribute.value_end, _QUOTE_CODES[attribute.quote]))
+        firsts.append(len(attributes) >> 2)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def kind(self, index: int) -> int:
+        return self._codes[index] & 3
+
+    def name(self, index: int) -> str:
+        """A tag's name, lower case (a raw-text block's: its element's); "" for a comment."""
+        return self._names[self._codes[index] >> 2]
+
+    def start(self, index: int) -> int:
+        return self._objects[index].start if self._objects is not None else self._starts[index]
+
+    def end(self, index: int) -> int:
+        return self._objects[index].end if self._objects is not None else self._ends[index]
+
+    def find(self, kind: int, name: str, begin: int = 0, stop: int | None = None) -> int | None:
+        """The index of the first token of ``kind`` named ``name`` in ``begin``..``stop``, or None."""
+        number = self._ids.get(name)
+        if number is None:
+            return None
+        try:
+            return self._codes.index(number * 4 + kind, begin, len(self._codes) if stop is None else stop)
+        except ValueError:
+            return None
+
+    def find_last(self, kind: int, name: str) -> int | None:
+        """The index of the last token of ``kind`` named ``name``, or None."""
+        found = self.find(kind, name)
+        return None if found is None else len(self._codes) - 1 - self._codes[::-1].index(self._codes[found])
+
+    def start_tag(self, index: int) -> StartTag:
+        """Token ``index``, a start tag."""
+        token = self[index]
+        assert isinstance(token, StartTag)
+        return token
+
+    def __getitem__(self, index: int) -> Token:
+        if self._objects is not None:
+            return self._objects[index]
+        return self._made(index, self._codes[index], self._starts[index], self._ends[index])
+
+    def __iter__(self) -> Iterator[Token]:
+        if self._objects is not None:
+            return iter(self._objects)
+        return map(self._made, range(len(self._codes)), self._codes, self._starts, self._ends)
+
+    def _made(self, index: int, code: int, start: int, end: int) -> Token:
+        """A token of a long page, as an object."""
+        kind, name = code & 3, self._names[code >> 2]
+        if kind == START:
+            text, names, attributes = self.text, self._names, self._attributes
+            return StartTag(name, start, end, [
+                Attribute(names[attributes[at]], text[attributes[at + 1] : attributes[at + 2]], attributes[at + 1],
+                          attributes[at + 2], _QUOTES[attributes[at + 3]])
+                for at in range(self._firsts[index] * 4, self._firsts[index + 1] * 4, 4)])
+        if kind == END:
+            return EndTag(name, start, end)
+        return RawText(name, start, end) if kind == RAW else Comment(start, end)
 
 
 # Elements whose end tag is required and whose absence changes how the rest of the page
