@@ -127,4 +127,7 @@ def applet_base(tag: StartTag, page_base: str) -> str:
     codebase = (tag.value("codebase") or "").strip()
     if not codebase:
         return page_base
-    return urljoin(page_base, codebase if codebase.endswith("/") else codebase + "/")
+    try:
+        return urljoin(page_base, codebase if codebase.endswith("/") else codebase + "/")
+    except ValueError:  # http://[bad: urllib cannot read it; nor could a browser load from it
+        return page_base

@@ -47,7 +47,10 @@ def _is_local(href: str) -> bool:
     value = href.strip()
     if not value or value.startswith("#"):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # http://[bad: not a file of the mirror
+        return False
     return not parts.scheme and not parts.netloc
 
 

@@ -42,6 +42,17 @@ def missing_page_for(lang: str | None, default: str = "en") -> str:
 Outcome = Literal["keep", "archived", "missing", "external", "invalid"]
 
 
+def scheme_of(value: str) -> str | None:
+    """A link's scheme, lower case ("" for none); None when urllib cannot read the link at all
+    (``http://[bad``: an IPv6 host left open made ``urlsplit`` raise, and the mirror stopped)."""
+    if ":" not in value:
+        return ""
+    try:
+        return urlsplit(value).scheme.lower()
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """What to do with one link.
@@ -134,7 +145,9 @@ class Resolver:
         value = raw.strip()
         if not value or value.startswith("#"):
             return Resolution("keep", None)
-        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+        scheme = scheme_of(value)
+        if scheme is None:
+            return Resolution("invalid", None)
         if scheme and scheme not in ("http", "https"):
             return Resolution("keep", None)
         try:
@@ -157,8 +170,8 @@ class Resolver:
     def is_own_host(self, raw: str, base: str) -> bool:
         """Whether a form action (or other link) goes to the retired server."""
         value = raw.strip()
-        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
-        if scheme and scheme not in ("http", "https"):
+        scheme = scheme_of(value)
+        if scheme is None or (scheme and scheme not in ("http", "https")):
             return False
         try:
             return self.scope.same_host(absolute(value, base))

@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from urllib.parse import urlsplit
 
 from normalize.css import rewrite_css
 from normalize.links import FORM_FIELDS
@@ -35,7 +34,7 @@ from normalize.markup import (
 from site_out.frames import FRAMED_TAGS, framed_href, notice_row
 from site_out.options import ExternalLinks
 from site_out.paths import href_between
-from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, Resolution, Resolver
+from site_out.resolve import BLANK_IMAGE, FORM_CLOSED_PAGE, Resolution, Resolver, scheme_of
 from site_out.scripts import ScriptNavigation, iter_script_navigation
 from site_out.words import ENGLISH, Words
 
@@ -205,16 +204,19 @@ def _new_attribute(tag: StartTag, name: str, value: str) -> tuple[int, int, str]
 
 def _document_base(tokens: Tokens, page_url: str) -> str:
     """Browsers resolve every link of a page against its first ``<BASE HREF>``."""
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import urljoin
 
     index = tokens.find(START, "base")
     while index is not None:
         href = tokens.start_tag(index).value("href")
         if href is not None and href.strip():
-            base = urljoin(page_url, href.strip())
+            try:
+                base = urljoin(page_url, href.strip())
+            except ValueError:  # http://[bad: urllib cannot read it
+                return page_url
             # A file: or javascript: base would turn every relative link into one that
             # leaves the mirror (file:///etc/...); the page's own URL is the safe base.
-            if urlsplit(base).scheme.lower() in ("http", "https"):
+            if scheme_of(base) in ("http", "https"):
                 return base
             return page_url
         index = tokens.find(START, "base", index + 1)
@@ -556,7 +558,7 @@ class PageRewriter:
         action = tag.get("action")
         raw = action.value if action is not None else ""
         if action is not None and raw.strip() and not self.resolver.is_own_host(raw, page.base):
-            if not urlsplit(raw.strip()).scheme:
+            if scheme_of(raw.strip()) == "":
                 # Relative to an external <BASE>, which the mirror does not keep: written as
                 # the address it went to (or dropped when it names none), never left to be
                 # read against the mirror's own folders.

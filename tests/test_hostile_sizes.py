@@ -9,8 +9,12 @@ from pathlib import Path
 
 from warcio.warcwriter import WARCWriter
 
+from archive.urls import Scope
+from normalize.markup import Tokens
 from site_out.check import iter_broken_links
 from site_out.mirror import write_mirror
+from site_out.resolve import Resolver
+from site_out.rewrite import PageRewriter
 from sunset.config import parse_config
 from tests.test_config import VALID
 from tests.test_site_out_mirror import BASE, OPTIONS, resource, site
@@ -63,6 +67,28 @@ def test_a_huge_dense_page_is_cut_to_the_limit_with_a_note(tmp_path: Path) -> No
         (BASE + "big.css", BASE + "gone.gif"), (BASE + "index.html", BASE + "gone.htm"),
         (BASE + "index.html", "http://www.colorado.edu/gone2.htm")]
     assert list(iter_broken_links(mirror)) == []
+
+
+def test_a_dense_page_is_rewritten_in_the_memory_of_one_tag() -> None:
+    """The rewriter held an edit and a note per link and the page whole till the end, 18 bytes per
+    byte of such a page; now one tag's edits, one note per target and 64K of output (the bound
+    leaves room for Python's own)."""
+    page = "<BODY>" + DENSE.decode() * (2_000_000 // len(DENSE))
+    tokens = Tokens(page)
+    rewriter = PageRewriter(Resolver({}, Scope(BASE), index_files=("index.html",)))
+    written: list[int] = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        issues = rewriter.rewrite_to(lambda piece: written.append(len(piece)), page, page_url=BASE + "index.html",
+                                     page_path="www.colorado.edu/index.html", notice_html="[N]", tokens=tokens)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(page), peak / len(page)
+    assert len(written) > 10 and max(written) < 256 * 1024  # given out in pieces as it was made
+    assert [(issue.url, issue.count) for issue in issues] == [
+        (BASE + "gone.htm", len(page) // len(DENSE)), ("http://www.colorado.edu/gone2.htm", len(page) // len(DENSE))]
 
 
 def test_a_page_under_the_limit_is_whole(tmp_path: Path) -> None:

@@ -272,3 +272,59 @@ def test_a_damaged_records_file_is_named_not_skipped(tmp_path: Path, bad: str) -
     for reader in readers:
         with pytest.raises(SunsetError, match=r"records.jsonl:2: not a JSON record"):
             list(reader(records))
+
+
+def _walked(value: object) -> object:
+    """A record as plain data, its lazily read arrays walked."""
+    from archive.records_file import LazyArray
+
+    if isinstance(value, (list, LazyArray)):
+        return [_walked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _walked(item) for key, item in value.items()}
+    return value
+
+
+def test_a_long_line_is_read_as_json_reads_it_but_for_its_arrays(tmp_path: Path) -> None:
+    """A page dense with links has a line of megabytes: its arrays are read as they are walked,
+    so a reader holds the line (read, cut and decoded: 3 bytes per byte), not a dict per link
+    (7.5 bytes per byte of these links)."""
+    import tracemalloc
+
+    from archive.records_file import LONG_LINE, iter_records
+
+    link = {"raw": "a", "url": "http://h/a", "tag": "a", "attribute": "href", "kind": "page", "text": "",
+            "in_scope": True}
+    record = {"schema_version": "1.1", "record_type": "page", "url": "http://h/", "title": None, "headings": [],
+              "meta": {"a": [1, {"b": []}]}, "links": [link] * (2 * LONG_LINE // 100), "images": [], "size": 5}
+    short = {"record_type": "file", "url": "http://h/\u00e9.gif", "links": [link]}
+    records = tmp_path / "records.jsonl"
+    lines = [json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+             json.dumps(record, ensure_ascii=False, indent=1).replace("\n", " "), json.dumps(short)]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = [(list(parsed), _walked(parsed), bool(parsed["links"]), bool(parsed.get("headings")), raw)
+            for parsed, raw in iter_records(records)]
+    assert [(keys, walked, raw) for keys, walked, _, _, raw in read] == [
+        (list(json.loads(line)), json.loads(line), line.encode()) for line in lines]
+    assert [(links, headings) for _, _, links, headings, _ in read] == [(True, False)] * 3
+    records.write_text(lines[0] + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        walked = sum(1 for parsed, _ in iter_records(records) for link in parsed["links"] if link["in_scope"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert walked == len(record["links"])
+    assert peak < 6 * len(lines[0]), peak / len(lines[0])
+
+
+@pytest.mark.parametrize("bad", ['"links":[1,]', '"links":[1 2]', '"links":[1', '"a":1,}', '"a":1} x', "a:1"])
+def test_a_damaged_long_line_is_named_when_read(tmp_path: Path, bad: str) -> None:
+    from archive.errors import SunsetError
+    from archive.records_file import LONG_LINE, iter_records
+
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"url": "http://a.example/"}\n{"text": "' + "x" * LONG_LINE + '", ' + bad + "}\n",
+                       encoding="utf-8")
+    with pytest.raises(SunsetError, match=r"records.jsonl:2: not a JSON record"):
+        list(iter_records(records))

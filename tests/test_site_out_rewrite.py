@@ -166,6 +166,13 @@ CASES = [
     ("<frameset rows=*><frame src=other.htm></frameset>",
      "[M][R]<frameset rows=*><noframes>[N]</noframes><frame src=other.htm#sunset-framed></frameset></frameset>"),
     ("<!-- <body> --><body>x", "<!-- <body> -->[M]<body>[N]x"),
+    # what urllib cannot read (an IPv6 host left open) stays as written: it stopped the mirror
+    ('<body><a href="http://[bad">x</a><form action="http://[x">',
+     '[M]<body>[N]<a href="http://[bad">x</a><form action="http://[x">'),
+    ('<head><BASE HREF="http://[b/"></head><body><a href="other.htm">o</a>',
+     '<head>[M]<BASE HREF=""></head><body>[N]<a href="other.htm">o</a>'),
+    ('<body><APPLET CODEBASE="http://[c/" CODE="/classes/Nav.class">',
+     '[M]<body>[N]<APPLET CODEBASE="" CODE="../classes/Nav.class">'),
 ]
 
 
@@ -222,6 +229,15 @@ def test_problems_are_reported() -> None:
     assert ("missing", "http://h/nope.gif") in reasons
     assert any(reason == "invalid" for reason, _ in reasons)
     assert len(result.missing) == 2
+
+
+def test_a_problem_repeated_is_noted_once_with_its_count() -> None:
+    """A page dense with links repeats one missing target thousands of times: one note each."""
+    result = make_rewriter().rewrite(
+        '<body>' + '<a href="gone.htm">x</a><a href="http://[bad">y</a>' * 3 + "<script>location = page</script>" * 2,
+        page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]")
+    assert [(issue.reason, issue.url or issue.raw, issue.count) for issue in result.issues] == [
+        ("missing", "http://h/dir/gone.htm", 3), ("invalid", "http://[bad", 3), ("script", "location = page", 2)]
 
 
 def test_script_navigation_left_as_written_is_reported() -> None:
