@@ -31,7 +31,9 @@ class RecordsFileError(SunsetError):
 def iter_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
     """(parsed, raw line) for each record, pages and files, one line in memory at a time."""
     with records_path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        number = 0
+        for line in handle:  # not enumerate(): its reused tuple kept each line till the next (3x a long one)
+            number += 1
             line = line.rstrip(b"\r\n")
             if not line.strip():
                 continue

@@ -102,7 +102,7 @@ def measure(config: Path, out: Path) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "sunset.cli", "run", str(config), "--out", str(out), "-q"]
     started = time.monotonic()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak_pss = peak_rss = most = 0
     while child.poll() is None:
         pids = _tree(child.pid)
