@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from normalize.css import rewrite_css
 from normalize.links import FORM_FIELDS
@@ -355,26 +356,10 @@ class PageRewriter:
         self.drop = tuple(re.compile(pattern) for pattern in drop)
         self._resolved: dict[tuple[str, str, str, str | None], Resolution] = {}
 
-    def rewrite(
-        self,
-        text: str,
-        *,
-        page_url: str,
-        page_path: str,
-        notice_html: str,
-        lang: str | None = None,
-        captured: date | None = None,
-        tokens: Tokens | None = None,
-    ) -> RewriteResult:
-        """The page with links pointing into the mirror, UTF-8 declared and the notice added.
-
-        ``page_url`` is the URL the page was captured at; ``page_path`` its mirror path;
-        ``lang`` its language (default: its ``<HTML LANG>``); ``captured`` the capture day;
-        ``tokens`` the text's tokens when they were made already (by normalize).
-        """
+    def rewrite(self, text: str, **options: Any) -> RewriteResult:
+        """The page as :meth:`rewrite_to` writes it (``options`` are its), whole, with its issues."""
         pieces: list[str] = []
-        issues = self.rewrite_to(pieces.append, text, page_url=page_url, page_path=page_path,
-                                 notice_html=notice_html, lang=lang, captured=captured, tokens=tokens)
+        issues = self.rewrite_to(pieces.append, text, **options)
         return RewriteResult("".join(pieces), issues)
 
     def rewrite_to(
@@ -389,7 +374,13 @@ class PageRewriter:
         captured: date | None = None,
         tokens: Tokens | None = None,
     ) -> tuple[LinkIssue, ...]:
-        """:meth:`rewrite`, the page given to ``write`` in pieces as it is made; the issues come back."""
+        """The page with links pointing into the mirror, UTF-8 declared and the notice added, given
+        to ``write`` in pieces as it is made; the issues come back, one per reason and target.
+
+        ``page_url`` is the URL the page was captured at; ``page_path`` its mirror path;
+        ``lang`` its language (default: its ``<HTML LANG>``); ``captured`` the capture day;
+        ``tokens`` the text's tokens when they were made already (by normalize).
+        """
         if tokens is None:
             tokens = Tokens(text)
         meta_at = _meta_position(tokens)
