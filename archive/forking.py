@@ -15,6 +15,9 @@ Every process started through :func:`fork_context` also
   Ctrl-C lands in the moment before the child has said it ignores it.
 - dies with its parent (Linux's ``PR_SET_PDEATHSIG``): a worker orphaned by a ``kill -9`` would
   keep the output folder's lock and the terminal's pipes.
+- when it is ``stoppable``, takes SIGTERM as :class:`Stopped`, raised where it is, so its ``with``
+  blocks remove what it half made (SIGTERM too is blocked across the fork, so the parent may
+  stop it at once).
 """
 from __future__ import annotations
 
@@ -35,6 +38,12 @@ PR_SET_PDEATHSIG = 1
 
 class ForkWithThreads(SunsetError):
     """A process was to be forked while other threads of this one were running."""
+
+
+class Stopped(BaseException):
+    """Raised in a stoppable process told to stop (SIGTERM from the parent that no longer needs
+    it): not an ``Exception``, so no ``except Exception`` of the stage it runs mistakes it for a
+    problem to note and go on."""
 
 
 _tolerated: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
@@ -82,16 +91,23 @@ _ForkContext = getattr(multiprocessing.context, "ForkContext", multiprocessing.c
 class _SunsetProcess(_ForkProcess):  # type: ignore[misc,valid-type]
     """A forked process that checks for threads before the fork and sets itself up after."""
 
+    stoppable = False
+    """Set before :meth:`start`: SIGTERM raises :class:`Stopped` in the process (else it ends it)."""
+
     def start(self) -> None:
         refuse_beside_threads(f"a worker process ({self.name})")
         _flush_std_streams()
         self._sunset_parent = os.getpid()
-        with _sigint_blocked():
+        with _signals_blocked():
             super().start()
 
     def run(self) -> None:
-        _become_worker(self._sunset_parent)
-        super().run()
+        _become_worker(self._sunset_parent, self.stoppable)
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            super().run()
+        except Stopped:  # told to stop outside the work's own handling: nothing to report, no traceback
+            pass
 
 
 class _SunsetForkContext(_ForkContext):  # type: ignore[misc,valid-type]
@@ -108,21 +124,26 @@ def fork_context() -> multiprocessing.context.ForkContext:
     return _CONTEXT
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 @contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT held back in this thread (the child inherits the mask) until the block ends."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM held back in this thread (the child inherits the mask) until the block ends."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _become_worker(parent: int) -> None:
-    """In the child, first thing: ignore Ctrl-C (a SIGINT pending since the fork is dropped), and
-    die with the parent."""
+def _become_worker(parent: int, stoppable: bool) -> None:
+    """In the child, first thing: ignore Ctrl-C (a SIGINT pending since the fork is dropped), take
+    SIGTERM as :class:`Stopped` if ``stoppable``, and die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if stoppable:
+        signal.signal(signal.SIGTERM, _raise_stopped)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # SIGTERM: once set up (see run)
     try:
         import ctypes
 
@@ -131,6 +152,10 @@ def _become_worker(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before the request above took effect
         os._exit(1)
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped("told to stop by the process that started it")
 
 
 def _flush_std_streams() -> None:

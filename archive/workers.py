@@ -159,8 +159,13 @@ class CallPool(Generic[Item, Result]):
             try:
                 connection.send(item)
                 ok, value = connection.recv()
-            except (EOFError, OSError) as error:
-                self.broken = self.broken or f"a worker process stopped ({error or type(error).__name__})"
+            except Exception as error:
+                if not self._workers:
+                    pass  # the pool was closed under this call (the crawl stopped): answered here, as after
+                elif isinstance(error, (EOFError, OSError)):
+                    self.broken = self.broken or f"a worker process stopped ({error or type(error).__name__})"
+                else:
+                    raise
             else:
                 if not ok:
                     raise value  # type: ignore[misc]
@@ -221,11 +226,6 @@ STOP_WAIT = 10.0
 """Seconds an aside told to stop has to undo what it half made before it is killed."""
 
 
-class Stopped(BaseException):
-    """Raised in an aside told to stop (SIGTERM from the parent that left it): not an ``Exception``,
-    so no ``except Exception`` in the stage it runs mistakes it for a problem to note and go on."""
-
-
 class Aside(Generic[Result]):
     """``function(*args)`` in a forked process of its own, while this one goes on with other work.
 
@@ -245,6 +245,7 @@ class Aside(Generic[Result]):
         fork = fork_context()
         self._receive, send = fork.Pipe(duplex=False)
         self._process = fork.Process(target=_aside_main, args=(send, function, args))
+        self._process.stoppable = True
         self._process.start()
         send.close()
         self._result = None
@@ -259,7 +260,7 @@ class Aside(Generic[Result]):
 
     def __exit__(self, *exc: object) -> None:
         """Left without its result (the parent's own step failed, or Ctrl-C): stopped, not waited
-        for. Told first (SIGTERM, :class:`Stopped` there), so its own ``with`` blocks remove what it
+        for. Told first (SIGTERM, :class:`archive.forking.Stopped` there), so its own ``with`` blocks remove what it
         half made (a WARC's ``.open`` file, a SQLite store); killed if it has not ended after
         :data:`STOP_WAIT` seconds."""
         if self._process is None or self._result is not None:
@@ -297,14 +298,9 @@ def _called(function: Callable[..., object], args: tuple[object, ...]) -> tuple[
         return False, error
 
 
-def _stop(signum: int, frame: object) -> None:
-    raise Stopped("told to stop by the process that started it")
-
-
 def _aside_main(send: Connection, function: Callable[..., object], args: tuple[object, ...]) -> None:
-    signal.signal(signal.SIGTERM, _stop)
     outcome = _called(function, args)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # told to stop from here on: nothing left to undo
     try:
         try:
             send.send(outcome)
