@@ -95,7 +95,7 @@ class _SunsetProcess(_ForkProcess):  # type: ignore[misc,valid-type]
     """Set before :meth:`start`: SIGTERM raises :class:`Stopped` in the process (else it ends it)."""
 
     def start(self) -> None:
-        refuse_beside_threads(f"a worker process ({self.name})")
+        refuse_beside_threads("a worker process")
         _flush_std_streams()
         self._sunset_parent = os.getpid()
         with _signals_blocked():
