@@ -11,6 +11,7 @@ import pytest
 from archive.capture import BytesBody, Capture
 from archive.growth import GrowingFile, WarcAbandoned, WarcGrowth, read_aside
 from archive.reader import follow_warc_captures
+from archive.side_outputs import GrowthSignal
 from archive.warc_writer import WarcArchive
 
 URLS = [f"http://old.example.org/site/p{number}.htm" for number in range(3)]
@@ -33,7 +34,7 @@ def test_a_reader_descheduled_while_a_short_crawl_finishes_still_reads_every_rec
     ``short.warc.gz.open``."""
     warc = tmp_path / "short.warc.gz"
     growth = WarcGrowth()
-    archive = WarcArchive(warc, software="test", info={}, growth=growth)
+    archive = WarcArchive(warc, software="test", info={}, plugins=[GrowthSignal(growth)])
     with archive:
         reader = read_aside(archive.open_path, growth, _urls, warc)
         assert reader.pid is not None
@@ -55,7 +56,7 @@ def test_a_reader_whose_writer_gives_up_stops_with_an_error(tmp_path: Path) -> N
     warc = tmp_path / "failed.warc.gz"
     growth = WarcGrowth()
     with pytest.raises(RuntimeError, match="crawl failed"), \
-            WarcArchive(warc, software="test", info={}, growth=growth) as archive:
+            WarcArchive(warc, software="test", info={}, plugins=[GrowthSignal(growth)]) as archive:
         reader = read_aside(archive.open_path, growth, _urls, warc)
         archive.write_capture(_capture(URLS[0]))
         raise RuntimeError("crawl failed")
