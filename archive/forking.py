@@ -47,6 +47,8 @@ class Stopped(BaseException):
 
 
 _tolerated: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_DUMMY = getattr(threading, "_DummyThread", ())
+"""The class of the record Python makes of a thread started outside ``threading``."""
 
 
 def can_fork() -> bool:
@@ -55,21 +57,28 @@ def can_fork() -> bool:
 
 
 def tolerate(thread: threading.Thread) -> threading.Thread:
-    """Let sunset fork beside ``thread`` (call it before the thread starts).
+    """Let sunset fork beside ``thread`` (best called before the thread starts).
 
-    Only for a program that runs sunset in its own process beside threads that never take a
-    lock sunset's workers need, as the tests' HTTP servers do; sunset's own threads are never
-    tolerated.
+    Only for threads that never take a lock sunset's workers need: those of a program that runs
+    sunset in its own process (the tests' HTTP servers), or of a host sunset started (Spark's
+    driver, :mod:`sunset.engines`). The threads sunset's own work starts are never tolerated.
     """
     _tolerated.add(thread)
     return thread
 
 
 def other_threads() -> list[threading.Thread]:
-    """The threads of this process running beside the calling one (tolerated ones aside)."""
+    """The threads of this process running beside the calling one (tolerated ones aside).
+
+    A thread started outside ``threading`` (by a library's C code, as Spark's driver does) is known
+    to Python only by the record it leaves once it ran Python code, which 3.11 keeps (and calls
+    alive) after the thread has gone: it counts only while it runs Python code now.
+    """
     me = threading.current_thread()
+    running = sys._current_frames()
     return [thread for thread in threading.enumerate()
-            if thread is not me and thread.is_alive() and thread not in _tolerated]
+            if thread is not me and thread.is_alive() and thread not in _tolerated
+            and (not isinstance(thread, _DUMMY) or thread.ident in running)]
 
 
 def refuse_beside_threads(what: str) -> None:

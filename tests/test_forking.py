@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -101,3 +102,28 @@ def test_an_aside_left_without_its_result_is_told_to_stop() -> None:
     with pytest.raises(RuntimeError, match="the parent failed"), Aside(_sleep_long) as aside:
         raise RuntimeError("the parent failed")
     assert aside._process is not None and aside._process.exitcode == 0
+
+
+def test_a_thread_started_outside_threading_counts_while_it_runs_python() -> None:
+    """Python keeps a record (a "Dummy" thread) of a thread started by C code once it ran Python,
+    and calls it alive after the thread has ended: such a record no longer stops a fork."""
+    import _thread
+
+    seen: list[threading.Thread] = []
+    release, done = threading.Event(), threading.Event()
+
+    def foreign() -> None:
+        seen.append(threading.current_thread())  # makes Python's record of this thread
+        release.wait(60)
+        done.set()
+
+    _thread.start_new_thread(foreign, ())
+    while not seen:
+        time.sleep(0.01)
+    assert seen[0] in other_threads()  # running Python code: it counts
+    release.set()
+    assert done.wait(60)
+    while seen[0].ident in sys._current_frames():
+        time.sleep(0.01)
+    assert seen[0] not in other_threads()  # (3.11 still calls it alive)
+    FORK_SITES["Aside"]()
