@@ -406,11 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interrupted_line(layout: OutputLayout | None) -> str:
     """What Ctrl-C left: the workers stopped and the temporary files gone (:mod:`sunset.lock`), but
-    an unfinished crawl is kept to be continued."""
-    kept = layout.resumable_crawl if layout is not None else None
+    what a crawl (or a web archive's source) fetched is kept to be continued."""
+    kept = layout.resumable_master if layout is not None else None
     if kept is not None:
-        return (f"sunset: interrupted; the crawl so far is kept in {shown(kept)}: run the same command again "
-                "to continue it")
+        return (f"sunset: interrupted; what was fetched so far is kept in {shown(kept)}: run the same command "
+                "again to continue")
     return "sunset: interrupted; run the same command again to redo the unfinished stage"
 
 

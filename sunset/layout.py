@@ -93,17 +93,19 @@ class OutputLayout:
         return self.root / "crawl-aliases.json"
 
     @property
-    def resumable_crawl(self) -> Path | None:
-        """The master a crawl left unfinished (its ``.open`` file, with ``crawl.sqlite``), which the
-        next ``crawl`` or ``run`` continues; None when there is none."""
+    def resumable_master(self) -> Path | None:
+        """The master a source that resumes (a crawl, a web archive's) left unfinished: its ``.open``
+        file beside the source's state (``crawl.sqlite``, ``wayback.sqlite``), which the same command
+        continues; None when there is none."""
         unfinished = open_name(self.warc)
-        return unfinished if unfinished.exists() and self.crawl_db.exists() else None
+        states = (self.crawl_db, self.wayback_db)
+        return unfinished if unfinished.exists() and any(state.exists() for state in states) else None
 
     def unfinished_warcs(self) -> list[Path]:
         """WARCs a stopped run left under their ``.open`` names that no later run continues (every
-        one but a resumable crawl's master): temporary files."""
+        one but a resumable master): temporary files."""
         names = [open_name(warc) for warc in (self.warc, self.derived_warc, self.reconstructed_warc)]
-        return [name for name in names if name.exists() and name != self.resumable_crawl]
+        return [name for name in names if name.exists() and name != self.resumable_master]
 
 
 @dataclass(frozen=True, slots=True)

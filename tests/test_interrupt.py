@@ -86,7 +86,7 @@ def test_ctrl_c_during_a_crawl_keeps_the_crawl_and_says_so(tmp_path: Path) -> No
             if process.poll() is None:
                 process.kill()
         line = _assert_one_line(errors, process.returncode)
-        assert "the crawl so far is kept in" in line and "old.warc.gz.open" in line
+        assert "what was fetched so far is kept in" in line and "old.warc.gz.open" in line
         assert _temporary_files(out) == ["old.warc.gz.open"]
         assert (out / "crawl.sqlite").exists()
 
