@@ -6,7 +6,8 @@ output (``records.jsonl``, the mirror's problem list) is byte-for-byte the singl
 Workers are forked (:mod:`archive.forking`, which refuses a fork beside a running thread):
 the ``context`` a caller hands over (a mirror's plan and resolver) is inherited, not pickled,
 and passed to the function with each item; no stage keeps it in a module global. Only a
-bounded window of chunks is in flight, so memory does not grow with the site. (It lives in ``archive``, the spine, so every stage may use it.)
+bounded window of chunks is in flight, so memory does not grow with the site. (It lives in
+``archive``, the spine, so every stage may use it.)
 """
 from __future__ import annotations
 
@@ -126,8 +127,8 @@ class CallPool(Generic[Item, Result]):
     borrows an idle one: no manager or feeder thread competes for the lock (a
     ``ProcessPoolExecutor``'s took a twelfth of the crawl's CPU). The workers are forked when
     the pool is made, so make it before starting threads (:mod:`archive.forking` refuses a
-    fork beside a running thread). When a worker dies (the kernel's OOM killer) the calls go on in this
-    process, slower but with nothing lost, and :attr:`broken` says why.
+    fork beside a running thread). When a worker dies (the kernel's OOM killer) the calls go on
+    in this process, slower but with nothing lost, and :attr:`broken` says why.
     """
 
     def __init__(self, function: Callable[[object, Item], Result], context: object, workers: int) -> None:
