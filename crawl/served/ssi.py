@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
 from typing import Protocol
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
 DEFAULT_ERRMSG = "[an error occurred while processing this directive]"
 DEFAULT_TIMEFMT = "%A, %d-%b-%Y %H:%M:%S %Z"
@@ -525,10 +525,24 @@ def _program_placeholder(what: str, program: str) -> str:
                        "output is not in the archive]")
 
 
+PATH_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$-_.+!*'(),:@&=~/")
+"""What ``ap_escape_uri`` leaves as it is in a path."""
+_FORM_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._")
+
+
+def escape_uri(text: str, safe: frozenset[str] = PATH_SAFE) -> str:
+    """Apache's ``%xx`` escaping (lower-case hex, as ``c2x`` wrote it) of Latin-1 text."""
+    return "".join(char if char in safe else f"%{ord(char):02x}" for char in text)
+
+
+def _escape_urlencoded(text: str) -> str:
+    return "".join("+" if char == " " else char if char in _FORM_SAFE else f"%{ord(char):02x}" for char in text)
+
+
 _ENCODERS = {
     "none": lambda text: text,
-    "url": lambda text: quote(text.encode("latin-1"), safe="/;:@&=+$,-_.!~*'()"),
-    "urlencoded": lambda text: quote(text.encode("latin-1"), safe="-_.~").replace("%20", "+"),
+    "url": escape_uri,
+    "urlencoded": _escape_urlencoded,
     "entity": escape_html,
     "base64": lambda text: base64.b64encode(text.encode("latin-1")).decode("ascii"),
 }
@@ -711,12 +725,19 @@ def _condition(context: _Context, element: Element) -> tuple[bool, bool] | None:
         return None
 
 
+def _hide_block(context: _Context) -> None:
+    """An ``if``/``elif`` Apache could not read: the error shows, the rest of the block does not
+    (what Apache 2.4.71 does; only a later ``elif`` that is true shows again there)."""
+    context.printing, context.cond_true = False, True
+
+
 def _if(context: _Context, element: Element) -> None:
     if not context.printing:
         context.if_nesting += 1
         return
     outcome = _condition(context, element)
     if outcome is None:
+        _hide_block(context)
         return
     context.printing = context.cond_true = outcome[0]
     context.if_nesting = 0
@@ -727,12 +748,14 @@ def _elif(context: _Context, element: Element) -> None:
         return
     if len(element.args) != 1 or element.args[0][0] != "expr" or element.args[0][1] is None:
         _condition(context, element)
+        _hide_block(context)
         return
     if context.cond_true:
         context.printing = False
         return
     outcome = _condition(context, element)
     if outcome is None:
+        _hide_block(context)
         return
     context.printing = context.cond_true = outcome[0]
 

@@ -31,6 +31,7 @@ from crawl.served.files import Docroot, Node, from_latin, join
 from crawl.served.folders import FolderConfigs, ServerConfig, server_config
 from crawl.served.htaccess import (
     DEFAULT_SERVER_CONFIG,
+    DOCROOT_PLACEHOLDER,
     DirConfig,
     Directive,
     Redirect,
@@ -124,6 +125,8 @@ class _Lookup:
     program: str | None = None
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    missing: bool = False
+    """No file answers the path: the handler will say 404."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,21 +165,31 @@ class ServedView:
             alias.folder for alias in self.server.aliases if alias.script and alias.folder)
 
     def _server_config(self, options: SourceOptions) -> ServerConfig:
-        base = DirConfig(directory_index=options.index_files)
         if self.iis:
-            base = replace(base, options=frozenset({"Includes"}),
-                           types=tuple((extension, "text/html") for extension in IIS_PARSED),
-                           filters=tuple((extension, "INCLUDES") for extension in IIS_PARSED),
-                           handlers=tuple((extension, "iis-program") for extension in IIS_PROGRAMS))
-            return ServerConfig(base, aliases=())
-        texts = [(DEFAULT_SERVER_CONFIG, "sunset's server defaults")]
-        if options.server_config is not None:
+            base = DirConfig(directory_index=options.index_files, options=frozenset({"Includes"}),
+                             types=tuple((extension, "text/html") for extension in IIS_PARSED),
+                             filters=tuple((extension, "INCLUDES") for extension in IIS_PARSED),
+                             handlers=tuple((extension, "iis-program") for extension in IIS_PROGRAMS))
+            return ServerConfig(base)
+        return server_config(self.config_texts(), DirConfig())
+
+    def config_texts(self) -> list[tuple[str, str]]:
+        """The Apache configuration the view reads, as (text, where it comes from): sunset's defaults
+        (``[source] index_files`` as ``DirectoryIndex``), then ``[source] server_config``."""
+        index = " ".join(f'"{name}"' if " " in name else name for name in self.options.index_files)
+        texts = [(f"DirectoryIndex {index}\n" + DEFAULT_SERVER_CONFIG, "sunset's server defaults")]
+        if self.options.server_config is not None:
             try:
-                texts.append((options.server_config.read_bytes().decode("latin-1"), str(options.server_config)))
+                text = self.options.server_config.read_bytes().decode("latin-1")
             except OSError as error:
-                raise ServedViewError(f"cannot read [source] server_config {options.server_config}: "
+                raise ServedViewError(f"cannot read [source] server_config {self.options.server_config}: "
                                       f"{error.strerror or error}") from error
-        return server_config(texts, base)
+            texts.append((text, str(self.options.server_config)))
+        return texts
+
+    def apache_config(self) -> str:
+        """:meth:`config_texts` as one ``httpd.conf`` excerpt (what a real Apache is given to compare)."""
+        return "".join(text if text.endswith("\n") else text + "\n" for text, _ in self.config_texts())
 
     # -- public -------------------------------------------------------------------------------
 
@@ -338,14 +351,20 @@ class ServedView:
         redirected = self._redirect(config.redirects, uri, query, config)
         if redirected is not None:
             return replace(redirected, sources=sources)
+        in_script_folder = script or (not self.iis and (node.path if node else folder).split("/", 1)[0]
+                                      in self._program_folders)
         if node is None and not rest:
+            if in_script_folder:
+                return _Lookup(403, uri, config, folder=folder, sources=sources,
+                               notes=(f"{uri}: a folder of programs (ScriptAlias) cannot be listed",))
             return self._folder(uri, folder, query, config, depth, sources)
         if node is None:
-            return _Lookup(404, uri, config, folder=folder, sources=sources)
+            # Found by no file: the lookup passes, the handler answers 404 (as mod_include's -A saw it).
+            return _Lookup(200, uri, config, folder=folder, path_info="/" + rest, sources=sources, missing=True)
         lookup = _Lookup(200, uri, config, node=node, folder=folder, path_info="/" + rest if rest else "",
                          sources=sources)
         handler, _ = self._handler(config, node)
-        if script or node.path.split("/", 1)[0] in self._program_folders and not self.iis:
+        if in_script_folder:
             return replace(lookup, program=f"{uri} (ScriptAlias)")
         if handler in PROGRAM_HANDLERS or self._type(config, node)[0] in PROGRAM_TYPES:
             if handler == "cgi-script" and "ExecCGI" not in config.options:
@@ -419,6 +438,9 @@ class ServedView:
         url_folder = rewrite.base or (self.prefix + prefix)
         if not url_folder.endswith("/"):
             url_folder += "/"
+        # Without RewriteBase, Apache put the folder's path on disk before a relative [R] target.
+        disk_folder = None if rewrite.base or self.server.document_root == DOCROOT_PLACEHOLDER else \
+            self.server.document_root.rstrip("/") + "/" + prefix
         for rule in rewrite.rules:
             if rule.conditions or not rule.pattern:
                 continue
@@ -446,9 +468,10 @@ class ServedView:
                 query_out = new_query + ("&" + query if "QSA" in flags and query else "")
             else:
                 query_out = query
+            redirect = "R" in flags or "REDIRECT" in flags
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", new_path) and not new_path.startswith("/"):
-                new_path = url_folder + new_path
-            if "R" in flags or "REDIRECT" in flags or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", new_path):
+                new_path = (disk_folder if redirect and disk_folder else url_folder) + new_path
+            if redirect or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", new_path):
                 code = flags.get("R") or flags.get("REDIRECT") or "302"
                 status = int(code) if code.isdigit() else {"permanent": 301, "temp": 302, "seeother": 303}.get(
                     code.lower(), 302)
@@ -516,6 +539,8 @@ class ServedView:
             own = (from_latin(lookup.node.path),) if lookup.node else ()
             return _Answer(None, None, BytesBody(b""), "program", own + sources, lookup.notes)
         node = lookup.node
+        if lookup.missing:
+            return _Answer(404, None, BytesBody(b""), "error", sources, lookup.notes)
         if node is None:
             return self._listing(lookup, depth)
         own = (from_latin(node.path),) + sources
@@ -697,7 +722,7 @@ class ServedView:
             found = self._file_lookup(value, parent, 0)
         else:
             found = self._lookup(self._relative_uri(value, parent), None, 1, decoded=True)
-        if found.status != 200:
+        if found.status != 200 or found.missing:
             return None
         node = found.node or self.docroot.node(found.folder)
         if node is None:
@@ -782,6 +807,6 @@ def _substitute(template: str, found: "re.Match[str]") -> str:
 
 
 def _escape_uri(path: str) -> str:
-    """``ap_escape_uri``: a decoded path back into URL form (``%XX`` for bytes outside the path set)."""
-    return quote(path.encode("latin-1"), safe="/$-_.+!*'(),:@&=~")
+    """``ap_escape_uri``: a decoded path back into URL form (``%xx`` for bytes outside the path set)."""
+    return ssi.escape_uri(path)
 
