@@ -36,7 +36,7 @@ _LOADED = ("mpm_prefork", "authz_core", "authz_host", "authz_user", "authn_core"
 def require_apache() -> str:
     """The apache2 binary, or a skip that says how to get it."""
     if APACHE is None or not MODULES.is_dir():
-        pytest.skip("Debian's apache2 is not installed (make test installs it; or as root: apt-get install apache2)")
+        pytest.skip("Debian's apache2 is not installed (make test installs it; or as root: apt-get install apache2-bin)")
     return APACHE
 
 
