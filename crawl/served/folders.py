@@ -87,7 +87,7 @@ def server_config(texts: list[tuple[str, str]], base: DirConfig) -> ServerConfig
             roots.append(directive.args[0])
     config = base
     sections: list[tuple[str, Directive]] = []
-    aliases: list[Alias] = []
+    aliases: dict[str, Alias] = {}
     redirects: list[Redirect] = []
     unknown: list[Directive] = []
     access_file = ".htaccess"
@@ -110,7 +110,9 @@ def server_config(texts: list[tuple[str, str]], base: DirConfig) -> ServerConfig
             folder = None if regex else _docroot_relative(target, roots)
             if folder == "" and target.rstrip("/") not in [root.rstrip("/") for root in roots]:
                 folder = None
-            aliases.append(Alias(directive.args[0], folder, key.startswith("script"), directive.place, regex))
+            # A later Alias of the same path (the site's config after sunset's defaults) replaces the earlier.
+            aliases[directive.args[0]] = Alias(directive.args[0], folder, key.startswith("script"), directive.place,
+                                               regex)
         elif key in ("redirect", "redirecttemp", "redirectpermanent", "redirectmatch"):
             default = 301 if key == "redirectpermanent" else 302
             made = redirect_of(directive, default, key == "redirectmatch")
@@ -122,7 +124,7 @@ def server_config(texts: list[tuple[str, str]], base: DirConfig) -> ServerConfig
             access_file = directive.args[0]
         elif key != "documentroot":
             config = apply(config, directive)
-    return ServerConfig(config, tuple(sections), tuple(aliases), tuple(redirects), access_file, roots[-1],
+    return ServerConfig(config, tuple(sections), tuple(aliases.values()), tuple(redirects), access_file, roots[-1],
                         tuple(problems), tuple(unknown))
 
 
@@ -184,7 +186,9 @@ class FolderConfigs:
 
     def htaccess_of(self, path: str) -> list[str]:
         """The ``.htaccess`` files on the way to the folder ``path``, from the docroot down."""
-        found = []
+        found: list[str] = []
+        if not self.read_htaccess:
+            return found
         folder = ""
         for part in ([""] + path.split("/")) if path else [""]:
             folder = join(folder, part) if part else folder

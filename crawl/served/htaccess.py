@@ -180,7 +180,7 @@ def parse_config(text: str, source: str) -> Parsed:
         stack[-1][3].append(Directive(words[0], tuple(words[1:]), place))
     while len(stack) > 1:
         opened, args, where, children = stack.pop()
-        problems.append(f"{where}: <{opened}> is never closed")
+        problems.append(f"{where}: <{' '.join((opened,) + args)}> is never closed")
         stack[-1][3].append(Directive(opened, args, where, tuple(children), section=True))
     return Parsed(tuple(stack[0][3]), tuple(problems))
 
@@ -199,6 +199,10 @@ class Redirect:
     """None for ``gone`` and other answers without a place to go."""
     regex: bool = False
     place: str = ""
+
+
+REWRITE_FLAGS = frozenset({"R", "REDIRECT", "L", "LAST", "NC", "NOCASE", "QSA", "F", "FORBIDDEN", "G", "GONE"})
+"""The ``RewriteRule`` flags the view follows; a rule with another (or after ``RewriteCond``) is listed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,13 +253,8 @@ class Access:
         return None if hosts_ok else 403
 
     def _hosts_allow(self) -> bool:
-        allow = self.allow_all
-        deny = self.deny_all
-        if not (allow or deny or self.restricted_hosts):
-            return True
-        if self.order.replace(" ", "") == "allow,deny":
-            return allow and not deny
-        if self.order.replace(" ", "") == "mutual-failure":
+        allow, deny = self.allow_all, self.deny_all
+        if self.order.replace(" ", "") in ("allow,deny", "mutual-failure"):
             return allow and not deny
         return not deny or allow
 
@@ -540,6 +539,9 @@ def _rewrite(config: DirConfig, directive: Directive, folder: str) -> DirConfig:
             conditions = rules[-1].conditions + conditions
             rules = rules[:-1]
         rewrite = replace(rewrite, rules=rules + (RewriteRule(args[0], args[1], flags, directive.place, conditions),))
+        if conditions or any(flag.split("=", 1)[0].upper() not in REWRITE_FLAGS for flag in flags if flag):
+            # Kept out of the view (a condition on the visitor, a type or a proxy): listed instead.
+            return replace(config, rewrite=rewrite, unknown=config.unknown + (directive,))
     return replace(config, rewrite=rewrite)
 
 

@@ -57,6 +57,8 @@ class Env:
     mtime: datetime
     """The main page's date: an included page's ``LAST_MODIFIED`` is its includer's."""
     user_name: str = "<unknown>"
+    parsing: list[str] = field(default_factory=list)
+    """The pages being parsed, outermost first: a page met again in there is an include loop."""
 
     def get(self, name: str, timefmt: str) -> str | None:
         value = self.values.get(name)

@@ -32,6 +32,7 @@ from crawl.served.folders import FolderConfigs, ServerConfig, server_config
 from crawl.served.htaccess import (
     DEFAULT_SERVER_CONFIG,
     DOCROOT_PLACEHOLDER,
+    REWRITE_FLAGS,
     DirConfig,
     Directive,
     Redirect,
@@ -57,6 +58,7 @@ PARSED_TYPES = frozenset({"text/x-server-parsed-html", "text/x-server-parsed-htm
 IIS_PROGRAMS = ("asp", "aspx", "asa", "asmx", "ashx", "ascx", "cfm", "cfml", "jsp", "php", "php3", "pl", "cgi",
                 "idc", "dll", "exe")
 IIS_PARSED = ("stm", "shtm", "shtml")
+
 
 
 class ServedViewError(SunsetError):
@@ -336,7 +338,7 @@ class ServedView:
             rest = "/".join(parts[index + 1:])
             break
         config = self.configs.folder(folder)
-        sources = tuple(self.configs.htaccess_of(folder))
+        sources = tuple(from_latin(path) for path in self.configs.htaccess_of(folder))
         if config.broken:
             return _Lookup(500, uri, config, folder=folder, sources=sources,
                            notes=tuple(f"{problem} (Apache answered 500 for this folder)" for problem in config.broken))
@@ -442,10 +444,10 @@ class ServedView:
         disk_folder = None if rewrite.base or self.server.document_root == DOCROOT_PLACEHOLDER else \
             self.server.document_root.rstrip("/") + "/" + prefix
         for rule in rewrite.rules:
-            if rule.conditions or not rule.pattern:
-                continue
             flags = {flag.split("=", 1)[0].upper(): flag.split("=", 1)[1] if "=" in flag else ""
                      for flag in rule.flags if flag}
+            if rule.conditions or not rule.pattern or not set(flags) <= REWRITE_FLAGS:
+                continue
             negate = rule.pattern.startswith("!")
             try:
                 found = re.search(rule.pattern[1:] if negate else rule.pattern, subject,
@@ -575,7 +577,11 @@ class ServedView:
             leading_space=self.iis, if_directives=not self.iis)
         doc = ssi.Document(lookup.uri, node.path, query)
         text = self.docroot.read(node).decode("latin-1")
-        result = ssi.run(text, doc, env, _Host(self), settings, depth)
+        env.parsing.append(node.path)
+        try:
+            result = ssi.run(text, doc, env, _Host(self), settings, depth)
+        finally:
+            env.parsing.pop()
         body = "".join(result.text)
         xbit_full = config.xbithack == "full" and node.group_executable
         return _Answer(200, content_type, BytesBody(body.encode("latin-1")), "parsed",
@@ -682,13 +688,20 @@ class ServedView:
             found = self._lookup(self._relative_uri(target, parent), query, depth, decoded=True)
         if found.status != 200:
             return ssi.Included(False, notes=found.notes)
+        loop_notes: tuple[str, ...] = ()
+        if found.node is not None and found.node.path in env.parsing:
+            chain = env.parsing[env.parsing.index(found.node.path):] + [found.node.path]
+            loop_notes = (f"include loop: {' -> '.join(from_latin(path) for path in chain)} (Apache, and sunset, "
+                          f"stop {MAX_DEPTH} levels down with the error message)",)
+            if len(env.parsing) > 1 and env.parsing.count(found.node.path) > 1:
+                loop_notes = ()  # said once, at the first turn
         if found.program is not None:
             return ssi.Included(True, sources=found.sources, program=found.program)
         answer = self._handle(found, query, parent.uri, depth, env=env)
         if answer.status != 200:
-            return ssi.Included(False, notes=answer.notes)
+            return ssi.Included(False, notes=loop_notes + answer.notes)
         text = answer.text if answer.text is not None else self._text(answer.body)
-        return ssi.Included(True, text, answer.content_type, answer.sources, answer.notes)
+        return ssi.Included(True, text, answer.content_type, answer.sources, loop_notes + answer.notes)
 
     def _text(self, body: Body) -> str:
         with body.open() as handle:
