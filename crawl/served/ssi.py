@@ -558,25 +558,19 @@ _DECODERS = {
 
 
 def _code(context: _Context, text: str, decoding: str, encoding: str) -> str | None:
-    for token in re.split(r"[, \t]+", decoding.strip()):
-        if not token:
-            continue
-        decoder = _DECODERS.get(token.lower())
-        if decoder is None:
-            context.error(f"unknown value {token!r} to parameter decoding")
-            return None
-        try:
-            text = decoder(text)
-        except ValueError:
-            text = ""
-    for token in re.split(r"[, \t]+", encoding.strip()):
-        if not token:
-            continue
-        encoder = _ENCODERS.get(token.lower())
-        if encoder is None:
-            context.error(f"unknown value {token!r} to parameter encoding")
-            return None
-        text = encoder(text)
+    """``decoding`` then ``encoding`` (each a list of names) applied to ``text``; None after an error."""
+    for spec, table, what in ((decoding, _DECODERS, "decoding"), (encoding, _ENCODERS, "encoding")):
+        for token in re.split(r"[, \t]+", spec.strip()):
+            if not token:
+                continue
+            coder = table.get(token.lower())
+            if coder is None:
+                context.error(f"unknown value {token!r} to parameter {what}")
+                return None
+            try:
+                text = coder(text)
+            except ValueError:
+                text = ""
     return text
 
 
