@@ -570,6 +570,10 @@ class ServedView:
                 extra_env: dict[str, str] | None) -> _Answer:
         if env is None:
             env = self._env(lookup, node, query, request_uri, extra_env)
+        elif query is not None:
+            # mod_include set these for every parsed page, into the environment its includer shares.
+            env.values["QUERY_STRING"] = query
+            env.values["QUERY_STRING_UNESCAPED"] = ssi.escape_shell(ssi.unescape_url(query))
         config = lookup.config
         settings = ssi.Settings(
             errmsg=config.ssi_errmsg or ssi.DEFAULT_ERRMSG, timefmt=config.ssi_timefmt or ssi.DEFAULT_TIMEFMT,
