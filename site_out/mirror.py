@@ -22,7 +22,7 @@ from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
 from archive.reader import iter_warc_captures, warcinfo_date
-from archive.sniff import magic_type
+from archive.sniff import magic_type, proves_not_a_page
 from archive.urls import Scope
 from archive.workers import Task, capture_task, map_ordered
 from normalize.page import PageTokens
@@ -89,6 +89,17 @@ class MissingLink:
 
 
 @dataclass(frozen=True, slots=True)
+class LeftoverLink:
+    """A reference on an archived page that no reader could ever open (the author's own disk,
+    network or machine, or no address at all): inert in the mirror."""
+
+    page: str
+    raw: str
+    tag: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class MirrorSummary:
     pages: int
     files: int
@@ -105,6 +116,8 @@ class MirrorSummary:
     redirect_maps: tuple[Path, ...] = ()
     left_out: tuple[str, ...] = ()
     """Error answers the WARC keeps and the mirror has no file for (for the log; not problems)."""
+    leftovers: tuple[LeftoverLink, ...] = ()
+    """Links and pictures that pointed where no reader can go, made inert (the site's own mistakes)."""
 
 
 class MirrorError(SunsetError, RuntimeError):
@@ -153,6 +166,7 @@ class _MirrorWriter:
         self.start_path = self.resolver.target_path(self.start_url)
         self.problems: list[str] = list(plan.problems)
         self.missing: list[MissingLink] = []
+        self.leftovers: list[LeftoverLink] = []
         self.pages = 0
         self.files = 0
         self.made: datetime | None = None
@@ -187,6 +201,8 @@ class _MirrorWriter:
             seen.add((issue.reason, issue.url or issue.raw))
             if issue.reason == "missing":
                 out.missing.append(MissingLink(page, issue.url, issue.raw))
+            elif issue.reason == "leftover":
+                out.leftovers.append(LeftoverLink(page, issue.raw, issue.tag, issue.note or ""))
             elif issue.reason == "script":
                 out.scripts_left += 1
                 out.problems.append(f"{page}: script in <{issue.tag}> left as written: {issue.raw}")
@@ -222,7 +238,7 @@ class _MirrorWriter:
     def _write_page(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None,
                     page: PageTokens | None) -> None:
         data = self._read_capped(capture, out, binary_ok=True)
-        if magic_type(data[:16]) is not None:
+        if proves_not_a_page(data):
             out.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
             _copy_body(self.root, planned.path, capture)
             return
@@ -246,6 +262,7 @@ class _MirrorWriter:
     def apply(self, outcome: _Outcome) -> None:
         self.problems.extend(outcome.problems)
         self.missing.extend(outcome.missing)
+        self.leftovers.extend(outcome.leftovers)
         self.scripts_left += outcome.scripts_left
         if outcome.page_path is not None:
             self.plan.files.mark_page(outcome.page_path)
@@ -338,6 +355,7 @@ class _Outcome:
     url: str
     problems: list[str] = field(default_factory=list)
     missing: list[MissingLink] = field(default_factory=list)
+    leftovers: list[LeftoverLink] = field(default_factory=list)
     scripts_left: int = 0
     page_path: str | None = None
     pages: int = 0
@@ -452,7 +470,8 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
     writer.write_catalog(records_path, facts)
     remove_unexplained(root, plan)
     write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in writer.missing),
-                 notice_html=writer.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs)
+                 notice_html=writer.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
+                 leftovers=[(link.page, link.raw, link.why) for link in writer.leftovers])
     entries = build_entries(writer.redirect_pairs(), options.publish_url)
     maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
     plan.close()
@@ -468,4 +487,5 @@ def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | N
         scripts_left=writer.scripts_left,
         redirect_maps=tuple(maps),
         left_out=tuple(plan.left_out),
+        leftovers=tuple(writer.leftovers),
     )

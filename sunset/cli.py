@@ -104,6 +104,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  problems noted   {problems} (details in {shown(layout.log)})",
         f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
+        *_leftover_lines(mirrored),
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
@@ -185,6 +186,15 @@ def _missing_line(mirrored: pipeline.MirrorSummary) -> str:
     linking = len({link.page for link in mirrored.missing})
     return (f"{linking} page{' links' if linking == 1 else 's link'} to {targets} page{'' if targets == 1 else 's'} "
             "not in the archive (each listed once in the log)")
+
+
+def _leftover_lines(mirrored: pipeline.MirrorSummary) -> list[str]:
+    """The site's own dead ends, counted (each is in the log and the report): never a failure."""
+    if not mirrored.leftovers:
+        return []
+    pages = len({link.page for link in mirrored.leftovers})
+    return [f"  local links      {len(mirrored.leftovers)} on {pages} page{'' if pages == 1 else 's'} pointed where "
+            "no reader can go (the authors' own disks: file:, C:\\...); made inert, listed in the log and report"]
 
 
 def shown(path: Path) -> str:

@@ -11,7 +11,7 @@ site's kind did, so the mirror and the replay show the site as its readers saw i
 - :mod:`crawl.served.ssi` runs server-side includes as mod_include did;
 - :mod:`crawl.served.autoindex` writes the listing mod_autoindex made of a folder;
 - :mod:`crawl.served.canned` holds the server's own error and redirect pages;
-- :mod:`crawl.served.secrets` says which files the server never sent as they are (programs,
-  password files, editor leftovers): sunset never publishes them;
+- :mod:`archive.withheld` (in the spine: the mirror asks it too) says which files the server
+  never sent as they are (programs, password files, editor leftovers): sunset never publishes them;
 - :mod:`crawl.served.view` answers a URL: status, headers, body and the files it was made from.
 """

@@ -40,7 +40,7 @@ from crawl.served.htaccess import (
     ignored_in_listing,
 )
 from crawl.served.mime import TYPES, extensions_of
-from crawl.served.secrets import withheld
+from archive.withheld import withheld
 
 MAX_DEPTH = 10
 """Apache's limit of nested sub-requests and internal redirects (``LimitInternalRecursion``)."""

@@ -1,5 +1,8 @@
 """Files a server never sent as they lay on disk: programs, their settings, passwords, leftovers.
 
+A fact about a docroot's files that the served view (what the server answered) and the mirror
+(what sunset publishes) must agree on, so it lives in the spine.
+
 The old server ran ``db.php`` and ``cgi-bin/guestbook.pl``, refused ``.htpasswd`` and kept
 FrontPage's ``_vti_`` folders to itself. Their source holds database passwords and the workings
 of the site's programs, so sunset never publishes them: they stay in the master WARC (the record

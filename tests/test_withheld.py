@@ -1,9 +1,9 @@
-"""crawl.served.secrets: which files of a docroot are never published, and why."""
+"""archive.withheld: which files of a docroot are never published, and why."""
 from __future__ import annotations
 
 import pytest
 
-from crawl.served.secrets import withheld
+from archive.withheld import withheld
 
 
 @pytest.mark.parametrize("path, reason", [
