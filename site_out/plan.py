@@ -13,7 +13,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from archive.capture import Capture, answered_ok
 from archive.sniff import (
@@ -26,6 +26,7 @@ from archive.sniff import (
 )
 from archive.sqlite_store import SqliteStore
 from archive.urls import BadURL, absolute, lookup_key
+from archive.withheld import withheld
 from site_out.paths import UnmappableURL, mirror_path
 from site_out.plan_store import (
     FileKind,
@@ -35,7 +36,7 @@ from site_out.plan_store import (
     SqlSet,
     plan_store,
 )
-from site_out.resolve import Resolver
+from site_out.resolve import FORM_CLOSED_PAGE, Resolver
 
 _NEVER_PAGES = ("image/", "audio/", "video/", "application/java", "application/pdf",
                 "application/zip", "application/gzip", "text/css")
@@ -110,6 +111,16 @@ class MirrorPlan:
         self.close()
 
 
+def withheld_file(capture: Capture) -> str | None:
+    """Why a file read from a docroot is never published (a program's source, a password file),
+    or None; a server's answer (a crawl's, or a saved program's output with its query) is what
+    readers got, and is published."""
+    parts = urlsplit(capture.url)
+    if capture.status is not None or parts.query:
+        return None
+    return withheld(unquote(parts.path).lstrip("/"))
+
+
 def _successful(capture: Capture) -> bool:
     return answered_ok(capture.status)
 
@@ -168,6 +179,7 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     db.execute("BEGIN")
     problems: list[str] = []
     left_out: list[str] = []
+    withheld: list[str] = []  # keys of server-side source read from a docroot (few)
     redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date (few)
     first: datetime | None = None
     last: datetime | None = None
@@ -185,6 +197,9 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             continue
         if db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,)).rowcount == 0:
             continue  # an earlier capture of this URL has it
+        if withheld_file(capture) is not None:  # listed by the ingest's notes (sunset.served_notes)
+            withheld.append(key)
+            continue
         if _successful(capture):
             db.execute("INSERT INTO chosen VALUES (?, ?, ?, ?, 0)",
                        (ordinal, key, capture.url, classify(capture.content_type, capture.url)))
@@ -231,6 +246,8 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             forwarding.append(PlannedRedirect(url, final, target, captured))
         else:
             files.add(ordinal, PlannedFile(url, final, kind))
+    for key in withheld:  # links to a program lead where a form's do: the service has closed
+        paths[key] = FORM_CLOSED_PAGE
     db.execute("COMMIT")
     db.executescript("DROP TABLE seen; DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; "
                      "DROP TABLE taken; DROP TABLE exact;")

@@ -72,11 +72,13 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
                          f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
         skipped = 0
+        served_lines = []
     else:
         ingested = pipeline.ingest(config, quiet=args.quiet, files=args.docroot_files)
         made_records = None
         archived_line = f"  files archived   {ingested.files}" + (
             f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
+        served_lines = ingested.served.summary_lines() if ingested.served else []
         skipped = len(ingested.skipped)
         if ingested.dates_warning:
             archived_line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
@@ -105,6 +107,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
         *_leftover_lines(mirrored),
+        *served_lines,
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",

@@ -43,6 +43,7 @@ from sunset.config import SiteConfig, copy_config
 from sunset.file_dates import copy_dates_warning
 from sunset.layout import OutputLayout, require_input
 from sunset.progress import crawl_progress, progress
+from sunset.served_notes import ServedNotes, served_notes
 
 log = logging.getLogger("sunset")
 
@@ -71,6 +72,8 @@ class IngestSummary:
     warc: Path
     dates_warning: str | None = None
     """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
+    served: ServedNotes | None = None
+    """What the old server did that the mirror cannot show (case clashes, files never published...)."""
 
 
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
@@ -140,7 +143,7 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
     warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
     if warning:
         log.warning("ingest: %s", warning)
-    return IngestSummary(archived, tuple(skipped), layout.warc, warning)
+    return IngestSummary(archived, tuple(skipped), layout.warc, warning, served_notes(config.source, layout.root))
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:

@@ -93,18 +93,14 @@ class Docroot:
         return found
 
     def find(self, folder: str, name: str) -> Node | None:
-        """The entry ``name`` of ``folder``: that spelling, or on a case-insensitive server the first
-        spelling in byte order that differs only in case (the rule for names that clash)."""
+        """The entry ``name`` of ``folder``; on a case-insensitive server, whatever the spelling, the
+        first in byte order of the names that differ only in case (upper case first): the rule for
+        names that clash, the same the archive's order and the mirror follow."""
         entries = self.entries(folder)
-        for node in entries:
-            if node.name == name:
-                return node
         if self.case_insensitive:
             folded = name.lower()
-            for node in entries:
-                if node.name.lower() == folded:
-                    return node
-        return None
+            return next((node for node in entries if node.name.lower() == folded), None)
+        return next((node for node in entries if node.name == name), None)
 
     def node(self, path: str) -> Node | None:
         """The entry at a docroot-relative path, looked up folder by folder."""

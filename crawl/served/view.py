@@ -108,9 +108,14 @@ class Clash:
     def served(self) -> str:
         return self.files[0]
 
-    def rule(self) -> str:
-        return ("a link spelled exactly like one of them got that one; any other spelling got the first "
-                "in byte order (upper case before lower case)")
+    @property
+    def others(self) -> tuple[str, ...]:
+        return self.files[1:]
+
+    @staticmethod
+    def rule() -> str:
+        return ("the server told no case apart, so every spelling got one file: sunset takes the first in byte "
+                "order (upper case before lower case), the order the archive holds them in")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,17 @@ class ServedView:
         if answer.status is not None and answer.status >= 400:
             answer = self._error_document(answer, lookup, path, query)
         return self._served(path, query, lookup, answer)
+
+    def files(self) -> Iterator[str]:
+        """Every file of the docroot (docroot-relative, as the ingest names them), folder by folder."""
+        stack = [""]
+        while stack:
+            folder = stack.pop()
+            for node in self.docroot.entries(folder):
+                if node.folder:
+                    stack.append(node.path)
+                else:
+                    yield from_latin(node.path)
 
     def urls(self) -> Iterator[str]:
         """Every URL worth answering: each file and folder of the docroot, each ``Redirect`` source."""
