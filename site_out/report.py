@@ -10,6 +10,7 @@ It is written by the mirror writer, because the about page (written there) links
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field

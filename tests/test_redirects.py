@@ -5,10 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import http.client
-import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -17,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from site_out.redirects import HTACCESS_FILE, NGINX_FILE, build_entries, new_location, write_redirect_maps
-
-APACHE = Path("/usr/sbin/apache2")
-MODULES = Path("/usr/lib/apache2/modules")
+from tests.apache import apache_serving as served_by_apache
+from tests.apache import public_copy
 
 PAIRS = [  # (old URL, mirror path), sorted by old URL as the mirror gives them
     ("http://h/site/Glossary.htm", "h/site/glossary.htm"),  # a case clash, folded
@@ -79,55 +75,18 @@ def test_case_insensitive_nginx_patterns_never_loop(tmp_path: Path) -> None:
     assert '    "~*^(?!(?-i:/site/a\\\\.htm)$)/site/a\\\\.htm$" "/site/a.htm";' in lines  # other spellings only
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def apache_serving(htaccess: Path) -> Iterator[int]:
-    """Debian's Apache httpd on 127.0.0.1 with ``htaccess`` as its document root's .htaccess."""
-    if not APACHE.exists() or not (MODULES / "mod_rewrite.so").exists():
-        pytest.skip("Debian's apache2 is not installed")
-    folder = Path(tempfile.mkdtemp(prefix="sunset-apache-"))
+    """Debian's Apache httpd (``tests.apache``) on 127.0.0.1 with ``htaccess`` as its document root's .htaccess."""
+    source = Path(tempfile.mkdtemp(prefix="sunset-htaccess-"))
+    shutil.copy(htaccess, source / ".htaccess")
+    docroot = public_copy(source, time.time())
     try:
-        root = folder / "root"
-        root.mkdir()
-        shutil.copy(htaccess, root / ".htaccess")
-        for path in (folder, root, root / ".htaccess"):  # its workers run as nobody
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-        port = _free_port()
-        (folder / "httpd.conf").write_text(f"""ServerRoot {folder}
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-LoadModule mpm_prefork_module {MODULES}/mod_mpm_prefork.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule rewrite_module {MODULES}/mod_rewrite.so
-{"User nobody" + chr(10) + "Group nogroup" if os.geteuid() == 0 else ""}
-PidFile {folder}/httpd.pid
-ErrorLog {folder}/error.log
-DocumentRoot {root}
-<Directory {root}>
-  AllowOverride All
-  Require all granted
-</Directory>
-""", encoding="utf-8")
-        server = subprocess.Popen([str(APACHE), "-f", str(folder / "httpd.conf"), "-DFOREGROUND"],
-                                  start_new_session=True)  # it signals its whole process group on the way out
-        try:
-            for _ in range(200):  # until it listens (or gives up)
-                if server.poll() is not None:
-                    pytest.fail(f"apache2 did not start: {(folder / 'error.log').read_text(errors='replace')}")
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-                time.sleep(0.05)
-            yield port
-        finally:
-            server.terminate()
-            server.wait()
+        with served_by_apache(docroot, '<Directory "@DOCROOT@">\n    AllowOverride All\n</Directory>\n') as apache:
+            yield apache.port
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(source, ignore_errors=True)
+        shutil.rmtree(docroot.parent, ignore_errors=True)
 
 
 def _answer(port: int, request_uri: str) -> tuple[int, str | None]:
