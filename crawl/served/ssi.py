@@ -727,33 +727,31 @@ def _hide_block(context: _Context) -> None:
     context.printing, context.cond_true = False, True
 
 
+def _branch(context: _Context, element: Element) -> None:
+    """What follows an ``if``/``elif`` prints when its expression holds."""
+    outcome = _condition(context, element)
+    if outcome is None:
+        _hide_block(context)
+    else:
+        context.printing = context.cond_true = outcome[0]
+
+
 def _if(context: _Context, element: Element) -> None:
     if not context.printing:
         context.if_nesting += 1
         return
-    outcome = _condition(context, element)
-    if outcome is None:
-        _hide_block(context)
-        return
-    context.printing = context.cond_true = outcome[0]
+    _branch(context, element)
     context.if_nesting = 0
 
 
 def _elif(context: _Context, element: Element) -> None:
     if context.if_nesting:
         return
-    if len(element.args) != 1 or element.args[0][0] != "expr" or element.args[0][1] is None:
-        _condition(context, element)
-        _hide_block(context)
-        return
-    if context.cond_true:
+    well_formed = len(element.args) == 1 and element.args[0][0] == "expr" and element.args[0][1] is not None
+    if well_formed and context.cond_true:
         context.printing = False
         return
-    outcome = _condition(context, element)
-    if outcome is None:
-        _hide_block(context)
-        return
-    context.printing = context.cond_true = outcome[0]
+    _branch(context, element)
 
 
 def _else(context: _Context, element: Element) -> None:
