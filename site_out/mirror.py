@@ -373,11 +373,14 @@ def planned_for(plan: MirrorPlan, ordinal: int, capture: Capture, warc_path: Pat
     return planned
 
 
-def _mirror_tasks(warc_path: Path, plan: MirrorPlan) -> Iterator[Task[tuple[Capture, object]]]:
+def _mirror_tasks(warc_path: Path, plan: MirrorPlan,
+                  served: Callable[[Capture], Capture] | None = None) -> Iterator[Task[tuple[Capture, object]]]:
     for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
         planned = planned_for(plan, ordinal, capture, warc_path)
         if planned is None:
             continue
+        if served is not None:
+            capture = served(capture)
         if planned.kind in ("html", "css"):
             yield capture_task(capture, planned)
         else:  # copied as is: no parsing to share out, and no need to hold the body in memory
@@ -407,8 +410,10 @@ def write_mirror(
     *,
     progress: Progress | None = None,
     workers: int = 1,
+    served: Callable[[Capture], Capture] | None = None,
 ) -> MirrorSummary:
-    """Write ``out_dir/mirror/`` from the captures in ``warc_path``.
+    """Write ``out_dir/mirror/`` from the captures in ``warc_path`` (each as the old server sent it,
+    when ``served`` says so: ``sunset.served_stage``).
 
     ``records_path`` (``records.jsonl``, optional) gives page languages, titles and text for
     ``_sunset/index.html`` and its search. The redirect maps go into ``out_dir``.
@@ -424,7 +429,7 @@ def write_mirror(
             langs.setdefault(url, lang)  # the first capture of a URL is the one the plan keeps
         writer.langs = {url: lang for url, lang in langs.items() if lang}
     # Forked workers inherit the writer (plan, resolver) instead of unpickling it per chunk.
-    for outcome in map_ordered(write_one, _mirror_tasks(warc_path, writer.plan), workers, context=writer):
+    for outcome in map_ordered(write_one, _mirror_tasks(warc_path, writer.plan, served), workers, context=writer):
         writer.apply(outcome)
         if progress is not None:
             progress(outcome.url)

@@ -34,6 +34,7 @@ from site_out.mirror import (
 )
 from site_out.options import MirrorOptions
 from site_out.plan import PlannedFile
+from sunset.served_stage import CaptureTransform
 
 if TYPE_CHECKING:
     from site_out.mirror import _MirrorWriter
@@ -47,9 +48,11 @@ class _Context:
     mirror: "_MirrorWriter"  # the plan, the resolver, the rewriter
 
 
-def _tasks(warc_path: Path, writer: "_MirrorWriter") -> Iterator[Task[tuple[Capture, object]]]:
+def _tasks(warc_path: Path, writer: "_MirrorWriter",
+           served: CaptureTransform | None) -> Iterator[Task[tuple[Capture, object]]]:
     for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
-        yield capture_task(capture, planned_for(writer.plan, ordinal, capture, warc_path))
+        planned = planned_for(writer.plan, ordinal, capture, warc_path)
+        yield capture_task(served(capture) if served else capture, planned)
 
 
 def _one(context: _Context, task: tuple[Capture, PlannedFile | None]) -> tuple[Normalized, object | None]:
@@ -63,15 +66,17 @@ def _one(context: _Context, task: tuple[Capture, PlannedFile | None]) -> tuple[N
 def normalize_and_mirror(warc_path: Path, normalize_options: NormalizeOptions, records_path: Path,
                          mirror_options: MirrorOptions, out_dir: Path, *,
                          on_capture: Callable[[str], None] | None = None,
-                         workers: int = 1) -> tuple[NormalizeSummary, MirrorSummary]:
-    """``records.jsonl`` and ``mirror/`` from one read of ``warc_path``."""
+                         workers: int = 1,
+                         served: CaptureTransform | None = None) -> tuple[NormalizeSummary, MirrorSummary]:
+    """``records.jsonl`` and ``mirror/`` from one read of ``warc_path`` (each capture as the old
+    server sent it, when ``served`` says so)."""
     writer = prepare_mirror(warc_path, mirror_options, out_dir)
     if hasattr(on_capture, "set_total"):  # a bar that can show the total and the time left
         on_capture.set_total(writer.plan.captures)  # type: ignore[union-attr]
     context = _Context(normalize_options, writer)
     with atomic_writer(records_path, "w", encoding="utf-8") as handle:
         sink = RecordsSink(handle, on_capture)
-        for normalized, outcome in map_ordered(_one, _tasks(warc_path, writer), workers, context=context):
+        for normalized, outcome in map_ordered(_one, _tasks(warc_path, writer, served), workers, context=context):
             sink.add(normalized)
             if outcome is not None:
                 writer.apply(outcome)

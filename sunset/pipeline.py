@@ -44,6 +44,7 @@ from sunset.file_dates import copy_dates_warning
 from sunset.layout import OutputLayout, require_input
 from sunset.progress import crawl_progress, progress
 from sunset.served_notes import ServedNotes, served_notes
+from sunset.served_stage import served_pages
 
 log = logging.getLogger("sunset")
 
@@ -308,7 +309,7 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     require_input(layout.warc, "normalize", "ingest")
     with progress("normalize", quiet=quiet) as tick:
         summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick,
-                                 workers=workers_for(config))
+                                 workers=workers_for(config), served=served_pages(config))
     log.info("normalize: %d records (%d pages) written to %s", summary.records, summary.pages, layout.records)
     return summary
 
@@ -319,7 +320,7 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
-                               workers=workers_for(config))
+                               workers=workers_for(config), served=served_pages(config))
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
@@ -332,7 +333,7 @@ def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[No
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
             layout.warc, config.normalize, layout.records, config.mirror, layout.root,
-            on_capture=tick, workers=workers_for(config))
+            on_capture=tick, workers=workers_for(config), served=served_pages(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)
     _log_mirror_details(mirrored)

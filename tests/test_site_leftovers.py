@@ -9,6 +9,7 @@ own files is published.
 from __future__ import annotations
 
 import contextlib
+import json
 import gzip
 import io
 import shutil
@@ -101,3 +102,26 @@ def test_a_page_sent_gzip_encoded_twice_passes(tmp_path: Path) -> None:
         assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
     assert (out / "mirror" / "www.oldsite.test" / "site" / "twice.htm").read_bytes()[:2] == b"\x1f\x8b"
     assert main(["verify", str(out), "--quiet"]) == 0
+
+
+def test_a_server_side_include_site_reads_in_the_mirror_as_apache_served_it(tmp_path: Path) -> None:
+    """Issue 22's 1998 departmental site: the mirror's home page has its navigation bar, footer and
+    date, and one branch of its if; its records hold the links the included navigation brings."""
+    shutil.copytree(ROOT / "tests" / "data" / "served" / "dept" / "docroot", tmp_path / "docroot")
+    config = tmp_path / "site.toml"
+    config.write_text('[site]\nname = "dept"\nbase_url = "http://www.example.edu/dept/peace/"\n'
+                      'start_url = "http://www.example.edu/dept/peace/index.shtml"\n\n[source]\ndocroot = "docroot"\n'
+                      'file_date = "1998-11-16T09:30:00Z"\n\n[notice]\ntitle = "Retired"\ndate = "2005-12-02"\n'
+                      'text = "This site has been retired."\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    home = (out / "mirror" / "www.example.edu" / "dept" / "peace" / "index.shtml").read_text(encoding="utf-8")
+    assert "Papers</A>" in home and "Peace Studies Program, Example University" in home  # header and footer
+    assert "Last updated on November 16, 1998." in home
+    assert "Welcome to the home page" in home and "News of the program" not in home and "Another page" not in home
+    assert "<!--#" not in home
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    page = next(record for record in records if record["url"].endswith("/dept/peace/index.shtml"))
+    assert any(link["url"] == "http://www.example.edu/dept/peace/news.shtml" for link in page["links"])
+    published = {path.name for path in (out / "mirror").rglob("*")}
+    assert not published & {"db.php", ".htpasswd", "guestbook.pl", ".htaccess"}
