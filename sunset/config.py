@@ -184,9 +184,10 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     if "start_url" in site:
         _check_start_url(reader, base_url, site["start_url"])
     source_values = values.get(SourceOptions, {})
-    for key in ("docroot", "server_config"):  # the paths of [source], relative to the config's folder
-        if source_values.get(key):
-            source_values[key] = ((base_dir or path.parent) / source_values[key]).resolve()
+    for key in ("docroot", "server_config"):  # the paths of [source], relative to the config's folder; "" is none
+        written = source_values.pop(key, None)
+        if written:
+            source_values[key] = ((base_dir or path.parent) / written).resolve()
     source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
                       ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
