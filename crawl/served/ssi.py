@@ -897,30 +897,13 @@ def _parse(expr: str) -> _Node | None:
             current = current.parent
             while current is not None and current.kind not in ("and", "or", "lbrace"):
                 current = current.parent
-            if current is None:
-                assert root is not None
-                new.left, root.parent = root, new
-                root = current = new
-                continue
-            new.left = current.right
-            assert new.left is not None
-            new.left.parent, new.parent = new, current
-            current.right = current = new
+            root, current = _insert_above(new, current, root), new
             continue
         if kind in ("eq", "ne", "ge", "gt", "le", "lt"):
-            if current.kind == "string":
-                current = current.parent
-                if current is None:
-                    assert root is not None
-                    new.left, root.parent = root, new
-                    root = current = new
-                    continue
-                if current.kind in ("lbrace", "and", "or"):
-                    new.left = current.right
-                    assert new.left is not None
-                    new.left.parent, new.parent = new, current
-                    current.right = current = new
-                    continue
+            if current.kind == "string" and (current.parent is None or
+                                             current.parent.kind in ("lbrace", "and", "or")):
+                root, current = _insert_above(new, current.parent, root), new
+                continue
             raise ExpressionError("a comparison needs a string before it")
         if kind == "rbrace":
             while current is not None and current.kind != "lbrace":
@@ -935,6 +918,18 @@ def _parse(expr: str) -> _Node | None:
             current.right, new.parent, current = new, current, new
             continue
         raise ExpressionError("unexpected token")
+    return root
+
+
+def _insert_above(new: _Node, under: _Node | None, root: _Node | None) -> _Node:
+    """``new`` takes the place of ``under``'s right side (of the root when ``under`` is None), which
+    becomes its left side; the tree's root after that."""
+    assert root is not None
+    if under is None:
+        new.left, root.parent = root, new
+        return new
+    assert under.right is not None
+    new.left, under.right.parent, new.parent, under.right = under.right, new, under, new
     return root
 
 
