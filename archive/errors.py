@@ -18,3 +18,8 @@ class StageInputError(SunsetError):
     """A stage was asked to run before the stage it depends on produced its output."""
 
     exit_code = 3
+
+
+class SourceError(SunsetError):
+    """A source of captures cannot be read at all (a docroot that is not a folder); the run
+    prefixes the config file that names it."""

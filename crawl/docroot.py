@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from archive.capture import Capture, FileBody
-from archive.errors import SunsetError
+from archive.errors import SourceError
 from archive.sniff import guess_file_type
 from archive.urls import canonicalize
 from crawl.options import SourceOptions
@@ -24,7 +24,7 @@ from crawl.options import SourceOptions
 SkipReporter = Callable[[Path, str], None]
 
 
-class DocrootError(SunsetError, OSError):
+class DocrootError(SourceError, OSError):
     """The docroot cannot be read at all."""
 
 

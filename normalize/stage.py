@@ -36,16 +36,12 @@ def normalize_warc(
     *,
     on_record: Callable[[str], None] | None = None,
     workers: int = 1,
-    served: Callable[[Capture], Capture] | None = None,
 ) -> NormalizeSummary:
     """Write one JSON line per capture of ``warc_path`` to ``output`` (atomically).
 
     ``workers`` > 1 parses pages in that many processes; the lines keep the WARC's order.
-    ``served``: each capture as the old server sent it (``sunset.served_stage``), else as stored.
     """
-    captures = iter_warc_captures(warc_path)
-    return normalize_captures(map(served, captures) if served else captures, options, output, on_record=on_record,
-                              workers=workers)
+    return normalize_captures(iter_warc_captures(warc_path), options, output, on_record=on_record, workers=workers)
 
 
 def normalize_captures(captures: Iterable[Capture], options: NormalizeOptions, output: Path, *,

@@ -1,10 +1,12 @@
 """Write the offline mirror from a WARC: every capture as a file, pages rewritten, notice added.
 
 Two passes over the WARC: the first reads headers only and decides every file name (links
-need the whole map), the second streams each capture to its file (alone, or together with
-normalize in :mod:`sunset.content_pass`, which reads the WARC once for both). Only one page body is in
-memory at a time; other files are copied in chunks. Each file appears atomically and only
-after :func:`site_out.paths.safe_destination` has approved its path.
+need the whole map), the second streams each capture to its file. :class:`MirrorWriter` is
+the interface of both: :func:`write_mirror` drives it alone, and a caller that reads the
+captures for other work too (:mod:`sunset.content_pass`, which makes the records in the same
+read) drives it the same way. Only one page body is in memory at a time; other files are
+copied in chunks. Each file appears atomically and only after
+:func:`site_out.paths.safe_destination` has approved its path.
 """
 from __future__ import annotations
 
@@ -149,11 +151,19 @@ def archive_dates(capture: Capture | PlannedRedirect | None, made_on: date | Non
     return captured.date(), None
 
 
-class _MirrorWriter:
-    def __init__(self, plan: MirrorPlan, options: MirrorOptions, root: Path) -> None:
+class MirrorWriter:
+    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, the captures'
+    heads only); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
+    worker, which inherits the writer; :meth:`add` takes what each write reports, in WARC order;
+    :meth:`finish` writes sunset's own pages, the catalog, the report and the redirect maps.
+    """
+
+    def __init__(self, plan: MirrorPlan, options: MirrorOptions, root: Path, warc_path: Path, out_dir: Path) -> None:
         self.plan = plan
         self.options = options
         self.root = root
+        self.warc_path = warc_path
+        self.out_dir = out_dir
         scope = Scope(options.base_url, options.case_insensitive)
         self.words = options.notice.words
         self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
@@ -190,8 +200,125 @@ class _MirrorWriter:
             index_href=href_between(from_path, PAGES_INDEX),
         )
 
+    @classmethod
+    def open(cls, warc_path: Path, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
+        """The mirror's folder and its plan (pass 1: headers only), ready to write each capture."""
+        root = out_dir / MIRROR_FOLDER
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
+        plan = build_plan(
+            iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
+            store=out_dir / PLAN_FILE,
+        )
+        writer = cls(plan, options, root, warc_path, out_dir)
+        writer.made = warcinfo_date(warc_path)
+        writer.made_on = writer.made.date() if writer.made is not None else None
+        return writer
+
+    @property
+    def captures(self) -> int:
+        """Captures in the WARC (what a pass over all of them counts to)."""
+        return self.plan.captures
+
+    @property
+    def planned_files(self) -> int:
+        """Captures that become a file (what a pass over those alone counts to)."""
+        return len(self.plan.files)
+
+    def languages_from(self, records_path: Path) -> None:
+        """Page languages for :meth:`write` from ``records.jsonl``, when the caller has no record at hand."""
+        langs: dict[str, str | None] = {}
+        for url, _, _, lang in iter_record_pages(records_path):
+            langs.setdefault(url, lang)  # the first capture of a URL is the one the plan keeps
+        self.langs = {url: lang for url, lang in langs.items() if lang}
+
+    def planned(self, ordinal: int, capture: Capture) -> PlannedFile | None:
+        """The file capture ``ordinal`` (counted in WARC order) becomes, if any; the WARC must not
+        have changed since the plan."""
+        planned = self.plan.files.get(ordinal)
+        if planned is not None and planned.url != capture.url:
+            raise MirrorError(
+                f"{self.warc_path} changed while the mirror was being written "
+                f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
+            )
+        return planned
+
+    def write(self, capture: Capture, planned: PlannedFile, lang: str | None = None,
+              page: PageTokens | None = None) -> FileWritten:
+        """Write one capture's file; what it adds to the tallies comes back for :meth:`add`.
+
+        ``lang``: the page's language from its record (else from :meth:`languages_from`).
+        ``page``: the text and tokens normalize read, used when the mirror decodes the same text.
+        A file that cannot be written is a problem of the mirror; a full disk or a read-only
+        folder stops it (the next file would fail too).
+        """
+        written = FileWritten(capture.url)
+        try:
+            self._write_file(capture, planned, written, lang, page)
+        except (OSError, UnsafePathError) as error:
+            if is_disk_error(error):
+                raise
+            written.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
+        return written
+
+    def add(self, written: FileWritten) -> None:
+        """Count one file's :meth:`write` (in WARC order, so the problem list is the same with any workers)."""
+        self.problems.extend(written.problems)
+        self.missing.extend(written.missing)
+        self.leftovers.extend(written.leftovers)
+        self.scripts_left += written.scripts_left
+        if written.page_path is not None:
+            self.plan.files.mark_page(written.page_path)
+        self.pages += written.pages
+        self.files += written.files
+
+    def finish(self, records_path: Path | None) -> MirrorSummary:
+        """Everything after the captures: sunset's own pages, forwarding pages, catalog, report,
+        redirect maps. ``records_path`` (``records.jsonl``) titles the pages in the catalog."""
+        plan, options, root, warc_path, out_dir = self.plan, self.options, self.root, self.warc_path, self.out_dir
+        index_path = self.write_special_pages()
+        self.write_forwarding_pages()
+        dates = DateSpread(plan.captures, plan.first_capture, plan.last_capture)
+        signs = dates.copy_signs(options.notice.date, self.made) if options.date_source == "mtime" else ()
+        facts = ArchiveFacts(
+            warc_name=options.warc_name or warc_path.name,
+            warc_sha256=file_sha256(warc_path),
+            warc_size=warc_path.stat().st_size,
+            pages=self.pages,
+            files=self.files,
+            redirects=len(plan.redirects),
+            missing_links=len(self.missing),
+            first_capture=plan.first_capture,
+            last_capture=plan.last_capture,
+            copy_signs=signs,
+        )
+        self.write_catalog(records_path, facts)
+        remove_unexplained(root, plan)
+        write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in self.missing),
+                     notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
+                     leftovers=[(link.page, link.raw, link.why) for link in self.leftovers])
+        entries = build_entries(self.redirect_pairs(), options.publish_url)
+        maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
+        plan.close()
+        return MirrorSummary(
+            pages=self.pages,
+            files=self.files,
+            missing_links=len(self.missing),
+            problems=tuple(self.problems),
+            index_path=index_path,
+            missing=tuple(self.missing),
+            root=root,
+            redirects=len(plan.redirects),
+            scripts_left=self.scripts_left,
+            redirect_maps=tuple(maps),
+            left_out=tuple(plan.left_out),
+            leftovers=tuple(self.leftovers),
+        )
+
     @staticmethod
-    def _record(page: str, issues: tuple[LinkIssue, ...], out: _Outcome) -> None:
+    def _record(page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
         seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
         for issue in issues:
             if (issue.reason, issue.url or issue.raw) in seen:
@@ -209,12 +336,8 @@ class _MirrorWriter:
             else:
                 out.problems.append(f"{page}: cannot read link {issue.raw!r} on <{issue.tag}>")
 
-    def write(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None = None,
-              page: PageTokens | None = None) -> None:
-        """Write one capture's file; what it adds to the tallies goes into ``out``.
-
-        ``lang``: the page's language from its record (else from ``records.jsonl``, when given).
-        """
+    def _write_file(self, capture: Capture, planned: PlannedFile, out: FileWritten, lang: str | None,
+                    page: PageTokens | None) -> None:
         if planned.kind == "html":
             self._write_page(capture, planned, out, lang or self.langs.get(capture.url), page)
         elif planned.kind == "css":
@@ -223,7 +346,7 @@ class _MirrorWriter:
             _copy_body(self.root, planned.path, capture)
         out.files += 1
 
-    def _read_capped(self, capture: Capture, out: _Outcome, *, binary_ok: bool = False) -> bytes:
+    def _read_capped(self, capture: Capture, out: FileWritten, *, binary_ok: bool = False) -> bytes:
         """The body up to ``max_page_bytes``; a longer one is cut in the mirror, and said so
         (not when ``binary_ok`` and it proves binary: that is copied whole)."""
         limit = self.options.max_page_bytes
@@ -235,7 +358,7 @@ class _MirrorWriter:
             data = data[:limit]
         return data
 
-    def _write_page(self, capture: Capture, planned: PlannedFile, out: _Outcome, lang: str | None,
+    def _write_page(self, capture: Capture, planned: PlannedFile, out: FileWritten, lang: str | None,
                     page: PageTokens | None) -> None:
         data = self._read_capped(capture, out, binary_ok=True)
         if proves_not_a_page(data):
@@ -259,17 +382,7 @@ class _MirrorWriter:
         out.pages += 1
         out.page_path = planned.path
 
-    def apply(self, outcome: _Outcome) -> None:
-        self.problems.extend(outcome.problems)
-        self.missing.extend(outcome.missing)
-        self.leftovers.extend(outcome.leftovers)
-        self.scripts_left += outcome.scripts_left
-        if outcome.page_path is not None:
-            self.plan.files.mark_page(outcome.page_path)
-        self.pages += outcome.pages
-        self.files += outcome.files
-
-    def _write_css(self, capture: Capture, planned: PlannedFile, out: _Outcome) -> None:
+    def _write_css(self, capture: Capture, planned: PlannedFile, out: FileWritten) -> None:
         css = decode_css(self._read_capped(capture, out), capture.content_type)
         issues: list[LinkIssue] = []
         css = self.rewriter.rewrite_css(css, capture.url, planned.path, issues)
@@ -349,8 +462,9 @@ class _MirrorWriter:
 
 
 @dataclass(slots=True)
-class _Outcome:
-    """What writing one capture added to the mirror's tallies (filled in a worker, sent back)."""
+class FileWritten:
+    """What writing one capture added to the mirror's tallies (filled in a worker, sent back to
+    :meth:`MirrorWriter.add`)."""
 
     url: str
     problems: list[str] = field(default_factory=list)
@@ -362,44 +476,20 @@ class _Outcome:
     files: int = 0
 
 
-def planned_for(plan: MirrorPlan, ordinal: int, capture: Capture, warc_path: Path) -> PlannedFile | None:
-    """The file capture ``ordinal`` writes, if any; the WARC must not have changed since the plan."""
-    planned = plan.files.get(ordinal)
-    if planned is not None and planned.url != capture.url:
-        raise MirrorError(
-            f"{warc_path} changed while the mirror was being written "
-            f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
-        )
-    return planned
-
-
-def _mirror_tasks(warc_path: Path, plan: MirrorPlan,
-                  served: Callable[[Capture], Capture] | None = None) -> Iterator[Task[tuple[Capture, object]]]:
-    for ordinal, capture in enumerate(iter_warc_captures(warc_path)):
-        planned = planned_for(plan, ordinal, capture, warc_path)
+def _mirror_tasks(writer: MirrorWriter) -> Iterator[Task[tuple[Capture, object]]]:
+    for ordinal, capture in enumerate(iter_warc_captures(writer.warc_path)):
+        planned = writer.planned(ordinal, capture)
         if planned is None:
             continue
-        if served is not None:
-            capture = served(capture)
         if planned.kind in ("html", "css"):
             yield capture_task(capture, planned)
         else:  # copied as is: no parsing to share out, and no need to hold the body in memory
             yield Task((capture, planned), local=True)
 
 
-def write_one(writer: _MirrorWriter, task: tuple[Capture, PlannedFile], lang: str | None = None,
-              page: PageTokens | None = None) -> _Outcome:
-    """Write one capture's file; runs in a worker process (or here for local tasks). ``page``:
-    the text and tokens normalize read, used when the mirror decodes the same text."""
-    capture, planned = task
-    outcome = _Outcome(capture.url)
-    try:
-        writer.write(capture, planned, outcome, lang, page)
-    except (OSError, UnsafePathError) as error:
-        if is_disk_error(error):
-            raise  # a full disk or a read-only folder stops the stage; the next file would fail too
-        outcome.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
-    return outcome
+def _write_task(writer: MirrorWriter, task: tuple[Capture, PlannedFile]) -> FileWritten:
+    """One task of :func:`write_mirror`, in a worker process (or here for local tasks)."""
+    return writer.write(*task)
 
 
 def write_mirror(
@@ -410,87 +500,22 @@ def write_mirror(
     *,
     progress: Progress | None = None,
     workers: int = 1,
-    served: Callable[[Capture], Capture] | None = None,
 ) -> MirrorSummary:
-    """Write ``out_dir/mirror/`` from the captures in ``warc_path`` (each as the old server sent it,
-    when ``served`` says so: ``sunset.served_stage``).
+    """Write ``out_dir/mirror/`` from the captures in ``warc_path``.
 
     ``records_path`` (``records.jsonl``, optional) gives page languages, titles and text for
     ``_sunset/index.html`` and its search. The redirect maps go into ``out_dir``.
     ``progress`` is called with each capture's URL as it is written. ``workers`` > 1
     rewrites pages in that many processes; every output is the same as with one.
     """
-    writer = prepare_mirror(warc_path, options, out_dir)
+    writer = MirrorWriter.open(warc_path, options, out_dir)
     if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
-        progress.set_total(len(writer.plan.files))  # type: ignore[union-attr]
+        progress.set_total(writer.planned_files)  # type: ignore[union-attr]
     if records_path is not None and records_path.exists():
-        langs: dict[str, str | None] = {}
-        for url, _, _, lang in iter_record_pages(records_path):
-            langs.setdefault(url, lang)  # the first capture of a URL is the one the plan keeps
-        writer.langs = {url: lang for url, lang in langs.items() if lang}
+        writer.languages_from(records_path)
     # Forked workers inherit the writer (plan, resolver) instead of unpickling it per chunk.
-    for outcome in map_ordered(write_one, _mirror_tasks(warc_path, writer.plan, served), workers, context=writer):
-        writer.apply(outcome)
+    for written in map_ordered(_write_task, _mirror_tasks(writer), workers, context=writer):
+        writer.add(written)
         if progress is not None:
-            progress(outcome.url)
-    return finish_mirror(writer, warc_path, records_path, out_dir)
-
-
-def prepare_mirror(warc_path: Path, options: MirrorOptions, out_dir: Path) -> _MirrorWriter:
-    """The mirror's folder and its plan (pass 1: headers only); the writer that writes each capture."""
-    root = out_dir / MIRROR_FOLDER
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
-    plan = build_plan(
-        iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
-        store=out_dir / PLAN_FILE,
-    )
-    writer = _MirrorWriter(plan, options, root)
-    writer.made = warcinfo_date(warc_path)
-    writer.made_on = writer.made.date() if writer.made is not None else None
-    return writer
-
-
-def finish_mirror(writer: _MirrorWriter, warc_path: Path, records_path: Path | None, out_dir: Path) -> MirrorSummary:
-    """Everything after the captures: sunset's own pages, forwarding pages, catalog, redirect maps."""
-    plan, options, root = writer.plan, writer.options, writer.root
-    index_path = writer.write_special_pages()
-    writer.write_forwarding_pages()
-    dates = DateSpread(plan.captures, plan.first_capture, plan.last_capture)
-    signs = dates.copy_signs(options.notice.date, writer.made) if options.date_source == "mtime" else ()
-    facts = ArchiveFacts(
-        warc_name=options.warc_name or warc_path.name,
-        warc_sha256=file_sha256(warc_path),
-        warc_size=warc_path.stat().st_size,
-        pages=writer.pages,
-        files=writer.files,
-        redirects=len(plan.redirects),
-        missing_links=len(writer.missing),
-        first_capture=plan.first_capture,
-        last_capture=plan.last_capture,
-        copy_signs=signs,
-    )
-    writer.write_catalog(records_path, facts)
-    remove_unexplained(root, plan)
-    write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in writer.missing),
-                 notice_html=writer.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
-                 leftovers=[(link.page, link.raw, link.why) for link in writer.leftovers])
-    entries = build_entries(writer.redirect_pairs(), options.publish_url)
-    maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
-    plan.close()
-    return MirrorSummary(
-        pages=writer.pages,
-        files=writer.files,
-        missing_links=len(writer.missing),
-        problems=tuple(writer.problems),
-        index_path=index_path,
-        missing=tuple(writer.missing),
-        root=root,
-        redirects=len(plan.redirects),
-        scripts_left=writer.scripts_left,
-        redirect_maps=tuple(maps),
-        left_out=tuple(plan.left_out),
-        leftovers=tuple(writer.leftovers),
-    )
+            progress(written.url)
+    return writer.finish(records_path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,17 +24,15 @@ from archive.package.derived import (
     ConvertedPage,
     DerivedSummary,
     OriginalIndex,
-    write_derived,
 )
+from archive.package.derived import write_derived as write_derived_records
 from archive.package.package_check import check_cdxj, check_conversions
 from archive.package.reconstruct import ReconstructSummary
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
 from archive.reader import iter_warc_captures
-from archive.stamps import RecordStamps
 from archive.warc_writer import WarcArchive
-from archive.workers import Aside
 from site_out.check import BrokenLink, iter_mirror_problems
 from site_out.inventory import iter_unexplained
 from site_out.plan import build_plan
@@ -50,14 +48,15 @@ from sunset.pipeline import (
 )
 from sunset.progress import progress
 from sunset.reconstruct_stage import reconstruct
+from sunset.sources import source_of
 
 log = logging.getLogger("sunset")
 PACKAGE_PLAN_FILE = ".package-plan.sqlite"
 """The mirror's plan made again for the derived WARC's conversion records (removed after)."""
 ORIGINALS_FILE = ".package-originals.sqlite"
+"""The master's captures by record id and URL, while the derived WARC (then the bag) is made (removed after)."""
 REPLAY_ORIGINALS_FILE = ".package-replay-originals.sqlite"
-"""The replay package's own index of originals, when it is made beside the rest (:func:`replay_package_aside`)."""
-"""The master's captures by record id and URL, while the package is made (removed after)."""
+"""The replay package's own index of originals: it is made in a process beside the derived WARC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +85,15 @@ def mirror_problems(layout: OutputLayout, workers: int) -> list[str]:
     return links + pages
 
 
-def check_mirror_aside(config: SiteConfig) -> Aside[list[str]]:
-    """:func:`mirror_problems` in a process of its own: ``run`` starts it once the mirror is
-    written, and the package (which does not touch the mirror) is made meanwhile."""
-    return Aside(mirror_problems, layout_for(config), workers_for(config))
+def check_mirror(config: SiteConfig) -> list[str]:
+    """:func:`mirror_problems`, if there is a mirror: a step of its own, which a run starts once the
+    mirror is written, beside the package (which does not touch the mirror)."""
+    layout = layout_for(config)
+    return mirror_problems(layout, workers_for(config)) if layout.mirror.exists() else []
 
 
 def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, deep: bool = False,
-           mirror_check: Aside[list[str]] | None = None) -> VerifySummary:
+           mirror_check: Callable[[], list[str]] | None = None) -> VerifySummary:
     """Re-read the outputs: WARC digests and record counts, and every link of the mirror.
 
     ``trust_run``: the WARCs, index, WACZ and bag were written by this very run, whose writers
@@ -101,10 +101,9 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
     explains; reading them back would only repeat that work, so only FastWARC's record count and
     the mirror (links, notices) are checked. ``sunset verify`` re-reads everything; ``deep`` also
     has FastWARC check every block digest, not only count the records. ``mirror_check``: the
-    mirror's check already under way (:func:`check_mirror_aside`).
+    mirror's check (:func:`check_mirror`), already under way; called when its answer is needed.
     """
     layout = layout_for(config)
-    require_input(layout.warc, "verify", "ingest")
     with progress("verify", quiet=quiet, total=5) as tick:
         if trust_run:
             records = count_with_fastwarc(layout.warc)
@@ -114,7 +113,7 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             problems, records = list(warc.problems), warc.records
         tick(layout.warc.name)
         if layout.mirror.exists():
-            problems.extend(mirror_check.result() if mirror_check is not None
+            problems.extend(mirror_check() if mirror_check is not None
                             else mirror_problems(layout, workers_for(config)))
             tick("mirror")
             if not trust_run:
@@ -163,15 +162,17 @@ def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[Converted
                 for planned in plan.files.values() if planned.kind == "html"]
 
 
-def _write_derived(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
-                   index: OriginalIndex) -> DerivedSummary:
-    """``NAME-derived.warc.gz``; run aside from the index and the WACZ (see :func:`package`)."""
-    info = warcinfo_fields(config)
+def write_derived(config: SiteConfig) -> DerivedSummary:
+    """``NAME-derived.warc.gz``: the records and the mirror's pages, each tied to its original."""
+    layout = layout_for(config)
+    stamps = stamps_for(config)
+    info = warcinfo_fields(config, source_of(config).how)
     info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
-    with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
-                     stamps=stamps) as archive:
-        return write_derived(layout.derived_warc, index, layout.records, layout.root,
-                             _converted_pages(config, layout), archive)
+    with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
+            WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
+                        stamps=stamps) as archive:
+        return write_derived_records(layout.derived_warc, index, layout.records, layout.root,
+                                     _converted_pages(config, layout), archive)
 
 
 def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
@@ -235,69 +236,52 @@ class ReplayPackage:
     wacz_pages: int
 
 
-def _replay_package(config: SiteConfig, index: OriginalIndex | None = None,
-                    tick: Callable[[str], None] = lambda item: None) -> ReplayPackage:
-    """The reconstructed WARC, the CDXJ index and the WACZ: what a viewer replays. ``index``: the
-    master's originals, when the caller has them (else made here, in a file of its own)."""
+def replay_package(config: SiteConfig) -> ReplayPackage:
+    """The reconstructed WARC, the CDXJ index and the WACZ: what a viewer replays, made from the
+    master and ``records.jsonl`` alone (so a run may make it while the mirror is written)."""
     layout = layout_for(config)
-    with (nullcontext(index) if index is not None
-          else OriginalIndex(layout.warc, layout.root / REPLAY_ORIGINALS_FILE)) as index:
+    with OriginalIndex(layout.warc, layout.root / REPLAY_ORIGINALS_FILE) as index:
         reconstructed = reconstruct(config, layout, stamps_for(config))
-        tick(layout.reconstructed_warc.name)
         cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
-        tick(layout.cdxj.name)
         pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
         try:
             wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
-                                    description=warcinfo_fields(config)["description"],
-                                    main_url=_start_url(config, index), address=config.base_url)
+                                    description=_description(config), main_url=_start_url(config, index),
+                                    address=config.base_url)
         except WaczError as error:
             raise SunsetError(str(error)) from error
-        tick(layout.wacz.name)
     return ReplayPackage(reconstructed, cdxj_lines, wacz_pages)
 
 
-def replay_package_aside(config: SiteConfig) -> Aside[ReplayPackage]:
-    """:func:`_replay_package` in a process of its own, for ``run`` to start as soon as the master
-    and ``records.jsonl`` are complete (after a crawl, before the mirror is written)."""
-    return Aside(_replay_package, config)
+def _description(config: SiteConfig) -> str:
+    """What the archive holds, as its master's warcinfo says (the WACZ's and the bag's description)."""
+    return warcinfo_fields(config, source_of(config).how)["description"]
 
 
-def package(config: SiteConfig, *, bagit: bool | None = None, quiet: bool = False,
-            replay: Aside[ReplayPackage] | None = None) -> PackageSummary:
-    """The derived WARC, the CDXJ index, the WACZ and (optionally) the bag, from existing outputs.
-
-    ``replay``: the reconstructed WARC, the index and the WACZ already under way
-    (:func:`replay_package_aside`).
-    """
+def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, *, bagit: bool | None = None,
+            quiet: bool = False) -> PackageSummary:
+    """The package once its parts are made (:func:`replay_package`, :func:`write_derived`): the bag
+    (``bagit``, default ``[archive] bagit``), and what the package holds, in the log."""
     layout = layout_for(config)
-    require_input(layout.warc, "package", "ingest")
-    stamps = stamps_for(config)
-    # The derived WARC needs nothing the others make: it is written meanwhile, in a process of its own.
-    with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
-            Aside(_write_derived, config, layout, stamps, index) as derived_aside, \
-            progress("package", quiet=quiet) as tick:
-        made = replay.result() if replay is not None else _replay_package(config, index, tick)
-        reconstructed, cdxj_lines, wacz_pages = made.reconstructed, made.cdxj_lines, made.wacz_pages
-        description = warcinfo_fields(config)["description"]
-        derived = derived_aside.result()
-        tick(layout.derived_warc.name)
-        bag_files = None
-        if config.archive.bagit if bagit is None else bagit:
+    bag_files = None
+    if config.archive.bagit if bagit is None else bagit:
+        with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
+                progress("package", quiet=quiet) as tick:
             try:
-                bag_files = write_bag(layout.bag, _bag_items(layout), _bag_info(config, index, description),
+                bag_files = write_bag(layout.bag, _bag_items(layout), _bag_info(config, index, _description(config)),
                                       _bag_readme(config, layout))
             except BagError as error:
                 raise SunsetError(str(error)) from error
             tick(layout.bag.name)
+    reconstructed = replay.reconstructed
     for problem in derived.problems:
         log.warning("package: %s", problem)
     log.info("package: %d reconstructed records (%d revisits, %d redirects)", reconstructed.records,
              reconstructed.revisits, reconstructed.redirects)
     log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
-             derived.metadata, derived.conversions, cdxj_lines, wacz_pages,
+             derived.metadata, derived.conversions, replay.cdxj_lines, replay.wacz_pages,
              f", bag of {bag_files} files" if bag_files is not None else "")
-    return PackageSummary(derived, cdxj_lines, wacz_pages, bag_files, derived.problems)
+    return PackageSummary(derived, replay.cdxj_lines, replay.wacz_pages, bag_files, derived.problems)
 
 
 def verify_package(layout: OutputLayout, problems: list[str],
@@ -333,7 +317,7 @@ def verify_package(layout: OutputLayout, problems: list[str],
 def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
     """pywb's folder (``replay/``) with a collection over the master and its CDXJ index; the start URL."""
     layout = layout_for(config)
-    require_input(layout.warc, "replay", "ingest")
+    require_input(layout.warc, "replay", source_of(config).step)
     require_input(layout.cdxj, "replay", "package")
     try:
         others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []

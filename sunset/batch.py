@@ -1,8 +1,8 @@
 """Many WARCs, many sites: the tasks an engine maps, and the driver code around them.
 
 The unit of work is one WARC (normalize, index) or one site (mirror, run). Each task function
-below is small glue around the functions ``sunset run`` itself calls — normalize_warc,
-write_mirror, the pipeline stages — so every engine produces the same bytes. Task inputs and
+below is small glue around what ``sunset run`` itself calls — normalize_warc for a WARC, the
+run driver and its steps for a site — so every engine produces the same bytes. Task inputs and
 results are small frozen dataclasses: they cross process and machine boundaries by pickling.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -37,11 +38,14 @@ from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from archive.warc_writer import write_member
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
-from sunset import __version__, archive_stage, pipeline
+from sunset import __version__, pipeline, run_driver, steps
 from sunset.config import SiteConfig, copy_config
 from sunset.engines import Engine
 from sunset.layout import BatchLayout, OutputLayout
 from sunset.lock import output_lock
+from sunset.preflight import check_command
+from sunset.sources import source_of
+from sunset.steps import RunFlags
 
 log = logging.getLogger("sunset")
 
@@ -425,7 +429,9 @@ def _copy_record(loader: RecordLoader, capture: CaptureRange, sink: BinaryIO) ->
 
 # --- sites: one task per site --------------------------------------------------------------------
 
-STAGES = ("ingest", "normalize", "mirror", "verify")
+STAGES = ("run",)
+"""``batch run``: every step of ``sunset run`` (:func:`sunset.steps.run_plan`); other batches name
+stage commands (``mirror``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,10 +478,6 @@ def _site_log(path: Path) -> Iterator[None]:
         root.removeHandler(handler)
         root.setLevel(previous)
         handler.close()
-
-
-def _fresh(output: Path, source: Path) -> bool:
-    return output.exists() and output.stat().st_mtime >= source.stat().st_mtime
 
 
 def _run_info(layout: OutputLayout) -> dict:
@@ -525,8 +527,9 @@ def _extract(task: SiteTask, config: SiteConfig, layout: OutputLayout) -> bool:
 
 
 def run_site(task: SiteTask) -> SiteResult:
-    """The pipeline's stages for one site. Runs inside a task; a failure is reported, not raised,
-    so one broken site does not stop the others.
+    """The steps of ``sunset run`` (``batch run``) or of the stages named, for one site, through the
+    same driver (:mod:`sunset.run_driver`), reusing what an earlier attempt finished. Runs inside a
+    task; a failure is reported, not raised, so one broken site does not stop the others.
 
     The site's output lock is held as by the one-site commands; taking it clears what a killed
     attempt left (temporary files), so a retried task writes the same files as a first one.
@@ -540,38 +543,17 @@ def run_site(task: SiteTask) -> SiteResult:
     done: list[str] = []
     reused: list[str] = []
     try:
+        whole = "run" in task.stages
+        listed = check_command(config, "run") if whole else None  # the checks before a run, as `sunset run`'s
         with output_lock(layout.lock, task.command), _site_log(layout.log):
             if task.captures_run is not None:
                 (done if _extract(task, config, layout) else reused).append("extract")
                 shutil.rmtree(layout.root / CAPTURES_FOLDER, ignore_errors=True)
-            if "ingest" in task.stages:
-                if config.source.docroot is None:  # a live site: crawl it (a killed crawl resumes)
-                    crawled = pipeline.crawl(config, quiet=True)
-                    (reused if crawled.already_complete else done).append("crawl")
-                elif layout.warc.exists():  # written as .open and renamed: present means finished
-                    reused.append("ingest")
-                else:
-                    pipeline.ingest(config, quiet=True)
-                    done.append("ingest")
-            if "normalize" in task.stages:
-                if _fresh(layout.records, layout.warc):
-                    reused.append("normalize")
-                else:
-                    normalized = pipeline.normalize(config, quiet=True)
-                    result = replace(result, records=normalized.records, pages=normalized.pages,
-                                     problems=result.problems + normalized.pages_with_problems)
-                    done.append("normalize")
-            if "mirror" in task.stages:
-                mirrored = pipeline.mirror(config, quiet=True)
-                result = replace(result, pages=mirrored.pages, missing_links=mirrored.missing_links,
-                                 problems=result.problems + len(mirrored.problems))
-                done.append("mirror")
-            if "verify" in task.stages:
-                verified = archive_stage.verify(config)
-                for problem in verified.problems:
-                    log.warning("verify: %s", problem)
-                result = replace(result, verified=verified.ok, problems=result.problems + len(verified.problems))
-                done.append("verify")
+            plan = steps.run_plan(config) if whole else steps.stage_plan(*task.stages)
+            made = run_driver.run(config, plan, RunFlags(quiet=True, reuse=True, listed=listed))
+            done += steps.stages(plan, made.done)
+            reused += steps.stages(plan, made.reused)
+            result = _counted(result, config, made.results)
     except Exception as error:  # noqa: BLE001 - one broken site must not stop the others
         result = replace(result, error=failure(error, config.name))
         try:
@@ -580,6 +562,26 @@ def run_site(task: SiteTask) -> SiteResult:
             pass
     return replace(result, done=tuple(done), reused=tuple(reused),
                    seconds=round(time.perf_counter() - started, 3))
+
+
+def _counted(result: SiteResult, config: SiteConfig, made: dict[str, Any]) -> SiteResult:
+    """A site's figures from what its steps made (a step reused, or not run, counts nothing)."""
+    source = made.get(source_of(config).step)
+    problems = source.problems if source is not None else 0
+    if (normalized := made.get("normalize")) is not None:
+        result = replace(result, records=normalized.records, pages=normalized.pages)
+        problems += normalized.pages_with_problems
+    if (mirrored := made.get("mirror")) is not None:
+        result = replace(result, pages=mirrored.pages, missing_links=mirrored.missing_links)
+        problems += len(mirrored.problems)
+    if (packaged := made.get("package")) is not None:
+        problems += len(packaged.problems)
+    if (verified := made.get("verify")) is not None:
+        for problem in verified.problems:
+            log.warning("verify: %s", problem)
+        result = replace(result, verified=verified.ok)
+        problems += len(verified.problems)
+    return replace(result, problems=problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +619,7 @@ def run_sites(configs: Sequence[SiteConfig], stages: tuple[str, ...], engine: En
             if index.unassigned and not index.error:
                 log.warning("%s: %d of %d captures belong to none of the sites", index.source,
                             index.unassigned, index.captures)
-        if "normalize" not in stages:
+        if "normalize" not in stages and "run" not in stages:
             stages = ("normalize",) + stages
     tasks = [SiteTask(config, stages, run, engine.task_workers, command) for config in configs]
     return SitesRun(tuple(engine.map(run_site, tasks)), tuple(indexes))

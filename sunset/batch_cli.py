@@ -54,7 +54,8 @@ SUBCOMMANDS = {
                "each, headers only), the index is grouped by site, and each site's captures are copied "
                "byte for byte into its own NAME.warc.gz before its mirror is written."),
     "run": ("every stage for many sites: one task per site",
-            "ingest, normalize, mirror and verify each site in a task of its own. A re-run resumes: a "
+            "ingest (or crawl), normalize, mirror, package and verify each site in a task of its own, as "
+            "`sunset run` does. A re-run resumes: a "
             "site whose WARC is already complete is not fetched again."),
 }
 

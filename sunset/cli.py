@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from archive.errors import ConfigError, SunsetError
-from sunset import __version__, archive_stage, pipeline, qa_cli
+from archive.errors import SunsetError
+from sunset import __version__, archive_stage, pipeline, qa_cli, run_driver, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging
@@ -21,7 +21,9 @@ from sunset.normalize_cli import (
     wants_normalize_warc,
 )
 from sunset.options_table import CRAWL, cli_help, flags_of
-from sunset.preflight import check_command, check_start_page
+from sunset.preflight import check_command
+from sunset.sources import source_of
+from sunset.steps import RunFlags, Step
 
 log = logging.getLogger("sunset")
 
@@ -62,52 +64,42 @@ outputs (in the output folder):
   site.toml       the config used, so stage commands can be given the folder alone"""
 
 
+def _flags(args: argparse.Namespace) -> RunFlags:
+    return RunFlags(quiet=args.quiet, fresh=getattr(args, "fresh", False), bagit=getattr(args, "bagit", False) or None,
+                    deep=getattr(args, "deep", False), listed=getattr(args, "docroot_files", None))
+
+
+def _run_steps(config: SiteConfig, args: argparse.Namespace, plan: Sequence[Step] | None = None) -> run_driver.Run:
+    """``plan``, by default the steps of ``sunset COMMAND``; what the source could not fetch is shown as it ends."""
+    source = source_of(config).step
+
+    def after(step: Step, result: Any) -> None:
+        if step.name == source and result is not None:
+            _print_failures(source, result.failures)
+
+    return run_driver.run(config, plan or steps.stage_plan(args.command), _flags(args), after=after)
+
+
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     layout = pipeline.layout_for(config)
-    if config.source.docroot is None:
-        crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh, records_along=True)
-        made_records = crawled.records
-        _print_crawl_failures(args.quiet, crawled)
-        check_start_page(config, layout.warc)
-        archived_line = (f"  URLs fetched     {crawled.summary.fetched} ({crawled.summary.errors} failed, "
-                         f"{crawled.summary.skipped} left out; see {layout.crawl_log})")
-        skipped = 0
-        served_lines = []
-    else:
-        ingested = pipeline.ingest(config, quiet=args.quiet, files=args.docroot_files)
-        made_records = None
-        archived_line = f"  files archived   {ingested.files}" + (
-            f" ({len(ingested.skipped)} skipped)" if ingested.skipped else "")
-        served_lines = ingested.served.summary_lines() if ingested.served else []
-        skipped = len(ingested.skipped)
-        if ingested.dates_warning:
-            archived_line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
-                              "file_date (details above, in the log and the report)")
-    with contextlib.ExitStack() as stack:
-        replay = None
-        if made_records is not None:  # made while the crawl fetched
-            normalized = made_records
-            # The master and the records are complete: what a viewer replays is made beside the mirror.
-            replay = stack.enter_context(archive_stage.replay_package_aside(config))
-            mirrored = pipeline.mirror(config, quiet=args.quiet)
-        else:
-            normalized, mirrored = pipeline.normalize_and_mirror(config, quiet=args.quiet)
-        checking = stack.enter_context(archive_stage.check_mirror_aside(config))  # the package leaves the mirror be
-        packaged = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet, replay=replay)
-        verified = archive_stage.verify(config, quiet=args.quiet, trust_run=True, mirror_check=checking)
-    problems = normalized.pages_with_problems + len(mirrored.problems) + skipped + len(packaged.problems)
+    source_step = source_of(config).step
+    made = _run_steps(config, args, steps.run_plan(config)).results
+    source, normalized, mirrored = made[source_step], made["normalize"], made["mirror"]
+    packaged, verified = made["package"], made["verify"]
+    served = made.get("served")
+    problems = normalized.pages_with_problems + len(mirrored.problems) + source.problems + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
     pages += error_pages_note(normalized.error_pages)
     say(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
-        archived_line,
+        source.summary_line(layout),
         f"  pages            {pages}",
         f"  problems noted   {problems} (details in {shown(layout.log)})",
         f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
         *_leftover_lines(mirrored),
-        *served_lines,
+        *(served.summary_lines() if served is not None else ()),
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
@@ -128,52 +120,37 @@ def error_pages_note(count: int) -> str:
             "pages; see the report)") if count else ""
 
 
-def _print_crawl_failures(quiet: bool, crawled: pipeline.CrawlRun, shown: int = 20) -> None:
-    failures = crawled.summary.failures
+def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> None:
     if not failures:
         return
-    lines = [f"sunset: crawl: {failure}" for failure in failures[:shown]]
+    lines = [f"sunset: {source}: {failure}" for failure in failures[:shown]]
     if len(failures) > shown:
-        lines.append(f"sunset: crawl: ... and {len(failures) - shown} more (see the crawl log)")
+        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (see the {source} log)")
     print("\n".join(lines), file=sys.stderr)
 
 
-def _command_crawl(config: SiteConfig, args: argparse.Namespace) -> int:
-    if config.source.docroot is not None:
-        raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
-                          "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
-    crawled = pipeline.crawl(config, quiet=args.quiet, fresh=args.fresh)
-    _print_crawl_failures(args.quiet, crawled)
-    summary = crawled.summary
-    layout = pipeline.layout_for(config)
-    state = "already complete" if crawled.already_complete else "done"
-    say(args.quiet, f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
-                       f"left out, {summary.revisits} duplicates as revisits) into {crawled.warc}; "
-                       f"log: {layout.crawl_log}")
-    return 0
-
-
-def _command_ingest(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = pipeline.ingest(config, quiet=args.quiet, files=args.docroot_files)
-    say(args.quiet, f"{summary.files} files archived into {summary.warc}")
+def _command_source(config: SiteConfig, args: argparse.Namespace) -> int:
+    """``sunset crawl``, ``sunset ingest``: the source step alone."""
+    made = _run_steps(config, args).results[args.command]
+    say(args.quiet, made.done_line(pipeline.layout_for(config)))
     return 0
 
 
 def _command_normalize(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = pipeline.normalize(config, quiet=args.quiet)
+    summary = _run_steps(config, args).results["normalize"]
     say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output}")
     return 0
 
 
 def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = pipeline.mirror(config, quiet=args.quiet)
+    summary = _run_steps(config, args).results["mirror"]
     layout = pipeline.layout_for(config)
     say(args.quiet, f"{summary.pages} pages and {summary.files} files; open {layout.mirror / 'index.html'}")
     return 0
 
 
 def _command_verify(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = archive_stage.verify(config, quiet=args.quiet, deep=args.deep)
+    summary = _run_steps(config, args).results["verify"]
     for problem in summary.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     say(args.quiet, f"verify: {'passed' if summary.ok else 'FAILED'} ({summary.records} WARC records, "
@@ -219,7 +196,7 @@ def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) 
 
 
 def _command_package(config: SiteConfig, args: argparse.Namespace) -> int:
-    summary = archive_stage.package(config, bagit=args.bagit or None, quiet=args.quiet)
+    summary = _run_steps(config, args).results["package"]
     layout = pipeline.layout_for(config)
     say(args.quiet, "\n".join([
         f"package: {summary.derived.metadata} metadata and {summary.derived.conversions} conversion records, "
@@ -262,10 +239,10 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
 COMMANDS = {
     "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
-    "crawl": (_command_crawl, "fetch the site over HTTP into NAME.warc.gz (resumable)",
+    "crawl": (_command_source, "fetch the site over HTTP into NAME.warc.gz (resumable)",
               "Crawl the site from base_url (or [source] seeds) politely, keeping every response byte for byte "
               "in the master WARC. Run the same command again after an interruption to continue."),
-    "ingest": (_command_ingest, "archive every file of the docroot into NAME.warc.gz",
+    "ingest": (_command_source, "archive every file of the docroot into NAME.warc.gz",
                "Read every file under [source] docroot (linked or not) into the master WARC, bytes unchanged."),
     "normalize": (_command_normalize, "make records.jsonl from the WARC",
                   "Read the master WARC and write one structured record per page and file."),

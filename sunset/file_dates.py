@@ -22,8 +22,8 @@ _SIGNS = {
 
 def copy_dates_warning(config: SiteConfig, spread: DateSpread, made: datetime) -> str | None:
     """The warning for files whose mtimes look like a copy's; None when they look like the site's
-    or when ``[source] file_date`` gives the date."""
-    if config.source.file_date is not None or spread.first is None or spread.last is None:
+    or when the dates are not mtimes (``[source] file_date`` gives them, or a server sent them)."""
+    if config.mirror.date_source != "mtime" or spread.first is None or spread.last is None:
         return None
     signs = spread.copy_signs(config.notice.date, made)
     if not signs:

@@ -1,9 +1,11 @@
-"""The wiring of the stages: ingest (or crawl) -> normalize -> mirror.
+"""The wiring of the stages that make the master, the records and the mirror: the sources'
+writers (captures from a source of :mod:`crawl`, or the crawl), normalize, the mirror, and the
+two together in one read.
 
-Packaging, verification and replay are in :mod:`sunset.archive_stage`.
-
-Each stage reads the previous stage's files on disk (the WARC, ``records.jsonl``), so any
-stage can be re-run alone and any WARC can be an input.
+The order of the steps is declared in :mod:`sunset.steps` (sources in :mod:`sunset.sources`)
+and run by :mod:`sunset.run_driver`; packaging, verification and replay are in
+:mod:`sunset.archive_stage`. Each stage reads the previous stage's files on disk (the WARC,
+``records.jsonl``), so any stage can be re-run alone and any WARC can be an input.
 """
 from __future__ import annotations
 
@@ -11,15 +13,17 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Protocol
 
+from archive.capture import Capture
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
-from archive.errors import ConfigError, SunsetError
+from archive.errors import ConfigError, SourceError
 from archive.growth import GrowingFile, WarcGrowth
 from archive.reader import follow_warc_captures, iter_warc_fetches
 from archive.side_outputs import master_outputs
@@ -29,8 +33,9 @@ from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.docroot import DocrootError, DocrootFiles, iter_docroot, list_docroot
+from crawl.docroot import SkipReporter
 from crawl.frontier import Frontier, Status
+from crawl.options import SourceOptions
 from crawl.rules import RuleError
 from normalize.css import iter_css_urls
 from normalize.links import extract_page_references
@@ -41,10 +46,8 @@ from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from sunset import __version__, content_pass
 from sunset.config import SiteConfig, copy_config
 from sunset.file_dates import copy_dates_warning
-from sunset.layout import OutputLayout, require_input
+from sunset.layout import OutputLayout
 from sunset.progress import crawl_progress, progress
-from sunset.served_notes import ServedNotes, served_notes
-from sunset.served_stage import served_pages
 
 log = logging.getLogger("sunset")
 
@@ -66,17 +69,6 @@ def layout_for(config: SiteConfig) -> OutputLayout:
     return OutputLayout(config.output_dir, config.name)
 
 
-@dataclass(frozen=True, slots=True)
-class IngestSummary:
-    files: int
-    skipped: tuple[str, ...]
-    warc: Path
-    dates_warning: str | None = None
-    """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
-    served: ServedNotes | None = None
-    """What the old server did that the mirror cannot show (case clashes, files never published...)."""
-
-
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
     """Keep the config beside the output so stage commands can be given the folder alone."""
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -91,13 +83,9 @@ def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
             json.dump(info, handle, indent=2)
 
 
-def capture_method(config: SiteConfig) -> str:
-    return "ingested from its document root" if config.source.docroot else "crawled over HTTP"
-
-
-def warcinfo_fields(config: SiteConfig, how: str | None = None) -> dict[str, str]:
-    """The warcinfo record's fields: what the WARC holds, how it was made, who keeps it."""
-    how = how or capture_method(config)
+def warcinfo_fields(config: SiteConfig, how: str) -> dict[str, str]:
+    """The warcinfo record's fields: what the WARC holds, how it was made (``how``: its source's
+    words, :attr:`sunset.sources.Source.how`), who keeps it."""
     notice = config.notice
     return {
         "isPartOf": config.name,
@@ -109,15 +97,98 @@ def warcinfo_fields(config: SiteConfig, how: str | None = None) -> dict[str, str
     }
 
 
-def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | None = None) -> IngestSummary:
-    """Archive every file of the docroot into the master WARC: of ``files``, when the checks before
-    the run walked it (:func:`sunset.preflight.check_command`), else of one walk here."""
+@dataclass(frozen=True, slots=True)
+class SourceCall:
+    """What a source step is asked to do; the same for every source (:mod:`sunset.sources`)."""
+
+    config: SiteConfig
+    step: str
+    """The source's step and stage command (``ingest``): its log lines and progress say so."""
+    how: str
+    """How the master is made, for its warcinfo."""
+    quiet: bool = False
+    fresh: bool = False
+    """Forget what an earlier, interrupted run of this source left, and start again."""
+    along: frozenset[str] = frozenset()
+    """Later steps of the run the source may do while it writes (``normalize``: the records)."""
+    listed: Sized | None = None
+    """What the checks before the run found of the source's items (a docroot's one walk,
+    :class:`crawl.docroot.DocrootFiles`), so that it is not looked at again."""
+
+
+class SourceRun(Protocol):
+    """What every source step hands back (:class:`ArchivedCaptures`, :class:`CrawlRun`)."""
+
+    @property
+    def warc(self) -> Path: ...
+
+    @property
+    def along(self) -> Mapping[str, object]:
+        """The result of each later step it did while it wrote (:attr:`SourceCall.along`)."""
+
+    @property
+    def reused(self) -> bool:
+        """It found its master complete from an earlier run and did nothing."""
+
+    @property
+    def problems(self) -> int:
+        """What it could not archive, counted among the run's problems (files skipped)."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Lines to show as soon as it ends (fetches that failed)."""
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        """Its line in the summary of ``sunset run``."""
+
+    def done_line(self, layout: OutputLayout) -> str:
+        """The last line of its own stage command."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedCaptures:
+    """What a source of captures (a docroot, or any source that yields captures) archived."""
+
+    files: int
+    skipped: tuple[str, ...]
+    warc: Path
+    along: Mapping[str, object] = field(default_factory=dict)
+    """Nothing is made along: the captures come fast, and the content pass reads them after."""
+    reused: bool = False
+    failures: tuple[str, ...] = ()
+    dates_warning: str | None = None
+    """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
+
+    @property
+    def problems(self) -> int:
+        return len(self.skipped)
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        """The run summary's line for the source."""
+        line = f"  files archived   {self.files}" + (f" ({len(self.skipped)} skipped)" if self.skipped else "")
+        if self.dates_warning:
+            line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
+                     "file_date (details above, in the log and the report)")
+        return line
+
+    def done_line(self, layout: OutputLayout) -> str:
+        """The stage command's last line."""
+        return f"{self.files} files archived into {self.warc}"
+
+
+Captures = Callable[[SourceOptions, SkipReporter, Any], Iterable[Capture]]
+"""A source of captures: a module of :mod:`crawl` yields them, one at a time, from the ``[source]``
+options (and its listing of them, when it has one: else None); each item it cannot read goes to the
+reporter, with the reason."""
+
+
+def archive_captures(call: SourceCall, captures: Captures,
+                     listing: Callable[[SourceOptions], Sized] | None = None) -> ArchivedCaptures:
+    """Archive every capture of a source into the master WARC. ``listing``: a source that can list
+    its items first (a docroot's walk) gives the progress bar its total and time left; the listing
+    the checks before the run made (:attr:`SourceCall.listed`) is used when there is one."""
+    config = call.config
     layout = layout_for(config)
-    if config.source.docroot is None:
-        raise ConfigError(
-            f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
-            "HTTP, or point docroot at a copy of the site's files."
-        )
     _record_run(config, layout)
     skipped: list[str] = []
 
@@ -125,26 +196,26 @@ def ingest(config: SiteConfig, *, quiet: bool = False, files: DocrootFiles | Non
         skipped.append(f"{path}: {reason}")
         log.warning("skipped %s: %s", path, reason)
 
-    info = warcinfo_fields(config)
+    info = warcinfo_fields(config, call.how)
     dates = DateSpread()
     try:
         stamps = stamps_for(config)
-        listing = list_docroot(config.source) if files is None else files
+        listed = call.listed if call.listed is not None or listing is None else listing(config.source)
         with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
                          plugins=master_outputs()) as archive, \
-                progress("ingest", quiet=quiet, total=len(listing)) as tick:
-            for capture in iter_docroot(config.source, on_skip, listing):
+                progress(call.step, quiet=call.quiet, total=len(listed) if listed is not None else None) as tick:
+            for capture in captures(config.source, on_skip, listed):
                 archive.write_capture(capture)
                 dates.add(capture.date)
                 tick(capture.url)
-            archived = archive.records
-    except DocrootError as error:
-        raise SunsetError(f"{config.path}: {error}") from error
-    log.info("ingest: %d files archived into %s", archived, layout.warc)
+            files = archive.records
+    except SourceError as error:
+        raise SourceError(f"{config.path}: {error}") from error
+    log.info("%s: %d files archived into %s", call.step, files, layout.warc)
     warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
     if warning:
-        log.warning("ingest: %s", warning)
-    return IngestSummary(archived, tuple(skipped), layout.warc, warning, served_notes(config.source, layout.root))
+        log.warning("%s: %s", call.step, warning)
+    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -177,7 +248,37 @@ class CrawlRun:
     warc: Path
     already_complete: bool = False
     records: NormalizeSummary | None = None
-    """``records.jsonl``, when it was made while the crawl fetched (``records_along``)."""
+    """``records.jsonl``, when it was made while the crawl fetched (``normalize`` along)."""
+
+    @property
+    def along(self) -> Mapping[str, object]:
+        """The later steps done while crawling: ``normalize``, when the records were made."""
+        return {"normalize": self.records} if self.records is not None else {}
+
+    @property
+    def reused(self) -> bool:
+        """A crawl found complete fetched nothing."""
+        return self.already_complete
+
+    @property
+    def problems(self) -> int:
+        """Failed fetches are listed apart (:attr:`failures`), not counted as the run's problems."""
+        return 0
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return self.summary.failures
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        summary = self.summary
+        return (f"  URLs fetched     {summary.fetched} ({summary.errors} failed, {summary.skipped} left out; "
+                f"see {layout.crawl_log})")
+
+    def done_line(self, layout: OutputLayout) -> str:
+        summary = self.summary
+        state = "already complete" if self.already_complete else "done"
+        return (f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
+                f"left out, {summary.revisits} duplicates as revisits) into {self.warc}; log: {layout.crawl_log}")
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
@@ -219,12 +320,15 @@ class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
         self._aside.__exit__(*exc)
 
 
-def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, records_along: bool = False) -> CrawlRun:
+def crawl(call: SourceCall) -> CrawlRun:
     """Fetch the site over HTTP into the master WARC; resumes an interrupted crawl of the same folder.
 
-    ``records_along``: also make ``records.jsonl`` meanwhile, in a process that reads the WARC as it
-    grows (the CPU a crawl leaves idle), byte for byte what ``sunset normalize`` makes of it after.
+    When the run asks for ``normalize`` along, ``records.jsonl`` is made meanwhile, in a process that
+    reads the WARC as it grows (the CPU a crawl leaves idle), byte for byte what ``sunset normalize``
+    makes of it after.
     """
+    config, quiet, fresh = call.config, call.quiet, call.fresh
+    records_along = "normalize" in call.along
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
@@ -249,7 +353,7 @@ def crawl(config: SiteConfig, *, quiet: bool = False, fresh: bool = False, recor
     resume = layout.crawl_db.exists() and open_warc.exists()
     if not resume:
         _forget_crawl(layout)
-    info = warcinfo_fields(config)
+    info = warcinfo_fields(config, call.how)
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     with contextlib.ExitStack() as stack:
         # (Without fork the reader would run first, and wait for a crawl that had not begun.)
@@ -306,21 +410,19 @@ def workers_for(config: SiteConfig) -> int:
 
 def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     layout = layout_for(config)
-    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize", quiet=quiet) as tick:
         summary = normalize_warc(layout.warc, config.normalize, layout.records, on_record=tick,
-                                 workers=workers_for(config), served=served_pages(config))
+                                 workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", summary.records, summary.pages, layout.records)
     return summary
 
 
 def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
     layout = layout_for(config)
-    require_input(layout.warc, "mirror", "ingest")
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
-                               workers=workers_for(config), served=served_pages(config))
+                               workers=workers_for(config))
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
@@ -329,11 +431,10 @@ def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
 def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
     """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
     layout = layout_for(config)
-    require_input(layout.warc, "normalize", "ingest")
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
             layout.warc, config.normalize, layout.records, config.mirror, layout.root,
-            on_capture=tick, workers=workers_for(config), served=served_pages(config))
+            on_capture=tick, workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)
     _log_mirror_details(mirrored)

@@ -25,6 +25,7 @@ from normalize.css import iter_css_urls
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
 from sunset.pipeline import software_name, warcinfo_fields
+from sunset.sources import source_of
 
 RECONSTRUCT_FILE = ".package-reconstruct.sqlite"
 """The master's index while the reconstructions are planned (removed after)."""
@@ -49,9 +50,9 @@ def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) 
     wanted = itertools.chain([config.base_url], linked_urls(layout.records),
                              stylesheet_urls(layout.warc, config.max_page_bytes))
     items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
-                                 index_files=config.source.index_files, folders=config.source.docroot is not None,
+                                 index_files=config.source.index_files, folders=source_of(config).folders,
                                  store=layout.root / RECONSTRUCT_FILE)
-    info = warcinfo_fields(config)
+    info = warcinfo_fields(config, source_of(config).how)
     info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "
                            "spellings of its URLs (case variants, folders); not fetched.")
     with WarcArchive(layout.reconstructed_warc, software=software_name(stamps.fixed), info=info,

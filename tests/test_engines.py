@@ -84,12 +84,13 @@ def test_batch_run_resumes_and_mirror_reruns(tmp_path: Path, capsys) -> None:
     out_root = tmp_path / "sites"
     args = ["batch", "run", str(OTPIC_CONFIG), "--out-root", str(out_root)]
     assert main(args) == 0
-    assert "otpic: ingest normalize mirror verify" in capsys.readouterr().out
+    assert "otpic: ingest normalize mirror package verify" in capsys.readouterr().out
+    assert (out_root / "otpic" / "otpic.wacz").exists() and (out_root / "otpic" / "otpic-derived.warc.gz").exists()
     warc = out_root / "otpic" / "otpic.warc.gz"
     first = warc.stat().st_mtime_ns
     assert main(args) == 0  # a second run: the finished WARC and records are reused, not redone
     output = capsys.readouterr().out
-    assert "otpic: mirror verify (reused ingest, normalize)" in output
+    assert "otpic: mirror package verify (reused ingest, normalize)" in output
     assert warc.stat().st_mtime_ns == first
     assert main(["batch", "mirror", str(out_root / "otpic"), "-q"]) == 0
     assert (out_root / "otpic" / "mirror" / "index.html").exists()

@@ -96,10 +96,9 @@ def test_a_killed_run_whose_worker_lives_on_leaves_no_lock_behind(tmp_path: Path
     holder = subprocess.Popen([sys.executable, "-c", "import os, sys, time; from pathlib import Path\n"
                                "from sunset.lock import output_lock\n"
                                "with output_lock(Path(sys.argv[1]), 'run'):\n"
-                               "    child = os.fork()\n"
-                               "    if child == 0:\n"
-                               "        time.sleep(30); os._exit(0)\n"
-                               "    print(child, flush=True); time.sleep(60)",
+                               "    if os.fork() == 0:  # the child speaks once its after-fork hooks have run\n"
+                               "        print(os.getpid(), flush=True); time.sleep(30); os._exit(0)\n"
+                               "    time.sleep(60)",
                                str(out / ".sunset.lock")], cwd=ROOT, stdout=subprocess.PIPE)
     assert holder.stdout is not None
     worker = int(holder.stdout.readline())

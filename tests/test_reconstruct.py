@@ -114,5 +114,5 @@ def test_the_page_list_is_the_sites_pages_with_their_text(crawled: OutputLayout)
         header = json.loads(package.read("pages/pages.jsonl").decode("utf-8").splitlines()[0])
         datapackage = json.loads(package.read("datapackage.json"))
     assert header["hasText"] is True
-    assert datapackage["metadata"]["title"] == "old"
+    assert datapackage["metadata"]["title"] == "Old site (http://www.oldsite.test/site/)"  # the start page's title and the base URL
     assert main(["verify", str(crawled.root), "--quiet"]) == 0

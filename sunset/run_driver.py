@@ -1,0 +1,147 @@
+"""Runs a plan of steps (:mod:`sunset.steps`): ``sunset run``, each stage command, ``batch run``.
+
+The driver knows nothing of any step; four rules make every route:
+
+- Steps run in the plan's order. A step that an earlier one did along (the records while the
+  crawl fetched, the mirror in the content pass) is not run again: a step is offered the later
+  steps of the plan it declares it can do along, and says which it did.
+- A step declared ``aside`` starts in a forked process (:class:`archive.workers.Aside`) as soon
+  as every earlier step of the plan that makes something it reads is done, and runs beside the
+  steps after it. A step that reads what an aside makes waits for it first; asked for an aside's
+  result, the driver waits for it; the run waits for every aside before it ends. Asides start
+  only here, between steps, from the main thread.
+- What a step needs and no earlier step of the plan makes must exist already; if not, it stops
+  with the message that names the command to run first (:func:`sunset.layout.require_input`).
+- With ``reuse`` (a batch run again), a reusable step whose outputs exist and are no older than
+  what it reads is not run. (A step may also find its work complete by itself, as a crawl run
+  again does: its result says ``reused``.) A reused step's outputs count as made by the run.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from archive.workers import Aside
+from sunset.config import SiteConfig
+from sunset.layout import require_input
+from sunset.pipeline import layout_for
+from sunset.steps import RunFlags, Step, producer
+
+StepDone = Callable[[Step, Any], None]
+
+
+class Run:
+    """One run of a plan: what each step is given (:class:`sunset.steps.StepContext`), and what
+    the steps did."""
+
+    def __init__(self, config: SiteConfig, plan: Sequence[Step], flags: RunFlags) -> None:
+        self.config = config
+        self.layout = layout_for(config)
+        self.flags = flags
+        self.plan = tuple(plan)
+        self.along: frozenset[str] = frozenset()
+        self.results: dict[str, Any] = {}
+        """Each step's result, by step name (a step found complete, or reused, may have none)."""
+        self.done: list[str] = []
+        """Steps that did their work (here, aside or along), in the order they finished."""
+        self.reused: list[str] = []
+        """Steps that found their outputs complete and did nothing."""
+        self._made: set[str] = set()
+        self._asides: dict[str, Aside[Any]] = {}
+
+    # --- what a step is given -------------------------------------------------------------------
+
+    def result(self, step: str) -> Any:
+        if step in self._asides:
+            self._finished(self._step(step), self._asides.pop(step).result())
+        return self.results.get(step)
+
+    def did(self, step: str, result: object) -> None:
+        self._finished(self._step(step), result)
+
+    def made(self, *outputs: str) -> bool:
+        return all(output in self._made for output in outputs)
+
+    # --- the driver -----------------------------------------------------------------------------
+
+    def _step(self, name: str) -> Step:
+        return next(step for step in self.plan if step.name == name)
+
+    def _over(self, step: Step) -> bool:
+        return step.name in self.done or step.name in self.reused
+
+    def _finished(self, step: Step, result: object) -> None:
+        self.results[step.name] = result
+        self._made.update(step.makes)
+        (self.reused if getattr(result, "reused", False) else self.done).append(step.name)
+
+    def _check_needs(self, step: Step, index: int) -> None:
+        made_here = {output for earlier in self.plan[:index] for output in earlier.makes}
+        for need in step.needs:
+            if need not in made_here:
+                require_input(getattr(self.layout, need), step.stage or step.name, producer(self.config, need))
+
+    def _reusable(self, step: Step) -> bool:
+        if not (self.flags.reuse and step.reusable):
+            return False
+        outputs = [getattr(self.layout, name) for name in step.makes]
+        if not all(path.exists() for path in outputs):
+            return False
+        inputs = [path for path in (getattr(self.layout, name) for name in step.reads) if path.exists()]
+        newest_input = max((path.stat().st_mtime for path in inputs), default=float("-inf"))
+        return min(path.stat().st_mtime for path in outputs) >= newest_input
+
+    def _start_asides(self, stack: contextlib.ExitStack) -> None:
+        """Every aside whose inputs the earlier steps of the plan have made."""
+        for index, step in enumerate(self.plan):
+            if not step.aside or self._over(step) or step.name in self._asides:
+                continue
+            makers = [earlier for earlier in self.plan[:index] if set(earlier.makes) & set(step.reads)]
+            if all(self._over(maker) for maker in makers):
+                self._check_needs(step, index)
+                self._asides[step.name] = stack.enter_context(Aside(step.run, self))
+
+    def _wait_for_inputs(self, step: Step) -> None:
+        for name in list(self._asides):
+            if set(self._step(name).makes) & set(step.reads):
+                self.result(name)
+
+    def _run(self, step: Step, index: int) -> Any:
+        self._wait_for_inputs(step)
+        self._check_needs(step, index)
+        if self._reusable(step):
+            self.reused.append(step.name)
+            self._made.update(step.makes)
+            return None
+        later = {later.name for later in self.plan[index + 1:] if not self._over(later)}
+        self.along = frozenset(name for name in step.along if name in later)
+        try:
+            result = step.run(self)
+        finally:
+            self.along = frozenset()
+        self._finished(step, result)
+        return result
+
+    def drive(self, after: StepDone | None) -> None:
+        """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
+        started, in its own process: it reads files, and asks for no other step's result.)"""
+        with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
+            for index, step in enumerate(self.plan):
+                self._start_asides(stack)
+                if step.aside or self._over(step):
+                    continue
+                result = self._run(step, index)
+                if after is not None:
+                    after(step, result)
+            self._start_asides(stack)
+            for name in list(self._asides):
+                self.result(name)
+
+
+def run(config: SiteConfig, plan: Sequence[Step], flags: RunFlags = RunFlags(), *,
+        after: StepDone | None = None) -> Run:
+    """Run ``plan`` for ``config``; ``after(step, result)`` is called as each step of this process ends."""
+    state = Run(config, plan, flags)
+    state.drive(after)
+    return state
