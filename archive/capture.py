@@ -145,6 +145,11 @@ class Capture:
     """Where the capture came from (a file path, ``file.warc.gz#offset``), for messages."""
     truncated: str | None = None
     """The WARC's ``WARC-Truncated`` reason (``length``, ``time``...) when the body is incomplete."""
+    reconstruction: str | None = None
+    """An answer sunset worked out rather than archived (the served view's page with its includes
+    done, a folder's listing...): the rule that made it (``WARC-Sunset-Reconstruction``)."""
+    made_from: tuple[str, ...] = ()
+    """For such an answer: the URLs of the files it was made from (``WARC-Sunset-Made-From``)."""
 
     @property
     def media_type(self) -> str | None:

@@ -28,6 +28,7 @@ from archive.growth import GrowingFile
 from archive.heads import RecordHead, heads_from_lines
 from archive.index_lines import HEAD_LINES, emitted_lines
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
+from archive.record_builder import MADE_FROM_HEADER, RECONSTRUCTION_HEADER
 from archive.record_loader import RecordLoader
 from archive.urls import BadURL, Scope
 
@@ -294,6 +295,8 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         origin=f"{path}#{offset}",
         truncated=headers.get_header("WARC-Truncated") or ("length" if cut else None),
+        reconstruction=headers.get_header(RECONSTRUCTION_HEADER),
+        made_from=tuple((headers.get_header(MADE_FROM_HEADER) or "").split()),
     )
 
 

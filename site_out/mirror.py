@@ -23,7 +23,8 @@ from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
-from archive.reader import iter_warc_captures, warcinfo_date
+from archive.reader import warcinfo_date
+from archive.served import iter_site_captures
 from archive.sniff import magic_type, proves_not_a_page
 from archive.urls import Scope
 from archive.workers import Task, capture_task, map_ordered
@@ -209,7 +210,7 @@ class MirrorWriter:
         except OSError as error:
             raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
         plan = build_plan(
-            iter_warc_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
+            iter_site_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
             store=out_dir / PLAN_FILE,
         )
         writer = cls(plan, options, root, warc_path, out_dir)
@@ -477,7 +478,7 @@ class FileWritten:
 
 
 def _mirror_tasks(writer: MirrorWriter) -> Iterator[Task[tuple[Capture, object]]]:
-    for ordinal, capture in enumerate(iter_warc_captures(writer.warc_path)):
+    for ordinal, capture in enumerate(iter_site_captures(writer.warc_path)):
         planned = writer.planned(ordinal, capture)
         if planned is None:
             continue

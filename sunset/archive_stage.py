@@ -31,7 +31,7 @@ from archive.package.reconstruct import ReconstructSummary
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
-from archive.reader import iter_warc_captures
+from archive.served import iter_site_captures
 from archive.warc_writer import WarcArchive
 from site_out.check import BrokenLink, iter_mirror_problems
 from site_out.inventory import iter_unexplained
@@ -118,7 +118,7 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             tick("mirror")
             if not trust_run:
                 with each_check(problems, "mirror files"):
-                    with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+                    with build_plan(iter_site_captures(layout.warc, read_bodies=False),
                                     case_insensitive=config.source.case_insensitive) as plan:
                         for stray in iter_unexplained(layout.mirror, plan):
                             problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this "
@@ -156,7 +156,7 @@ def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[Converted
     if not layout.mirror.exists():
         return []
     prefix = layout.mirror.name
-    with build_plan(iter_warc_captures(layout.warc, read_bodies=False),
+    with build_plan(iter_site_captures(layout.warc, read_bodies=False),
                     case_insensitive=config.source.case_insensitive, store=layout.root / PACKAGE_PLAN_FILE) as plan:
         return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
                 for planned in plan.files.values() if planned.kind == "html"]
@@ -276,8 +276,9 @@ def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, 
     reconstructed = replay.reconstructed
     for problem in derived.problems:
         log.warning("package: %s", problem)
-    log.info("package: %d reconstructed records (%d revisits, %d redirects)", reconstructed.records,
-             reconstructed.revisits, reconstructed.redirects)
+    log.info("package: %d reconstructed records (%d answers of the old server worked out from its files, "
+             "%d revisits, %d redirects)", reconstructed.records, reconstructed.served, reconstructed.revisits,
+             reconstructed.redirects)
     log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
              derived.metadata, derived.conversions, replay.cdxj_lines, replay.wacz_pages,
              f", bag of {bag_files} files" if bag_files is not None else "")

@@ -17,6 +17,7 @@ from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
+from sunset.sources import source_of
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
@@ -105,7 +106,7 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
         if kind == "html" and scope.contains(capture.url) and (
                 suggestion is None or _start_rank(capture.url) < _start_rank(suggestion)):
             suggestion = capture.url
-    if any(spellings.values()):
+    if any(spellings.values()) or _opened_by_its_server(config):
         return
     if not archived_any:
         raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
@@ -120,6 +121,17 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
         f"{config.path}: {key}: the start page {config.start} is not in the archive (nor any of {index} "
         f"there), so the mirror would open on \"Page not archived\": set [site] start_url to the page that opens "
         f"the site{hint}")
+
+
+def _opened_by_its_server(config: SiteConfig) -> bool:
+    """Whether the old server answered the start page with a page of its files although none of
+    ``index_files`` is there: a folder opened by the ``DirectoryIndex`` of its ``.htaccess``
+    (``index.shtml``), asked of the source's served view (a source of files has one)."""
+    answers = source_of(config).answers
+    if answers is None or config.source.docroot is None:
+        return False
+    served = answers(config.source).answer(config.start)
+    return served.status == 200 and served.kind in ("file", "parsed")
 
 
 def _start_rank(url: str) -> tuple[int, int, str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from sunset import archive_stage, pipeline, sources
+from sunset import archive_stage, pipeline, served, sources
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
 from sunset.pipeline import SourceCall, SourceRun
@@ -95,6 +95,11 @@ def _start_page(run: StepContext) -> None:
         check_start_page(run.config, run.layout.warc)
 
 
+def _served(run: StepContext) -> object:
+    """The old server's answers where they were not its files as they lay (for a source of files)."""
+    return served.write_served(run.config, source_of(run.config), quiet=run.flags.quiet)
+
+
 def _normalize(run: StepContext) -> object:
     if "mirror" in run.along:  # the content pass: records and mirror from one read of the bodies
         normalized, mirrored = pipeline.normalize_and_mirror(run.config, quiet=run.flags.quiet)
@@ -124,14 +129,15 @@ def source_step(source: Source) -> Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step("served", "ingest", reads=("warc",), makes=("served",), run=_served, reusable=True),
     Step("start", None, reads=("warc",), makes=(), run=_start_page),
-    Step("normalize", "normalize", reads=("warc",), makes=("records",), run=_normalize, along=("mirror",),
+    Step("normalize", "normalize", reads=("warc", "served"), makes=("records",), run=_normalize, along=("mirror",),
          reusable=True),
-    Step("mirror", "mirror", reads=("warc", "records"), makes=("mirror",),
+    Step("mirror", "mirror", reads=("warc", "served", "records"), makes=("mirror",),
          run=lambda run: pipeline.mirror(run.config, quiet=run.flags.quiet)),
-    Step("replay", "package", reads=("warc", "records"), makes=("reconstructed_warc", "cdxj", "wacz"),
+    Step("replay", "package", reads=("warc", "served", "records"), makes=("reconstructed_warc", "cdxj", "wacz"),
          run=lambda run: archive_stage.replay_package(run.config), aside=True),
-    Step("derived", "package", reads=("warc", "records", "mirror"), makes=("derived_warc",),
+    Step("derived", "package", reads=("warc", "served", "records", "mirror"), makes=("derived_warc",),
          run=lambda run: archive_stage.write_derived(run.config), aside=True),
     Step("check", "verify", reads=("mirror",), makes=(), run=lambda run: archive_stage.check_mirror(run.config),
          needs=(), aside=True),

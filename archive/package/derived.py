@@ -7,12 +7,14 @@ Every record names its original by ``WARC-Refers-To`` (record id), ``-Target-URI
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.reader import iter_record_heads
 from archive.records_file import iter_page_records
+from archive.served import served_answers
 from archive.sqlite_store import SqliteStore
 from archive.warc_writer import WarcArchive
 
@@ -68,13 +70,16 @@ class OriginalIndex:
     """Record id -> original, and URL -> its first capture: what derived records point at.
 
     In SQLite (a hidden file of the output folder when ``store`` is given): one row a capture,
-    which at 50,000 pages was 26 MB as Python dicts."""
+    which at 50,000 pages was 26 MB as Python dicts. With the old server's answers beside the
+    master (:mod:`archive.served`: the records and the mirror were made from them), they come first:
+    where one stands at a file's URL, the mirror's page was made from it."""
 
     def __init__(self, master: Path, store: Path | None = None) -> None:
         self._store = SqliteStore(store, _ORIGINALS)
         db = self._store.db
         db.execute("BEGIN")
-        for original in iter_originals(master):
+        served = served_answers(master)
+        for original in itertools.chain(iter_originals(served) if served is not None else (), iter_originals(master)):
             db.execute("INSERT OR REPLACE INTO originals VALUES (?, ?, ?, ?, ?)",
                        (original.record_id, original.record_type, original.url, original.date, original.offset))
             if original.record_type != "revisit":

@@ -28,21 +28,23 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.package.derived import iter_page_records
-from archive.reader import iter_record_heads
+from archive.reader import iter_record_heads, iter_record_spans
+from archive.record_builder import RECONSTRUCTION_HEADER
+from archive.record_loader import RecordLoader
+from archive.served import served_answers
 from archive.sqlite_store import SqliteStore
 from archive.urls import BadURL, lookup_key, strip_fragment
 from archive.warc_writer import WarcArchive
 
-RECONSTRUCTION_HEADER = "WARC-Sunset-Reconstruction"
-"""Which rule made the record: ``case-variant``, ``index-file`` or ``folder-redirect``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +74,12 @@ class Reconstruction:
 class ReconstructSummary:
     revisits: int
     redirects: int
+    served: int = 0
+    """The old server's answers worked out by the served view (copied, and for links the master lacks)."""
 
     @property
     def records(self) -> int:
-        return self.revisits + self.redirects
+        return self.revisits + self.redirects + self.served
 
 
 _MASTER = """
@@ -87,13 +91,17 @@ CREATE TABLE wanted (url TEXT PRIMARY KEY) WITHOUT ROWID;
 
 class MasterIndex:
     """Every capture of the master by its exact URL (the first, as a replay index would) and by
-    its lookup key; in SQLite, since it holds every URL with its HTTP head."""
+    its lookup key; in SQLite, since it holds every URL with its HTTP head. The old server's
+    answers beside the master (:mod:`archive.served`) are indexed first: where one stands at a
+    file's URL, it is what the server answered there (and what another spelling revisits)."""
 
     def __init__(self, master: Path, *, case_insensitive: bool, store: Path | None = None) -> None:
         self.store = SqliteStore(store, _MASTER)
         db = self.store.db
         db.execute("BEGIN")
-        for record in iter_record_heads(master):
+        served = served_answers(master)
+        heads = itertools.chain(iter_record_heads(served) if served is not None else (), iter_record_heads(master))
+        for record in heads:
             headers = record.rec_headers
             url = headers.get_header("WARC-Target-URI") or ""
             if not url:
@@ -223,12 +231,16 @@ class _Resolver:
 
 
 def plan_reconstructions(master: Path, wanted: Iterable[str], *, case_insensitive: bool,
-                         index_files: Iterable[str], folders: bool, store: Path | None = None) -> list[Reconstruction]:
+                         index_files: Iterable[str], folders: bool, store: Path | None = None,
+                         unanswered: Callable[[str], None] | None = None) -> list[Reconstruction]:
     """The records to write, one per spelling, in a stable order.
 
     ``folders``: reconstruct folder URLs (index files, slash redirects); for an ingested docroot,
     whose server did this. A crawl archived what its server answered for every folder it was sent.
     ``store``: the file to keep the master's index in while planning (None: in memory).
+    The served answers beside the master answer their URLs already (and other spellings of them
+    are revisits of them). ``unanswered``: told each wanted URL (sorted, once) that
+    neither the master, the served answers nor a spelling answers.
     """
     index = MasterIndex(master, case_insensitive=case_insensitive, store=store)
     try:
@@ -236,8 +248,11 @@ def plan_reconstructions(master: Path, wanted: Iterable[str], *, case_insensitiv
                              folders=folders)
         planned: dict[str, Reconstruction] = {}
         for url in index.sorted_unique(wanted):
-            for item in resolver.resolve(url):
+            items = resolver.resolve(url)
+            for item in items:
                 planned.setdefault(item.url, item)
+            if not items and unanswered is not None and url not in index:
+                unanswered(url)
     finally:
         index.store.close()
     return [planned[url] for url in sorted(planned)]
@@ -251,6 +266,18 @@ def _revisit_http_headers(original: Original) -> StatusAndHeaders:
     headers = [("Content-Type", original.content_type or "application/octet-stream"),
                ("Content-Length", str(original.length))]
     return StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+
+
+def copy_served(archive: WarcArchive, served: Path) -> int:
+    """Copy the served answers (:mod:`archive.served`) into ``archive``, each record byte for byte (its
+    id is the one ``records.jsonl`` and the derived WARC name); returns how many."""
+    copied = 0
+    with RecordLoader(served) as loader:
+        for span in iter_record_spans(served):
+            if span.rec_type == "response" and span.rec_headers.get_header(RECONSTRUCTION_HEADER):
+                archive.copy(loader.raw(span.offset, span.length))
+                copied += 1
+    return copied
 
 
 def write_reconstructions(archive: WarcArchive, items: Iterable[Reconstruction]) -> ReconstructSummary:

@@ -27,7 +27,7 @@ from archive.errors import SunsetError
 from crawl.docroot import docroot_base
 from crawl.options import SourceOptions
 from crawl.served import autoindex, canned, ssi
-from crawl.served.files import Docroot, Node, from_latin, join
+from crawl.served.files import Docroot, Node, from_latin, join, to_latin
 from crawl.served.folders import FolderConfigs, ServerConfig, server_config
 from crawl.served.htaccess import (
     DEFAULT_SERVER_CONFIG,
@@ -78,7 +78,8 @@ class Served:
     """The docroot files it was made from (docroot-relative, as the ingest names them), the
     requested file first; ``.htaccess`` files that decided it are among them."""
     kind: str
-    """``file``, ``parsed`` (server-side includes done), ``listing``, ``redirect``, ``error`` or ``program``."""
+    """``file``, ``parsed`` (server-side includes done), ``listing``, ``redirect``, ``error`` (the server's
+    own error page), ``error-document`` (an error answered by the site's ``ErrorDocument``) or ``program``."""
     notes: tuple[str, ...] = ()
     """What went wrong on the way (an include that failed, a directive not emulated), for the log."""
     withheld: str | None = None
@@ -231,11 +232,26 @@ class ServedView:
                     stack.append(node.path)
                 else:
                     yield self._url_of(node.path)
+        yield from self.redirect_urls()
+
+    def folder_urls(self) -> Iterator[str]:
+        """The URL of each folder of the docroot (with its slash), the docroot's own first."""
+        for folder in self._folders():
+            yield self._url_of(folder + "/" if folder else "")
+
+    def redirect_urls(self) -> Iterator[str]:
+        """The path of each ``Redirect`` line (not the regular expressions of ``RedirectMatch``), once."""
         seen: set[str] = set()
         for redirect in self._literal_redirects():
             if redirect not in seen:
                 seen.add(redirect)
                 yield self.origin + quote(redirect.encode("latin-1"), safe="/!$&'()*+,;=:@~")
+
+    def date_of(self, relative: str) -> datetime | None:
+        """The date of the docroot file or folder ``relative`` (the ingest's spelling), as the ingest
+        gives it (``[source] file_date``, else its modification time); None when there is none."""
+        node = self.docroot.node(to_latin(relative))
+        return node.date if node is not None else None
 
     def clashes(self) -> Iterator[Clash]:
         """Files whose names differ only in case, on a server that did not tell them apart."""
@@ -560,7 +576,7 @@ class ServedView:
         if lookup.missing:
             return _Answer(404, None, BytesBody(b""), "error", sources, lookup.notes)
         if node is None:
-            return self._listing(lookup, depth)
+            return self._listing(lookup, query, depth)
         own = (from_latin(node.path),) + sources
         handler, filters = self._handler(lookup.config, node)
         kind, charset = self._type(lookup.config, node)
@@ -626,7 +642,7 @@ class ServedView:
             values["QUERY_STRING_UNESCAPED"] = ssi.escape_shell(ssi.unescape_url(query))
         return ssi.Env(values, request_time=node.date, mtime=node.date)
 
-    def _listing(self, lookup: _Lookup, depth: int) -> _Answer:
+    def _listing(self, lookup: _Lookup, query: str | None, depth: int) -> _Answer:
         config = lookup.config
         if "Indexes" not in config.options:
             return _Answer(403, None, BytesBody(b""), "error", lookup.sources, lookup.notes + (
@@ -639,7 +655,7 @@ class ServedView:
             status = self._lookup(target, None, depth + 1, decoded=True).status
             if status < 400:
                 entries.append(autoindex.Entry(node.name, node.folder, node.size, node.date))
-        body = autoindex.listing(lookup.uri, entries, config.index)
+        body = autoindex.listing(lookup.uri, entries, config.index, query)
         return _Answer(200, autoindex.LISTING_TYPE, BytesBody(body), "listing", lookup.sources, lookup.notes,
                        text=body.decode("latin-1"))
 
@@ -661,14 +677,14 @@ class ServedView:
                                  extra_env=redirect_env)
             sources = answer.sources + shown.sources
             if shown.status == 200:
-                return replace(shown, status=status, kind="error", sources=sources,
+                return replace(shown, status=status, kind="error-document", sources=sources,
                                notes=answer.notes + shown.notes, location=None, last_modified=None)
             return replace(answer, content_type=canned.APACHE_ERROR_TYPE, sources=sources,
                            body=BytesBody(canned.apache_page(status, recursive=shown.status or 500)))
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", document) and " " not in document and status != 401:
             return _Answer(302, canned.APACHE_ERROR_TYPE, BytesBody(canned.apache_page(302, document)), "redirect",
                            answer.sources, answer.notes, document)
-        return replace(answer, content_type=canned.APACHE_ERROR_TYPE,
+        return replace(answer, content_type=canned.APACHE_ERROR_TYPE, kind="error-document",
                        body=BytesBody(document.encode("latin-1")))
 
     def _served(self, path: str, query: str | None, lookup: _Lookup, answer: _Answer) -> Served:
