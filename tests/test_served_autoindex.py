@@ -58,3 +58,25 @@ def test_helpers() -> None:
     assert parent_of("/a/b/") == "/a/" and parent_of("/a/") == "/" and parent_of("/") is None
     assert escape_path("a b/c:d") == "a%20b/c:d" and escape_path("a:b/c") == "./a:b/c" and escape_path("x:y") == "./x:y"
     assert escape_path("caf\xe9") == "caf%e9"
+
+
+def _order(page: bytes) -> list[str]:
+    return [line.split("> ", 1)[1].split("<", 1)[0] for line in page.decode("latin-1").splitlines()
+            if line.startswith("<li>") and "Parent Directory" not in line]
+
+
+def test_a_listing_is_sorted_as_its_query_asks() -> None:
+    """``?C=S;O=D`` and the rest, as mod_autoindex's dsortf sorted (folders count as size -1,
+    names break ties); the column shown is the one whose heading links the other way round."""
+    older = datetime(1997, 1, 2, tzinfo=timezone.utc)
+    entries = [Entry("b.txt", False, 5, DATE), Entry("a.txt", False, 50, older), Entry("c", True, 0, DATE)]
+    settings = IndexSettings()
+    assert _order(listing("/x/", entries, settings)) == ["a.txt", "b.txt", "c/"]
+    assert _order(listing("/x/", entries, settings, "C=N;O=D")) == ["c/", "b.txt", "a.txt"]
+    assert _order(listing("/x/", entries, settings, "C=S;O=A")) == ["c/", "b.txt", "a.txt"]
+    assert _order(listing("/x/", entries, settings, "C=S&O=D")) == ["a.txt", "b.txt", "c/"]
+    assert _order(listing("/x/", entries, settings, "C=M;O=A")) == ["a.txt", "b.txt", "c/"]
+    assert _order(listing("/x/", entries, settings, "O=D;C=D")) == ["c/", "b.txt", "a.txt"]
+    assert _order(listing("/x/", entries, settings, "C=X;O=D")) == ["c/", "b.txt", "a.txt"]  # no such column
+    fancy = listing("/x/", entries, IndexSettings(fancy=True), "C=S;O=A").decode("latin-1")
+    assert '<a href="?C=N;O=A">Name</a>' in fancy and '<a href="?C=S;O=D">Size</a>' in fancy

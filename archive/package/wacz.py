@@ -28,7 +28,7 @@ from pathlib import Path
 
 from archive.errors import SunsetError
 from archive.package.derived import OriginalIndex
-from archive.records_file import iter_page_records
+from archive.records_file import iter_page_records, listed
 
 
 class WaczError(SunsetError, RuntimeError):
@@ -48,7 +48,7 @@ def iter_pages(records_path: Path, index: OriginalIndex) -> Iterable[Page]:
     """Every page of the site in the records (HTML answered 200, or a docroot file), with its
     title, its text and the date of its capture."""
     for record, _ in iter_page_records(records_path):
-        if record.get("status") not in (None, 200):
+        if record.get("status") not in (None, 200) or not listed(record):
             continue
         original = index.find(record.get("warc_record_id"), record.get("url", ""))
         if original is not None:
