@@ -107,8 +107,9 @@ def test_pywb_replays_an_ssi_site_as_apache_served_it(dept_run, dept_wayback: in
         with view.answer(url).body.open() as served:
             assert (status, body) == (200, served.read()), url
     status, body = fetch(page_url(dept_wayback, config.name, base + "index.shtml", "19981116093000mp_"))
-    assert status == 200 and b"Papers</A>" in body and b"Example University" in body and b"<!--#" not in body
-    assert b"Retired" not in body  # the package's replay, not the mirror
+    page = body.lower()  # pywb's rewriter writes the markup again, in lower case
+    assert status == 200 and b">papers</a>" in page and b"example university" in page and b"<!--#" not in page
+    assert b"retired" not in page  # the package's replay, not the mirror
     request = urllib.request.Request(page_url(dept_wayback, config.name, base + "old-news.html", "19981116093000",
                                               raw=True))
     opener = urllib.request.build_opener(_NoRedirect())
