@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from archive.capture import Capture, answered_ok
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
-from archive.reader import iter_warc_captures
+from archive.served import iter_site_captures
 from archive.records_file import iter_records
 from site_out.charts import bar_chart, column_chart
 from site_out.options import MirrorOptions
@@ -168,7 +168,7 @@ def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tup
         for record, _ in iter_records(records_path):
             tally.add(record)
     else:
-        for capture in iter_warc_captures(warc_path):
+        for capture in iter_site_captures(warc_path):
             tally.add(_record_of(capture))
     for page, url in missing:
         tally.add_missing(page, url)

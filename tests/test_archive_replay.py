@@ -34,9 +34,8 @@ def fetch(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.fixture(scope="module")
-def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
-    config, _ = otpic_run
+def _replaying(config: SiteConfig) -> Iterator[int]:
+    """pywb serving the package of ``config``'s run, on a free port (skipped without pywb)."""
     try:
         wayback_command(0)
     except ReplayError as error:
@@ -44,6 +43,11 @@ def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
     root, _ = archive_stage.prepare_replay(config)
     with running_wayback(root) as port:  # start-up waits there, not an assertion
         yield port
+
+
+@pytest.fixture(scope="module")
+def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
+    yield from _replaying(otpic_run[0])
 
 
 def originals(warc: Path) -> dict[str, bytes]:
@@ -84,14 +88,7 @@ def test_pywb_resolves_folder_and_case_variant_links(otpic_run, wayback: int) ->
 
 @pytest.fixture(scope="module")
 def dept_wayback(dept_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
-    config, _ = dept_run
-    try:
-        wayback_command(0)
-    except ReplayError as error:
-        pytest.skip(str(error))
-    root, _ = archive_stage.prepare_replay(config)
-    with running_wayback(root) as port:
-        yield port
+    yield from _replaying(dept_run[0])
 
 
 def test_pywb_replays_an_ssi_site_as_apache_served_it(dept_run, dept_wayback: int) -> None:
