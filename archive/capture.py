@@ -10,6 +10,7 @@ import errno
 import hashlib
 import io
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -145,11 +146,11 @@ class Capture:
     """Where the capture came from (a file path, ``file.warc.gz#offset``), for messages."""
     truncated: str | None = None
     """The WARC's ``WARC-Truncated`` reason (``length``, ``time``...) when the body is incomplete."""
-    reconstruction: str | None = None
-    """An answer sunset worked out rather than archived (the served view's page with its includes
-    done, a folder's listing...): the rule that made it (``WARC-Sunset-Reconstruction``)."""
-    made_from: tuple[str, ...] = ()
-    """For such an answer: the URLs of the files it was made from (``WARC-Sunset-Made-From``)."""
+    reason: str | None = None
+    """The status line's reason phrase (``Moved Permanently``), when the source knows it."""
+    warc_headers: tuple[tuple[str, str], ...] = ()
+    """WARC header fields the source adds to the record: where the capture came from when that was
+    not the old server itself (a web archive's URL for it, a head it rebuilt)."""
 
     @property
     def media_type(self) -> str | None:
@@ -160,6 +161,45 @@ class Capture:
 
     def header(self, name: str) -> str | None:
         return find_header(self.http_headers, name)
+
+    @property
+    def archived_by(self) -> str | None:
+        """The web archive this capture was taken from (``web.archive.org/web``), when it was not
+        the old server itself; from the record's :data:`ARCHIVED_AT`."""
+        address = find_header(self.warc_headers, ARCHIVED_AT)
+        match = _REPLAY_PREFIX.match(address or "")
+        return match.group(1).rstrip("/") if match else None
+
+    @property
+    def reconstruction(self) -> str | None:
+        """For an answer sunset worked out rather than archived (the served view's page with its
+        includes done, a folder's listing...): the rule that made it, from :data:`RECONSTRUCTION`."""
+        return find_header(self.warc_headers, RECONSTRUCTION)
+
+    @property
+    def made_from(self) -> tuple[str, ...]:
+        """For such an answer: the URLs of the files it was made from (:data:`MADE_FROM`)."""
+        return tuple((find_header(self.warc_headers, MADE_FROM) or "").split())
+
+
+ARCHIVED_AT = "WARC-Sunset-Archived-At"
+"""WARC field of a capture rebuilt from a web archive: the archive's URL of the capture it was
+taken from (its raw, ``id_`` replay)."""
+HTTP_HEAD = "WARC-Sunset-Http-Head"
+"""WARC field: how the record's HTTP head was made when it is not as received (rebuilt from a web
+archive's replay)."""
+REPAIRED = "WARC-Sunset-Repaired"
+"""WARC field: what sunset cut out of the payload (a web archive's replay inserts)."""
+RECONSTRUCTION = "WARC-Sunset-Reconstruction"
+"""WARC field of a record sunset reconstructed (no server sent it in this form, no crawl fetched it):
+the rule that made it (``case-variant``, ``index-file``, ``folder-redirect`` for the other spellings of
+:mod:`archive.package.reconstruct`; the served view's rules, :data:`crawl.served.answers.RULES`)."""
+MADE_FROM = "WARC-Sunset-Made-From"
+"""WARC field of an answer of the served view: the URLs of the docroot files it was made from (the
+page, the files it included, the ``.htaccess`` files that decided it), space-separated."""
+PROVENANCE_FIELDS = (ARCHIVED_AT, HTTP_HEAD, REPAIRED, RECONSTRUCTION, MADE_FROM)
+"""The WARC fields a source adds of where a capture came from; read back into ``warc_headers``."""
+_REPLAY_PREFIX = re.compile(r"^[a-z]+://(.+?/)\d{1,14}(?:[a-z]{2}_)?/", re.I)
 
 
 def find_header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:

@@ -63,9 +63,14 @@ def head_line(record: object, offset: int, loader: ArcWarcRecordLoader) -> str |
     if http is not None:
         written += http.headers_buff
     parsed = loader.parse_record_stream(io.BytesIO(written), known_format="warc")
-    return json.dumps({"type": parsed.rec_type, "offset": offset, "warc": _as_list(parsed.rec_headers),
-                       "http": _as_list(parsed.http_headers) if parsed.http_headers is not None else None},
-                      ensure_ascii=False) + "\n"
+    return head_json(RecordHead(parsed.rec_type, offset, parsed.rec_headers, parsed.http_headers)) + "\n"
+
+
+def head_json(head: RecordHead) -> str:
+    """A head as one line of the heads file (without its newline)."""
+    return json.dumps({"type": head.rec_type, "offset": head.offset, "warc": _as_list(head.rec_headers),
+                       "http": _as_list(head.http_headers) if head.http_headers is not None else None},
+                      ensure_ascii=False)
 
 
 def heads_from_lines(lines: Iterable[str]) -> Iterator[RecordHead]:

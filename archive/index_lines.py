@@ -75,9 +75,16 @@ def cdxj_line(record: Any, offset: int, length: int, filename: str) -> str | Non
     return f"{_url_key(url or '')} {timestamp} {json.dumps(index)}\n"
 
 
-def write_trailer(handle: TextIO, warc: Path) -> None:
+def warc_stamp(warc: Path) -> tuple[int, int]:
+    """What says which file ``warc`` is: its size and modification time (ns). A file the writer's
+    lines or the capture index describe has the stamp they were made with."""
     status = warc.stat()
-    handle.write(f"{_TRAILER}{status.st_size} {status.st_mtime_ns}\n")
+    return status.st_size, status.st_mtime_ns
+
+
+def write_trailer(handle: TextIO, warc: Path) -> None:
+    size, mtime_ns = warc_stamp(warc)
+    handle.write(f"{_TRAILER}{size} {mtime_ns}\n")
 
 
 def emitted_lines(warc: Path, kind: str = CDXJ_LINES) -> Iterator[str] | None:
@@ -87,10 +94,10 @@ def emitted_lines(warc: Path, kind: str = CDXJ_LINES) -> Iterator[str] | None:
         with path.open("rb") as handle:
             handle.seek(max(0, path.stat().st_size - 200))
             last = handle.read().decode("utf-8", "replace").rstrip("\n").rsplit("\n", 1)[-1]
-        status = warc.stat()
+        size, mtime_ns = warc_stamp(warc)
     except OSError:
         return None
-    if last != f"{_TRAILER}{status.st_size} {status.st_mtime_ns}":
+    if last != f"{_TRAILER}{size} {mtime_ns}":
         return None
     return _lines(path)
 

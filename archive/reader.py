@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.capture import CAPTURE_RECORD_TYPES, Capture, Fetched, SpooledBody
+from archive.capture import CAPTURE_RECORD_TYPES, PROVENANCE_FIELDS, Body, BytesBody, Capture, Fetched, SpooledBody
 from archive.dates import parse_warc_date
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
@@ -28,7 +28,6 @@ from archive.growth import GrowingFile
 from archive.heads import RecordHead, heads_from_lines
 from archive.index_lines import HEAD_LINES, emitted_lines
 from archive.labels import CHARSET_SOURCE_HEADER, unlabelled_type
-from archive.record_builder import MADE_FROM_HEADER, RECONSTRUCTION_HEADER
 from archive.record_loader import RecordLoader
 from archive.urls import BadURL, Scope
 
@@ -75,27 +74,22 @@ def _records(handle: BinaryIO) -> ArchiveIterator:
     return ArchiveIterator(handle, arc2warc=True)
 
 
-def iter_warc_captures(path: Path, *, read_bodies: bool = True, only: Callable[[Capture], bool] | None = None,
+def iter_warc_captures(path: Path, *, only: Callable[[Capture], bool] | None = None,
+                       heads: Iterable[RecordHead] | None = None,
                        max_decoded_bytes: int = MAX_DECODED_BYTES) -> Iterator[Capture]:
     """Yield a capture for each ``response`` and ``resource`` record of ``path``.
 
-    With ``read_bodies=False`` the bodies are empty: enough to index a WARC cheaply (from the
-    writer's record heads, when it left them, without reading the WARC at all). ``only``: just
-    the captures it accepts (judged without their bodies), each read alone at its offset. Bodies
-    sent with a Content-Encoding are inflated up to ``max_decoded_bytes``.
+    ``only``: just the captures it accepts (judged without their bodies, by ``heads``: every
+    capture record's, in file order, as the master's capture index holds them; by default read
+    here), each read alone at its offset. Bodies sent with a Content-Encoding are inflated up to
+    ``max_decoded_bytes``. (The captures without their bodies, and every lookup among them:
+    :mod:`archive.capture_index`.)
     """
-    originals: dict[str, int] = {}  # payload digest -> offset of the response that holds it
-    if not read_bodies:
-        for head in iter_record_heads(path):
-            capture = _capture(path, head, head.offset, originals, None)
-            if capture is not None:
-                yield capture  # its body is empty: nothing to release
-        return
     if only is not None:
-        yield from _chosen_captures(path, only, max_decoded_bytes)
+        yield from _chosen_captures(path, only, max_decoded_bytes, iter_record_heads(path) if heads is None else heads)
         return
     with _open_warc(path) as handle:
-        yield from _read_captures(path, handle, originals, max_decoded_bytes)
+        yield from _read_captures(path, handle, {}, max_decoded_bytes)
 
 
 def follow_warc_captures(path: Path, growing: GrowingFile,
@@ -115,11 +109,12 @@ def _read_captures(path: Path, handle: BinaryIO | GrowingFile, originals: dict[s
                                               payloads=payloads))
 
 
-def _chosen_captures(path: Path, only: Callable[[Capture], bool], max_decoded_bytes: int) -> Iterator[Capture]:
+def _chosen_captures(path: Path, only: Callable[[Capture], bool], max_decoded_bytes: int,
+                     heads: Iterable[RecordHead]) -> Iterator[Capture]:
     """The captures ``only`` accepts, judged by their record heads, each read alone at its offset."""
     originals: dict[str, int] = {}
     with _loader(path) as loader:
-        for head in iter_record_heads(path):
+        for head in heads:
             capture = _capture(path, head, head.offset, originals, None)
             if capture is None or not only(capture):
                 continue
@@ -154,6 +149,11 @@ def iter_record_heads(path: Path) -> Iterator[RecordHead]:
             for record in iterator:
                 if record.rec_type in CAPTURE_TYPES:
                     yield RecordHead(record.rec_type, iterator.offset, record.rec_headers, record.http_headers)
+
+
+def head_capture(path: Path, head: RecordHead) -> Capture:
+    """The capture of a record of ``path`` by its head alone: its body is empty."""
+    return _made(path, head, head.offset, BytesBody(b""), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +272,14 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
         stream = _EMPTY
     if record.rec_type == "response" and digest:
         originals.setdefault(digest, offset)
+    limit = max_decoded_bytes if read_bodies and _encoded(record) else None
+    body, cut = _bounded_body(stream, limit)
+    return _made(path, record, offset, body, "length" if cut else None)
+
+
+def _made(path: Path, record: RecordHead | ArcWarcRecord, offset: int, body: Body, cut: str | None) -> Capture:
+    """The capture of one record, with ``body``; ``cut``: why the body is shorter than the record's."""
+    headers = record.rec_headers
     status: int | None = None
     http_headers: tuple[tuple[str, str], ...] = ()
     content_type = unlabelled_type(headers.get_header("Content-Type"), headers.get_header(CHARSET_SOURCE_HEADER))
@@ -282,8 +290,6 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
             status = None
         http_headers = tuple(record.http_headers.headers)
         content_type = record.http_headers.get_header("Content-Type")
-    limit = max_decoded_bytes if read_bodies and _encoded(record) else None
-    body, cut = _bounded_body(stream, limit)
     return Capture(
         url=headers.get_header("WARC-Target-URI") or "",
         date=parse_warc_date(headers.get_header("WARC-Date") or "1970-01-01T00:00:00Z"),
@@ -294,9 +300,8 @@ def _capture(path: Path, record: RecordHead | ArcWarcRecord, offset: int, origin
         record_id=headers.get_header("WARC-Record-ID"),
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         origin=f"{path}#{offset}",
-        truncated=headers.get_header("WARC-Truncated") or ("length" if cut else None),
-        reconstruction=headers.get_header(RECONSTRUCTION_HEADER),
-        made_from=tuple((headers.get_header(MADE_FROM_HEADER) or "").split()),
+        truncated=headers.get_header("WARC-Truncated") or cut,
+        warc_headers=tuple((name, value) for name, value in headers.headers if name in PROVENANCE_FIELDS),
     )
 
 

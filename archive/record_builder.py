@@ -14,10 +14,9 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import BinaryIO
 
 from warcio.recordbuilder import RecordBuilder as WarcioBuilder
@@ -37,13 +36,6 @@ from archive.stamps import RecordStamps
 WARC_VERSION = "WARC/1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
-RECONSTRUCTION_HEADER = "WARC-Sunset-Reconstruction"
-"""On a record sunset reconstructed (no server sent it in this form, no crawl fetched it): the rule
-that made it (``case-variant``, ``index-file``, ``folder-redirect`` for the spellings of
-:mod:`archive.package.reconstruct`; the served view's rules, :data:`crawl.served.answers.RULES`)."""
-MADE_FROM_HEADER = "WARC-Sunset-Made-From"
-"""On a reconstructed answer of the served view: the URLs of the docroot files it was made from
-(the page, the files it included, the ``.htaccess`` files that decided it), space-separated."""
 UNPARSED_HEADER = "Sunset-Unparsed-Response"
 """On a ``resource`` record of an answer no HTTP parser accepted: why (the note is sunset's)."""
 REDACTED_HEADER = "WARC-Sunset-Redacted"
@@ -152,7 +144,7 @@ class RecordBuilder:
     def capture(self, capture: Capture) -> Iterator[ArcWarcRecord]:
         """The record of one capture, its bytes unchanged: a ``resource`` for a file read from
         disk (its Content-Type labelled, see :mod:`archive.labels`), else a ``response``."""
-        headers = {"WARC-Date": warc_date(capture.date)}
+        headers = {"WARC-Date": warc_date(capture.date), **dict(capture.warc_headers)}
         with capture.body.open() as payload:
             if capture.status is None:
                 headers["WARC-Record-ID"] = self.stamps.record_id("resource", capture.url)
@@ -164,38 +156,14 @@ class RecordBuilder:
                     warc_content_type=content_type, warc_headers_dict=headers,
                 )
             else:
-                status_line = f"{capture.status} {capture.header('X-Status-Reason') or ''}".strip()
+                reason = capture.reason or capture.header("X-Status-Reason") or ""
+                status_line = f"{capture.status} {reason}".strip()
                 http_headers = StatusAndHeaders(status_line, list(capture.http_headers), protocol="HTTP/1.1")
                 headers["WARC-Record-ID"] = self.stamps.record_id("response", capture.url)
                 yield self.warcio.create_warc_record(
                     capture.url, "response", payload=payload, length=capture.body.size,
                     http_headers=http_headers, warc_headers_dict=headers,
                 )
-
-    @contextmanager
-    def reconstructed(self, capture: Capture, rule: str, made_from: Sequence[str] = (),
-                      refers_to: Capture | None = None) -> Iterator[ArcWarcRecord]:
-        """The ``response`` record of an answer sunset worked out (``capture``, with its status and HTTP
-        headers), marked as such: :data:`RECONSTRUCTION_HEADER` names ``rule``, :data:`MADE_FROM_HEADER`
-        the files it was made from, and ``WARC-Refers-To`` (with its ``-Target-URI`` and ``-Date``) the
-        record of the file it stands for (``refers_to``, a capture of the master read by its head)."""
-        assert capture.status is not None
-        try:
-            reason = HTTPStatus(capture.status).phrase
-        except ValueError:
-            reason = ""
-        fields = {"WARC-Record-ID": self.stamps.record_id(rule, capture.url), "WARC-Date": warc_date(capture.date),
-                  RECONSTRUCTION_HEADER: rule}
-        if made_from:
-            fields[MADE_FROM_HEADER] = " ".join(made_from)
-        if refers_to is not None and refers_to.record_id:
-            fields.update({"WARC-Refers-To": refers_to.record_id, "WARC-Refers-To-Target-URI": refers_to.url,
-                           "WARC-Refers-To-Date": warc_date(refers_to.date)})
-        http_headers = StatusAndHeaders(f"{capture.status} {reason}".strip(), list(capture.http_headers),
-                                        protocol="HTTP/1.1")
-        with capture.body.open() as payload:
-            yield self.warcio.create_warc_record(capture.url, "response", payload=payload, length=capture.body.size,
-                                                 http_headers=http_headers, warc_headers_dict=fields)
 
     @contextmanager
     def exchange(self, fetched: Fetched,

@@ -149,15 +149,25 @@ def strip_fragment(url: str) -> tuple[str, str]:
     return head, (sep + fragment if sep else "")
 
 
+def host_of(name: str, scheme: str = "http") -> str:
+    """A host name as a canonical URL spells it (``WWW.Example.ORG:80`` -> ``www.example.org``)."""
+    return urlsplit(canonicalize(f"{scheme}://{name}/")).netloc
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Which URLs belong to the site being retired."""
 
     base_url: str
     case_insensitive: bool = False
+    aliases: tuple[str, ...] = ()
+    """Other host names of the same site (``linuxgazette.net`` beside ``www.linuxgazette.net``,
+    ``[site] aliases``): their URLs are the site's, read as on the base URL's host (:meth:`local`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", canonicalize(self.base_url))
+        scheme = urlsplit(self.base_url).scheme
+        object.__setattr__(self, "aliases", tuple(host_of(alias, scheme) for alias in self.aliases))
 
     @property
     def origin(self) -> str:
@@ -165,18 +175,29 @@ class Scope:
         return f"{parts.scheme}://{parts.netloc}"
 
     def same_host(self, url: str) -> bool:
-        """True for any spelling of the site's own host (and port)."""
+        """True for any spelling of the site's own host (and port), or of one of its aliases."""
         try:
             parts = urlsplit(canonicalize(url))
         except BadURL:
             return False
         base = urlsplit(self.base_url)
-        return parts.scheme in DEFAULT_PORTS and parts.netloc == base.netloc
+        return parts.scheme in DEFAULT_PORTS and (parts.netloc == base.netloc or parts.netloc in self.aliases)
+
+    def local(self, url: str) -> str:
+        """``url`` (canonical) on the base URL's host when it names an alias host, else as given:
+        the one place an alias becomes the site, for the crawl (which fetches each page once, under
+        base_url's host) and the mirror (which finds the file) alike."""
+        if not self.aliases:
+            return url
+        parts = urlsplit(url)
+        if parts.netloc not in self.aliases:
+            return url
+        return urlunsplit(parts._replace(netloc=urlsplit(self.base_url).netloc))
 
     def contains(self, url: str) -> bool:
-        """True for URLs under the base URL's prefix."""
+        """True for URLs under the base URL's prefix (on its host or an alias)."""
         try:
-            key = lookup_key(url, self.case_insensitive)
+            key = lookup_key(self.local(canonicalize(url)), self.case_insensitive)
         except BadURL:
             return False
         return key.startswith(lookup_key(self.base_url, self.case_insensitive))

@@ -28,6 +28,7 @@ from archive.urls import BadURL, Scope, absolute, canonicalize, lookup_key
 from archive.workers import CallPool
 from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
+from crawl.credentials import Credentials, fetch_authenticated, load_credentials
 from crawl.frontier import Entry, Frontier, Status
 from crawl.http_fetch import (
     CrawlSession,
@@ -101,6 +102,7 @@ class Crawler:
         self.scope = scope
         self.rules = CrawlRules(scope, options)
         self.fetch_map = FetchMap(scope.base_url, options.fetch_from)
+        self.credentials = load_credentials(options)
         self.frontier = Frontier(frontier)
         self.log = CrawlLog(log_path)
         self.sink = sink
@@ -265,14 +267,7 @@ class Crawler:
 
     # -- workers (HTTP only) -----------------------------------------------------------
     def _session(self) -> requests.Session:
-        session = CrawlSession()
-        session.headers["User-Agent"] = self.options.user_agent
-        # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
-        session.headers["Accept-Encoding"] = "gzip, deflate"
-        adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
+        return crawl_session(self.options, self.credentials, self.fetch_map.to_fetch(self.scope.base_url))
 
     def _worker(self, tasks: queue.Queue[Entry | None], results: queue.Queue[_Outcome]) -> None:
         session = self._session()
@@ -293,7 +288,7 @@ class Crawler:
 
     def _fetch_with_retries(self, session: requests.Session, entry: Entry, last: list[float]) -> _Outcome:
         options = self.options
-        proxies = {"http": options.proxy, "https": options.proxy} if options.proxy else None
+        proxies = proxies_for(options)
         target = self.fetch_map.to_fetch(entry.url)
         notes: list[str] = []
         tries = max(1, options.retries)
@@ -302,9 +297,9 @@ class Crawler:
             if wait > 0:
                 time.sleep(wait)
             try:
-                fetched = fetch(session, entry.url, target, timeout=options.timeout,
-                                max_body_bytes=options.max_body_bytes, proxies=proxies,
-                                max_fetch_time=options.max_fetch_time)
+                fetched = fetch_authenticated(session, lambda: fetch(
+                    session, entry.url, target, timeout=options.timeout, max_body_bytes=options.max_body_bytes,
+                    proxies=proxies, max_fetch_time=options.max_fetch_time))
                 problem, retryable, partial = None, fetched.status >= 500, fetched
                 if retryable:
                     problem = f"HTTP {fetched.status}"
@@ -430,10 +425,15 @@ class Crawler:
             return None
         try:
             target = canonicalize(self.fetch_map.to_recorded(absolute(location, fetched.fetched_url)))
-            key = lookup_key(target, self.scope.case_insensitive)
+            key = lookup_key(self.scope.local(target), self.scope.case_insensitive)
         except (BadURL, ValueError):
             self.reports.append(f"{entry.url}: redirect to an unusable URL {location!r}")
             return f"redirect to an unusable URL {location!r}"
+        if key == entry.key and self.scope.local(target) != target:
+            note = (f"redirects to {target}, its spelling on a [site] aliases host: the server prefers that host, "
+                    "so make it base_url (and this one an alias)")
+            self.reports.append(f"{entry.url}: {note}")
+            return note
         if self.frontier.known(key):
             if self.frontier.chain_of(key) == entry.chain:
                 self.reports.append(f"{entry.url}: redirect loop (back to {target})")
@@ -469,7 +469,7 @@ class Crawler:
     def _locate(self, url: str) -> tuple[str, str] | None:
         """(canonical URL, frontier key) of a link worth admitting; None for mailto: and the unusable."""
         try:
-            url = canonicalize(url)
+            url = self.scope.local(canonicalize(url))  # an alias host's page is fetched once, under base_url's
             key = lookup_key(url, self.scope.case_insensitive)
         except (BadURL, ValueError):
             return None
@@ -524,6 +524,26 @@ class Crawler:
             self.reports.append(f"possible trap: more than {limit} URLs at depth {depth}; the rest were skipped "
                                 "(raise max_per_depth to fetch them)")
         return f"trap: more than {limit} URLs at depth {depth}"
+
+
+def crawl_session(options: CrawlOptions, credentials: Credentials, fetched_from: str) -> requests.Session:
+    """A session that sends what the crawl sends (its user agent and encodings, the site's
+    credentials to ``fetched_from``'s host) and records the wire bytes: the one set-up of the
+    crawl's requests, for the crawl and for ``sunset plan``."""
+    session = CrawlSession()
+    session.headers["User-Agent"] = options.user_agent
+    # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    credentials.apply(session, urlsplit(fetched_from).hostname or "")
+    adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def proxies_for(options: CrawlOptions) -> dict[str, str] | None:
+    """``[source] proxy`` for both schemes (None: the environment's ``http_proxy``, if any)."""
+    return {"http": options.proxy, "https": options.proxy} if options.proxy else None
 
 
 def summarize(frontier: Frontier, *, complete: bool, reports: Iterable[str] = (), revisits: int = 0) -> CrawlSummary:

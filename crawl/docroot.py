@@ -4,6 +4,10 @@ No link is followed to find files (orphans are part of the site too). Symlinks a
 followed, and special files (FIFOs, devices) are skipped, so nothing outside the docroot is
 ever read; each skip is reported through ``on_skip``. One walker finds the files, for the checks
 before a run, the progress total and the ingest alike (:func:`list_docroot`).
+
+``[source] exclude`` keeps files out (backups, private folders): the crawl's own patterns
+(:class:`crawl.rules.UrlPatterns`), searched in the URL each file would be archived at. A folder
+whose URL (with its slash) matches is not entered at all.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from archive.errors import SourceError
 from archive.sniff import guess_file_type
 from archive.urls import canonicalize
 from crawl.options import SourceOptions
+from crawl.rules import UrlPatterns
 
 SkipReporter = Callable[[Path, str], None]
 
@@ -50,13 +55,49 @@ Skip = tuple[Path, str]
 """A path the walk left out, and why (a link, a special file, a folder it cannot list)."""
 
 
-def _walk(root: Path, options: SourceOptions) -> Iterator[Path | Skip]:
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    """A file or folder ``[source] exclude`` kept out: its path relative to the docroot (a folder's
+    ends in ``/``; what is inside it was not read) and the pattern its URL matched."""
+
+    path: str
+    pattern: str
+
+    @property
+    def folder(self) -> bool:
+        return self.path.endswith("/")
+
+    def __str__(self) -> str:
+        """As the log names it."""
+        return f"{'folder (not read)' if self.folder else 'file'} {self.path}: matches [source] exclude pattern " \
+               f"{self.pattern!r}"
+
+
+class _Exclusions:
+    """``[source] exclude`` applied to docroot paths: the crawl's patterns, on each file's URL."""
+
+    def __init__(self, root: Path, options: SourceOptions) -> None:
+        self.root = root
+        self.base = docroot_base(options)
+        self.patterns = UrlPatterns.compile(options.crawl.exclude, "exclude",
+                                            case_insensitive=options.case_insensitive)
+
+    def of(self, path: Path, *, folder: bool) -> Excluded | None:
+        if not self.patterns:
+            return None
+        relative = path.relative_to(self.root).as_posix() + ("/" if folder else "")
+        pattern = self.patterns.first_match(url_for_file(relative, self.base))
+        return None if pattern is None else Excluded(relative, pattern)
+
+
+def _walk(root: Path, options: SourceOptions) -> Iterator[Path | Skip | Excluded]:
     """Regular files under ``root`` in a stable order (sorted by name at every level), and what
     was left out, in the order met.
 
     A stack of folder listings rather than recursion: a docroot nested a thousand folders
     deep is a file system's right and must not end in ``RecursionError``.
     """
+    exclusions = _Exclusions(root, options)
     stack: list[Iterator[os.DirEntry[str]]] = []
     listing = _listing(root)
     if isinstance(listing, tuple):
@@ -76,7 +117,10 @@ def _walk(root: Path, options: SourceOptions) -> Iterator[Path | Skip]:
         except OSError as error:
             yield path, f"cannot read: {error.strerror or error}"
             continue
-        if stat.S_ISLNK(mode):
+        excluded = exclusions.of(path, folder=stat.S_ISDIR(mode)) if not stat.S_ISLNK(mode) else None
+        if excluded is not None:
+            yield excluded
+        elif stat.S_ISLNK(mode):
             yield path, "symbolic link, not followed"
         elif stat.S_ISDIR(mode):
             listing = _listing(path)
@@ -115,6 +159,8 @@ class DocrootFiles:
     root: Path
     files: tuple[str, ...]
     skipped: tuple[Skip, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+    """What ``[source] exclude`` kept out, for the log (not problems: the config asked for it)."""
 
     def __len__(self) -> int:
         return len(self.files)
@@ -125,12 +171,15 @@ def list_docroot(options: SourceOptions) -> DocrootFiles:
     root = _docroot(options)
     files: list[str] = []
     skipped: list[Skip] = []
+    excluded: list[Excluded] = []
     for found in _walk(root, options):
         if isinstance(found, tuple):
             skipped.append(found)
+        elif isinstance(found, Excluded):
+            excluded.append(found)
         else:
             files.append(found.relative_to(root).as_posix())
-    return DocrootFiles(root, tuple(files), tuple(skipped))
+    return DocrootFiles(root, tuple(files), tuple(skipped), tuple(excluded))
 
 
 def _walked(root: Path, options: SourceOptions, files: DocrootFiles | None) -> Iterator[str | Skip]:
@@ -140,7 +189,8 @@ def _walked(root: Path, options: SourceOptions, files: DocrootFiles | None) -> I
         yield from files.files
         return
     for found in _walk(root, options):
-        yield found if isinstance(found, tuple) else found.relative_to(root).as_posix()
+        if not isinstance(found, Excluded):
+            yield found if isinstance(found, tuple) else found.relative_to(root).as_posix()
 
 
 def iter_docroot(options: SourceOptions, on_skip: SkipReporter | None = None,

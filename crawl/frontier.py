@@ -6,12 +6,12 @@ flushed, so a crash can leave it ``in_progress`` but never falsely ``done``.
 """
 from __future__ import annotations
 
-import contextlib
 import enum
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from crawl.state_db import StateDb
 
 
 class Status(str, enum.Enum):
@@ -44,40 +44,18 @@ CREATE INDEX IF NOT EXISTS urls_status ON urls(status, id);
 CREATE TABLE IF NOT EXISTS aliases(alias TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS payloads(digest TEXT PRIMARY KEY, url TEXT NOT NULL, date TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS patterns(pattern TEXT PRIMARY KEY, count INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "id, key, url, depth, hops, chain, referrer, attempts"
 _IN_BATCH = 500
 """Keys per ``IN (...)`` query: under SQLite's limit of bound parameters."""
 
 
-class Frontier:
+class Frontier(StateDb):
+    """Each URL's state; a URL's completion and the links it adds land in one :meth:`transaction`
+    (inside a batch opened by :meth:`begin`, part of the batch, committed with it)."""
+
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All or nothing: a URL's completion and the links it adds land together.
-
-        Inside a batch (:meth:`begin`) it is part of the batch, committed with it.
-        """
-        if self._db.in_transaction:
-            yield
-            return
-        self._db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def begin(self) -> None:
         """Open a batch: everything until :meth:`commit` lands together (or, after a kill, not at all)."""
@@ -164,17 +142,10 @@ class Frontier:
             (Status.ERROR.value, Status.SKIPPED.value))
         return [(row[0], row[1], row[2]) for row in rows]
 
-    # -- payloads and settings ----------------------------------------------------------
+    # -- payloads -----------------------------------------------------------------------
     def first_capture(self, digest: str) -> tuple[str, str] | None:
         row = self._db.execute("SELECT url, date FROM payloads WHERE digest=?", (digest,)).fetchone()
         return (row[0], row[1]) if row else None
 
     def remember_payload(self, digest: str, url: str, date: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO payloads(digest, url, date) VALUES (?, ?, ?)", (digest, url, date))
-
-    def get_meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, name: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", (name, value))

@@ -51,7 +51,9 @@ CHUNK = 65536
 CREDENTIAL_HEADERS = frozenset({"proxy-authorization", "authorization"})
 """Request headers that carry a credential of the archivist's (the proxy's password from
 ``http_proxy=http://user:password@host/``, a site login): left out of what is recorded, so no
-output holds them. ``Proxy-Authorization`` is for the proxy, not part of the request to the site."""
+output holds them. ``Proxy-Authorization`` is for the proxy, not part of the request to the site.
+A session can name more (:attr:`CrawlSession.secret_headers`: the site's cookies and headers
+given in ``[source]``, :mod:`crawl.credentials`)."""
 HEAD_ALLOWANCE = 8 * 1024 * 1024
 """Bytes of response head recorded beyond ``max_body_bytes`` (100 headers of 64 KiB fit)."""
 # urllib3 logs a traceback for every malformed header; sunset notes it in the crawl log instead.
@@ -273,6 +275,8 @@ class CrawlSession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[object, ...], dict] = {}
+        self.secret_headers: frozenset[str] = CREDENTIAL_HEADERS
+        """Lower-case names of the request headers left out of the records (:func:`without_credentials`)."""
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def] # noqa: ANN001, ANN201
         parts = urlsplit(url or "")
@@ -368,14 +372,15 @@ def _peer_ip(raw: urllib3.response.BaseHTTPResponse) -> str | None:
         return None
 
 
-def _request_record(prepared: requests.PreparedRequest, fetched_url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The request as it went on the wire (http.client adds Host first)."""
+def _request_record(prepared: requests.PreparedRequest, fetched_url: str,
+                    secret: frozenset[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The request as it went on the wire (http.client adds Host first), less the ``secret`` headers."""
     parts = urlsplit(fetched_url)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
     headers = [("Host", parts.netloc)] + [(k, v) for k, v in prepared.headers.items()
-                                          if k.lower() != "host" and k.lower() not in CREDENTIAL_HEADERS]
+                                          if k.lower() != "host" and k.lower() not in secret]
     return f"{prepared.method} {target} HTTP/1.1", tuple(headers)
 
 
@@ -415,7 +420,7 @@ def _fetch(session: requests.Session, url: str, fetched_url: str, tape: _Tape, s
     try:
         response = _send(session, fetched_url, timeout, proxies)
     except requests.RequestException as error:
-        kept = _unparsed_answer(tape, url, fetched_url, date, started)
+        kept = _unparsed_answer(tape, url, fetched_url, date, started, secret_headers(session))
         if kept is not None:
             raise FetchFailed(f"not an HTTP/1.x response ({tape.unparsed}); kept the {kept.body.size} bytes "
                               "received as a resource record", retryable=tape.retryable, partial=kept) from error
@@ -458,12 +463,13 @@ def _fetch(session: requests.Session, url: str, fetched_url: str, tape: _Tape, s
         response.close()
     wire_body = SpooledBody(tape.stream_from(head_end)) if chunked and response_head else None
     payload_digest = warc_digest(reader.hasher) if wire_body is None else dechunked_digest(wire_body)
-    sent, redacted = without_credentials(bytes(tape.sent))
+    secret = secret_headers(session)
+    sent, redacted = without_credentials(bytes(tape.sent), secret)
     if sent:
         request_line, request_headers = _request_parts(sent)
     else:  # rebuilt from what requests prepared (the proxy's header is not among them)
-        request_line, request_headers = _request_record(response.request, fetched_url)
-        redacted = tuple(name for name in response.request.headers if name.lower() in CREDENTIAL_HEADERS)
+        request_line, request_headers = _request_record(response.request, fetched_url, secret)
+        redacted = tuple(name for name in response.request.headers if name.lower() in secret)
     fetched = Fetched(url, fetched_url, date, request_line, request_headers, protocol, response.status_code,
                       reason, headers, body, payload_digest, ip, truncated,
                       time.monotonic() - started, tuple(filter(None, (header_defects(raw),))),
@@ -489,7 +495,8 @@ def dechunked_digest(wire_body: SpooledBody) -> str:
     return warc_digest(hasher)
 
 
-def _unparsed_answer(tape: _Tape, url: str, fetched_url: str, date: datetime, started: float) -> Fetched | None:
+def _unparsed_answer(tape: _Tape, url: str, fetched_url: str, date: datetime, started: float,
+                     secret: frozenset[str]) -> Fetched | None:
     """Whatever a server sent that is no response a parser accepts, as an ``unparsed`` fetch."""
     if tape.unparsed is None or not tape.size:
         return None
@@ -498,16 +505,22 @@ def _unparsed_answer(tape: _Tape, url: str, fetched_url: str, date: datetime, st
     with body.open() as stream:
         for block in iter(lambda: stream.read(CHUNK), b""):
             hasher.update(block)
-    sent, redacted = without_credentials(bytes(tape.sent))
+    sent, redacted = without_credentials(bytes(tape.sent), secret)
     request_line, request_headers = _request_parts(sent)
     return Fetched(url, fetched_url, date, request_line, request_headers, "", 0, "", (), body, warc_digest(hasher),
                    tape.peer, tape.cut, time.monotonic() - started, request_bytes=sent,
                    unparsed=tape.unparsed, redacted=redacted)
 
 
-def without_credentials(sent: bytes) -> tuple[bytes, tuple[str, ...]]:
-    """The request as sent, less the header lines of :data:`CREDENTIAL_HEADERS` (and their
-    folded continuations); and the names of the headers left out, as they were spelled."""
+def secret_headers(session: requests.Session) -> frozenset[str]:
+    """The request headers ``session`` sends that no record may hold."""
+    return getattr(session, "secret_headers", CREDENTIAL_HEADERS)
+
+
+def without_credentials(sent: bytes, secret: frozenset[str] = CREDENTIAL_HEADERS) -> tuple[bytes, tuple[str, ...]]:
+    """The request as sent, less the header lines named in ``secret`` (lower-case; by default
+    :data:`CREDENTIAL_HEADERS`) and their folded continuations; and the names of the headers left
+    out, as they were spelled."""
     head, separator, body = sent.partition(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     kept, removed = [lines[0]], []
@@ -518,7 +531,7 @@ def without_credentials(sent: bytes) -> tuple[bytes, tuple[str, ...]]:
                 kept.append(line)
             continue
         name = line.split(b":", 1)[0].strip().decode("latin-1")
-        dropping = name.lower() in CREDENTIAL_HEADERS
+        dropping = name.lower() in secret
         if dropping:
             removed.append(name)
         else:

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.urls import DEFAULT_INDEX_FILES
+from crawl.wayback.options import WaybackOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,9 @@ class SourceOptions:
     """An excerpt of the old server's ``httpd.conf`` (Apache), read before the ``.htaccess`` files."""
     exclude_names: tuple[str, ...] = field(default=(".git", ".svn", "CVS", ".DS_Store", "Thumbs.db"))
     crawl: "CrawlOptions" = field(default_factory=lambda: CrawlOptions())
-    """Used when there is no docroot: the site is fetched over HTTP."""
+    """Used when there is no docroot: the site is fetched over HTTP (or from a web archive)."""
+    wayback: WaybackOptions = field(default_factory=WaybackOptions)
+    """Where ``wayback.replay`` is set, the site is rebuilt from that web archive (:mod:`crawl.wayback`)."""
 
 
 DEFAULT_USER_AGENT = "sunset/0.1 (archiving a retired website for its owner)"
@@ -72,3 +75,11 @@ class CrawlOptions:
     max_redirects: int = 10
     fetch_from: str | None = None
     proxy: str | None = None
+    auth: str | None = None
+    """Where ``user:password`` is: ``env:NAME`` or ``file:PATH`` (:mod:`crawl.credentials`), never the secret."""
+    auth_scheme: str = "basic"
+    """``basic`` or ``digest``: how ``auth`` is sent."""
+    headers: str | None = None
+    """Where extra request headers are (``Name: value`` lines): ``env:NAME`` or ``file:PATH``."""
+    cookies: str | None = None
+    """Where cookies are (``name=value; ...`` or a Netscape cookies.txt): ``env:NAME`` or ``file:PATH``."""

@@ -2,7 +2,9 @@
 
 Scope itself (host, prefix, case folding) is :class:`archive.urls.Scope`; this adds what only a
 crawl needs: include/exclude patterns, URL length, depth, and a cap per path pattern that
-stops infinite URL spaces such as a calendar CGI linking to the next day forever.
+stops infinite URL spaces such as a calendar CGI linking to the next day forever. The
+include/exclude patterns (:class:`UrlPatterns`) are also what leaves a docroot's files out of a
+files run (:mod:`crawl.docroot`): one key, one meaning, whichever way the site is read.
 """
 from __future__ import annotations
 
@@ -34,15 +36,48 @@ class RuleError(SunsetError, ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class UrlPatterns:
+    """``[source] include`` or ``exclude``: regular expressions searched in an absolute URL.
+
+    On a ``case_insensitive`` site they match whatever the case: ``/Private/`` and ``/private/``
+    were one folder on the old server, and an exclude that missed one spelling would let what it
+    was meant to keep out into the archive.
+    """
+
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def compile(cls, patterns: tuple[str, ...], key: str, *, case_insensitive: bool) -> UrlPatterns:
+        flags = re.IGNORECASE if case_insensitive else 0
+        compiled = []
+        for pattern in patterns:
+            try:
+                compiled.append(re.compile(pattern, flags))
+            except re.error as error:
+                raise RuleError(f"[source] {key}: {pattern!r} is not a regular expression: {error}") from error
+        return cls(tuple(compiled))
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def first_match(self, url: str) -> str | None:
+        """The first pattern found in ``url`` (as written in the config), or None."""
+        return next((pattern.pattern for pattern in self.patterns if pattern.search(url)), None)
+
+
+@dataclass(frozen=True, slots=True)
 class CrawlRules:
     scope: Scope
     options: CrawlOptions
-    _include: tuple[re.Pattern[str], ...] = field(default=(), init=False)
-    _exclude: tuple[re.Pattern[str], ...] = field(default=(), init=False)
+    _include: UrlPatterns = field(default=UrlPatterns(), init=False)
+    _exclude: UrlPatterns = field(default=UrlPatterns(), init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_include", _compile(self.options.include, "include"))
-        object.__setattr__(self, "_exclude", _compile(self.options.exclude, "exclude"))
+        folded = self.scope.case_insensitive
+        object.__setattr__(self, "_include", UrlPatterns.compile(self.options.include, "include",
+                                                                 case_insensitive=folded))
+        object.__setattr__(self, "_exclude", UrlPatterns.compile(self.options.exclude, "exclude",
+                                                                 case_insensitive=folded))
 
     def refuse(self, url: str, *, requisite: bool) -> str | None:
         """Why ``url`` is not fetched, or None when it is in scope and allowed."""
@@ -52,25 +87,15 @@ class CrawlRules:
             return "another host"
         if not requisite and not self.scope.contains(url):
             return "outside base_url"
-        if self._include and not requisite and not any(p.search(url) for p in self._include):
+        if self._include and not requisite and self._include.first_match(url) is None:
             return "matches no include pattern"
-        for pattern in self._exclude:
-            if pattern.search(url):
-                return f"matches exclude pattern {pattern.pattern!r}"
+        excluded = self._exclude.first_match(url)
+        if excluded is not None:
+            return f"matches exclude pattern {excluded!r}"
         return None
 
     def too_deep(self, depth: int) -> bool:
         return self.options.max_depth is not None and depth > self.options.max_depth
-
-
-def _compile(patterns: tuple[str, ...], key: str) -> tuple[re.Pattern[str], ...]:
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as error:
-            raise RuleError(f"[source] {key}: {pattern!r} is not a regular expression: {error}") from error
-    return tuple(compiled)
 
 
 @dataclass(frozen=True, slots=True)

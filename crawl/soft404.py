@@ -13,9 +13,14 @@ _ERROR = re.compile(rb"\b(404|not found|page not found|file not found|no such (p
                     rb"error 40[0-9]|cannot be found|does not exist)\b", re.IGNORECASE)
 
 
+def page_title(head: bytes) -> str | None:
+    """The ``<TITLE>`` in the first bytes of a page, white space folded, at most 100 characters
+    (read as Latin-1: a label for a log line, not the record's decoded title)."""
+    match = _TITLE.search(head)
+    return None if match is None else " ".join(match.group(1).decode("latin-1").split())[:100]
+
+
 def error_page_title(head: bytes) -> str | None:
     """The page's title when it reads like an error page, else None."""
-    match = _TITLE.search(head)
-    if match is None or not _ERROR.search(match.group(1)):
-        return None
-    return " ".join(match.group(1).decode("latin-1").split())[:100]
+    title = page_title(head)
+    return title if title is not None and _ERROR.search(title.encode("latin-1")) else None

@@ -12,3 +12,5 @@ class NormalizeOptions:
     case_insensitive: bool = False
     max_page_bytes: int = MAX_PAGE_BYTES
     """Pages larger than this are parsed only up to it (and marked ``truncated``)."""
+    aliases: tuple[str, ...] = ()
+    """Other host names of the same site: links to them are in scope (``archive.urls.Scope``)."""

@@ -149,7 +149,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
     unclosed = unclosed_elements(tokens)
     if unclosed:
         problems_list.append("unclosed-markup")
-    scope = Scope(options.base_url, options.case_insensitive)
+    scope = Scope(options.base_url, options.case_insensitive, options.aliases)
     references = extract_page_references(decoded.text, capture.url, scope, tokens)
     return PageRecord(
         url=capture.url,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from archive.records_file import iter_page_records, listed
-from site_out.options import MirrorOptions
+from site_out.options import DATE_SOURCES, MirrorOptions
 from site_out.pages import page_html
 from site_out.words import ENGLISH, Words
 
@@ -55,6 +55,8 @@ class ArchiveFacts:
     last_capture: datetime | None
     copy_signs: tuple[str, ...] = ()
     """Why the files' dates look like a copy's (:meth:`archive.dates.DateSpread.copy_signs`)."""
+    archived_by: tuple[str, ...] = ()
+    """The web archives the captures were taken from (none: from the old server or its files)."""
 
 
 def search_script(words: Words = ENGLISH) -> str:
@@ -115,9 +117,10 @@ def _date(value: datetime | None, words: Words) -> str:
 
 def _dates_line(options: MirrorOptions, facts: ArchiveFacts, words: Words) -> str:
     """Where the copies' dates came from, and whether they look like a copy's (then: see the report)."""
-    if options.date_source not in ("fetched", "file_date", "mtime"):
+    if options.date_source not in DATE_SOURCES:
         return ""
-    note = words(f"about_dates_{options.date_source}")
+    archives = ", ".join(f"<code>{escape(name)}</code>" for name in facts.archived_by)
+    note = words(f"about_dates_{options.date_source}", archives=archives)
     if facts.copy_signs:
         note += words("about_dates_copy")
     return f"<p>{note}</p>\n"

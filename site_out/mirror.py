@@ -1,7 +1,7 @@
 """Write the offline mirror from a WARC: every capture as a file, pages rewritten, notice added.
 
-Two passes over the WARC: the first reads headers only and decides every file name (links
-need the whole map), the second streams each capture to its file. :class:`MirrorWriter` is
+Two passes: the first asks the master's capture index (headers only) and decides every file name
+(links need the whole map), the second streams each capture to its file. :class:`MirrorWriter` is
 the interface of both: :func:`write_mirror` drives it alone, and a caller that reads the
 captures for other work too (:mod:`sunset.content_pass`, which makes the records in the same
 read) drives it the same way. Only one page body is in memory at a time; other files are
@@ -14,17 +14,19 @@ import itertools
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from archive.capture import Capture, file_sha256
+from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
 from archive.reader import warcinfo_date
-from archive.served import iter_site_captures
+from archive.served import SiteIndex, iter_site_captures
 from archive.sniff import magic_type, proves_not_a_page
 from archive.urls import Scope
 from archive.workers import Task, capture_task, map_ordered
@@ -153,8 +155,8 @@ def archive_dates(capture: Capture | PlannedRedirect | None, made_on: date | Non
 
 
 class MirrorWriter:
-    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, the captures'
-    heads only); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
+    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, from the master's
+    capture index: no body read); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
     worker, which inherits the writer; :meth:`add` takes what each write reports, in WARC order;
     :meth:`finish` writes sunset's own pages, the catalog, the report and the redirect maps.
     """
@@ -165,7 +167,7 @@ class MirrorWriter:
         self.root = root
         self.warc_path = warc_path
         self.out_dir = out_dir
-        scope = Scope(options.base_url, options.case_insensitive)
+        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
         self.words = options.notice.words
         self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
         shortcut_redirects(plan, self.resolver)
@@ -196,23 +198,25 @@ class MirrorWriter:
             original_url=capture.url if capture is not None else None,
             archived_on=archived_on,
             file_dated=file_dated,
+            archived_by=capture.archived_by if isinstance(capture, Capture) else None,
             start_href=self.start_href(from_path),
             about_href=href_between(from_path, ABOUT_PAGE),
             index_href=href_between(from_path, PAGES_INDEX),
         )
 
     @classmethod
-    def open(cls, warc_path: Path, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
-        """The mirror's folder and its plan (pass 1: headers only), ready to write each capture."""
+    def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
+        """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked,
+        with the old server's answers over it, :class:`archive.served.SiteIndex`; no body read),
+        ready to write each capture of the site as served (:func:`archive.served.iter_site_captures`)."""
         root = out_dir / MIRROR_FOLDER
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
-        plan = build_plan(
-            iter_site_captures(warc_path, read_bodies=False), case_insensitive=options.case_insensitive,
-            store=out_dir / PLAN_FILE,
-        )
+        with SiteIndex(index) as site:  # the site as served: the old server's answers over its files
+            plan = build_plan(site, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
+        warc_path = index.warc
         writer = cls(plan, options, root, warc_path, out_dir)
         writer.made = warcinfo_date(warc_path)
         writer.made_on = writer.made.date() if writer.made is not None else None
@@ -294,11 +298,13 @@ class MirrorWriter:
             first_capture=plan.first_capture,
             last_capture=plan.last_capture,
             copy_signs=signs,
+            archived_by=tuple(plan.archived_by),
         )
         self.write_catalog(records_path, facts)
         remove_unexplained(root, plan)
         write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in self.missing),
                      notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
+                     archived_months=plan.archived_months,
                      leftovers=[(link.page, link.raw, link.why) for link in self.leftovers])
         entries = build_entries(self.redirect_pairs(), options.publish_url)
         maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
@@ -501,6 +507,7 @@ def write_mirror(
     *,
     progress: Progress | None = None,
     workers: int = 1,
+    index: CaptureIndex | None = None,
 ) -> MirrorSummary:
     """Write ``out_dir/mirror/`` from the captures in ``warc_path``.
 
@@ -508,8 +515,10 @@ def write_mirror(
     ``_sunset/index.html`` and its search. The redirect maps go into ``out_dir``.
     ``progress`` is called with each capture's URL as it is written. ``workers`` > 1
     rewrites pages in that many processes; every output is the same as with one.
+    ``index``: ``warc_path``'s capture index, when the caller has it (else opened here).
     """
-    writer = MirrorWriter.open(warc_path, options, out_dir)
+    with nullcontext(index) if index is not None else CaptureIndex(warc_path) as captures:
+        writer = MirrorWriter.open(captures, options, out_dir)
     if hasattr(progress, "set_total"):  # a bar that can show the total and the time left
         progress.set_total(writer.planned_files)  # type: ignore[union-attr]
     if records_path is not None and records_path.exists():

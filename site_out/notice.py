@@ -77,11 +77,13 @@ def render_notice(
     about_href: str | None = None,
     index_href: str | None = None,
     file_dated: date | None = None,
+    archived_by: str | None = None,
 ) -> str:
     """The notice as one ``<div>`` (a single root element), ready to splice into a page.
 
     ``original_url`` and ``archived_on`` add the "Archived on ... from ..." line (``file_dated``:
-    the date a file read from disk carries, when the archive was made later);
+    the date a file read from disk carries, when the archive was made later; ``archived_by``: the
+    web archive the page was taken from, whose capture date ``archived_on`` is: "Archived by ...");
     ``start_href`` (already relative and URL-encoded) adds a link to the site's start page,
     ``about_href`` one to the page about the archive, ``index_href`` one to the list of pages.
     """
@@ -101,7 +103,10 @@ def render_notice(
         url_text = escape(original_url) if original_url else ""
         key = ("notice_archived_on_from" if archived_on is not None and original_url
                else "notice_archived_on" if archived_on is not None else "notice_archived_from")
-        details.append(words(key, date=date_text, url=url_text, file_dated=dated))
+        if archived_by and archived_on is not None and original_url:
+            details.append(words("notice_archived_by", archive=escape(archived_by), date=date_text, url=url_text))
+        else:
+            details.append(words(key, date=date_text, url=url_text, file_dated=dated))
     links = [
         _link(href, words(label))
         for href, label in ((start_href, "notice_start"), (index_href, "notice_all_pages"),

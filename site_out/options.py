@@ -31,12 +31,20 @@ class NoticeOptions:
         return notice_words(self.language, self.title, self.text)
 
 
+DATE_SOURCES = ("fetched", "archived", "file_date", "mtime")
+"""Where captures' dates can come from: ``fetched`` (a crawl), ``archived`` (the days a web archive
+took the captures a site was rebuilt from), ``file_date`` (the one date the config gives ingested
+files), ``mtime`` (each ingested file's modification time, which a copy may have reset)."""
+
+
 @dataclass(frozen=True, slots=True)
 class MirrorOptions:
     base_url: str
     notice: NoticeOptions
     site_name: str = "site"
     case_insensitive: bool = False
+    aliases: tuple[str, ...] = ()
+    """Other host names of the same site: links to them lead to the mirror's files."""
     index_files: tuple[str, ...] = DEFAULT_INDEX_FILES
     external_links: ExternalLinks = "mark"
     """keep: as written; mark: a title saying the link leaves the archive; wayback: through
@@ -53,9 +61,8 @@ class MirrorOptions:
     start_url: str | None = None
     """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""
     date_source: str | None = None
-    """Where the captures' dates come from, for the about page and the report: ``fetched`` (a
-    crawl), ``file_date`` (the one date the config gives ingested files), ``mtime`` (each
-    ingested file's modification time, which a copy may have reset); None: not known."""
+    """Where the captures' dates come from, for the about page and the report: one of
+    :data:`DATE_SOURCES`; None: not known."""
     max_page_bytes: int = MAX_PAGE_BYTES
     """Pages and style sheets are rewritten up to this many bytes; the rest is cut from the
     mirror (noted; the WARC keeps it whole), so one hostile page cannot exhaust memory."""

@@ -1,7 +1,8 @@
 """Pass 1 of the mirror: which capture becomes which file, decided before anything is written.
 
 Links can point forward and backward, so every page's rewrite needs the whole URL -> file
-map up front. It is built from WARC headers only (no bodies), which keeps it cheap; the map
+map up front. It is built from the master's capture index (:mod:`archive.capture_index`: the
+captures in order and the first of each URL, from headers only), which keeps it cheap; the map
 holds paths, never page contents, and lives in SQLite (:mod:`site_out.plan_store`), so its
 memory does not grow with the site.
 """
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from archive.capture import Capture, answered_ok
+from archive.capture_index import CaptureIndex
+from archive.served import SiteIndex
 from archive.sniff import (
     GENERIC_TYPES,
     PAGE_SUFFIXES,
@@ -96,6 +100,10 @@ class MirrorPlan:
     """How many captures the WARC holds (the total a progress bar shows)."""
     left_out: list[str] = field(default_factory=list)
     """Error answers (a 404 page, a 500): kept in the WARC, no file in the mirror; for the log, not problems."""
+    archived_by: list[str] = field(default_factory=list)
+    """The web archives the captures were taken from (none: from the old server or its files)."""
+    archived_months: Counter[str] = field(default_factory=Counter)
+    """``YYYY-MM`` -> captures taken from a web archive in that month (the report's chart)."""
 
     def explains(self, path: str) -> bool:
         """Whether a capture (a file or a forwarding page) has ``path`` in the mirror."""
@@ -156,7 +164,6 @@ def _unique(path: str, taken: Container[str], folders: Container[str]) -> str:
 
 
 _WORK_TABLES = """
-CREATE TABLE seen (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE chosen (ordinal INTEGER PRIMARY KEY, key TEXT, url TEXT, kind TEXT, redirect INTEGER);
 CREATE INDEX chosen_order ON chosen (redirect, ordinal);
 CREATE TABLE planned (seq INTEGER PRIMARY KEY, ordinal INTEGER, key TEXT, url TEXT, kind TEXT, path TEXT);
@@ -166,8 +173,8 @@ CREATE TABLE exact (path TEXT PRIMARY KEY, final TEXT) WITHOUT ROWID;
 """
 
 
-def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
-    """Give each archived URL a file; the first capture of a URL or a path wins.
+def build_plan(index: CaptureIndex | SiteIndex, *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
+    """Give each archived URL a file; the first capture of a URL (``index`` knows which) or a path wins.
 
     A redirect (3xx with a Location) gets a forwarding page at its own URL's path; links to
     it are pointed straight at the target later, by :func:`shortcut_redirects`. ``store``:
@@ -183,11 +190,17 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date (few)
     first: datetime | None = None
     last: datetime | None = None
+    archives: list[str] = []
+    months: Counter[str] = Counter()
     count = 0
-    for ordinal, capture in enumerate(captures):
+    for ordinal, capture in enumerate(index.captures()):
         count = ordinal + 1
         first = capture.date if first is None else min(first, capture.date)
         last = capture.date if last is None else max(last, capture.date)
+        if capture.archived_by:
+            months[capture.date.strftime("%Y-%m")] += 1
+            if capture.archived_by not in archives:
+                archives.append(capture.archived_by)
         try:
             key = lookup_key(capture.url, case_insensitive)
         except (BadURL, ValueError):
@@ -195,9 +208,9 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
             continue
         if urlsplit(key).scheme not in ("http", "https"):
             continue
-        if db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,)).rowcount == 0:
+        if index.first_ordinal(key, case_insensitive=case_insensitive) != ordinal:
             continue  # an earlier capture of this URL has it
-        if withheld_file(capture) is not None:  # listed by the ingest's notes (sunset.served_notes)
+        if withheld_file(capture) is not None:  # listed by the served step's notes (sunset.served)
             withheld.append(key)
             continue
         if _successful(capture):
@@ -249,9 +262,9 @@ def build_plan(captures: Iterable[Capture], *, case_insensitive: bool, store: Pa
     for key in withheld:  # links to a program lead where a form's do: the service has closed
         paths[key] = FORM_CLOSED_PAGE
     db.execute("COMMIT")
-    db.executescript("DROP TABLE seen; DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; "
-                     "DROP TABLE taken; DROP TABLE exact;")
-    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out)
+    db.executescript("DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; DROP TABLE taken; "
+                     "DROP TABLE exact;")
+    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out, archives, months)
 
 
 def _clashing(db: sqlite3.Connection, path: str) -> str:

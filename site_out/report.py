@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 from archive.capture import Capture, answered_ok
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
-from archive.served import iter_site_captures
 from archive.records_file import iter_records
+from archive.served import iter_site_captures
 from site_out.charts import bar_chart, column_chart
-from site_out.options import MirrorOptions
+from site_out.options import DATE_SOURCES, MirrorOptions
 from site_out.pages import page_html
 from site_out.paths import safe_destination
 from site_out.words import ENGLISH, Words
@@ -101,6 +101,8 @@ class SiteTally:
     host_bytes: Counter[str] = field(default_factory=Counter)
     external: Counter[str] = field(default_factory=Counter)
     missing: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    archived_months: Counter[str] = field(default_factory=Counter)
+    """``YYYY-MM`` -> captures a web archive took that month (a site rebuilt from one)."""
 
     def add(self, record: dict) -> None:
         url = record.get("url") or ""
@@ -175,7 +177,8 @@ def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tup
     return tally
 
 
-def _mb(size: int, words: Words = ENGLISH) -> str:
+def size_text(size: int, words: Words = ENGLISH) -> str:
+    """A size as a reader says it (``950 bytes``, ``44 KB``, ``3.2 MB``), in ``words``' language."""
     if size < 1024:
         return words("unit_bytes", size=words.number(size))
     if size >= 1024 * 1024:
@@ -206,7 +209,7 @@ def _glance(tally: SiteTally, site_name: str, base_url: str, words: Words) -> st
     errors = words.plural("glance_errors", tally.error_pages) if tally.error_pages else ""
     return ('<p class="glance">'
             + words("glance_intro", site=escape(site_name), base=escape(base_url), files=words.number(tally.files),
-                    pages=words.number(tally.pages), errors=errors, size=escape(_mb(tally.bytes, words)), alive=alive,
+                    pages=words.number(tally.pages), errors=errors, size=escape(size_text(tally.bytes, words)), alive=alive,
                     top=escape(top_type[0][0]) if top_type else words("glance_top_none"))
             + words.plural("glance_links", len(tally.external), times=_times(sum(tally.external.values()), words))
             + words.plural("glance_missing", len(tally.missing), times=_times(missing_links, words))
@@ -215,6 +218,37 @@ def _glance(tally: SiteTally, site_name: str, base_url: str, words: Words) -> st
 
 def _times(count: int, words: Words = ENGLISH) -> str:
     return words("times_once") if count == 1 else words("times_many", count=words.number(count))
+
+
+def capture_timeline(months: Counter[str]) -> list[tuple[str, int]]:
+    """Captures per month (``1998-11``) when they span up to three years, else per year, the
+    empty months or years between included, so the gaps show."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    start, end = int(first[:4]), int(last[:4])
+    if end - start >= 3:
+        years: Counter[str] = Counter()
+        for month, count in months.items():
+            years[month[:4]] += count
+        return [(str(year), years.get(str(year), 0)) for year in range(start, end + 1)]
+    timeline = []
+    year, month = start, int(first[5:7])
+    while (year, month) <= (end, int(last[5:7])):
+        name = f"{year:04d}-{month:02d}"
+        timeline.append((name, months.get(name, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return timeline
+
+
+def _archived_figure(months: Counter[str], words: Words) -> str:
+    """For a site rebuilt from a web archive: when each capture was taken, so a reader sees how
+    many years the rebuilt site mixes."""
+    timeline = capture_timeline(months)
+    if not timeline:
+        return ""
+    return _figure("archived", words("fig_archived"), column_chart(timeline, label=words("label_archived")),
+                   words("cap_archived", first=timeline[0][0], last=timeline[-1][0]))
 
 
 def _figure(figure_id: str, title: str, chart: str, caption: str = "") -> str:
@@ -247,7 +281,7 @@ _DATE_SIGNS = {"after-retirement": "copy_after", "recent": "copy_recent", "short
 
 def _dates_note(options: MirrorOptions, dates: DateSpread, signs: tuple[str, ...], words: Words) -> str:
     """Where the dates came from, and a warning when they look like a copy's."""
-    if options.date_source not in ("fetched", "file_date", "mtime"):
+    if options.date_source not in DATE_SOURCES:
         return ""
     html = f'<p class="note dates">{words(f"report_dates_{options.date_source}")}</p>\n'
     if signs and dates.first is not None and dates.last is not None:
@@ -265,7 +299,7 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
     """The report page; ``dates_note``: where the dates came from (:func:`_dates_note`); ``notes``: the
     tables of what the archivist should know (:class:`ReportTable`), each shown whole."""
     types = _sorted(tally.types)
-    type_notes = [_mb(tally.type_bytes[name], words) for name, _ in types]
+    type_notes = [size_text(tally.type_bytes[name], words) for name, _ in types]
     bucket_names = dict(zip((name for _, name in SIZE_BUCKETS), words.items("size_buckets"), strict=True))
     sizes = [(bucket_names[name], tally.sizes[name]) for _, name in SIZE_BUCKETS if tally.sizes[name]]
     statuses = [((words("status_not_served") if code == NOT_SERVED else code), count)
@@ -293,6 +327,7 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
         + _figure("sizes", words("fig_sizes"), bar_chart(sizes, label=words("label_sizes"), empty=none))
         + _figure("years", words("fig_years"), column_chart(timeline, label=words("label_years"), empty=none),
                   words("cap_years"))
+        + _archived_figure(tally.archived_months, words)
         + _figure("statuses", words("fig_statuses"), bar_chart(statuses, label=words("label_statuses"), empty=none))
         + _figure("charsets", words("fig_charsets"),
                   bar_chart(_sorted(tally.charsets), label=words("label_charsets"), empty=none), words("cap_charsets"))
@@ -337,12 +372,15 @@ def write_csv_reports(folder: Path, tally: SiteTally, notes: Iterable[ReportTabl
 def write_report(mirror_root: Path, out_dir: Path, records_path: Path | None, warc_path: Path,
                  missing: Iterable[tuple[str, str]], *, notice_html: str, options: MirrorOptions,
                  dates: DateSpread | None = None, copy_signs: tuple[str, ...] = (),
+                 archived_months: Counter[str] | None = None,
                  leftovers: Iterable[tuple[str, str, str]] = ()) -> SiteTally:
     """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures.
     ``dates``: the span of the captures' dates; ``copy_signs``: why they look like a copy's;
+    ``archived_months``: when a web archive took the captures of a site rebuilt from it;
     ``leftovers``: (page, address, why) of the links no reader could open, shown before the tables of
     :data:`NOTES_FILE`."""
     tally = tally_site(records_path, warc_path, missing)
+    tally.archived_months.update(archived_months or {})
     words = options.notice.words
     notes = [ReportTable("leftovers", words("report_leftovers"), ("page", "address", "why"), tuple(leftovers),
                          words("report_leftovers_caption")),

@@ -120,8 +120,8 @@ class Resolver:
             return None
 
     def target_path(self, url: str) -> str | None:
-        """The mirror file for an absolute URL, trying index files for directory links."""
-        for candidate in self.candidates(url):
+        """The mirror file for an absolute URL (on an alias host too), trying index files for directory links."""
+        for candidate in self.candidates(self.scope.local(url)):
             found = self._lookup(candidate)
             if found is not None:
                 return found

@@ -16,22 +16,19 @@ from pathlib import Path
 
 from warcio.recordloader import ArchiveLoadFailed
 
+from archive.capture_index import CaptureIndex
 from archive.durable import is_disk_error
 from archive.errors import SunsetError
 from archive.package.bag import BagError, BagItem, validate_bag, write_bag
 from archive.package.cdxj import write_cdxj
-from archive.package.derived import (
-    ConvertedPage,
-    DerivedSummary,
-    OriginalIndex,
-)
+from archive.package.derived import ConvertedPage, DerivedSummary
 from archive.package.derived import write_derived as write_derived_records
 from archive.package.package_check import check_cdxj, check_conversions
 from archive.package.reconstruct import ReconstructSummary
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
-from archive.served import iter_site_captures
+from archive.served import SiteIndex
 from archive.warc_writer import WarcArchive
 from site_out.check import BrokenLink, iter_mirror_problems
 from site_out.inventory import iter_unexplained
@@ -53,10 +50,6 @@ from sunset.sources import source_of
 log = logging.getLogger("sunset")
 PACKAGE_PLAN_FILE = ".package-plan.sqlite"
 """The mirror's plan made again for the derived WARC's conversion records (removed after)."""
-ORIGINALS_FILE = ".package-originals.sqlite"
-"""The master's captures by record id and URL, while the derived WARC (then the bag) is made (removed after)."""
-REPLAY_ORIGINALS_FILE = ".package-replay-originals.sqlite"
-"""The replay package's own index of originals: it is made in a process beside the derived WARC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +85,8 @@ def check_mirror(config: SiteConfig) -> list[str]:
     return mirror_problems(layout, workers_for(config)) if layout.mirror.exists() else []
 
 
-def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, deep: bool = False,
-           mirror_check: Callable[[], list[str]] | None = None) -> VerifySummary:
+def verify(config: SiteConfig, captures: Callable[[], CaptureIndex], *, quiet: bool = True, trust_run: bool = False,
+           deep: bool = False, mirror_check: Callable[[], list[str]] | None = None) -> VerifySummary:
     """Re-read the outputs: WARC digests and record counts, and every link of the mirror.
 
     ``trust_run``: the WARCs, index, WACZ and bag were written by this very run, whose writers
@@ -102,6 +95,8 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
     the mirror (links, notices) are checked. ``sunset verify`` re-reads everything; ``deep`` also
     has FastWARC check every block digest, not only count the records. ``mirror_check``: the
     mirror's check (:func:`check_mirror`), already under way; called when its answer is needed.
+    ``captures``: the master's capture index, asked for only when the mirror's files are checked
+    against it (a master too damaged to index is then one problem among the others).
     """
     layout = layout_for(config)
     with progress("verify", quiet=quiet, total=5) as tick:
@@ -118,8 +113,8 @@ def verify(config: SiteConfig, *, quiet: bool = True, trust_run: bool = False, d
             tick("mirror")
             if not trust_run:
                 with each_check(problems, "mirror files"):
-                    with build_plan(iter_site_captures(layout.warc, read_bodies=False),
-                                    case_insensitive=config.source.case_insensitive) as plan:
+                    with SiteIndex(captures()) as site, \
+                            build_plan(site, case_insensitive=config.source.case_insensitive) as plan:
                         for stray in iter_unexplained(layout.mirror, plan):
                             problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this "
                                             "file (left by an earlier run, or added by hand): `sunset mirror` "
@@ -151,39 +146,40 @@ class PackageSummary:
     problems: tuple[str, ...]
 
 
-def _converted_pages(config: SiteConfig, layout: OutputLayout) -> list[ConvertedPage]:
-    """The mirror's pages and their captures: the mirror's own plan, recomputed from the WARC."""
+def _converted_pages(config: SiteConfig, layout: OutputLayout, site: SiteIndex) -> list[ConvertedPage]:
+    """The mirror's pages and their captures: the mirror's own plan, made again from the index of the
+    site as served (the master's, with the old server's answers over it)."""
     if not layout.mirror.exists():
         return []
     prefix = layout.mirror.name
-    with build_plan(iter_site_captures(layout.warc, read_bodies=False),
-                    case_insensitive=config.source.case_insensitive, store=layout.root / PACKAGE_PLAN_FILE) as plan:
+    with build_plan(site, case_insensitive=config.source.case_insensitive,
+                    store=layout.root / PACKAGE_PLAN_FILE) as plan:
         return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
                 for planned in plan.files.values() if planned.kind == "html"]
 
 
-def write_derived(config: SiteConfig) -> DerivedSummary:
-    """``NAME-derived.warc.gz``: the records and the mirror's pages, each tied to its original."""
+def write_derived(config: SiteConfig, index: CaptureIndex) -> DerivedSummary:
+    """``NAME-derived.warc.gz``: the records and the mirror's pages, each tied to its original
+    (``index``: the master's capture index)."""
     layout = layout_for(config)
     stamps = stamps_for(config)
     info = warcinfo_fields(config, source_of(config).how)
     info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
-    with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
-            WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
-                        stamps=stamps) as archive:
-        return write_derived_records(layout.derived_warc, index, layout.records, layout.root,
-                                     _converted_pages(config, layout), archive)
+    with SiteIndex(index) as site, WarcArchive(layout.derived_warc, software=software_name(stamps.fixed),
+                                               info=info, stamps=stamps) as archive:
+        return write_derived_records(layout.derived_warc, site, layout.records, layout.root,
+                                     _converted_pages(config, layout, site), archive)
 
 
-def _start_url(config: SiteConfig, index: OriginalIndex) -> str | None:
+def _start_url(config: SiteConfig, index: CaptureIndex | SiteIndex) -> str | None:
     for candidate in dict.fromkeys((config.start, config.base_url,
                                     *(config.base_url + name for name in config.source.index_files))):
-        if index.has_url(candidate):
+        if index.first(candidate, revisits=False) is not None:
             return candidate
     return None
 
 
-def _bag_info(config: SiteConfig, index: OriginalIndex, description: str) -> dict[str, str]:
+def _bag_info(config: SiteConfig, index: CaptureIndex, description: str) -> dict[str, str]:
     archive = config.archive
     dates = index.dates() or ("", "")
     info = {
@@ -238,17 +234,18 @@ class ReplayPackage:
     wacz_pages: int
 
 
-def replay_package(config: SiteConfig) -> ReplayPackage:
+def replay_package(config: SiteConfig, index: CaptureIndex) -> ReplayPackage:
     """The reconstructed WARC, the CDXJ index and the WACZ: what a viewer replays, made from the
-    master and ``records.jsonl`` alone (so a run may make it while the mirror is written)."""
+    master (``index``: its capture index) and ``records.jsonl`` alone (so a run may make it while
+    the mirror is written)."""
     layout = layout_for(config)
-    with OriginalIndex(layout.warc, layout.root / REPLAY_ORIGINALS_FILE) as index:
-        reconstructed = reconstruct(config, layout, stamps_for(config))
-        cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
-        pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
+    reconstructed = reconstruct(config, layout, stamps_for(config), index)
+    cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
+    with SiteIndex(index) as site:  # the pages as served: their answers' dates and ids
+        pages = iter_pages(layout.records, site) if layout.records.exists() else iter(())
         try:
             wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
-                                    description=_description(config), main_url=_start_url(config, index),
+                                    description=_description(config), main_url=_start_url(config, site),
                                     address=config.base_url)
         except WaczError as error:
             raise SunsetError(str(error)) from error
@@ -260,15 +257,15 @@ def _description(config: SiteConfig) -> str:
     return warcinfo_fields(config, source_of(config).how)["description"]
 
 
-def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, *, bagit: bool | None = None,
-            quiet: bool = False) -> PackageSummary:
+def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, index: CaptureIndex, *,
+            bagit: bool | None = None, quiet: bool = False) -> PackageSummary:
     """The package once its parts are made (:func:`replay_package`, :func:`write_derived`): the bag
-    (``bagit``, default ``[archive] bagit``), and what the package holds, in the log."""
+    (``bagit``, default ``[archive] bagit``; its capture dates from ``index``, the master's capture
+    index), and what the package holds, in the log."""
     layout = layout_for(config)
     bag_files = None
     if config.archive.bagit if bagit is None else bagit:
-        with OriginalIndex(layout.warc, layout.root / ORIGINALS_FILE) as index, \
-                progress("package", quiet=quiet) as tick:
+        with progress("package", quiet=quiet) as tick:
             try:
                 bag_files = write_bag(layout.bag, _bag_items(layout), _bag_info(config, index, _description(config)),
                                       _bag_readme(config, layout))
@@ -327,5 +324,5 @@ def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
         build_collection(layout.replay, config.name, layout.warc, layout.cdxj, *others)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
-    with OriginalIndex(layout.warc) as index:
-        return layout.replay, _start_url(config, index) or config.base_url
+    with CaptureIndex(layout.warc) as index, SiteIndex(index) as site:
+        return layout.replay, _start_url(config, site) or config.base_url

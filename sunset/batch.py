@@ -27,10 +27,11 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from archive.capture import file_sha256
+from archive.capture_index import iter_originals
 from archive.durable import atomic_writer
 from archive.errors import SunsetError
 from archive.limits import MAX_PAGE_BYTES
-from archive.reader import CAPTURE_TYPES, WarcReadError, iter_record_spans, warc_site
+from archive.reader import WarcReadError, warc_site
 from archive.record_builder import RecordBuilder
 from archive.record_loader import ARC, RecordLoader
 from archive.stamps import RecordStamps
@@ -353,15 +354,13 @@ def _index_warc(task: IndexTask, sites: Sequence[SiteScope]) -> WarcIndex:
     grouped: dict[SiteScope, list[CaptureRange]] = {}
     captures = unassigned = 0
     try:
-        for span in iter_record_spans(path):
-            if span.rec_type not in CAPTURE_TYPES:
-                continue
+        for original in iter_originals(path, lengths=True):
             captures += 1
-            belongs = owners(span.rec_headers.get_header("WARC-Target-URI") or "")
+            belongs = owners(original.url)
             if not belongs:
                 unassigned += 1
             for site in belongs:
-                grouped.setdefault(site, []).append(CaptureRange(str(path), span.offset, span.length, gzipped))
+                grouped.setdefault(site, []).append(CaptureRange(str(path), original.offset, original.length, gzipped))
     except (ValueError, EOFError, zlib.error) as error:
         raise WarcReadError(f"{path} is not a readable WARC: {error}") from error
     # Written only once the whole WARC has been read: a bad WARC gives no site a partial list.
@@ -549,7 +548,7 @@ def run_site(task: SiteTask) -> SiteResult:
             if task.captures_run is not None:
                 (done if _extract(task, config, layout) else reused).append("extract")
                 shutil.rmtree(layout.root / CAPTURES_FOLDER, ignore_errors=True)
-            plan = steps.run_plan(config) if whole else steps.stage_plan(*task.stages)
+            plan = steps.run_plan(config) if whole else steps.stage_plan(config, *task.stages)
             made = run_driver.run(config, plan, RunFlags(quiet=True, reuse=True, listed=listed))
             done += steps.stages(plan, made.done)
             reused += steps.stages(plan, made.reused)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import SunsetError
-from sunset import __version__, archive_stage, pipeline, qa_cli, run_driver, steps
+from sunset import __version__, archive_stage, pipeline, plan, qa_cli, run_driver, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging
@@ -36,10 +36,13 @@ Start with `sunset run site.toml`; the stage commands re-run one stage over an o
 
 EPILOG = """\
 examples:
+  sunset plan site.toml                            what a run would archive (a dry run: writes nothing)
   sunset run examples/otpic/site.toml              everything, into [output] dir
   sunset run site.toml --out /tmp/otpic            everything, into /tmp/otpic
   sunset crawl site.toml --delay 1                 fetch a live site (no docroot) into the WARC;
                                                    run it again after an interruption to resume
+  sunset run site.toml --as-of 1998-11             with [source] wayback: the site as a web archive
+                                                   held it in November 1998
   sunset serve out/otpic --port 8000               look at the mirror on http://127.0.0.1:8000/
   sunset normalize out/otpic                       re-make records.jsonl from the WARC
   sunset normalize --warc x.warc.gz --out DIR      records.jsonl for any WARC (wget's, Heritrix's)
@@ -61,6 +64,7 @@ outputs (in the output folder):
   sunset.log      what happened, including every file skipped and every problem
   crawl.log       one line per fetch: time, status, size, URL, referrer, type, duration
   crawl.sqlite    the crawl's frontier and seen-set (what makes a crawl resumable)
+  wayback.sqlite  a web archive's listing of the site and the rebuild's progress
   site.toml       the config used, so stage commands can be given the folder alone"""
 
 
@@ -77,7 +81,7 @@ def _run_steps(config: SiteConfig, args: argparse.Namespace, plan: Sequence[Step
         if step.name == source and result is not None:
             _print_failures(source, result.failures)
 
-    return run_driver.run(config, plan or steps.stage_plan(args.command), _flags(args), after=after)
+    return run_driver.run(config, plan or steps.stage_plan(config, args.command), _flags(args), after=after)
 
 
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -125,8 +129,13 @@ def _print_failures(source: str, failures: tuple[str, ...], shown: int = 20) -> 
         return
     lines = [f"sunset: {source}: {failure}" for failure in failures[:shown]]
     if len(failures) > shown:
-        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (see the {source} log)")
+        lines.append(f"sunset: {source}: ... and {len(failures) - shown} more (each in sunset.log)")
     print("\n".join(lines), file=sys.stderr)
+
+
+def _command_plan(config: SiteConfig, args: argparse.Namespace) -> int:
+    """``sunset plan``: the dry run of the config's source (its line in ``SOURCES``), then the output folder."""
+    return plan.command_plan(config, args, source_of(config).plan)
 
 
 def _command_source(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -237,11 +246,13 @@ def _add_archive_flags(name: str, sub: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {
+    "plan": (_command_plan, plan.SUMMARY, plan.DESCRIPTION),
     "run": (_command_run, "ingest (or crawl), normalize, mirror, package and verify: the whole pipeline",
             "Run every stage for the site described by CONFIG and print where the results are."),
-    "crawl": (_command_source, "fetch the site over HTTP into NAME.warc.gz (resumable)",
+    "crawl": (_command_source, "fetch the site over HTTP (or from a web archive) into NAME.warc.gz (resumable)",
               "Crawl the site from base_url (or [source] seeds) politely, keeping every response byte for byte "
-              "in the master WARC. Run the same command again after an interruption to continue."),
+              "in the master WARC; with [source] wayback, rebuild it from that web archive as of [source] as_of. "
+              "Run the same command again after an interruption to continue."),
     "ingest": (_command_source, "archive every file of the docroot into NAME.warc.gz",
                "Read every file under [source] docroot (linked or not) into the master WARC, bytes unchanged."),
     "normalize": (_command_normalize, "make records.jsonl from the WARC",
@@ -297,7 +308,8 @@ def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
         target: argparse._ActionsContainer = sub
         if option.group == "crawl":
             group = group or sub.add_argument_group(
-                "crawling (when the config has no docroot; each overrides the [source] key)")
+                "crawling (when the config has no docroot; --exclude also leaves a docroot's files out; "
+                "each overrides the [source] key)")
             target = group
         if kind.repeated:
             target.add_argument(option.flag, dest=option.dest, action="append", metavar=kind.metavar,
@@ -365,6 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             return command_batch(args)
         config = apply_option_flags(resolve_target(args.target, args.out), args)
+        if args.command == "plan":  # a dry run: it writes nothing, not even the log
+            return _command_plan(config, args)
         args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
         setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
         handler = COMMANDS[args.command][0]

@@ -17,19 +17,23 @@ from urllib.parse import urlsplit
 from archive.durable import atomic_writer
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
+from archive.urls import Scope, host_of
+from crawl.credentials import resolve_file
 from crawl.options import CrawlOptions, SourceOptions
+from crawl.wayback.options import WaybackOptions, shown
 from archive.limits import MAX_PAGE_BYTES
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
 from sunset import __version__
-from sunset.options_table import OPTIONS, SECTIONS, Invalid, Option, Site, in_section
+from sunset.options_table import OPTIONS, SECRET, SECTIONS, Invalid, Option, Site, in_section
 
 # section -> key -> (expected type description, required); from the one table of options.
 SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
     section: {option.key: (option.kind.name, option.required) for option in in_section(section)}
     for section in SECTIONS
 }
+SECRET_KEYS = frozenset(option.key for option in OPTIONS if option.kind is SECRET)
 REQUIRED_SECTIONS = tuple(section for section in SECTIONS if any(option.required for option in in_section(section)))
 
 
@@ -58,6 +62,8 @@ class SiteConfig:
     """How much of one page or style sheet normalize, the mirror and verify read ([output])."""
     start_url: str = ""
     """The page that opens the site ([site] start_url); empty: the first seed of a crawl, else base_url."""
+    aliases: tuple[str, ...] = ()
+    """Other host names of the same site ([site] aliases)."""
     qa: QaThresholds = field(default_factory=lambda: QaThresholds())
 
     @property
@@ -75,8 +81,13 @@ class SiteConfig:
         return next((seed for seed in self.source.crawl.seeds if urlsplit(seed).hostname == host), None)
 
     @property
+    def scope(self) -> Scope:
+        """Which URLs are the site's: under base_url, on its host or an alias."""
+        return Scope(self.base_url, self.source.case_insensitive, self.aliases)
+
+    @property
     def normalize(self) -> NormalizeOptions:
-        return NormalizeOptions(self.base_url, self.source.case_insensitive, self.max_page_bytes)
+        return NormalizeOptions(self.base_url, self.source.case_insensitive, self.max_page_bytes, self.aliases)
 
     @property
     def mirror(self) -> MirrorOptions:
@@ -85,11 +96,12 @@ class SiteConfig:
             notice=self.notice,
             site_name=self.name,
             case_insensitive=self.source.case_insensitive,
+            aliases=self.aliases,
             index_files=self.source.index_files,
             software=f"sunset {__version__}",
             warc_name=f"{self.name}.warc.gz",
             start_url=self.start,
-            date_source=("fetched" if self.source.docroot is None
+            date_source=("archived" if self.source.wayback.enabled else "fetched" if self.source.docroot is None
                          else "file_date" if self.source.file_date is not None else "mtime"),
             max_page_bytes=self.max_page_bytes,
             **dict(self.mirror_keys),
@@ -183,22 +195,65 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     output_dir = out or Path(written_dir or f"out/{name}")
     if "start_url" in site:
         _check_start_url(reader, base_url, site["start_url"])
+    if "aliases" in site:
+        _check_aliases(reader, base_url, site["aliases"])
     source_values = values.get(SourceOptions, {})
     for key in ("docroot", "server_config"):  # the paths of [source], relative to the config's folder; "" is none
         written = source_values.pop(key, None)
         if written:
             source_values[key] = ((base_dir or path.parent) / written).resolve()
-    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**values.get(CrawlOptions, {})), **source_values)
+    crawl_values = values.get(CrawlOptions, {})
+    for key in SECRET_KEYS & crawl_values.keys():  # file:PATH, like docroot, relative to the config
+        crawl_values[key] = resolve_file(crawl_values[key], base_dir or path.parent)
+    source = SourceOptions(base_url=base_url, crawl=CrawlOptions(**crawl_values),
+                           wayback=_wayback(reader, values.get(WaybackOptions, {})), **source_values)
     return SiteConfig(path, name, base_url, source, NoticeOptions(**values[NoticeOptions]),
                       ArchiveOptions(**values.get(ArchiveOptions, {})), output_dir.resolve(),
                       mirror_keys=tuple(values.get(MirrorOptions, {}).items()),
                       qa=QaThresholds(**values.get(QaThresholds, {})), **site)
 
 
+def _wayback(reader: _Reader, given: dict[str, Any]) -> WaybackOptions:
+    """The web-archive keys written (by field) agree: ``as_of`` with ``wayback``, inside ``from``..``to``."""
+    options = WaybackOptions(**given)
+    keys = {option.into.field: option.key for option in OPTIONS if option.into.owner is WaybackOptions}
+    if "replay" not in given:
+        if given:
+            raise reader.fail("source", keys[next(iter(given))], "only means something with [source] wayback (the "
+                                                                 "web archive to rebuild the site from, e.g. wayback = "
+                                                                 '"https://web.archive.org/web/")')
+        return options
+    if "as_of" not in given:
+        raise reader.fail("source", keys["replay"], 'needs [source] as_of, the date to rebuild the site as of '
+                                                    '(e.g. as_of = "1998-11")')
+    start, end = given.get("window_from"), given.get("window_to")
+    if start and end and start > end:
+        raise reader.fail("source", keys["window_from"], f"{shown(start)} is after [source] to ({shown(end)})")
+    if not options.in_window(options.as_of):
+        raise reader.fail("source", keys["as_of"], f"{shown(options.as_of)} lies outside the window of [source] "
+                                                   f"from and to ({options.describe_window()})")
+    return options
+
+
 def _check_start_url(reader: _Reader, base_url: str, start: str) -> None:
     """``[site] start_url``: must lie on base_url's host (the mirror can only open a page it has)."""
     if urlsplit(start).hostname != urlsplit(base_url).hostname:
         raise reader.fail("site", "start_url", f"expected a page of the site {base_url}, got {start!r}")
+
+
+def _check_aliases(reader: _Reader, base_url: str, aliases: tuple[str, ...]) -> None:
+    """``[site] aliases``: other hosts, each once (base_url's own host is the site already)."""
+    scheme = urlsplit(base_url).scheme
+    own = urlsplit(Scope(base_url).base_url).netloc
+    seen: set[str] = set()
+    for alias in aliases:
+        host = host_of(alias, scheme)
+        if host == own:
+            raise reader.fail("site", "aliases", f"{alias!r} is base_url's own host; list only the other names "
+                                                 "the site was reached by")
+        if host in seen:
+            raise reader.fail("site", "aliases", f"{alias!r} is listed twice")
+        seen.add(host)
 
 
 def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
@@ -209,6 +264,8 @@ def with_values(config: SiteConfig, changes: dict[Option, Any]) -> SiteConfig:
     source = config.source
     if CrawlOptions in by_owner:
         source = replace(source, crawl=replace(source.crawl, **by_owner.pop(CrawlOptions)))
+    if WaybackOptions in by_owner:
+        source = replace(source, wayback=replace(source.wayback, **by_owner.pop(WaybackOptions)))
     if SourceOptions in by_owner:
         source = replace(source, **by_owner.pop(SourceOptions))
     parts = {"notice": (config.notice, NoticeOptions), "archive": (config.archive, ArchiveOptions),

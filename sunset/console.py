@@ -32,9 +32,14 @@ class RunStamp:
                 f"{self.command} ====")
 
 
+def without_userinfo(text: str) -> str:
+    """``text`` with the user name and password of every URL in it left out (a proxy's)."""
+    return _USERINFO.sub(r"\1", text)
+
+
 def run_stamp(argv: Sequence[str]) -> RunStamp:
     """A new run of ``sunset ARGV``: a fresh id, now, this version and the command line."""
-    command = shlex.join(["sunset", *(_USERINFO.sub(r"\1", arg) for arg in argv)])
+    command = shlex.join(["sunset", *map(without_userinfo, argv)])
     return RunStamp(uuid.uuid4().hex[:12], datetime.now(timezone.utc), __version__, command)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.capture import Capture
+from archive.capture_index import CaptureIndex
 from archive.durable import atomic_writer
 from archive.served import iter_site_captures
 from archive.workers import Task, capture_task, map_ordered
@@ -50,12 +51,13 @@ def _one(context: _Context, task: tuple[Capture, PlannedFile | None]) -> tuple[N
     return normalized, written
 
 
-def normalize_and_mirror(warc_path: Path, normalize_options: NormalizeOptions, records_path: Path,
+def normalize_and_mirror(index: CaptureIndex, normalize_options: NormalizeOptions, records_path: Path,
                          mirror_options: MirrorOptions, out_dir: Path, *,
                          on_capture: Callable[[str], None] | None = None,
                          workers: int = 1) -> tuple[NormalizeSummary, MirrorSummary]:
-    """``records.jsonl`` and ``mirror/`` from one read of ``warc_path``."""
-    writer = MirrorWriter.open(warc_path, mirror_options, out_dir)
+    """``records.jsonl`` and ``mirror/`` from one read of the master, ``index.warc`` (``index``: its
+    capture index, which the mirror's plan asks)."""
+    writer = MirrorWriter.open(index, mirror_options, out_dir)
     if hasattr(on_capture, "set_total"):  # a bar that can show the total and the time left
         on_capture.set_total(writer.captures)  # type: ignore[union-attr]
     context = _Context(normalize_options, writer)

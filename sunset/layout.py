@@ -83,6 +83,11 @@ class OutputLayout:
         return self.root / "crawl.log"
 
     @property
+    def wayback_db(self) -> Path:
+        """The web-archive source's listing and progress (SQLite): what makes its run resumable."""
+        return self.root / "wayback.sqlite"
+
+    @property
     def lock(self) -> Path:
         """Held (flock) by the sunset process writing here, so a second one refuses to start."""
         return self.root / ".sunset.lock"

@@ -1,8 +1,9 @@
 """One writer per output folder: ``<out>/.sunset.lock``, held with ``flock`` for the whole command.
 
 Two ``sunset run`` on one folder would interleave WARC records and race on every rename. The
-kernel drops an ``flock`` when its process dies, so a crashed or killed run never leaves a
-stale lock behind: the next run simply takes it (and resumes).
+kernel drops an ``flock`` when its process and the workers it forked have died, so a crashed or
+killed run never leaves a stale lock behind: the next run takes it (and resumes), waiting a moment
+for a killed run's workers to finish first.
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,14 +41,14 @@ def output_lock(lock_path: Path, command: str, marker: str | None = None) -> Ite
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _take(descriptor):
             holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another sunset process"
+            if not _alive(holder):
+                holder += (", which has ended; its worker processes are still finishing what they were given: "
+                           "run this command again in a moment")
             raise OutputLocked(f"{lock_path.parent} is in use by {holder}; wait for it to finish (or stop it) "
                                "and run this command again. Two runs on one folder would mix their output.") \
                 from None
-        _close_in_children(descriptor)
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"`sunset {command}` (pid {os.getpid()})\n".encode(), 0)
         if marker:
@@ -53,29 +56,41 @@ def output_lock(lock_path: Path, command: str, marker: str | None = None) -> Ite
         _sweep(lock_path.parent)
         yield
     finally:
-        _held.discard(descriptor)
         os.close(descriptor)  # closing releases the lock; the file stays (removing it would race)
 
 
-_held: set[int] = set()
-_closing_in_children = False
+def _take(descriptor: int, patience: float = 15.0) -> bool:
+    """The lock, at once; or, when the run that holds it has died (killed), once the worker processes
+    it forked have finished too. They share its lock, and keeping it until they are gone is what keeps
+    a new run from writing beside them."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace")
+            if _alive(holder) or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
 
-def _close_in_children(descriptor: int) -> None:
-    """A forked worker shares the lock's open file; killed with its parent, it would keep the folder
-    locked until it noticed. Each child closes its copy, so the lock dies with the process that took it."""
-    global _closing_in_children
-    if not _closing_in_children:
-        os.register_at_fork(after_in_child=_close_held)
-        _closing_in_children = True
-    _held.add(descriptor)
-
-
-def _close_held() -> None:
-    for descriptor in _held:
-        with contextlib.suppress(OSError):
-            os.close(descriptor)
-    _held.clear()
+def _alive(holder: str) -> bool:
+    """Whether the process named in the lock file (``… (pid N)``) is still running."""
+    found = re.search(r"\(pid (\d+)\)", holder)
+    if found is None:
+        return True
+    pid = int(found.group(1))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed run its parent has not reaped yet is a zombie: ended
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
 
 
 def _sweep(folder: Path) -> None:

@@ -16,7 +16,7 @@ and the table differ, ``--update-readme README.md`` rewrites them).
   default value there, and ``default`` here is only how README and ``--help`` show it;
 - the schema (unknown keys, "did you mean", required keys) and the check of the value (its
   :class:`Kind`: ``whole(minimum)``, ``seconds(minimum)``, ``STRING``, ``URL``, ``BOOLEAN``, ``STRINGS``,
-  ``URLS``, ``REGEXES``, ``DAY``, ``TIMESTAMP``, ``choice(...)``) need nothing else;
+  ``URLS``, ``HOSTS``, ``REGEXES``, ``DAY``, ``TIMESTAMP``, ``choice(...)``) need nothing else;
 - a key of a dataclass the config does not build yet (a new section's ``QaOptions``): once, give
   ``sunset.config.SiteConfig`` a field for it, build it in ``parse_config`` from
   ``values.get(QaOptions, {})`` and add it to ``with_values`` (command-line overrides);
@@ -40,7 +40,9 @@ from urllib.parse import urlsplit
 
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
+from crawl.credentials import check_reference
 from crawl.options import CrawlOptions, SourceOptions
+from crawl.wayback.options import WaybackOptions, archive_timestamp
 from normalize.options import NormalizeOptions
 from site_out.options import EXTERNAL_LINK_MODES, MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
@@ -117,14 +119,40 @@ def _urls(value: Any) -> tuple[str, ...]:
     return items
 
 
+_HOST = re.compile(r"[\w.-]+(:[0-9]{1,5})?")
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    items = _strings(value)
+    for item in items:
+        if not _HOST.fullmatch(item) or item.startswith((".", "-")):
+            raise Invalid(f"expected host names such as linuxgazette.net (no http://, no path), got {item!r}")
+    return items
+
+
+def _secret(value: Any) -> str:
+    problem = check_reference(_string(value))
+    if problem:
+        raise Invalid(problem)
+    return value
+
+
 def _regexes(value: Any) -> tuple[str, ...]:
     items = _strings(value)
     for pattern in items:
         try:
             re.compile(pattern)
         except re.error as error:
-            raise Invalid(f"{pattern!r} is not a regular expression: {error}") from error
+            raise Invalid(f"{pattern!r} is not a regular expression: {error}{_glob_hint(pattern)}") from error
     return items
+
+
+def _glob_hint(pattern: str) -> str:
+    """For a file pattern written as a shell glob (``*.bak``), the regular expression it meant."""
+    if not pattern.startswith("*"):
+        return ""
+    meant = re.escape(pattern.lstrip("*")).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+    return f" (patterns are regular expressions searched in the URL: for {pattern} write {meant}$)"
 
 
 def _date_or_datetime(value: Any) -> date | datetime:
@@ -149,6 +177,17 @@ def _timestamp(value: Any) -> datetime:
     if isinstance(parsed, datetime):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return datetime.combine(parsed, time(12, 0), tzinfo=timezone.utc)
+
+
+def archive_time(*, latest: bool) -> Kind:
+    """A moment as a web archive writes it (4 to 14 digits) or in ISO, held as 14 digits; a partial
+    one stands for its first second, or with ``latest`` its last."""
+    def check(value: Any) -> str:
+        try:
+            return archive_timestamp(value, latest=latest)
+        except ValueError as error:
+            raise Invalid(str(error)) from error
+    return Kind("date", check, str, "DATE")
 
 
 def _file_name(value: Any) -> str:
@@ -216,6 +255,10 @@ PUBLISH_URL = Kind("URL or path starting with /", _publish_url, metavar="URL")
 BOOLEAN = Kind("boolean", _boolean)
 STRINGS = Kind("list of strings", _strings, repeated=True)
 URLS = Kind("list of URLs", _urls, metavar="URL", repeated=True)
+SECRET = Kind("env:NAME or file:PATH", _secret, metavar="SECRET")
+"""Where a secret is; never the secret (the config is copied into the output). A ``file:`` path is
+relative to the config, as ``docroot`` is."""
+HOSTS = Kind("list of host names", _hosts, metavar="HOST", repeated=True)
 REGEXES = Kind("list of regular expressions", _regexes, metavar="REGEX", repeated=True)
 DAY = Kind("date", _day, metavar="DATE")
 TIMESTAMP = Kind("date", _timestamp, metavar="DATE")
@@ -279,6 +322,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("site", "start_url", URL, Into(Site, "start_url"), "a crawl's first seed, else `base_url`",
            "the page that opens the site (`mirror/index.html`, the notice's start link); on base_url's host",
            also=(Into(MirrorOptions, "start_url"),)),
+    Option("site", "aliases", HOSTS, Into(Site, "aliases"), "none",
+           "other host names of the same site (`[\"linuxgazette.net\"]` beside `www.linuxgazette.net`): their "
+           "URLs under base_url's path are in scope, fetched once under base_url's host, and local in the mirror",
+           also=(Into(NormalizeOptions, "aliases"), Into(MirrorOptions, "aliases"))),
     Option("source", "docroot", PATH, Into(SourceOptions, "docroot"), "none: crawl",
            "the old server's document root, relative to the config file"),
     Option("source", "docroot_url", URL, Into(SourceOptions, "docroot_url"), "root of base_url's host",
@@ -307,7 +354,9 @@ OPTIONS: tuple[Option, ...] = (
            "regular expressions a URL must match one of (page requisites excepted)", flag="--include",
            commands=CRAWL),
     Option("source", "exclude", REGEXES, Into(CrawlOptions, "exclude"), "none",
-           "regular expressions a URL must not match", flag="--exclude", commands=CRAWL),
+           "regular expressions a URL must not match; a files run (docroot) searches them in each file's URL "
+           "(a folder's ends in `/` and is not entered) and logs what they kept out; on a `case_insensitive` "
+           "site whatever the case", flag="--exclude", commands=(*CRAWL, "ingest")),
     Option("source", "max_pages", whole(1), Into(CrawlOptions, "max_pages"), "no limit",
            "stop after this many fetches (run again with a higher limit to continue)", flag="--max-pages",
            commands=CRAWL),
@@ -352,6 +401,32 @@ OPTIONS: tuple[Option, ...] = (
     Option("source", "proxy", URL, Into(CrawlOptions, "proxy"), "none",
            "HTTP proxy for every request (`http_proxy`/`https_proxy` are honoured too)", flag="--proxy",
            commands=CRAWL),
+    Option("source", "auth", SECRET, Into(CrawlOptions, "auth"), "none",
+           "`user:password` for a site behind HTTP authentication, read from `\"env:NAME\"` (an environment "
+           "variable) or `\"file:PATH\"`, never written in the config; sent to the site's host only, left out of "
+           "every output"),
+    Option("source", "auth_scheme", choice("basic", "digest", name='"basic" or "digest"'),
+           Into(CrawlOptions, "auth_scheme"), '`"basic"`', "how `auth` is sent: `\"basic\"` or `\"digest\"`"),
+    Option("source", "headers", SECRET, Into(CrawlOptions, "headers"), "none",
+           "extra request headers, one `Name: value` a line, read from `env:NAME` or `file:PATH` (an API token, "
+           "`Accept-Language`); left out of every output, named in each request record's `WARC-Sunset-Redacted`"),
+    Option("source", "cookies", SECRET, Into(CrawlOptions, "cookies"), "none",
+           "cookies to send (a login session): `name=value; name2=value2`, or a Netscape cookies.txt as browsers "
+           "export it, read from `env:NAME` or `file:PATH`; the `Cookie` header is then left out of every output"),
+    # A web archive as the source (crawl/wayback/): used when [source] wayback is set.
+    Option("source", "wayback", URL, Into(WaybackOptions, "replay"), "none",
+           "rebuild the site from this web archive: the replay prefix of a Wayback-style archive, "
+           "`https://web.archive.org/web/` or pywb's `http://HOST/COLLECTION/`"),
+    Option("source", "as_of", archive_time(latest=False), Into(WaybackOptions, "as_of"), "required with `wayback`",
+           "the date the site is rebuilt as of: each URL's capture nearest it (`1998`, `199811`, `19981116093000` "
+           "or ISO `1998-11-16`; a partial date stands for its first second)", flag="--as-of", commands=CRAWL),
+    Option("source", "from", archive_time(latest=False), Into(WaybackOptions, "window_from"), "none",
+           "the earliest capture accepted (same forms)"),
+    Option("source", "to", archive_time(latest=True), Into(WaybackOptions, "window_to"), "none",
+           "the latest capture accepted (a partial date stands for its last second: `\"1999\"` is all of 1999)"),
+    Option("source", "cdx_api", URL, Into(WaybackOptions, "cdx_api"), "derived from `wayback`",
+           "the archive's CDX API: the Internet Archive's `https://web.archive.org/cdx/search/cdx`, pywb's "
+           "`http://HOST/COLLECTION/cdx`"),
     Option("notice", "title", STRING, Into(NoticeOptions, "title"), "required",
            "the notice's heading", required=True),
     Option("notice", "date", DAY, Into(NoticeOptions, "date"), "required",

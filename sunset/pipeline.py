@@ -13,13 +13,14 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from archive.capture import Capture
+from archive.capture import Capture, Fetched
+from archive.capture_index import CaptureIndex
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
@@ -33,7 +34,7 @@ from archive.urls import BadURL, Scope, absolute
 from archive.warc_writer import WarcArchive
 from archive.workers import Aside, default_workers
 from crawl.crawler import Crawler, CrawlSummary, LinkExtractor, summarize
-from crawl.docroot import SkipReporter
+from crawl.docroot import Excluded, SkipReporter
 from crawl.frontier import Frontier, Status
 from crawl.options import SourceOptions
 from crawl.rules import RuleError
@@ -111,9 +112,21 @@ class SourceCall:
     """Forget what an earlier, interrupted run of this source left, and start again."""
     along: frozenset[str] = frozenset()
     """Later steps of the run the source may do while it writes (``normalize``: the records)."""
-    listed: Sized | None = None
+    listed: Listing | None = None
     """What the checks before the run found of the source's items (a docroot's one walk,
     :class:`crawl.docroot.DocrootFiles`), so that it is not looked at again."""
+
+
+class Listing(Protocol):
+    """What a source lists of its items before it writes them (a docroot's one walk,
+    :class:`crawl.docroot.DocrootFiles`)."""
+
+    def __len__(self) -> int:
+        """How many it will write: the progress bar's total."""
+
+    @property
+    def excluded(self) -> Sequence[Excluded]:
+        """What ``[source] exclude`` kept out of it: each named in the log, counted in the summary."""
 
 
 class SourceRun(Protocol):
@@ -158,6 +171,8 @@ class ArchivedCaptures:
     failures: tuple[str, ...] = ()
     dates_warning: str | None = None
     """The files' dates look like a copy's (:func:`sunset.file_dates.copy_dates_warning`)."""
+    excluded: tuple[Excluded, ...] = ()
+    """What ``[source] exclude`` kept out (not problems: the config asked for it)."""
 
     @property
     def problems(self) -> int:
@@ -165,7 +180,10 @@ class ArchivedCaptures:
 
     def summary_line(self, layout: OutputLayout) -> str:
         """The run summary's line for the source."""
-        line = f"  files archived   {self.files}" + (f" ({len(self.skipped)} skipped)" if self.skipped else "")
+        notes = [f"{len(self.skipped)} skipped"] if self.skipped else []
+        if self.excluded:
+            notes.append(f"{excluded_count(self.excluded)} kept out by [source] exclude")
+        line = f"  files archived   {self.files}" + (f" ({'; '.join(notes)})" if notes else "")
         if self.dates_warning:
             line += ("\n  file dates       WARNING: they look like a copy's, not the site's: set [source] "
                      "file_date (details above, in the log and the report)")
@@ -173,7 +191,26 @@ class ArchivedCaptures:
 
     def done_line(self, layout: OutputLayout) -> str:
         """The stage command's last line."""
-        return f"{self.files} files archived into {self.warc}"
+        kept_out = f" ({excluded_count(self.excluded)} kept out by [source] exclude)" if self.excluded else ""
+        return f"{self.files} files archived into {self.warc}{kept_out}"
+
+
+def excluded_count(excluded: Sequence[Excluded]) -> str:
+    """``2 files and 1 folder``: what ``[source] exclude`` kept out, counted as it was met (a
+    folder's files were not read, so not counted)."""
+    folders = sum(item.folder for item in excluded)
+    counts = [(len(excluded) - folders, "file"), (folders, "folder")]
+    return " and ".join(f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in counts if count)
+
+
+def _log_excluded(step: str, listed: Listing | None) -> tuple[Excluded, ...]:
+    """What ``[source] exclude`` kept out of the master, each named in the log, then counted."""
+    excluded = tuple(listed.excluded) if listed is not None else ()
+    for item in excluded:
+        log.info("%s: excluded %s", step, item)
+    if excluded:
+        log.info("%s: %s excluded by [source] exclude", step, excluded_count(excluded))
+    return excluded
 
 
 Captures = Callable[[SourceOptions, SkipReporter, Any], Iterable[Capture]]
@@ -183,7 +220,7 @@ reporter, with the reason."""
 
 
 def archive_captures(call: SourceCall, captures: Captures,
-                     listing: Callable[[SourceOptions], Sized] | None = None) -> ArchivedCaptures:
+                     listing: Callable[[SourceOptions], Listing] | None = None) -> ArchivedCaptures:
     """Archive every capture of a source into the master WARC. ``listing``: a source that can list
     its items first (a docroot's walk) gives the progress bar its total and time left; the listing
     the checks before the run made (:attr:`SourceCall.listed`) is used when there is one."""
@@ -199,10 +236,9 @@ def archive_captures(call: SourceCall, captures: Captures,
     info = warcinfo_fields(config, call.how)
     dates = DateSpread()
     try:
-        stamps = stamps_for(config)
         listed = call.listed if call.listed is not None or listing is None else listing(config.source)
-        with WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps,
-                         plugins=master_outputs()) as archive, \
+        excluded = _log_excluded(call.step, listed)
+        with _master(config, layout, info) as archive, \
                 progress(call.step, quiet=call.quiet, total=len(listed) if listed is not None else None) as tick:
             for capture in captures(config.source, on_skip, listed):
                 archive.write_capture(capture)
@@ -212,10 +248,146 @@ def archive_captures(call: SourceCall, captures: Captures,
     except SourceError as error:
         raise SourceError(f"{config.path}: {error}") from error
     log.info("%s: %d files archived into %s", call.step, files, layout.warc)
-    warning = copy_dates_warning(config, dates, stamps.clock or datetime.now(timezone.utc))
+    warning = copy_dates_warning(config, dates, archive.stamps.clock or datetime.now(timezone.utc))
     if warning:
         log.warning("%s: %s", call.step, warning)
-    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning)
+    return ArchivedCaptures(files, tuple(skipped), layout.warc, dates_warning=warning, excluded=excluded)
+
+
+def _master(config: SiteConfig, layout: OutputLayout, info: dict[str, str], *, resume: bool = False) -> WarcArchive:
+    """The master's writer for a source of captures (its records dated and named by the config's stamps)."""
+    stamps = stamps_for(config)
+    return WarcArchive(layout.warc, software=software_name(stamps.fixed), info=info, stamps=stamps, resume=resume,
+                       plugins=master_outputs())
+
+
+class SourceReport(Protocol):
+    """What a resumable source says it did (:class:`crawl.wayback.source.WaybackSummary`)."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """One line per item it could not archive."""
+
+    def line(self) -> str:
+        """What it archived, in words (``12 captures from ARCHIVE (1 not in the archive...)``)."""
+
+
+class Progressed(Protocol):
+    """A resumable source's progress: its items known so far (done and to do), the last one done."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def last(self) -> str: ...
+
+
+class ResumableSource(Protocol):
+    """A source of captures that keeps its work in a database of its own (:class:`crawl.state_db.StateDb`),
+    so that a run killed at any moment continues where it stopped (the web archive,
+    :class:`crawl.wayback.source.WaybackSource`). Made by :func:`archive_resumable` from the ``[source]``
+    options, that database's path, the crawl's link extractor (what a listing missed is found by
+    the links of the pages) and a progress callback."""
+
+    def warcinfo(self) -> dict[str, str]:
+        """Its fields of the master's warcinfo (where the captures came from)."""
+
+    def finished(self) -> bool:
+        """An earlier run archived everything and left nothing to do."""
+
+    def needs_recovery(self, url: str) -> bool:
+        """Whether a record of ``url`` in the open WARC may be one whose completion was lost."""
+
+    def recover(self, records: Iterable[Fetched]) -> int:
+        """Believe the records a killed run left in the open WARC."""
+
+    def captures(self) -> Iterator[Capture]:
+        """Every capture still to archive; each is written and flushed before the next is asked for
+        (the source then marks it done)."""
+
+    def summary(self) -> SourceReport: ...
+
+    def close(self) -> None: ...
+
+
+OpenSource = Callable[..., ResumableSource]
+"""``(options, *, scope=Scope, state=PATH, extract=LinkExtractor, on_progress=Callable[[Progressed], None])``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedCaptures:
+    """What a resumable source archived (:func:`archive_resumable`)."""
+
+    step: str
+    report: SourceReport
+    warc: Path
+    reused: bool = False
+    """Found finished from an earlier run: nothing was asked for."""
+    along: Mapping[str, object] = field(default_factory=dict)
+    problems: int = 0
+    """What it could not archive is listed apart (:attr:`failures`), as a crawl's failed fetches are."""
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return self.report.failures
+
+    def summary_line(self, layout: OutputLayout) -> str:
+        return f"  files archived   {self.report.line()}"
+
+    def done_line(self, layout: OutputLayout) -> str:
+        return f"{self.step} {'already complete' if self.reused else 'done'}: {self.report.line()} into {self.warc}"
+
+
+def _forget_source(database: Path, *others: Path) -> None:
+    """What a resumable source left (its SQLite database, the open WARC...): the next run starts over."""
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm"),
+                 *others):
+        path.unlink(missing_ok=True)
+
+
+def archive_resumable(call: SourceCall, source: OpenSource, state: str) -> ResumedCaptures:
+    """Archive the captures of a source that remembers its work into the master. ``state``: the
+    property of :class:`sunset.layout.OutputLayout` naming its database.
+
+    A run killed at any moment resumes: the open WARC is kept, its records are believed (the
+    source's ``recover``), and nothing it holds is asked for again. A finished run is found
+    finished (a higher ``max_pages`` continues it); ``--fresh`` starts over.
+    """
+    config = call.config
+    layout = layout_for(config)
+    _record_run(config, layout)
+    database, open_warc = getattr(layout, state), layout.warc.with_name(layout.warc.name + ".open")
+    if call.fresh or not (database.exists() and (open_warc.exists() or layout.warc.exists())):
+        _forget_source(database, open_warc)
+    earlier = database.exists()
+    with progress(call.step, quiet=call.quiet) as tick:
+        def show(step: Progressed) -> None:
+            tick.set_total(step.total)  # type: ignore[attr-defined]
+            tick(step.last)
+
+        opened = source(config.source, scope=config.scope, state=database, extract=crawl_link_extractor(config.scope),
+                        on_progress=show)
+        try:
+            if earlier and layout.warc.exists() and not open_warc.exists():
+                if opened.finished():
+                    log.info("%s: already complete in %s (use --fresh to start again)", call.step, layout.root)
+                    return ResumedCaptures(call.step, opened.summary(), layout.warc, reused=True)
+                layout.warc.rename(open_warc)  # run again with a higher max_pages: continue it
+            resume = earlier and open_warc.exists()
+            with _master(config, layout, {**warcinfo_fields(config, call.how), **opened.warcinfo()},
+                         resume=resume) as archive:
+                if resume:
+                    opened.recover(iter_warc_fetches(open_warc, wanted=opened.needs_recovery))
+                for capture in opened.captures():
+                    archive.write_capture(capture)
+                    archive.flush()  # before the source marks it done
+            report = opened.summary()
+        finally:
+            opened.close()
+    log.info("%s: %s into %s", call.step, report.line(), layout.warc)
+    for failure in report.failures:
+        log.info("%s: %s", call.step, failure)
+    return ResumedCaptures(call.step, report, layout.warc)
 
 
 def crawl_link_extractor(scope: Scope) -> LinkExtractor:
@@ -282,10 +454,7 @@ class CrawlRun:
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
-    for path in (layout.crawl_db, layout.crawl_db.with_name(layout.crawl_db.name + "-wal"),
-                 layout.crawl_db.with_name(layout.crawl_db.name + "-shm"),
-                 layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases):
-        path.unlink(missing_ok=True)
+    _forget_source(layout.crawl_db, layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases)
 
 
 def _normalize_growing(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
@@ -332,7 +501,7 @@ def crawl(call: SourceCall) -> CrawlRun:
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     if fresh:
         _forget_crawl(layout)
     if layout.crawl_db.exists() and layout.warc.exists() and not open_warc.exists():
@@ -417,23 +586,26 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     return summary
 
 
-def mirror(config: SiteConfig, *, quiet: bool = False) -> MirrorSummary:
+def mirror(config: SiteConfig, index: CaptureIndex, *, quiet: bool = False) -> MirrorSummary:
+    """``mirror/`` from the master (``index``: its capture index, which the mirror's plan asks)."""
     layout = layout_for(config)
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
         summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
-                               workers=workers_for(config))
+                               workers=workers_for(config), index=index)
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
     return summary
 
 
-def normalize_and_mirror(config: SiteConfig, *, quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
-    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two stages."""
+def normalize_and_mirror(config: SiteConfig, index: CaptureIndex, *,
+                         quiet: bool = False) -> tuple[NormalizeSummary, MirrorSummary]:
+    """normalize and mirror from one read of the WARC (``sunset run``); same outputs as the two
+    stages (``index``: the master's capture index)."""
     layout = layout_for(config)
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
-            layout.warc, config.normalize, layout.records, config.mirror, layout.root,
+            index, config.normalize, layout.records, config.mirror, layout.root,
             on_capture=tick, workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)

@@ -7,17 +7,21 @@ Each check raises :class:`archive.errors.ConfigError` saying what is wrong and w
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from archive.capture import Capture
+from archive.capture_index import CaptureIndex
 from archive.errors import ConfigError
-from archive.reader import iter_warc_captures
-from archive.urls import BadURL, Scope, lookup_key
+from archive.urls import BadURL, lookup_key
+from crawl.credentials import load_credentials
 from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
+from crawl.served.view import ServedView
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
-from sunset.sources import source_of
+from sunset.options_table import CRAWL
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
 
@@ -33,7 +37,7 @@ def check_docroot(config: SiteConfig) -> DocrootFiles:
                           "(relative to the config file)")
     if not root.is_dir():
         raise ConfigError(f"{where}: {root} is not a folder: point docroot at the old server's document root")
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    scope = config.scope
     base = docroot_base(config.source)
     listing = list_docroot(config.source)
     if any(scope.contains(url_for_file(relative, base)) for relative in listing.files):
@@ -64,17 +68,25 @@ def _docroot_url_hint(config: SiteConfig) -> str | None:
     return None
 
 
-def check_start_page(config: SiteConfig, warc: Path | None = None, files: DocrootFiles | None = None) -> None:
+def check_start_page(config: SiteConfig, index: CaptureIndex | None = None,
+                     files: DocrootFiles | None = None) -> None:
     """The start page (``[site] start_url``, default: a crawl's first seed, else ``base_url``) is in the
-    master WARC (or, before ingest, among the docroot's files: ``files`` when it was walked already).
+    master WARC (``index``: its capture index), or, before ingest, among the docroot's files
+    (``files`` when it was walked already).
 
-    One pass over the captures' heads, holding only the start page's few spellings and the best
-    page to suggest: a site of 50,000 pages must not need its whole plan in memory to be checked.
+    One pass over the captures (the master's capture index, or the docroot's files), holding only
+    the start page's few spellings and the best page to suggest: a site of 50,000 pages must not
+    need its whole plan in memory to be checked.
     """
-    scope = Scope(config.base_url, config.source.case_insensitive)
+    if index is None:
+        _check_start(config, iter_docroot(config.source, files=files), config.source.docroot)
+        return
+    _check_start(config, index.captures(), index.warc)
+
+
+def _check_start(config: SiteConfig, captures: Iterable[Capture], source: Path | None) -> None:
+    scope = config.scope
     case_insensitive = config.source.case_insensitive
-    captures = (iter_warc_captures(warc, read_bodies=False) if warc is not None
-                else iter_docroot(config.source, files=files))
     resolver = Resolver({}, scope, index_files=config.source.index_files)
     spellings: dict[str, bool | None] = {}  # lookup key -> whether its first capture is in the mirror
     for candidate in resolver.candidates(config.start):
@@ -109,7 +121,7 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
     if any(spellings.values()) or _opened_by_its_server(config):
         return
     if not archived_any:
-        raise ConfigError(f"{warc or config.source.docroot} holds nothing of {config.base_url}: check "
+        raise ConfigError(f"{source} holds nothing of {config.base_url}: check "
                           f"[source] in {config.path}")
     if seed_found is not None:
         suggestion = seed_found[1]
@@ -126,11 +138,10 @@ def check_start_page(config: SiteConfig, warc: Path | None = None, files: Docroo
 def _opened_by_its_server(config: SiteConfig) -> bool:
     """Whether the old server answered the start page with a page of its files although none of
     ``index_files`` is there: a folder opened by the ``DirectoryIndex`` of its ``.htaccess``
-    (``index.shtml``), asked of the source's served view (a source of files has one)."""
-    answers = source_of(config).answers
-    if answers is None or config.source.docroot is None:
+    (``index.shtml``), asked of the docroot's served view (:mod:`crawl.served.view`)."""
+    if config.source.docroot is None:
         return False
-    served = answers(config.source).answer(config.start)
+    served = ServedView(config.source).answer(config.start)
     return served.status == 200 and served.kind in ("file", "parsed")
 
 
@@ -149,15 +160,31 @@ def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output folder {out} is a file: give --out a folder (it is created if missing)")
     docroot = config.source.docroot
+    if config.source.wayback.enabled:
+        _check_wayback(config, command)
     if command == "ingest" and docroot is None:
         raise ConfigError(f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
                           "HTTP, or point docroot at a copy of the site's files")
     if command == "crawl" and docroot is not None:
         raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
                           "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
+    if command in CRAWL and docroot is None:
+        load_credentials(config.source.crawl)  # a secret that cannot be read stops the crawl before it starts
     if command in ("run", "ingest") and docroot is not None:
         files = check_docroot(config)
         if command == "run":
             check_start_page(config, files=files)
         return files
     return None
+
+
+def _check_wayback(config: SiteConfig, command: str) -> None:
+    """A web archive is the one source: not beside a docroot, and nothing to fetch from a staging copy."""
+    if command == "ingest":
+        raise ConfigError(f"{config.path}: [source] wayback is set: the site comes from that web archive; use "
+                          "`sunset crawl` (or `sunset run`) to rebuild it")
+    for key, value in (("docroot", config.source.docroot), ("fetch_from", config.source.crawl.fetch_from)):
+        if value is not None:
+            raise ConfigError(f"{config.path}: [source] wayback and {key} are both set: the site comes from the "
+                              f"web archive or from {'its files' if key == 'docroot' else 'a staging copy'}; "
+                              f"remove one of them")

@@ -1,6 +1,6 @@
 """Wiring of ``NAME-reconstructed.warc.gz`` (:mod:`archive.package.reconstruct`) into ``sunset package``.
 
-The spellings come from what the site itself links to: the pages' links in ``records.jsonl``, the
+The old server's answers come from the ``served`` step (:mod:`sunset.served`). The spellings come from what the site itself links to: the pages' links in ``records.jsonl``, the
 ``url()`` references of its style sheets (which ``records.jsonl`` does not list), and the base URL.
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
+from archive.capture_index import CaptureIndex
 from archive.encoding import decode_css
 from archive.package.reconstruct import (
     ReconstructSummary,
@@ -19,7 +19,7 @@ from archive.package.reconstruct import (
     write_reconstructions,
 )
 from archive.reader import iter_warc_captures
-from archive.served import served_answers
+from archive.served import SiteIndex, served_answers
 from archive.sniff import is_css
 from archive.stamps import RecordStamps
 from archive.urls import BadURL, absolute
@@ -34,13 +34,16 @@ from sunset.served import write_answer
 from sunset.sources import source_of
 
 RECONSTRUCT_FILE = ".package-reconstruct.sqlite"
-"""The master's index while the reconstructions are planned (removed after)."""
+"""The spellings the pages link to, sorted while the reconstructions are planned (removed after)."""
 
 
-def stylesheet_urls(warc: Path, max_bytes: int) -> Iterator[str]:
+def stylesheet_urls(index: CaptureIndex, max_bytes: int) -> Iterator[str]:
     """The ``url()`` references of the site's style sheets (``records.jsonl`` holds the pages' links):
-    the sheets the mirror rewrites, read as far and decoded as it reads them."""
-    for capture in iter_warc_captures(warc, only=lambda capture: is_css(capture.content_type, capture.url)):
+    the sheets the mirror rewrites, found by the master's capture index, read as far and decoded as
+    the mirror reads them."""
+    heads = (original.head for original in index.originals())
+    for capture in iter_warc_captures(index.warc, only=lambda capture: is_css(capture.content_type, capture.url),
+                                      heads=heads):
         with capture.body.open() as stream:
             text = decode_css(stream.read(max_bytes), capture.content_type)
         for _, _, raw in iter_css_urls(text):
@@ -50,20 +53,23 @@ def stylesheet_urls(warc: Path, max_bytes: int) -> Iterator[str]:
                 continue
 
 
-def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps) -> ReconstructSummary:
-    """``NAME-reconstructed.warc.gz``: the old server's answers that the master lacks. First the served
-    view's (:mod:`archive.served`), copied as the ``served`` step kept them; then the spellings the
-    pages link to (see :mod:`archive.package.reconstruct`); then, for a source of files, what the
-    server answered for the links nothing else answers (an ``ErrorDocument``, a ``RedirectMatch``)."""
+def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
+                index: CaptureIndex) -> ReconstructSummary:
+    """``NAME-reconstructed.warc.gz``: the old server's answers that the master lacks (``index``: the
+    master's captures). First the served view's (:mod:`archive.served`), copied as the ``served``
+    step kept them; then the spellings the pages link to (see :mod:`archive.package.reconstruct`);
+    then, for a source of files, what the server answered for the links nothing else answers (an
+    ``ErrorDocument``, a ``RedirectMatch``)."""
     source = source_of(config)
     served = served_answers(layout.warc)
     wanted = itertools.chain([config.base_url], linked_urls(layout.records),
-                             stylesheet_urls(layout.warc, config.max_page_bytes))
+                             stylesheet_urls(index, config.max_page_bytes))
     unanswered: list[str] = []  # the site's broken links, which a served view may answer
-    items = plan_reconstructions(layout.warc, wanted, case_insensitive=config.source.case_insensitive,
-                                 index_files=config.source.index_files, folders=source.folders,
-                                 store=layout.root / RECONSTRUCT_FILE,
-                                 unanswered=unanswered.append if source.answers is not None else None)
+    with SiteIndex(index) as site:
+        items = plan_reconstructions(site, wanted, case_insensitive=config.source.case_insensitive,
+                                     index_files=config.source.index_files, folders=source.folders,
+                                     store=layout.root / RECONSTRUCT_FILE,
+                                     unanswered=unanswered.append if source.answers is not None else None)
     linked = _linked_answers(source.answers(config.source), unanswered) if source.answers is not None else []
     info = warcinfo_fields(config, source.how)
     info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "

@@ -15,6 +15,11 @@ The driver knows nothing of any step; four rules make every route:
 - With ``reuse`` (a batch run again), a reusable step whose outputs exist and are no older than
   what it reads is not run. (A step may also find its work complete by itself, as a crawl run
   again does: its result says ``reused``.) A reused step's outputs count as made by the run.
+
+Every step that looks a capture of the master up asks the run's one capture index
+(:meth:`Run.captures`, :mod:`archive.capture_index`): made at the first question once the step
+that makes the master is over, and before an aside declared to ask it (``captures``) forks, so
+the steps and every aside share it (each process reads it through a connection of its own).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from archive.capture_index import CaptureIndex
 from archive.workers import Aside
 from sunset.config import SiteConfig
 from sunset.layout import require_input
@@ -49,6 +55,7 @@ class Run:
         """Steps that found their outputs complete and did nothing."""
         self._made: set[str] = set()
         self._asides: dict[str, Aside[Any]] = {}
+        self._captures: CaptureIndex | None = None
 
     # --- what a step is given -------------------------------------------------------------------
 
@@ -63,6 +70,11 @@ class Run:
     def made(self, *outputs: str) -> bool:
         return all(output in self._made for output in outputs)
 
+    def captures(self) -> CaptureIndex:
+        if self._captures is None:
+            self._captures = CaptureIndex(self.layout.warc)
+        return self._captures
+
     # --- the driver -----------------------------------------------------------------------------
 
     def _step(self, name: str) -> Step:
@@ -73,8 +85,13 @@ class Run:
 
     def _finished(self, step: Step, result: object) -> None:
         self.results[step.name] = result
-        self._made.update(step.makes)
+        self._outputs_made(step)
         (self.reused if getattr(result, "reused", False) else self.done).append(step.name)
+
+    def _outputs_made(self, step: Step) -> None:
+        self._made.update(step.makes)
+        if "warc" in step.makes:  # an index asked for before was of the master as it was then
+            self._forget_captures()
 
     def _check_needs(self, step: Step, index: int) -> None:
         made_here = {output for earlier in self.plan[:index] for output in earlier.makes}
@@ -100,6 +117,8 @@ class Run:
             makers = [earlier for earlier in self.plan[:index] if set(earlier.makes) & set(step.reads)]
             if all(self._over(maker) for maker in makers):
                 self._check_needs(step, index)
+                if step.captures:
+                    self.captures()  # made here, before the fork: the aside and the steps beside it share it
                 self._asides[step.name] = stack.enter_context(Aside(step.run, self))
 
     def _wait_for_inputs(self, step: Step) -> None:
@@ -112,7 +131,7 @@ class Run:
         self._check_needs(step, index)
         if self._reusable(step):
             self.reused.append(step.name)
-            self._made.update(step.makes)
+            self._outputs_made(step)
             return None
         later = {later.name for later in self.plan[index + 1:] if not self._over(later)}
         self.along = frozenset(name for name in step.along if name in later)
@@ -127,6 +146,7 @@ class Run:
         """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
         started, in its own process: it reads files, and asks for no other step's result.)"""
         with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
+            stack.callback(self._forget_captures)
             for index, step in enumerate(self.plan):
                 self._start_asides(stack)
                 if step.aside or self._over(step):
@@ -137,6 +157,13 @@ class Run:
             self._start_asides(stack)
             for name in list(self._asides):
                 self.result(name)
+
+
+    def _forget_captures(self) -> None:
+        """Close this process's connection to the capture index (the index stays, beside the master)."""
+        if self._captures is not None:
+            self._captures.close()
+            self._captures = None
 
 
 def run(config: SiteConfig, plan: Sequence[Step], flags: RunFlags = RunFlags(), *,

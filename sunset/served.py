@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
-from archive.capture import Capture
-from archive.reader import iter_warc_captures
+from archive.capture import MADE_FROM, RECONSTRUCTION, Capture
+from archive.capture_index import CaptureIndex, Original
 from archive.warc_writer import WarcArchive
 from crawl.docroot import url_for_file
 from crawl.served.answers import Answers, KeptAnswer
@@ -116,15 +117,30 @@ class ServedRun:
         return lines + self.notes.summary_lines()
 
 
-def _answer_capture(kept: KeptAnswer) -> Capture:
+def answer_capture(kept: KeptAnswer, file: Original | None = None) -> Capture:
+    """A kept answer as the capture its record holds: the status, headers and body the server sent,
+    marked as sunset's reconstruction (:data:`archive.capture.RECONSTRUCTION`, the files it was made
+    from) and tied by ``WARC-Refers-To`` to the record of the file it stands for (``file``)."""
     served = kept.served
     assert served.status is not None
-    return Capture(kept.url, kept.date, served.content_type, served.body, served.status, served.headers)
+    fields = [(RECONSTRUCTION, kept.rule)]
+    if kept.made_from:
+        fields.append((MADE_FROM, " ".join(kept.made_from)))
+    if file is not None:
+        fields += [("WARC-Refers-To", file.record_id), ("WARC-Refers-To-Target-URI", file.url),
+                   ("WARC-Refers-To-Date", file.date)]
+    try:
+        reason = HTTPStatus(served.status).phrase
+    except ValueError:
+        reason = None
+    return Capture(kept.url, kept.date, served.content_type, served.body, served.status, served.headers,
+                   reason=reason, warc_headers=tuple(fields))
 
 
-def write_served(config: SiteConfig, source: Source, *, quiet: bool = False) -> ServedRun | None:
-    """The served answers of ``source``'s files beside the master (none for a source whose captures
-    are a server's answers already: a crawl), and the served view's notes."""
+def write_served(config: SiteConfig, source: Source, captures: CaptureIndex, *,
+                 quiet: bool = False) -> ServedRun | None:
+    """The served answers of ``source``'s files beside the master (``captures``: its index; none for a
+    source whose captures are a server's answers already: a crawl), and the served view's notes."""
     layout = layout_for(config)
     answers = source.answers
     if answers is None:  # what an earlier run of another source left is not this master's
@@ -134,9 +150,6 @@ def write_served(config: SiteConfig, source: Source, *, quiet: bool = False) -> 
     view = answers(config.source)
     notes = served_notes(view, layout.root)
     chooser = Answers(view)
-    elsewhere = list(chooser.elsewhere())  # one a folder or Redirect line, at most: few
-    wanted = {kept.file_url for kept in elsewhere if kept.file_url is not None}
-    files: dict[str, Capture] = {}
     kept: Counter[str] = Counter()
     stamps = stamps_for(config)
     info = warcinfo_fields(config, source.how)
@@ -145,27 +158,27 @@ def write_served(config: SiteConfig, source: Source, *, quiet: bool = False) -> 
                            "redirects, refusals); not fetched. Copied into the reconstructed WARC by the package.")
     with WarcArchive(layout.served, software=software_name(stamps.fixed), info=info, stamps=stamps) as archive, \
             progress("served", quiet=quiet) as tick:
-        for capture in iter_warc_captures(layout.warc, read_bodies=False):
-            if capture.url in wanted:
-                files[capture.url] = capture
+        for capture in captures.captures():  # the files, in the master's order: their answers first
             replacement = chooser.at_file(capture)
             if replacement is not None:
-                write_answer(archive, replacement, capture)
+                write_answer(archive, replacement, captures.first(capture.url, revisits=False))
                 kept[replacement.rule] += 1
             tick(capture.url)
-        for answer in elsewhere:
-            write_answer(archive, answer, files.get(answer.file_url or ""))
+        for answer in chooser.elsewhere():
+            file = captures.first(answer.file_url, revisits=False) if answer.file_url else None
+            write_answer(archive, answer, file)
             kept[answer.rule] += 1
-    if not kept:
+    if kept:
+        CaptureIndex(layout.served).close()  # made once, here, for the steps and asides that ask it
+    else:
         layout.served.unlink(missing_ok=True)
     log.info("served: %d answers of the old server kept beside the master%s", sum(kept.values()),
              "".join(f"; {count} {rule}" for rule, count in sorted(kept.items())))
     return ServedRun(notes, dict(kept))
 
 
-def write_answer(archive: WarcArchive, kept: KeptAnswer, refers_to: Capture | None = None) -> None:
+def write_answer(archive: WarcArchive, kept: KeptAnswer, file: Original | None = None) -> None:
     """One kept answer as a ``response`` record marked as sunset's reconstruction (its notes logged)."""
     for note in kept.served.notes:
         log.info("served: %s: %s", kept.url, note)
-    with archive.builder.reconstructed(_answer_capture(kept), kept.rule, kept.made_from, refers_to) as record:
-        archive.write(record)
+    archive.write_capture(answer_capture(kept, file))

@@ -9,15 +9,16 @@ in :data:`sunset.sources.SOURCES`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence, Sized
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from sunset import archive_stage, pipeline, served, sources
+from archive.capture_index import CaptureIndex
+from sunset import archive_stage, pipeline, served
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
-from sunset.pipeline import SourceCall, SourceRun
+from sunset.pipeline import Listing, SourceCall, SourceRun
 from sunset.preflight import check_start_page
 from sunset.sources import Source, source_of
 
@@ -35,7 +36,7 @@ class RunFlags:
     """verify: also have FastWARC check every digest."""
     reuse: bool = False
     """batch: keep what an earlier attempt finished (see :attr:`Step.reusable`)."""
-    listed: Sized | None = None
+    listed: Listing | None = None
     """What the checks before the run found of the source (a docroot's one walk), for the source step."""
 
 
@@ -56,6 +57,11 @@ class StepContext(Protocol):
 
     def made(self, *outputs: str) -> bool:
         """Whether steps of this run made (or found complete) every one of ``outputs``."""
+
+    def captures(self) -> CaptureIndex:
+        """The master's capture index (:mod:`archive.capture_index`), one for the whole run: every
+        step that looks a capture of the master up asks this one (made at the first question once
+        the master is complete; an aside that reads the master is given it made)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,9 @@ class Step:
     crawling, the mirror in the content pass)."""
     reusable: bool = False
     """In a batch, not run again when what it makes exists and is no older than what it reads."""
+    captures: bool = False
+    """It looks captures of the master up, in the run's one capture index (:meth:`StepContext.captures`):
+    run aside, it is given the index made before it forks, so the run makes it once."""
 
 
 def _write_master(source: Source, run: StepContext) -> SourceRun:
@@ -92,25 +101,25 @@ def _start_page(run: StepContext) -> None:
     """A run stops before the mirror when the start page was not archived (the mirror would open on
     "Page not archived"); a source whose files the preflight searched has been checked already."""
     if not source_of(run.config).start_page_checked:
-        check_start_page(run.config, run.layout.warc)
+        check_start_page(run.config, run.captures())
 
 
 def _served(run: StepContext) -> object:
     """The old server's answers where they were not its files as they lay (for a source of files)."""
-    return served.write_served(run.config, source_of(run.config), quiet=run.flags.quiet)
+    return served.write_served(run.config, source_of(run.config), run.captures(), quiet=run.flags.quiet)
 
 
 def _normalize(run: StepContext) -> object:
     if "mirror" in run.along:  # the content pass: records and mirror from one read of the bodies
-        normalized, mirrored = pipeline.normalize_and_mirror(run.config, quiet=run.flags.quiet)
+        normalized, mirrored = pipeline.normalize_and_mirror(run.config, run.captures(), quiet=run.flags.quiet)
         run.did("mirror", mirrored)
         return normalized
     return pipeline.normalize(run.config, quiet=run.flags.quiet)
 
 
 def _package(run: StepContext) -> object:
-    return archive_stage.package(run.config, run.result("replay"), run.result("derived"), bagit=run.flags.bagit,
-                                 quiet=run.flags.quiet)
+    return archive_stage.package(run.config, run.result("replay"), run.result("derived"), run.captures(),
+                                 bagit=run.flags.bagit, quiet=run.flags.quiet)
 
 
 _CHECKED = ("warc", "mirror", "reconstructed_warc", "derived_warc", "cdxj", "wacz", "bag")
@@ -118,7 +127,7 @@ _CHECKED = ("warc", "mirror", "reconstructed_warc", "derived_warc", "cdxj", "wac
 
 def _verify(run: StepContext) -> object:
     """What this run made was digested by its writers as they wrote: only what it did not make is read again."""
-    return archive_stage.verify(run.config, quiet=run.flags.quiet, trust_run=run.made(*_CHECKED),
+    return archive_stage.verify(run.config, run.captures, quiet=run.flags.quiet, trust_run=run.made(*_CHECKED),
                                 deep=run.flags.deep, mirror_check=partial(run.result, "check"))
 
 
@@ -129,21 +138,21 @@ def source_step(source: Source) -> Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("served", "ingest", reads=("warc",), makes=("served",), run=_served, reusable=True),
-    Step("start", None, reads=("warc",), makes=(), run=_start_page),
+    Step("served", "ingest", reads=("warc",), makes=("served",), run=_served, reusable=True, captures=True),
+    Step("start", None, reads=("warc",), makes=(), run=_start_page, captures=True),
     Step("normalize", "normalize", reads=("warc", "served"), makes=("records",), run=_normalize, along=("mirror",),
-         reusable=True),
+         reusable=True, captures=True),
     Step("mirror", "mirror", reads=("warc", "served", "records"), makes=("mirror",),
-         run=lambda run: pipeline.mirror(run.config, quiet=run.flags.quiet)),
+         run=lambda run: pipeline.mirror(run.config, run.captures(), quiet=run.flags.quiet), captures=True),
     Step("replay", "package", reads=("warc", "served", "records"), makes=("reconstructed_warc", "cdxj", "wacz"),
-         run=lambda run: archive_stage.replay_package(run.config), aside=True),
+         run=lambda run: archive_stage.replay_package(run.config, run.captures()), aside=True, captures=True),
     Step("derived", "package", reads=("warc", "served", "records", "mirror"), makes=("derived_warc",),
-         run=lambda run: archive_stage.write_derived(run.config), aside=True),
+         run=lambda run: archive_stage.write_derived(run.config, run.captures()), aside=True, captures=True),
     Step("check", "verify", reads=("mirror",), makes=(), run=lambda run: archive_stage.check_mirror(run.config),
          needs=(), aside=True),
     Step("package", "package", reads=("warc", "records", "mirror", "reconstructed_warc", "cdxj", "wacz",
-                                      "derived_warc"), makes=("bag",), run=_package),
-    Step("verify", "verify", reads=_CHECKED, makes=(), run=_verify),
+                                      "derived_warc"), makes=("bag",), run=_package, captures=True),
+    Step("verify", "verify", reads=_CHECKED, makes=(), run=_verify, captures=True),
 )
 """The steps after the source, in the order a run takes them."""
 
@@ -153,9 +162,10 @@ def run_plan(config: SiteConfig) -> tuple[Step, ...]:
     return (source_step(source_of(config)), *STEPS)
 
 
-def stage_plan(*stages: str) -> tuple[Step, ...]:
-    """The steps of these stage commands, in run order (a source's stage is its own step)."""
-    every = (*(source_step(source) for source in sources.SOURCES), *STEPS)
+def stage_plan(config: SiteConfig, *stages: str) -> tuple[Step, ...]:
+    """The steps of these stage commands for ``config``, in run order (a source's stage is its own
+    step: the config's source's, when its step is among ``stages``)."""
+    every = (source_step(source_of(config)), *STEPS)
     return tuple(step for step in every if step.stage in stages)
 
 

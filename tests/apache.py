@@ -1,15 +1,17 @@
 """Debian's Apache httpd as a test server: what an old server really did with a docroot's files.
 
-:func:`apache_serving` starts ``/usr/sbin/apache2`` as a process of the test run on 127.0.0.1,
+:func:`serving_docroot` starts ``/usr/sbin/apache2`` as a process of the test run on 127.0.0.1,
 with its own minimal configuration: the modules the served view emulates (mod_include,
 mod_autoindex, mod_alias, mod_dir, mod_mime, mod_rewrite, the access modules), ``AllowOverride
 All``, the legacy expression parser, the same ``mime.types`` table and the same server
 defaults the view assumes (``ServedView.apache_config``), so a difference is a difference in
 behaviour, not in configuration. Tests skip with the reason when apache2 is not installed
-(``make test`` installs it).
+(``make test`` installs it). :func:`apache_serving` serves a few files with the modules and
+``<Directory>`` lines a test names (the redirect maps' ``.htaccess``, a site behind a password).
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -108,7 +110,7 @@ def _config(folder: Path, docroot: Path, port: int, site_config: str) -> str:
 
 
 @contextmanager
-def apache_serving(docroot: Path, site_config: str) -> Iterator[Apache]:
+def serving_docroot(docroot: Path, site_config: str) -> Iterator[Apache]:
     """Apache serving ``docroot`` (readable by its user) with ``site_config`` (an httpd.conf excerpt
     that names the docroot ``@DOCROOT@``) on a free port of 127.0.0.1, for the ``with`` block."""
     binary = require_apache()
@@ -142,3 +144,56 @@ def _ready(process: subprocess.Popen[bytes], port: int) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+@contextlib.contextmanager
+def apache_serving(files: dict[str, bytes], modules: tuple[str, ...], directory: str = "Require all granted",
+                   server: str = "", beside: dict[str, bytes] | None = None) -> Iterator[int]:
+    """Apache serving ``files`` (paths under its document root -> bytes), with ``modules`` loaded
+    (``rewrite`` for ``mod_rewrite.so``), ``directory`` inside the root's ``<Directory>`` and
+    ``server`` at the top of the config; ``beside``: files next to the root, not served (password
+    files), which the config names as ``FOLDER/name``. Yields its port."""
+    missing = [name for name in ("mpm_prefork", "authz_core", *modules) if not (MODULES / f"mod_{name}.so").exists()]
+    if APACHE is None or missing:
+        pytest.skip(f"Debian's apache2 is not installed (or lacks {', '.join(missing)})")
+    folder = Path(tempfile.mkdtemp(prefix="sunset-apache-"))
+    try:
+        root = folder / "root"
+        root.mkdir()
+        for base, written in ((root, files), (folder, beside or {})):
+            for name, data in written.items():
+                (base / name).parent.mkdir(parents=True, exist_ok=True)
+                (base / name).write_bytes(data)
+        for path in (folder, *folder.rglob("*")):  # its workers run as nobody
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        port = _free_port()
+        loads = "\n".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so"
+                          for name in ("mpm_prefork", "authz_core", *modules))
+        (folder / "httpd.conf").write_text(f"""ServerRoot {folder}
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+{loads}
+{"User nobody" + chr(10) + "Group nogroup" if os.geteuid() == 0 else ""}
+PidFile {folder}/httpd.pid
+ErrorLog {folder}/error.log
+DocumentRoot {root}
+{server}
+<Directory {root}>
+{directory}
+</Directory>
+""".replace("FOLDER/", f"{folder}/"), encoding="utf-8")
+        process = subprocess.Popen([APACHE, "-f", str(folder / "httpd.conf"), "-DFOREGROUND"],
+                                   start_new_session=True)  # it signals its whole process group on the way out
+        try:
+            for _ in range(200):  # until it listens (or gives up)
+                if process.poll() is not None:
+                    pytest.fail(f"apache2 did not start: {(folder / 'error.log').read_text(errors='replace')}")
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+                time.sleep(0.05)
+            yield port
+        finally:
+            process.terminate()
+            process.wait()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -21,7 +21,8 @@ from warcio.warcwriter import WARCWriter
 
 from archive.package.bag import validate_bag
 from archive.package.cdxj import iter_cdxj, write_cdxj
-from archive.package.derived import MIRROR_PATH_HEADER, OriginalIndex
+from archive.capture_index import CaptureIndex
+from archive.package.derived import MIRROR_PATH_HEADER
 from archive.package.package_check import check_cdxj
 from archive.package.replay import ReplayError, pywb_tool
 from archive.package.verify import verify_warc
@@ -269,11 +270,11 @@ def test_index_and_links_work_for_crawled_records(tmp_path: Path) -> None:
     cdxj = tmp_path / "crawl.cdxj"
     assert write_cdxj(warc, cdxj) == 2
     assert check_cdxj(warc, cdxj) == []
-    with OriginalIndex(warc) as index:
+    with CaptureIndex(warc) as index:
         found = index.find(None, url)
-        assert found is not None and found.record_type == "response"
+        assert found is not None and found.rec_type == "response"
         revisit = index.find(revisit.rec_headers.get_header("WARC-Record-ID"), url)
-        assert revisit is not None and revisit.record_type == "revisit"
+        assert revisit is not None and revisit.rec_type == "revisit"
     assert verify_warc(warc).problems == ()
 
 
@@ -331,6 +332,7 @@ def assert_heads_are_the_files(warc: Path, copy: Path) -> None:
     """The record heads the writer left beside ``warc`` are the ones warcio reads from the file
     (``copy`` has none beside it, so it is read)."""
     from archive.capture import Capture
+    from archive.capture_index import CaptureIndex
     from archive.index_lines import HEAD_LINES, emitted_lines, lines_path
     from archive.reader import iter_record_heads, iter_warc_captures
 
@@ -341,5 +343,6 @@ def assert_heads_are_the_files(warc: Path, copy: Path) -> None:
         return (capture.url, capture.date, capture.content_type, capture.status, capture.http_headers,
                 capture.record_id, capture.payload_digest, capture.truncated)
 
-    assert [fields(capture) for capture in iter_warc_captures(warc, read_bodies=False)] == \
-        [fields(capture) for capture in iter_warc_captures(copy)]
+    with CaptureIndex(warc) as index:
+        assert [fields(capture) for capture in index.captures()] == \
+            [fields(capture) for capture in iter_warc_captures(copy)]

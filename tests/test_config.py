@@ -51,6 +51,12 @@ def test_bundled_config_loads() -> None:
         (VALID + "\n[output\n", "not valid TOML"),
         (VALID.replace("[source]\n", '[source]\nindex_files = "index.html"\n'),
          "[source] index_files: expected a list of strings"),
+        (VALID.replace("[source]", 'aliases = ["http://colorado.edu/"]\n[source]'),
+         "site.toml:5: [site] aliases: expected host names such as linuxgazette.net (no http://, no path)"),
+        (VALID.replace("[source]", 'aliases = ["WWW.Colorado.EDU"]\n[source]'),
+         "site.toml:5: [site] aliases: 'WWW.Colorado.EDU' is base_url's own host"),
+        (VALID.replace("[source]", 'aliases = ["colorado.edu", "colorado.edu:80"]\n[source]'),
+         "site.toml:5: [site] aliases: 'colorado.edu:80' is listed twice"),
     ],
 )
 def test_config_errors_name_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:

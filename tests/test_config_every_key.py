@@ -16,7 +16,8 @@ WRONG = {"string": "12", "URL": "12", "boolean": '"yes"', "date": "7", "whole nu
          "number of seconds": '"soon"', "list of strings": "5", "list of URLs": "5",
          "list of regular expressions": "5", '"obey" or "ignore"': "3", "one of keep, mark, wayback": "3",
          "URL or path starting with /": "3", "number from 0 to 1": '"high"',
-         "one of en, de, fr, es, it, nl, tr, ja": '"klingon"', '"apache" or "iis"': "3"}
+         "one of en, de, fr, es, it, nl, tr, ja": '"klingon"', "list of host names": "5",
+         "env:NAME or file:PATH": '"admin:hunter2"', '"basic" or "digest"': '"ntlm"', '"apache" or "iis"': "3"}
 
 
 def _with_key(section: str, key: str, value: str) -> tuple[str, int]:

@@ -15,10 +15,13 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is
 MOJIBAKE = ("\ufffd", "\u00e2\u20ac", "\u00c3\u00a9", "\u00c3\u00a8")
 
 
-def run_site(tmp_path: Path, docroot: Path, base_url: str, start_url: str | None = None) -> tuple[Path, dict[str, dict]]:
+def run_site(tmp_path: Path, docroot: Path, base_url: str, start_url: str | None = None,
+             site: str = "") -> tuple[Path, dict[str, dict]]:
     config = write_config(tmp_path, docroot=str(docroot), base_url=base_url)
     if start_url:  # the site's root has no index page: name the page that opens it
-        text = config.read_text(encoding="utf-8").replace("[source]", f'start_url = "{start_url}"\n\n[source]', 1)
+        site += f'start_url = "{start_url}"\n'
+    if site:
+        text = config.read_text(encoding="utf-8").replace("[source]", f"{site}\n[source]", 1)
         config.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
@@ -32,7 +35,8 @@ def run_site(tmp_path: Path, docroot: Path, base_url: str, start_url: str | None
 @pytest.fixture(scope="module")
 def gazette(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
     return run_site(tmp_path_factory.mktemp("lg"), CORPUS / "linuxgazette1998-99-cp1252", "http://www.linuxgazette.com/",
-                    "http://www.linuxgazette.com/issue31/index.html")
+                    "http://www.linuxgazette.com/issue31/index.html",
+                    site='aliases = ["www.linuxgazette.net", "linuxgazette.net"]\n')
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,18 @@ def test_gazette_windows_1252_pages_decode_cleanly(gazette: tuple[Path, dict[str
         record = records["http://www.linuxgazette.com/" + name]
         assert record["charset"] == "windows-1252", name
         assert any(char in record["text"] for char in "\u2018\u2019\u201c\u201d\u2013\u2014\u00e9"), name
+
+
+def test_gazette_links_to_its_other_names_stay_in_the_mirror(gazette: tuple[Path, dict[str, dict]]) -> None:
+    """Its pages name it linuxgazette.net and www.linuxgazette.net too (``[site] aliases``): such a
+    link to an archived page leads to the mirror's file, not to the web."""
+    out, records = gazette
+    links = [link for record in records.values() for link in record.get("links") or ()
+             if (link.get("url") or "").startswith("http://linuxgazette.net/issue31/")]
+    assert links and all(link["in_scope"] for link in links)
+    page = (out / "mirror" / "www.linuxgazette.com" / "issue41" / "rogers.html").read_text(encoding="utf-8")
+    assert '<A HREF="../issue31/rogers1.html"><I>The Standard' in page  # written http://linuxgazette.net/issue31/...
+    assert (out / "mirror" / "www.linuxgazette.com" / "issue31" / "rogers1.html").is_file()
 
 
 def test_apache_manual_records(apache: tuple[Path, dict[str, dict]]) -> None:

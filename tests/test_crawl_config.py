@@ -99,3 +99,15 @@ def test_fetch_from_maps_both_ways() -> None:
     assert mapping.to_fetch("http://www.oldsite.test/site/a.htm") == "http://staging:8080/restored/site/a.htm"
     assert mapping.to_recorded("http://staging:8080/restored/site/dir/") == "http://www.oldsite.test/site/dir/"
     assert mapping.to_fetch("http://www.oldsite.test/icons/b.gif") == "http://staging:8080/icons/b.gif"
+
+
+def test_include_and_exclude_ignore_case_on_a_case_insensitive_site() -> None:
+    """On IIS ``/Private/`` and ``/private/`` are one folder: an exclude must catch both spellings."""
+    options = CrawlOptions(exclude=("/private/",), include=("/site/docs/",))
+    folded = CrawlRules(Scope("http://www.oldsite.test/site/", True), options)
+    assert folded.refuse("http://www.oldsite.test/site/Docs/PRIVATE/x.htm", requisite=False) == \
+        "matches exclude pattern '/private/'"
+    assert folded.refuse("http://www.oldsite.test/site/DOCS/a.htm", requisite=False) is None
+    exact = CrawlRules(Scope("http://www.oldsite.test/site/", False), options)
+    assert exact.refuse("http://www.oldsite.test/site/docs/Private/x.htm", requisite=False) is None
+    assert exact.refuse("http://www.oldsite.test/site/DOCS/a.htm", requisite=False) == "matches no include pattern"

@@ -5,6 +5,7 @@ import json
 import shutil
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -14,7 +15,7 @@ from crawl.frontier import Frontier, Status
 from site_out.check import iter_broken_links
 from sunset.cli import main
 from tests.conftest import toml_string
-from tests.crawlserver import ServerState, serve, site_route
+from tests.crawlserver import ServerState, gif, serve, site_route
 
 BASE = "http://www.oldsite.test/site/"
 
@@ -316,3 +317,61 @@ def test_the_writers_index_lines_are_cdxj_indexers(crawled, tmp_path: Path) -> N
     write_cdxj(copy, tmp_path / "indexed.cdxj")
     assert (tmp_path / "emitted.cdxj").read_bytes() == (tmp_path / "indexed.cdxj").read_bytes()
     assert_heads_are_the_files(warc, copy)
+
+
+def alias_route(handler, state: ServerState) -> None:
+    """A site served at 127.0.0.1 whose pages also name it ``localhost`` (as Linux Gazette's name
+    both www.linuxgazette.net and linuxgazette.net); one page is linked only under that name."""
+    other = f"http://LOCALHOST:{state.port}"
+    pages = {
+        "/site/": f'<HTML><BODY><A HREF="{other}/site/only-alias.htm">only under the alias</A>'
+                  f'<IMG SRC="{other}/site/logo.gif"> <A HREF="b.htm">b</A></BODY></HTML>',
+        "/site/b.htm": f'<HTML><BODY><A HREF="{other}/site/">home, by its other name</A></BODY></HTML>',
+        "/site/only-alias.htm": '<HTML><BODY><A HREF="/site/">home</A></BODY></HTML>',
+    }
+    path = urlsplit(handler.path).path
+    if path == "/site/logo.gif":
+        handler.send(200, gif(b"logo"), content_type="image/gif")
+    elif path in pages:
+        handler.send(200, pages[path].encode())
+    else:
+        handler.send(404, b"<H1>Not Found</H1>")
+
+
+def test_an_alias_host_is_the_site_fetched_once_and_local_in_the_mirror(tmp_path: Path) -> None:
+    """``[site] aliases``: links to the site's other name are in scope, fetched once under
+    base_url's host (no request ever names the alias), and lead to the mirror's files offline."""
+    with serve(alias_route) as state:
+        config = crawl_config(tmp_path, state, base_url=state.origin + "/site/", fetch_from=None,
+                              extra='robots = "ignore"\ncase_insensitive = false')
+        text = config.read_text(encoding="utf-8").replace(
+            "\n\n[source]", f'\naliases = ["localhost:{state.port}"]\n\n[source]')
+        config.write_text(text, encoding="utf-8")
+        out = tmp_path / "out"
+        assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    assert Counter(state.requests) == {"/site/": 1, "/site/b.htm": 1, "/site/only-alias.htm": 1, "/site/logo.gif": 1}
+    assert all(f"Host: 127.0.0.1:{state.port}" in head.decode() for head in state.raw_requests.values())
+    captured = {url for kind, url, *_ in read_warc(out / "old.warc.gz") if kind == "response"}
+    assert captured == {state.origin + path for path in ("/site/", "/site/b.htm", "/site/only-alias.htm",
+                                                         "/site/logo.gif")}
+    host = out / "mirror" / f"127.0.0.1_{state.port}"
+    home = (host / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'HREF="only-alias.htm"' in home and 'SRC="logo.gif"' in home
+    assert 'HREF="index.html"' in (host / "site" / "b.htm").read_text(encoding="utf-8")
+    assert list(iter_broken_links(out / "mirror")) == []
+
+
+def test_a_base_url_redirecting_to_its_alias_says_which_host_to_crawl(tmp_path: Path, capsys) -> None:
+    """The server sends ``oldsite.test`` to ``www.oldsite.test``, named as an alias: the same page
+    by the config's account, so the crawl cannot follow it, and says to swap the two."""
+    def route(handler, state: ServerState) -> None:
+        handler.send(301, b"", [("Location", "http://www.oldsite.test/site/")])
+
+    with serve(route) as state:
+        config = crawl_config(tmp_path, state, base_url="http://oldsite.test/site/", extra='robots = "ignore"')
+        text = config.read_text(encoding="utf-8").replace("\n\n[source]", '\naliases = ["www.oldsite.test"]\n\n[source]')
+        config.write_text(text, encoding="utf-8")
+        assert main(["crawl", str(config), "--out", str(tmp_path / "out")]) == 0
+    assert state.requests == ["/site/"]
+    assert ("http://oldsite.test/site/: redirects to http://www.oldsite.test/site/, its spelling on a [site] aliases "
+            "host: the server prefers that host, so make it base_url (and this one an alias)") in capsys.readouterr().err

@@ -82,7 +82,7 @@ def test_a_docroot_deeper_than_the_recursion_limit_is_checked_and_ingested_in_on
     """The checks before a run and the progress total walked the docroot with ``os.walk`` of their
     own, which dies of RecursionError 1,100 folders down; now the ingest's walker does it once."""
     import crawl.docroot
-    from archive.reader import iter_warc_captures
+    from archive.capture_index import CaptureIndex
     from sunset.cli import main
     from sunset.config import load_config
     from sunset.preflight import check_command
@@ -122,7 +122,7 @@ def test_a_docroot_deeper_than_the_recursion_limit_is_checked_and_ingested_in_on
         assert "Traceback" not in capsys.readouterr().err
         assert len(walks) == 1  # the checks' walk is the ingest's
         warc = tmp_path / "out" / "test.warc.gz"
-        urls = [capture.url for capture in iter_warc_captures(warc, read_bodies=False)]
+        urls = [capture.url for capture in CaptureIndex(warc).captures()]
         assert urls == [deep, "http://old.example.org/site/index.html"]  # sorted by name at every level
     finally:
         _remove_deep(tmp_path / "work")

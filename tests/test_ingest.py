@@ -123,3 +123,51 @@ def test_missing_docroot_is_a_clear_error(tmp_path: Path, capsys: pytest.Capture
     assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 2  # a config error (README)
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # refused before writing: no log, site.toml, run.json or .open
+
+
+def test_exclude_keeps_backups_and_private_folders_out_and_logs_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``[source] exclude`` on a files run: the crawl's patterns, searched in each file's URL; an
+    excluded folder is not entered (an unreadable one is no problem); on a case-insensitive site
+    ``/Private/`` is ``/private/``; each exclusion is named in sunset.log, then counted there and in
+    the run's summary."""
+    site = tmp_path / "docroot" / "site"
+    for folder in ("backup", "Private", "docs"):
+        (site / folder).mkdir(parents=True)
+    (site / "index.html").write_bytes(b"<HTML><BODY><A HREF=docs/a.htm>A</A></BODY></HTML>")
+    (site / "index.html.bak").write_bytes(b"<HTML><BODY>the old home page")
+    (site / "docs" / "a.htm").write_bytes(b"<BODY>A page")
+    (site / "docs" / "a.htm~").write_bytes(b"<BODY>an editor's backup")
+    (site / "backup" / "site-1998.zip").write_bytes(b"PK\x03\x04 the whole site again")
+    (site / "Private" / "grades.htm").write_bytes(b"<BODY>secret grades")
+    (site / "Private" / "locked").mkdir()
+    (site / "Private" / "locked").chmod(0)  # not entered, so not a problem
+    config = write_config(tmp_path, extra='case_insensitive = true\n'
+                                          'exclude = ["/backup/", "/private/", "\\\\.bak$", "~$"]\n')
+    out = tmp_path / "out"
+    try:
+        assert main(["run", str(config), "--out", str(out)]) == 0
+    finally:
+        (site / "Private" / "locked").chmod(0o755)
+    assert "files archived   2 (2 files and 2 folders kept out by [source] exclude)\n" in capsys.readouterr().out
+    with (out / "test.warc.gz").open("rb") as handle:
+        urls = {record.rec_headers.get_header("WARC-Target-URI") for record in ArchiveIterator(handle)
+                if record.rec_type == "resource"}
+    assert urls == {"http://old.example.org/site/index.html", "http://old.example.org/site/docs/a.htm"}
+    log = (out / "sunset.log").read_text(encoding="utf-8")
+    assert "excluded folder (not read) site/Private/: matches [source] exclude pattern '/private/'" in log
+    assert "excluded folder (not read) site/backup/: matches [source] exclude pattern '/backup/'" in log
+    assert "excluded file site/index.html.bak: matches [source] exclude pattern '\\\\.bak$'" in log
+    assert "excluded file site/docs/a.htm~: matches [source] exclude pattern '~$'" in log
+    assert "2 files and 2 folders excluded by [source] exclude" in log
+    assert "skipped" not in log  # exclusions are what the config asked for, not problems
+    mirror = out / "mirror" / "old.example.org" / "site"
+    assert not (mirror / "Private").exists() and not (mirror / "backup").exists()
+
+
+def test_exclude_written_as_a_glob_is_refused_with_the_pattern_it_meant(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docroot" / "site").mkdir(parents=True)
+    config = write_config(tmp_path, extra='exclude = ["*.bak"]\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 2
+    assert "for *.bak write \\.bak$" in capsys.readouterr().err

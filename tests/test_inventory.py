@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.capture import BytesBody, Capture
+from archive.capture_index import CaptureIndex
+from archive.warc_writer import WarcArchive
 from site_out.inventory import iter_unexplained, remove_unexplained
 from site_out.plan import build_plan
 
@@ -24,8 +26,12 @@ def _tree(root: Path, files: list[str]) -> None:
 
 
 def test_only_what_no_capture_explains_is_removed(tmp_path: Path) -> None:
-    plan = build_plan([_capture("http://h/site/a.htm"), _capture("http://h/site/sub/b.htm"),
-                       _capture("http://h/site/old.htm", 301, "http://h/site/a.htm")], case_insensitive=False)
+    warc = tmp_path / "site.warc.gz"
+    with WarcArchive(warc, software="test", info={}) as archive:
+        for capture in [_capture("http://h/site/a.htm"), _capture("http://h/site/sub/b.htm"),
+                        _capture("http://h/site/old.htm", 301, "http://h/site/a.htm")]:
+            archive.write_capture(capture)
+    plan = build_plan(CaptureIndex(warc), case_insensitive=False)
     root = tmp_path / "mirror"
     explained = ["index.html", "h/site/a.htm", "h/site/sub/b.htm", "h/site/old.htm", "_sunset/about.html",
                  "_sunset/search.js"]

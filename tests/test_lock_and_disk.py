@@ -90,27 +90,33 @@ def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     assert main(["ingest", str(OTPIC_CONFIG), "--out", str(out), "-q"]) == 0
 
 
-def test_a_killed_run_whose_worker_lives_on_leaves_no_lock_behind(tmp_path: Path) -> None:
-    """A forked worker outlives its killed parent for a moment: it must not hold the folder."""
+def test_a_killed_runs_worker_keeps_the_folder_until_it_ends(tmp_path: Path) -> None:
+    """A forked worker outlives its killed parent for a moment: nothing may write beside it, and the
+    next run waits for it instead of refusing."""
     out = tmp_path / "out"
     holder = subprocess.Popen([sys.executable, "-c", "import os, sys, time; from pathlib import Path\n"
                                "from sunset.lock import output_lock\n"
                                "with output_lock(Path(sys.argv[1]), 'run'):\n"
-                               "    if os.fork() == 0:  # the child speaks once its after-fork hooks have run\n"
-                               "        print(os.getpid(), flush=True); time.sleep(30); os._exit(0)\n"
+                               "    if os.fork() == 0:\n"
+                               "        print(os.getpid(), flush=True); time.sleep(1.5); os._exit(0)\n"
                                "    time.sleep(60)",
                                str(out / ".sunset.lock")], cwd=ROOT, stdout=subprocess.PIPE)
     assert holder.stdout is not None
     worker = int(holder.stdout.readline())
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    holder.stdout.close()
+    with output_lock(out / ".sunset.lock", "run"):
+        assert not _running(worker)  # taken only once the worker had ended
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's end is reaped by whatever PID 1 this machine has, or never)."""
     try:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-        holder.stdout.close()
-        os.kill(worker, 0)  # still alive
-        with output_lock(out / ".sunset.lock", "run"):
-            pass
-    finally:
-        os.kill(worker, signal.SIGKILL)
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 # --- a full disk ------------------------------------------------------------------------------

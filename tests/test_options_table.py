@@ -13,6 +13,7 @@ import sunset.normalize_cli
 from archive.errors import ConfigError
 from archive.options import ArchiveOptions
 from crawl.options import CrawlOptions, SourceOptions
+from crawl.wayback.options import WaybackOptions
 from normalize.options import NormalizeOptions
 from site_out.options import MirrorOptions, NoticeOptions
 from site_out.qa.options import QaThresholds
@@ -35,8 +36,10 @@ from tests.conftest import ROOT
 # Fields of the stages' option dataclasses that no config key sets, and why.
 NOT_FROM_CONFIG: dict[type, set[str]] = {
     SourceOptions: {"exclude_names",  # a fixed list of version-control and desktop litter
-                    "crawl"},  # the CrawlOptions below, whole
+                    "crawl",  # the CrawlOptions below, whole
+                    "wayback"},  # the WaybackOptions below, whole
     CrawlOptions: {"max_redirects"},  # not a setting yet
+    WaybackOptions: set(),
     NoticeOptions: set(),
     ArchiveOptions: set(),
     QaThresholds: set(),
@@ -68,6 +71,8 @@ def _sample(option: Option) -> tuple[str, Any]:
         "number from 0 to 1": ("0.5", 0.5),
         "list of strings": ('["start.htm"]', ("start.htm",)),
         "list of URLs": (f'["{BASE}orphan.htm"]', (f"{BASE}orphan.htm",)),
+        "list of host names": ('["oldsite.test"]', ("oldsite.test",)),
+        "env:NAME or file:PATH": ('"env:SITE_SECRET"', "env:SITE_SECRET"),
         "list of regular expressions": ('["^http://counter[.]"]', ("^http://counter[.]",)),
     }
     if kind.name == "date":
@@ -80,6 +85,7 @@ def _holder(config: SiteConfig, owner: type) -> Any:
     """The object holding ``owner``'s fields; only that one is built (``config.mirror`` reads the
     crawl's seeds for its start page, which another test may have replaced with a marker)."""
     return {Site: lambda: config, SourceOptions: lambda: config.source, CrawlOptions: lambda: config.source.crawl,
+            WaybackOptions: lambda: config.source.wayback,
             NoticeOptions: lambda: config.notice, ArchiveOptions: lambda: config.archive,
             NormalizeOptions: lambda: config.normalize, MirrorOptions: lambda: config.mirror,
             QaThresholds: lambda: config.qa}[owner]()

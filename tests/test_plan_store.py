@@ -1,5 +1,6 @@
-"""The mirror plan and the package's indexes live in SQLite, so memory stays flat with the site:
-what they answer is what the dicts answered, forked workers read them, and nothing is left behind."""
+"""The mirror plan and the master's capture index live in SQLite, so memory stays flat with the site:
+what they answer is what the dicts answered, forked workers read them, and no working store is left
+behind. (The capture index itself: tests/test_capture_index.py.)"""
 from __future__ import annotations
 
 import os
@@ -34,8 +35,11 @@ def test_a_forked_process_reads_the_store_through_a_connection_of_its_own(tmp_pa
 
 
 def test_a_run_leaves_no_store_behind(tmp_path: Path) -> None:
+    """The stages' working stores go; the master's capture index stays beside it, as its heads do."""
     from sunset.cli import main
 
     out = tmp_path / "out"
     assert main(["run", str(OTPIC_CONFIG), "--out", str(out), "-q"]) == 0
     assert sorted(path.name for path in out.glob(".*sqlite*")) == []
+    assert sorted(path.name for path in out.glob(".otpic.warc.gz.*")) == [
+        ".otpic.warc.gz.captures", ".otpic.warc.gz.cdxj-lines", ".otpic.warc.gz.heads"]

@@ -9,6 +9,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.capture_index import CaptureIndex
 from archive.errors import ConfigError
 from sunset.config import SiteConfig, load_config
 from sunset.preflight import _start_rank, check_command, check_docroot, check_start_page
@@ -105,12 +106,12 @@ def test_the_start_page_of_a_crawl_from_its_warc(tmp_path: Path) -> None:
             http = StatusAndHeaders(status, [("Content-Type", "text/html")], protocol="HTTP/1.0")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(b"<P>x"),
                                                           http_headers=http))
-    error = _error(check_start_page, config, warc)  # the base URL answered 404: not a page of the mirror
+    error = _error(check_start_page, config, CaptureIndex(warc))  # the base URL answered 404: not a page of the mirror
     assert error.endswith('such as "' + BASE + 'Welcome.htm"')
     empty = tmp_path / "empty.warc.gz"
     with empty.open("wb") as handle:
         WARCWriter(handle, gzip=True)
-    assert _error(check_start_page, config, empty) == (f"{empty} holds nothing of {BASE}: check [source] in "
+    assert _error(check_start_page, config, CaptureIndex(empty)) == (f"{empty} holds nothing of {BASE}: check [source] in "
                                                        f"{config.path}")
 
 

@@ -1,5 +1,5 @@
-"""archive/package/reconstruct.py, its rules (not its index of the master, which tests/test_reconstruct.py
-exercises through whole runs): which spellings the old server answered that the master lacks, and the
+"""archive/package/reconstruct.py, its rules (the master's captures it asks are the capture index's:
+tests/test_capture_index.py): which spellings the old server answered that the master lacks, and the
 records that say so."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.capture_index import CaptureIndex
 from archive.package.reconstruct import (
     RECONSTRUCTION_HEADER,
     linked_urls,
@@ -74,14 +75,14 @@ WANTED = [SITE + "images/LOGO.GIF", SITE, SITE + "sub", SITE + "a.htm", SITE + "
 ])
 def test_which_spellings_are_reconstructed(tmp_path: Path, case_insensitive: bool, folders: bool,
                                            expected: list[tuple[str, str, str, str | None]]) -> None:
-    items = plan_reconstructions(_master(tmp_path / "master.warc.gz"), iter(WANTED), case_insensitive=case_insensitive,
-                                 index_files=INDEX_FILES, folders=folders)
+    items = plan_reconstructions(CaptureIndex(_master(tmp_path / "master.warc.gz")), iter(WANTED),
+                                 case_insensitive=case_insensitive, index_files=INDEX_FILES, folders=folders)
     assert [(item.url, item.rule, item.original.url, item.location) for item in items] == expected
 
 
 def test_the_records_say_what_they_are(tmp_path: Path) -> None:
     master = _master(tmp_path / "master.warc.gz")
-    items = plan_reconstructions(master, iter([SITE + "sub", SITE + "news.asp", SITE + "images/logo.gif"]),
+    items = plan_reconstructions(CaptureIndex(master), iter([SITE + "sub", SITE + "news.asp", SITE + "images/logo.gif"]),
                                  case_insensitive=True, index_files=INDEX_FILES, folders=True)
     out = tmp_path / "reconstructed.warc.gz"
     stamps = RecordStamps(datetime(2026, 1, 1, tzinfo=timezone.utc), "seed")

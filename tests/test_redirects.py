@@ -5,17 +5,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import http.client
-import shutil
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from site_out.redirects import HTACCESS_FILE, NGINX_FILE, build_entries, new_location, write_redirect_maps
-from tests.apache import apache_serving as served_by_apache
-from tests.apache import public_copy
+from tests.apache import apache_serving
 
 PAIRS = [  # (old URL, mirror path), sorted by old URL as the mirror gives them
     ("http://h/site/Glossary.htm", "h/site/glossary.htm"),  # a case clash, folded
@@ -76,17 +72,11 @@ def test_case_insensitive_nginx_patterns_never_loop(tmp_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def apache_serving(htaccess: Path) -> Iterator[int]:
-    """Debian's Apache httpd (``tests.apache``) on 127.0.0.1 with ``htaccess`` as its document root's .htaccess."""
-    source = Path(tempfile.mkdtemp(prefix="sunset-htaccess-"))
-    shutil.copy(htaccess, source / ".htaccess")
-    docroot = public_copy(source, time.time())
-    try:
-        with served_by_apache(docroot, '<Directory "@DOCROOT@">\n    AllowOverride All\n</Directory>\n') as apache:
-            yield apache.port
-    finally:
-        shutil.rmtree(source, ignore_errors=True)
-        shutil.rmtree(docroot.parent, ignore_errors=True)
+def apache_with_htaccess(htaccess: Path) -> Iterator[int]:
+    """Debian's Apache httpd on 127.0.0.1 with ``htaccess`` as its document root's .htaccess."""
+    with apache_serving({".htaccess": htaccess.read_bytes()}, ("rewrite",),
+                        "  AllowOverride All\n  Require all granted") as port:
+        yield port
 
 
 def _answer(port: int, request_uri: str) -> tuple[int, str | None]:
@@ -102,7 +92,7 @@ def _answer(port: int, request_uri: str) -> tuple[int, str | None]:
 @pytest.mark.parametrize("case_insensitive", [False, True])
 def test_apache_answers_each_old_url_with_its_place_in_the_mirror(tmp_path: Path, case_insensitive: bool) -> None:
     write_redirect_maps(tmp_path, build_entries(PAIRS, "/"), case_insensitive=case_insensitive)
-    with apache_serving(tmp_path / HTACCESS_FILE) as port:
+    with apache_with_htaccess(tmp_path / HTACCESS_FILE) as port:
         here = f"http://127.0.0.1:{port}"
         for request_uri, location in [
             ("/site/Glossary.htm", "/site/glossary.htm"),

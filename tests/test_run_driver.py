@@ -3,6 +3,7 @@ route whatever the source, a stage command = the steps of its stage, a new sourc
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from datetime import datetime, timezone
 from functools import partial
@@ -10,15 +11,20 @@ from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from archive.capture import BytesBody, Capture
+from archive.capture_index import CAPTURE_INDEX
 from archive.errors import StageInputError
+from archive.index_lines import lines_path
+from crawl.wayback.options import WaybackOptions
 from sunset import run_driver, sources, steps
 from sunset.cli import COMMANDS, main
-from sunset.config import load_config
+from sunset.config import SiteConfig, load_config
 from sunset.layout import OutputLayout
 from sunset.pipeline import archive_captures
-from sunset.sources import Source
+from sunset.sources import Source, source_of
 from sunset.steps import STEPS, RunFlags, Step, run_plan, stage_plan
 from tests.conftest import write_config
 
@@ -36,12 +42,20 @@ def test_every_step_reads_and_makes_paths_of_the_output_layout() -> None:
         assert step.stage is None or step.stage in COMMANDS, step.name
 
 
+def _configs() -> tuple[SiteConfig, SiteConfig, SiteConfig]:
+    """The example as ingested, as crawled, and as rebuilt from a web archive."""
+    docroot = load_config(Path(__file__).resolve().parents[1] / "examples" / "otpic" / "site.toml")
+    crawled = dataclasses.replace(docroot, source=dataclasses.replace(docroot.source, docroot=None))
+    archived = dataclasses.replace(crawled, source=dataclasses.replace(
+        crawled.source, wayback=WaybackOptions("http://127.0.0.1:9/otpic/", "19981101000000")))
+    return docroot, crawled, archived
+
+
 def test_each_output_has_one_maker_and_a_run_reads_nothing_made_later() -> None:
     makers = [output for step in STEPS for output in step.makes]
     assert len(makers) == len(set(makers)) and "warc" not in makers  # the master: the source's alone
-    docroot = load_config(Path(__file__).resolve().parents[1] / "examples" / "otpic" / "site.toml")
-    crawled = dataclasses.replace(docroot, source=dataclasses.replace(docroot.source, docroot=None))
-    for config, source in ((docroot, "ingest"), (crawled, "crawl")):
+    docroot, crawled, archived = _configs()
+    for config, source in ((docroot, "ingest"), (crawled, "crawl"), (archived, "crawl")):
         plan = [step.name for step in run_plan(config)]
         assert plan == [source, *(step.name for step in STEPS)]  # one route: only the source differs
     for index, step in enumerate(STEPS):
@@ -51,11 +65,17 @@ def test_each_output_has_one_maker_and_a_run_reads_nothing_made_later() -> None:
 
 
 def test_stage_commands_run_the_steps_of_their_stage() -> None:
-    assert [step.name for step in stage_plan("package")] == ["replay", "derived", "package"]
-    assert [step.name for step in stage_plan("verify")] == ["check", "verify"]
-    assert [step.name for step in stage_plan("mirror")] == ["mirror"]
-    assert [step.name for step in stage_plan("crawl")] == ["crawl"]
-    assert [step.name for step in stage_plan("normalize", "mirror")] == ["normalize", "mirror"]
+    docroot, crawled, archived = _configs()
+    assert [step.name for step in stage_plan(docroot, "package")] == ["replay", "derived", "package"]
+    assert [step.name for step in stage_plan(docroot, "verify")] == ["check", "verify"]
+    assert [step.name for step in stage_plan(docroot, "mirror")] == ["mirror"]
+    assert [step.name for step in stage_plan(docroot, "ingest")] == ["ingest"]
+    assert [step.name for step in stage_plan(crawled, "crawl")] == ["crawl"]
+    assert [step.name for step in stage_plan(docroot, "normalize", "mirror")] == ["normalize", "mirror"]
+    # `sunset crawl` fetches from where the config says: the live server, or a web archive.
+    for config, how in ((crawled, "crawled over HTTP"), (archived, "rebuilt from a web archive")):
+        (step,) = stage_plan(config, "crawl")
+        assert step.run.args[0] is source_of(config) and source_of(config).how == how
 
 
 def test_a_stage_command_runs_one_step(otpic_run, tmp_path: Path) -> None:
@@ -63,7 +83,7 @@ def test_a_stage_command_runs_one_step(otpic_run, tmp_path: Path) -> None:
     config, layout = otpic_run
     records = layout.records.read_bytes()
     mirror_index = (layout.mirror / "index.html").stat().st_mtime_ns
-    made = run_driver.run(config, stage_plan("normalize"), RunFlags(quiet=True))
+    made = run_driver.run(config, stage_plan(config, "normalize"), RunFlags(quiet=True))
     assert made.done == ["normalize"] and set(made.results) == {"normalize"}
     assert layout.records.read_bytes() == records
     assert (layout.mirror / "index.html").stat().st_mtime_ns == mirror_index
@@ -73,10 +93,10 @@ def test_a_step_before_its_input_says_what_to_run(tmp_path: Path) -> None:
     (tmp_path / "docroot" / "site").mkdir(parents=True)
     config = load_config(write_config(tmp_path), out=tmp_path / "out")
     with pytest.raises(StageInputError, match="run `sunset ingest` first"):
-        run_driver.run(config, stage_plan("package"), RunFlags(quiet=True))
+        run_driver.run(config, stage_plan(config, "package"), RunFlags(quiet=True))
     crawled = dataclasses.replace(config, source=dataclasses.replace(config.source, docroot=None))
     with pytest.raises(StageInputError, match="run `sunset crawl` first"):
-        run_driver.run(crawled, stage_plan("mirror"), RunFlags(quiet=True))
+        run_driver.run(crawled, stage_plan(crawled, "mirror"), RunFlags(quiet=True))
 
 
 # --- the driver's rules, with steps of a test's own ----------------------------------------------
@@ -157,6 +177,46 @@ def test_reuse_keeps_what_is_complete_and_no_older_than_its_inputs(tmp_path: Pat
     assert run_driver.run(config, plan).done == ["master", "records"]  # without reuse: made again
 
 
+def _master_of(*urls: str):
+    """A step that writes a master WARC of one page at each of ``urls``."""
+    def step(run) -> str:
+        with run.layout.warc.open("wb") as handle:
+            writer = WARCWriter(handle, gzip=True)
+            for url in urls:
+                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.0")
+                writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(b"<P>x"),
+                                                              http_headers=http))
+        return "master"
+    return step
+
+
+def test_the_steps_and_asides_share_one_capture_index(tmp_path: Path) -> None:
+    """Made once per master: before an aside that asks it forks (the aside finds it made), one for
+    every step after; a step that makes the master again gets an index of the new one."""
+    config = _config(tmp_path)
+    first, second = "http://old.example.org/site/", "http://old.example.org/site/b.htm"
+    index_file = lines_path(OutputLayout(config.output_dir, config.name).warc, CAPTURE_INDEX)
+
+    def aside(run) -> tuple[bytes, str]:
+        made = index_file.read_bytes()  # before this process asks: made before the fork
+        return made, run.captures().first(first).url
+
+    def asks(url: str):
+        return lambda run: (id(run.captures()), run.captures().first(url) is not None)
+
+    plan = (Step("master", None, (), ("warc",), _master_of(first), needs=()),
+            Step("aside", None, ("warc",), (), aside, aside=True, captures=True),
+            Step("one", None, ("warc",), (), asks(first), captures=True),
+            Step("two", None, ("warc",), (), asks(first), captures=True),
+            Step("again", None, (), ("warc",), _master_of(first, second), needs=()),
+            Step("three", None, ("warc",), (), asks(second), captures=True))
+    made = run_driver.run(config, plan)
+    assert made.results["aside"][1] == first
+    assert made.results["one"] == made.results["two"] and made.results["one"][1]
+    assert made.results["three"][1]  # the master made again is indexed again
+    assert made.results["aside"][0] != index_file.read_bytes()  # (an inode number can come back)
+
+
 # --- a new source is one line --------------------------------------------------------------------
 
 PAGES = {
@@ -196,4 +256,4 @@ def test_a_new_source_needs_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
         info = next(iter(ArchiveIterator(handle))).content_stream().read().decode()
     assert "read from a list of pages" in info
     # The stage command of the new source is its step alone.
-    assert [step.name for step in stage_plan("listed")] == ["listed"]
+    assert [step.name for step in stage_plan(load_config(config), "listed")] == ["listed"]

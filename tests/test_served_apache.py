@@ -24,7 +24,7 @@ import pytest
 
 from crawl.options import SourceOptions
 from crawl.served.view import ServedView
-from tests.apache import Apache, apache_serving, public_copy, require_apache
+from tests.apache import Apache, public_copy, require_apache, serving_docroot
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "data" / "served"
@@ -60,7 +60,7 @@ def servers() -> Iterator[dict[str, tuple[ServedView, Apache]]]:
         for site in SITES:
             docroot = public_copy(FIXTURES / site / "docroot", FILE_DATE.timestamp())
             view = _view(docroot, site)
-            context = apache_serving(docroot, view.apache_config())
+            context = serving_docroot(docroot, view.apache_config())
             running[site] = (view, context.__enter__())
             stack.append((context, docroot))
         yield running

@@ -13,7 +13,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.package.cdxj import iter_cdxj
-from archive.record_builder import MADE_FROM_HEADER, RECONSTRUCTION_HEADER
+from archive.capture import MADE_FROM as MADE_FROM_HEADER, RECONSTRUCTION as RECONSTRUCTION_HEADER
 from archive.served import iter_site_captures, served_answers
 from crawl.served.view import ServedView
 from site_out.qa.pairs import iter_page_pairs

@@ -209,7 +209,8 @@ def test_nothing_escapes_and_special_pages_exist(mirror) -> None:
     written = {path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*") if path.is_file()}
     maps = {"out/redirects.csv", "out/redirects.nginx.conf", "out/redirects.htaccess"}
     maps |= {f"out/reports/{name}.csv" for name in ("mimetypes", "responsecodes", "hosts", "missing", "leftovers")}
-    assert all(name == "site.warc.gz" or name in maps or name.startswith("out/mirror/") for name in written)
+    beside = {"site.warc.gz", ".site.warc.gz.captures"}  # the master and its capture index
+    assert all(name in beside or name in maps or name.startswith("out/mirror/") for name in written)
     assert site(root, "..%2F..%2Fsecret.htm").is_file()
     assert not site(root, "old.htm.html").exists() and not site(root, "old.htm").exists()
     assert summary.index_path == root / "index.html"
@@ -226,10 +227,10 @@ def test_nothing_escapes_and_special_pages_exist(mirror) -> None:
 
 def test_redirects_become_forwarding_pages(mirror) -> None:
     tmp_path, root, _, _ = mirror
-    from archive.reader import iter_warc_captures
+    from archive.capture_index import CaptureIndex
     from site_out.plan import build_plan
 
-    plan = build_plan(iter_warc_captures(tmp_path / "site.warc.gz", read_bodies=False), case_insensitive=True)
+    plan = build_plan(CaptureIndex(tmp_path / "site.warc.gz"), case_insensitive=True)
     assert BASE + "old.htm" not in plan.paths
     assert {redirect.path for redirect in plan.redirects} == {
         "www.colorado.edu/conflict/peace/" + name for name in ("moved.htm", "temp.htm", "chain.html", "away.htm", "out.htm")
@@ -363,26 +364,21 @@ def test_classify(content_type: str | None, url: str, kind: str) -> None:
     assert classify(content_type, url) == kind
 
 
-def test_plan_resolves_clashes() -> None:
-    from datetime import datetime, timezone
-
-    from archive.capture import BytesBody, Capture
+def test_plan_resolves_clashes(tmp_path: Path) -> None:
+    from archive.capture_index import CaptureIndex
     from site_out.plan import build_plan
 
-    def capture(url: str, content_type: str = "text/plain") -> Capture:
-        return Capture(url, datetime(1998, 1, 1, tzinfo=timezone.utc), content_type, BytesBody(b""))
-
-    plan = build_plan(
-        [
-            capture("http://h/a/b"),  # a file named like the folder of the next one
-            capture("http://h/a/b/c.txt"),
-            capture("http://h/Readme.txt"),  # case clash on Windows and macOS
-            capture("http://h/readme.txt"),
-            capture("http://h/x//y.txt"),  # same file name: first wins
-            capture("http://h/x/y.txt"),
-        ],
-        case_insensitive=False,
-    )
+    warc = tmp_path / "clashes.warc.gz"
+    with warc.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for url in ["http://h/a/b",  # a file named like the folder of the next one
+                    "http://h/a/b/c.txt",
+                    "http://h/Readme.txt",  # case clash on Windows and macOS
+                    "http://h/readme.txt",
+                    "http://h/x//y.txt",  # same file name: first wins
+                    "http://h/x/y.txt"]:
+            resource(writer, url, "text/plain", b"")
+    plan = build_plan(CaptureIndex(warc), case_insensitive=False)
     paths = plan.paths
     assert paths["http://h/a/b/c.txt"] == "h/a/b/c.txt"
     assert paths["http://h/a/b"] == "h/a/b~2"

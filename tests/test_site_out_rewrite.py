@@ -189,6 +189,21 @@ def test_case_insensitive_site() -> None:
     assert out == '[M]<body>[N]<a href="../glossary.htm#x">g</a><img src="../images/paper.gif">'
 
 
+def test_links_to_an_alias_host_lead_to_the_mirror_files() -> None:
+    """``[site] aliases``: ``http://www.h/`` is ``http://h/``: archived links go to the files, a
+    missing one to the missing page, and another host stays external."""
+    paths = {lookup_key(url, False): path for url, path in ARCHIVED.items()}
+    resolver = Resolver(paths, Scope("http://h/", aliases=("www.h",)), index_files=("index.html",))
+    result = PageRewriter(resolver, external_links="keep").rewrite(
+        '<body><a href="http://WWW.H/glossary.htm#g">g</a><img src="http://www.h:80/images/paper.gif">'
+        '<a href="https://www.h/dir/sub/">s</a><a href="http://www.h/gone.htm">x</a><a href="http://w.h/">w</a>',
+        page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]")
+    assert result.text.replace(META_CHARSET, "[M]") == (
+        '[M]<body>[N]<a href="../glossary.htm#g">g</a><img src="../images/paper.gif">'
+        '<a href="sub/index.html">s</a><a href="' + MISSING + 'http%3A%2F%2Fwww.h%2Fgone.htm">x</a>'
+        '<a href="http://w.h/">w</a>')
+
+
 def test_exactly_one_notice_with_many_bodies() -> None:
     out = rewrite("<body>a</body><body>b</body><noframes><body>c</body></noframes>")
     assert out.count("[N]") == 1

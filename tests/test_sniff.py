@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from warcio.warcwriter import WARCWriter
 
+from archive.capture_index import CaptureIndex
 from archive.sniff import guess_file_type, is_css, is_html, looks_like_html, magic_type, media_type
 from archive.urls import Scope
 from site_out.mirror import write_mirror
@@ -147,7 +148,7 @@ def test_crawl_mirror_and_reconstruction_find_the_same_stylesheet_urls(tmp_path:
     crawled = {name: {url for url, requisite in extract(body, content_type, BASE + name) if requisite}
                for name, content_type, body in SHEETS}
 
-    reconstructed = set(stylesheet_urls(warc, 8 * 1024 * 1024))
+    reconstructed = set(stylesheet_urls(CaptureIndex(warc), 8 * 1024 * 1024))
 
     notice = NoticeOptions(title="Retired", date=date(2005, 12, 2), text="Gone.")
     summary = write_mirror(warc, None, MirrorOptions(base_url=BASE, notice=notice), tmp_path / "out")

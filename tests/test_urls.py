@@ -50,6 +50,20 @@ def test_scope_knows_every_spelling_of_its_host() -> None:
     assert not scope.same_host("http://www.gmu.edu/")
 
 
+def test_scope_reads_an_alias_host_as_its_own() -> None:
+    """``[site] aliases``: another name of the same site is the site, under base_url's path only."""
+    scope = Scope("http://www.linuxgazette.com/issue47/", aliases=("LinuxGazette.NET", "www.linuxgazette.net:80"))
+    assert scope.aliases == ("linuxgazette.net", "www.linuxgazette.net")
+    assert scope.same_host("http://linuxgazette.net/gx/logo.gif")
+    assert scope.contains("HTTP://WWW.LINUXGAZETTE.NET/issue47/index.html")
+    assert not scope.contains("http://linuxgazette.net/issue45/index.html")
+    assert scope.local("http://linuxgazette.net/issue47/a.html") == "http://www.linuxgazette.com/issue47/a.html"
+    assert scope.local("https://linuxgazette.net/x") == "https://www.linuxgazette.com/x"
+    assert scope.local("http://linuxgazette.net:8080/x") == "http://linuxgazette.net:8080/x"
+    assert scope.local("http://www.gmu.edu/") == "http://www.gmu.edu/"
+    assert not scope.same_host("http://linuxgazette.org/")
+
+
 _PIECES = st.sampled_from(["a", "B", "..", ".", "", "x.htm", ";p", "?q", "#f", ":", "//", "%2e", "\\", " ", "h:1"])
 _BASES = st.tuples(st.sampled_from(["http://h", "https://U:P@Host:8080", "http://[::1]"]),
                    st.lists(_PIECES, max_size=5).map("/".join)).map(lambda parts: parts[0] + "/" + parts[1])

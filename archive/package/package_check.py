@@ -11,8 +11,9 @@ from pathlib import Path
 
 from warcio.timeutils import iso_date_to_timestamp
 
+from archive.capture_index import iter_originals
 from archive.package.cdxj import INDEXED_TYPES, iter_cdxj
-from archive.package.derived import MIRROR_PATH_HEADER, iter_originals
+from archive.package.derived import MIRROR_PATH_HEADER
 from archive.reader import iter_record_spans
 
 
@@ -34,7 +35,7 @@ def check_cdxj(master: Path, cdxj: Path, *others: Path) -> list[str]:
             problems.append(f"{cdxj.name}: {line.url} points into {line.fields.get('filename')}, not {master.name}")
     captures = {(warc.name, original.url, iso_date_to_timestamp(original.date), original.offset)
                 for warc in (master, *others)
-                for original in iter_originals(warc) if original.record_type in INDEXED_TYPES}
+                for original in iter_originals(warc) if original.rec_type in INDEXED_TYPES}
     for name, url, timestamp, offset in sorted(captures - indexed):
         problems.append(f"{cdxj.name}: the capture of {url} ({timestamp}, offset {offset}) is not in the index")
     for name, url, timestamp, offset in sorted(indexed - captures):

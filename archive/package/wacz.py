@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import SunsetError
-from archive.package.derived import OriginalIndex
+from archive.capture_index import CaptureIndex
 from archive.records_file import iter_page_records, listed
+from archive.served import SiteIndex
 
 
 class WaczError(SunsetError, RuntimeError):
@@ -44,7 +45,7 @@ class Page:
     id: str | None = None
 
 
-def iter_pages(records_path: Path, index: OriginalIndex) -> Iterable[Page]:
+def iter_pages(records_path: Path, index: CaptureIndex | SiteIndex) -> Iterable[Page]:
     """Every page of the site in the records (HTML answered 200, or a docroot file), with its
     title, its text and the date of its capture."""
     for record, _ in iter_page_records(records_path):
