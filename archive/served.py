@@ -61,16 +61,16 @@ def _overlaid(files: Iterator[Capture], answers: Iterator[Capture]) -> Iterator[
         yield from answers
 
 
-def iter_site_captures(master: Path, *, read_bodies: bool = True) -> Iterator[Capture]:
+def iter_site_captures(master: Path) -> Iterator[Capture]:
     """Every capture of ``master`` in order, each replaced by the served answer at its URL, then the
-    served answers at URLs no file stands at (see the module's docstring). Without served answers:
-    :func:`archive.reader.iter_warc_captures`."""
+    served answers at URLs no file stands at (see the module's docstring), with their bodies.
+    Without served answers: :func:`archive.reader.iter_warc_captures`."""
     served = served_answers(master)
-    files = iter_warc_captures(master, read_bodies=read_bodies)
+    files = iter_warc_captures(master)
     if served is None:
         yield from files
         return
-    yield from _overlaid(files, iter_warc_captures(served, read_bodies=read_bodies))
+    yield from _overlaid(files, iter_warc_captures(served))
 
 
 class SiteIndex:

@@ -130,7 +130,7 @@ def test_the_site_as_served_is_what_every_stage_reads(dept_run: tuple[SiteConfig
     """The master's captures with the answers over them: the QA pairs the listing and the expanded
     home page with their mirror files."""
     _, layout = dept_run
-    captures = {capture.url: capture for capture in iter_site_captures(layout.warc, read_bodies=False)}
+    captures = {capture.url: capture for capture in iter_site_captures(layout.warc)}
     assert captures[DEPT_BASE + "index.shtml"].reconstruction == "server-side-includes"
     assert captures[DEPT_BASE + "papers/negotiation.txt"].reconstruction is None
     pairs = {pair.url: pair.path for pair in iter_page_pairs(layout.warc, case_insensitive=False)}
