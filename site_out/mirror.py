@@ -285,7 +285,7 @@ class MirrorWriter:
         plan, options, root, warc_path, out_dir = self.plan, self.options, self.root, self.warc_path, self.out_dir
         index_path = self.write_special_pages()
         self.write_forwarding_pages()
-        dates = DateSpread(plan.captures, plan.first_capture, plan.last_capture)
+        dates = DateSpread(plan.captures - plan.answers, plan.first_capture, plan.last_capture)
         signs = dates.copy_signs(options.notice.date, self.made) if options.date_source == "mtime" else ()
         facts = ArchiveFacts(
             warc_name=options.warc_name or warc_path.name,
@@ -421,7 +421,8 @@ class MirrorWriter:
         """Each redirect of the old site as a page at the old address that forwards to the target."""
         for redirect in self.plan.redirects:
             resolution = self.resolver.resolve(redirect.target, redirect.url, redirect.path)
-            href = resolution.href or redirect.target
+            # A target no reader can open (file:, a drive letter) is shown as text, as any non-web target.
+            href = (resolution.href if resolution.outcome != "leftover" else None) or redirect.target
             html = forwarding_page(self.notice(redirect.path, redirect), target_href=href,
                                    original_url=redirect.url, target_url=redirect.target, words=self.words)
             try:

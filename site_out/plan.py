@@ -104,6 +104,9 @@ class MirrorPlan:
     """The web archives the captures were taken from (none: from the old server or its files)."""
     archived_months: Counter[str] = field(default_factory=Counter)
     """``YYYY-MM`` -> captures taken from a web archive in that month (the report's chart)."""
+    answers: int = 0
+    """Of the captures, the old server's answers sunset worked out (:mod:`archive.served`); the others
+    are the files or fetches archived, which alone the capture dates count."""
 
     def explains(self, path: str) -> bool:
         """Whether a capture (a file or a forwarding page) has ``path`` in the mirror."""
@@ -192,11 +195,14 @@ def build_plan(index: CaptureIndex | SiteIndex, *, case_insensitive: bool, store
     last: datetime | None = None
     archives: list[str] = []
     months: Counter[str] = Counter()
-    count = 0
+    count = answers = 0
     for ordinal, capture in enumerate(index.captures()):
         count = ordinal + 1
-        first = capture.date if first is None else min(first, capture.date)
-        last = capture.date if last is None else max(last, capture.date)
+        if capture.reconstruction:
+            answers += 1
+        else:
+            first = capture.date if first is None else min(first, capture.date)
+            last = capture.date if last is None else max(last, capture.date)
         if capture.archived_by:
             months[capture.date.strftime("%Y-%m")] += 1
             if capture.archived_by not in archives:
@@ -264,7 +270,8 @@ def build_plan(index: CaptureIndex | SiteIndex, *, case_insensitive: bool, store
     db.execute("COMMIT")
     db.executescript("DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; DROP TABLE taken; "
                      "DROP TABLE exact;")
-    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out, archives, months)
+    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out, archives, months,
+                      answers)
 
 
 def _clashing(db: sqlite3.Connection, path: str) -> str:

@@ -66,6 +66,7 @@ def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
                              stylesheet_urls(index, config.max_page_bytes))
     unanswered: list[str] = []  # the site's broken links, which a served view may answer
     with SiteIndex(index) as site:
+        answered = site.served.count() if site.served is not None else 0
         items = plan_reconstructions(site, wanted, case_insensitive=config.source.case_insensitive,
                                      index_files=config.source.index_files, folders=source.folders,
                                      store=layout.root / RECONSTRUCT_FILE,
@@ -74,14 +75,14 @@ def reconstruct(config: SiteConfig, layout: OutputLayout, stamps: RecordStamps,
     info = warcinfo_fields(config, source.how)
     info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: how the old server answered other "
                            "spellings of its URLs (case variants, folders); not fetched.")
-    if served is not None or linked:
+    if answered or linked:
         info["description"] = (f"Reconstructed by sunset from {layout.warc.name}: the old server's answers where "
                                "they were not a file as it lay (server-side includes, listings, redirects, error "
                                "documents; worked out from its files and configuration), and how it answered other "
                                "spellings of its URLs (case variants, folders); not fetched.")
     with WarcArchive(layout.reconstructed_warc, software=software_name(stamps.fixed), info=info,
                      stamps=stamps) as archive:
-        copied = copy_served(archive, served) if served is not None else 0
+        copied = copy_served(archive, served) if served is not None and answered else 0
         summary = write_reconstructions(archive, items)
         for answer in linked:
             write_answer(archive, answer)

@@ -168,10 +168,8 @@ def write_served(config: SiteConfig, source: Source, captures: CaptureIndex, *,
             file = captures.first(answer.file_url, revisits=False) if answer.file_url else None
             write_answer(archive, answer, file)
             kept[answer.rule] += 1
-    if kept:
-        CaptureIndex(layout.served).close()  # made once, here, for the steps and asides that ask it
-    else:
-        layout.served.unlink(missing_ok=True)
+    # Written even when it holds no answer, so that a batch run again finds it complete (reused).
+    CaptureIndex(layout.served).close()  # made once, here, for the steps and asides that ask it
     log.info("served: %d answers of the old server kept beside the master%s", sum(kept.values()),
              "".join(f"; {count} {rule}" for rule, count in sorted(kept.items())))
     return ServedRun(notes, dict(kept))

@@ -29,6 +29,7 @@ from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
 from archive.capture import Capture
+from archive.urls import Scope
 from crawl.docroot import url_for_file
 from crawl.served.files import to_latin
 from crawl.served.view import Served, ServedView
@@ -89,6 +90,7 @@ class Answers:
     def __init__(self, view: ServedView) -> None:
         self.view = view
         self.base = view.base
+        self.scope = Scope(view.options.base_url, view.options.case_insensitive)
 
     def _made_from(self, served: Served) -> tuple[str, ...]:
         return tuple(url_for_file(relative, self.base) for relative in served.sources)
@@ -124,15 +126,16 @@ class Answers:
             return stream.read() == self.view.docroot.read(node)
 
     def elsewhere(self) -> Iterator[KeptAnswer]:
-        """The answers at URLs no file stands at: each folder, each ``Redirect`` source that is no
-        file (one that is, :meth:`at_file` answers)."""
-        for url in self.view.folder_urls():
+        """The answers at URLs no file stands at, on the site (under ``base_url``): each folder, each
+        ``Redirect`` source that is no file (one that is, :meth:`at_file` answers). Folders of the
+        docroot outside the site get no listing: their files are archived, but they are not the site."""
+        for url in filter(self.scope.contains, self.view.folder_urls()):
             kept = self._at_folder(url)
             if kept is not None:
                 yield kept
                 if kept.served.kind == "listing":
                     yield from self._sorted_listings(kept)
-        for url in self.view.redirect_urls():
+        for url in filter(self.scope.contains, self.view.redirect_urls()):
             node = self.view.docroot.node(to_latin(self._relative(url)))
             if node is not None and not node.folder:
                 continue
