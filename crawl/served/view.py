@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
-from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from archive.capture import Body, BytesBody
