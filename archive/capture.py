@@ -89,6 +89,15 @@ class SpooledBody:
                 remaining -= len(chunk)
         self._size = self._spool.tell()
 
+    @classmethod
+    def written(cls, spool: tempfile.SpooledTemporaryFile) -> "SpooledBody":
+        """The bytes already written into ``spool`` (which the body then owns), not copied again:
+        the crawl spools a body as it reads it off the socket."""
+        body = cls.__new__(cls)
+        body._spool = spool
+        body._size = spool.tell()
+        return body
+
     @property
     def size(self) -> int:
         return self._size

@@ -1,7 +1,8 @@
 """The crawl loop: fetch the site politely, archive each response as it arrives, resume after a kill.
 
-Fetch threads (``concurrency`` of them, one ``requests.Session`` each, ``delay`` seconds
-between their requests) talk HTTP and hand each page to a worker process that finds its links
+Fetch threads (``concurrency`` of them, one :class:`crawl.http_fetch.CrawlSession` each, so one
+connection each, ``delay`` seconds between their requests) talk HTTP and hand each page to a
+worker process that finds its links
 (parsing is CPU-bound: in a thread it held the interpreter lock the fetches need). The main
 thread owns the frontier and the log, and a writer thread the WARC: a response is written and
 flushed before its URL is committed as done with its links, so a crash loses nothing and a
@@ -18,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
 from archive.capture import Fetched
 from archive.dates import warc_date
 from archive.limits import MAX_PAGE_BYTES
@@ -30,13 +29,7 @@ from crawl.archiver import BackgroundArchiver, CaptureSink
 from crawl.crawl_log import CrawlLog
 from crawl.credentials import Credentials, fetch_authenticated, load_credentials
 from crawl.frontier import Entry, Frontier, Status
-from crawl.http_fetch import (
-    CrawlSession,
-    FetchFailed,
-    WireAdapter,
-    fetch,
-    readable_head,
-)
+from crawl.http_fetch import CrawlSession, FetchFailed, fetch, readable_head
 from crawl.options import CrawlOptions
 from crawl.robots import Robots, polite_delay
 from crawl.rules import CrawlRules, FetchMap, url_pattern
@@ -248,6 +241,8 @@ class Crawler:
             links.close()
             if links.broken:
                 log.warning("crawl: links were found in the main process after %s", links.broken)
+        for worker in workers:  # each is idle and takes its None at once: none is left running beside a later fork
+            worker.join()
         if limit_reached and self.frontier.count(Status.TODO):
             self.reports.append(f"max_pages ({self.options.max_pages}) reached; "
                                 f"{self.frontier.count(Status.TODO)} URLs not fetched")
@@ -266,7 +261,7 @@ class Crawler:
         return summarize(self.frontier, complete=complete, reports=self.reports, revisits=self.revisits)
 
     # -- workers (HTTP only) -----------------------------------------------------------
-    def _session(self) -> requests.Session:
+    def _session(self) -> CrawlSession:
         return crawl_session(self.options, self.credentials, self.fetch_map.to_fetch(self.scope.base_url))
 
     def _worker(self, tasks: queue.Queue[Entry | None], results: queue.Queue[_Outcome]) -> None:
@@ -286,7 +281,7 @@ class Crawler:
                 outcome = _Outcome(entry, None, f"internal error: {error!r}", [])
             results.put(outcome)
 
-    def _fetch_with_retries(self, session: requests.Session, entry: Entry, last: list[float]) -> _Outcome:
+    def _fetch_with_retries(self, session: CrawlSession, entry: Entry, last: list[float]) -> _Outcome:
         options = self.options
         proxies = proxies_for(options)
         target = self.fetch_map.to_fetch(entry.url)
@@ -526,18 +521,14 @@ class Crawler:
         return f"trap: more than {limit} URLs at depth {depth}"
 
 
-def crawl_session(options: CrawlOptions, credentials: Credentials, fetched_from: str) -> requests.Session:
-    """A session that sends what the crawl sends (its user agent and encodings, the site's
-    credentials to ``fetched_from``'s host) and records the wire bytes: the one set-up of the
-    crawl's requests, for the crawl and for ``sunset plan``."""
+def crawl_session(options: CrawlOptions, credentials: Credentials, fetched_from: str) -> CrawlSession:
+    """A session that sends what the crawl sends (its user agent, the encodings link discovery can
+    undo, the site's credentials to ``fetched_from``'s host): the one set-up of the crawl's
+    requests, for the crawl and for ``sunset plan``."""
     session = CrawlSession()
     session.headers["User-Agent"] = options.user_agent
-    # Only what link discovery can undo (urllib3 would offer br and zstd when installed).
     session.headers["Accept-Encoding"] = "gzip, deflate"
     credentials.apply(session, urlsplit(fetched_from).hostname or "")
-    adapter = WireAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)  # records the wire bytes
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
     return session
 
 

@@ -8,8 +8,8 @@ into requests to the site's host alone; what it adds to a request (``Authorizati
 the extra headers) is left out of the request records (:func:`secret_header_names`), and no
 message says more than where the secret was looked for.
 
-Digest authentication is answered here rather than by requests: the crawl sends one request at a
-time and records it (:mod:`crawl.http_fetch`), so requests' hook that re-sends after a 401 never
+Digest authentication is answered here rather than by requests: the crawl sends its own requests
+and records them (:mod:`crawl.http_fetch`), so requests' hook that re-sends after a 401 never
 runs. :func:`fetch_authenticated` takes the server's challenge and asks once more; the 401 that
 asked is not archived (it is the handshake, not the site), the answer to the second request is.
 """
@@ -208,7 +208,7 @@ class CrawlDigestAuth(HTTPDigestAuth):
 Fetch = Callable[[], Fetched]
 
 
-def fetch_authenticated(session: requests.Session, fetch: Fetch) -> Fetched:
+def fetch_authenticated(session: CrawlSession, fetch: Fetch) -> Fetched:
     """``fetch()``, and once more when the server's 401 is a digest challenge sunset can answer."""
     fetched = fetch()
     auth = session.auth

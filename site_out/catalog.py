@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from archive.records_file import iter_page_records, listed
-from site_out.options import DATE_SOURCES, MirrorOptions
+from site_out.options import DATE_SOURCES, MirrorOptions, PastRun
 from site_out.pages import page_html
 from site_out.words import ENGLISH, Words
 
@@ -126,6 +126,23 @@ def _dates_line(options: MirrorOptions, facts: ArchiveFacts, words: Words) -> st
     return f"<p>{note}</p>\n"
 
 
+def _history(runs: tuple[PastRun, ...], words: Words) -> str:
+    """The runs that made the archive, oldest first: when, with which sunset, the command, the run id."""
+    if not runs:
+        return ""
+    rows = "".join(
+        f'<tr><td style="white-space:nowrap">{escape(words.date(run.started.date()))} '
+        f'{run.started.strftime("%H:%M:%S")}</td><td style="white-space:nowrap">{escape(run.software)}</td>'
+        f'<td><code style="word-break:break-all">{escape(run.command)}</code></td>'
+        f"<td><code>{escape(run.id)}</code></td>"
+        "</tr>\n" for run in runs)
+    return (f'<h2>{words("about_history_heading")}</h2>\n<p>{words("about_history")}</p>\n'
+            '<table style="border-collapse:collapse" cellpadding="4">\n'
+            f'<tr><th align="left">{words("about_history_when")}</th><th align="left">sunset</th>'
+            f'<th align="left">{words("about_history_command")}</th><th align="left">{words("about_history_run")}</th>'
+            f"</tr>\n{rows}</table>\n")
+
+
 def about_page(notice_html: str, options: MirrorOptions, facts: ArchiveFacts, *, index_href: str,
                start_href: str | None) -> str:
     """``_sunset/about.html``: what this copy is, where its master is, and how to replay it."""
@@ -158,5 +175,5 @@ def about_page(notice_html: str, options: MirrorOptions, facts: ArchiveFacts, *,
 <li>{words("about_replay", name=name, warc=warc, url=escape(options.base_url))}</li>
 <li>{words("about_list", warc=warc)}</li>
 </ul>
-"""
+{_history(options.history, words)}"""
     return page_html(words("about_title", site=options.site_name), notice_html, body, lang=words.lang)

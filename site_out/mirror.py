@@ -289,7 +289,7 @@ class MirrorWriter:
         signs = dates.copy_signs(options.notice.date, self.made) if options.date_source == "mtime" else ()
         facts = ArchiveFacts(
             warc_name=options.warc_name or warc_path.name,
-            warc_sha256=file_sha256(warc_path),
+            warc_sha256=options.warc_sha256 or file_sha256(warc_path),
             warc_size=warc_path.stat().st_size,
             pages=self.pages,
             files=self.files,

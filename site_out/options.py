@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from archive.limits import MAX_PAGE_BYTES
@@ -38,6 +38,17 @@ files), ``mtime`` (each ingested file's modification time, which a copy may have
 
 
 @dataclass(frozen=True, slots=True)
+class PastRun:
+    """A run of sunset that wrote into the archive's folder, as the about page lists it."""
+
+    id: str
+    started: datetime
+    software: str
+    """``sunset 0.1.0``."""
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
 class MirrorOptions:
     base_url: str
     notice: NoticeOptions
@@ -58,6 +69,10 @@ class MirrorOptions:
     """Named on the about page (the tool that made the archive)."""
     warc_name: str | None = None
     """Shown on the about page; default: the WARC's file name."""
+    warc_sha256: str | None = None
+    """The WARC's SHA-256 (hex), shown on the about page; default: computed from the WARC."""
+    history: tuple[PastRun, ...] = ()
+    """The runs that made the archive's folder, oldest first, listed on the about page."""
     start_url: str | None = None
     """The page ``mirror/index.html`` and the notice's start link open; default: ``base_url``."""
     date_source: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -45,6 +45,7 @@ from sunset.pipeline import (
 )
 from sunset.progress import progress
 from sunset.reconstruct_stage import reconstruct
+from sunset.run_record import OutOfStep
 from sunset.sources import source_of
 
 log = logging.getLogger("sunset")
@@ -86,7 +87,8 @@ def check_mirror(config: SiteConfig) -> list[str]:
 
 
 def verify(config: SiteConfig, captures: Callable[[], CaptureIndex], *, quiet: bool = True, trust_run: bool = False,
-           deep: bool = False, mirror_check: Callable[[], list[str]] | None = None) -> VerifySummary:
+           deep: bool = False, mirror_check: Callable[[], list[str]] | None = None,
+           out_of_step: Sequence[OutOfStep] = ()) -> VerifySummary:
     """Re-read the outputs: WARC digests and record counts, and every link of the mirror.
 
     ``trust_run``: the WARCs, index, WACZ and bag were written by this very run, whose writers
@@ -97,8 +99,13 @@ def verify(config: SiteConfig, captures: Callable[[], CaptureIndex], *, quiet: b
     mirror's check (:func:`check_mirror`), already under way; called when its answer is needed.
     ``captures``: the master's capture index, asked for only when the mirror's files are checked
     against it (a master too damaged to index is then one problem among the others).
+    ``out_of_step``: outputs made from another master or input than the folder holds
+    (:func:`sunset.run_record.out_of_step`): each is a problem that names the command making it
+    again, and is not compared with what it was made from (that would fail on every line that
+    changed); its own integrity (digests, the WACZ's and the bag's validation) is still checked.
     """
     layout = layout_for(config)
+    stale = {item.output for item in out_of_step}
     with progress("verify", quiet=quiet, total=5) as tick:
         if trust_run:
             records = count_with_fastwarc(layout.warc)
@@ -106,12 +113,13 @@ def verify(config: SiteConfig, captures: Callable[[], CaptureIndex], *, quiet: b
         else:
             warc = verify_warc(layout.warc, deep=deep)
             problems, records = list(warc.problems), warc.records
+        problems.extend(item.problem(layout.root) for item in out_of_step)
         tick(layout.warc.name)
         if layout.mirror.exists():
             problems.extend(mirror_check() if mirror_check is not None
                             else mirror_problems(layout, workers_for(config)))
             tick("mirror")
-            if not trust_run:
+            if not trust_run and "mirror" not in stale:
                 with each_check(problems, "mirror files"):
                     with SiteIndex(captures()) as site, \
                             build_plan(site, case_insensitive=config.source.case_insensitive) as plan:
@@ -120,7 +128,7 @@ def verify(config: SiteConfig, captures: Callable[[], CaptureIndex], *, quiet: b
                                             "file (left by an earlier run, or added by hand): `sunset mirror` "
                                             "removes it")
         tick("mirror files")
-        checked = () if trust_run else verify_package(layout, problems, tick, deep=deep)
+        checked = () if trust_run else verify_package(layout, problems, tick, deep=deep, skip=stale)
     return VerifySummary(records or 0, tuple(problems), checked)
 
 
@@ -144,6 +152,9 @@ class PackageSummary:
     wacz_pages: int
     bag_files: int | None
     problems: tuple[str, ...]
+    bag_again: bool = False
+    """The run did not ask for a bag, but one an earlier run made was there: made again, so that
+    no bag of an earlier master or package is left beside this one."""
 
 
 def _converted_pages(config: SiteConfig, layout: OutputLayout, site: SiteIndex) -> list[ConvertedPage]:
@@ -261,10 +272,20 @@ def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, 
             bagit: bool | None = None, quiet: bool = False) -> PackageSummary:
     """The package once its parts are made (:func:`replay_package`, :func:`write_derived`): the bag
     (``bagit``, default ``[archive] bagit``; its capture dates from ``index``, the master's capture
-    index), and what the package holds, in the log."""
+    index), and what the package holds, in the log.
+
+    A bag already in the folder is made again even when this run did not ask for one: it was
+    made to be deposited, and left as it is it would hold an earlier master or package (a
+    careful archivist wants the bag to be what it describes, and not to lose it without a
+    word; remove ``bag/`` to stop making it)."""
     layout = layout_for(config)
     bag_files = None
-    if config.archive.bagit if bagit is None else bagit:
+    asked = config.archive.bagit if bagit is None else bagit
+    again = not asked and layout.bag.exists()
+    if again:
+        log.info("package: bag/ made again to match this package: an earlier run made it (remove %s to stop "
+                 "making it)", layout.bag)
+    if asked or again:
         with progress("package", quiet=quiet) as tick:
             try:
                 bag_files = write_bag(layout.bag, _bag_items(layout), _bag_info(config, index, _description(config)),
@@ -281,12 +302,15 @@ def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, 
     log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
              derived.metadata, derived.conversions, replay.cdxj_lines, replay.wacz_pages,
              f", bag of {bag_files} files" if bag_files is not None else "")
-    return PackageSummary(derived, replay.cdxj_lines, replay.wacz_pages, bag_files, derived.problems)
+    return PackageSummary(derived, replay.cdxj_lines, replay.wacz_pages, bag_files, derived.problems, again)
 
 
 def verify_package(layout: OutputLayout, problems: list[str],
-                   tick: Callable[[str], None] = lambda item: None, *, deep: bool = False) -> tuple[str, ...]:
-    """Check whatever parts of the package exist; append problems; return what was checked."""
+                   tick: Callable[[str], None] = lambda item: None, *, deep: bool = False,
+                   skip: Collection[str] = ()) -> tuple[str, ...]:
+    """Check whatever parts of the package exist; append problems; return what was checked. Those
+    named in ``skip`` (known out of step) are checked on their own only, not against what they
+    were made from."""
     checked: list[str] = []
     others = [layout.reconstructed_warc] if layout.reconstructed_warc.exists() else []
     for warc in others:
@@ -294,10 +318,11 @@ def verify_package(layout: OutputLayout, problems: list[str],
         checked.append(warc.name)
     if layout.derived_warc.exists():
         problems.extend(verify_warc(layout.derived_warc, deep=deep).problems)
-        with each_check(problems, layout.derived_warc.name):
-            problems.extend(check_conversions(layout.derived_warc, layout.root))
+        if "derived_warc" not in skip:
+            with each_check(problems, layout.derived_warc.name):
+                problems.extend(check_conversions(layout.derived_warc, layout.root))
         checked.append(layout.derived_warc.name)
-    if layout.cdxj.exists():
+    if layout.cdxj.exists() and "cdxj" not in skip:
         with each_check(problems, layout.cdxj.name):
             problems.extend(check_cdxj(layout.warc, layout.cdxj, *others))
         checked.append(layout.cdxj.name)

@@ -39,8 +39,9 @@ from archive.urls import BadURL, Scope, canonicalize, lookup_key
 from archive.warc_writer import write_member
 from normalize.options import NormalizeOptions
 from normalize.stage import normalize_warc
-from sunset import __version__, pipeline, run_driver, steps
+from sunset import __version__, pipeline, run_driver, run_record, steps
 from sunset.config import SiteConfig, copy_config
+from sunset.console import shown
 from sunset.engines import Engine
 from sunset.layout import BatchLayout, OutputLayout
 from sunset.lock import output_lock
@@ -479,25 +480,14 @@ def _site_log(path: Path) -> Iterator[None]:
         handler.close()
 
 
-def _run_info(layout: OutputLayout) -> dict:
-    try:
-        info = json.loads(layout.run_info.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return info if isinstance(info, dict) else {}
-
-
 def _record_site(config: SiteConfig, layout: OutputLayout, warc_from: dict) -> None:
     """site.toml and run.json, as `sunset run` leaves them, so the folder can be given to every
     one-site command; run.json also says which batch extracted the WARC (``warc_from``)."""
     layout.root.mkdir(parents=True, exist_ok=True)
-    info = _run_info(layout)
     if config.path.resolve() != layout.config_copy.resolve():
         copy_config(config, layout.config_copy)
-        info = {"config": str(config.path.resolve())}
-    info.update({"sunset": __version__, "started": datetime.now(timezone.utc).isoformat(), "warc_from": warc_from})
-    with atomic_writer(layout.run_info, "w", encoding="utf-8") as handle:
-        json.dump(info, handle, indent=2)
+        run_record.update(layout, config=str(config.path.resolve()))
+    run_record.update(layout, warc_from=warc_from)
 
 
 def _extract(task: SiteTask, config: SiteConfig, layout: OutputLayout) -> bool:
@@ -509,7 +499,7 @@ def _extract(task: SiteTask, config: SiteConfig, layout: OutputLayout) -> bool:
     """
     run = task.captures_run
     assert run is not None
-    made_by = _run_info(layout).get("warc_from")
+    made_by = run_record.read(layout).get("warc_from")
     if layout.warc.exists():
         if not isinstance(made_by, dict):
             raise BatchInputError(
@@ -650,7 +640,7 @@ def site_result_line(result: SiteResult) -> str:
     line += f"; {result.pages} pages, {result.missing_links} missing links, {result.problems} problems"
     if result.verified is False:
         return f"sunset: error: {result.name}: verification failed ({result.problems} problems; see " \
-               f"{Path(result.output) / 'sunset.log'})"
+               f"{shown(Path(result.output) / 'sunset.log')})"
     if result.verified:
         line += "; verified"
-    return f"{line} -> {result.output}"
+    return f"{line} -> {shown(Path(result.output))}"

@@ -21,6 +21,7 @@ from sunset.batch import (
     write_sites_manifest,
 )
 from sunset.config import SiteConfig, resolve_target
+from sunset.console import shown
 from sunset.engines import ENGINES, make_engine
 
 DESCRIPTION = """\
@@ -139,12 +140,12 @@ def command_batch(args: argparse.Namespace) -> int:
                 if part.error:
                     print(f"sunset: error: {part.error}", file=sys.stderr)
                 elif not args.quiet:
-                    print(f"{part.source}: {part.records} records ({part.pages} pages) -> {part.part}")
+                    print(f"{part.source}: {part.records} records ({part.pages} pages) -> {shown(Path(part.part))}")
             if not args.quiet:
                 read = f"{len(summary.parts) - len(summary.failed)} of " if summary.failed else ""
                 print(f"{summary.records} records from {read}{len(summary.parts)} WARCs in {summary.seconds:.1f}s "
                       f"({engine.name}); "
-                      f"manifest {summary.manifest}")
+                      f"manifest {shown(summary.manifest)}")
             return 1 if summary.failed else 0
         stages = ("mirror",) if args.batch_command == "mirror" else STAGES
         started = time.perf_counter()
@@ -165,5 +166,5 @@ def command_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         good = sum(1 for r in run.sites if not r.error and r.verified is not False)
         print(f"{good} of {len(run.sites)} sites done ({engine.name})"
-              + (f"; manifest {manifest}" if manifest is not None else ""))
+              + (f"; manifest {shown(manifest)}" if manifest is not None else ""))
     return 1 if run.failed else 0

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import SunsetError
-from sunset import __version__, archive_stage, pipeline, plan, qa_cli, run_driver, steps
+from sunset import __version__, archive_stage, interrupt, pipeline, plan, qa_cli, run_driver, run_record, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
-from sunset.console import run_stamp, say, setup_logging
+from sunset.console import run_stamp, say, setup_logging, shown
 from sunset.layout import OutputLayout
-from sunset.lock import lock_for
+from sunset.folder_site import other_site, replace_contents
+from sunset.lock import WRITING_COMMANDS, lock_for
 from sunset.normalize_cli import (
     add_normalize_warc_arguments,
     command_normalize_warc,
@@ -22,7 +23,7 @@ from sunset.normalize_cli import (
 )
 from sunset.options_table import CRAWL, cli_help, flags_of
 from sunset.preflight import check_command
-from sunset.sources import source_of
+from sunset.sources import SOURCES, source_of
 from sunset.steps import RunFlags, Step
 
 log = logging.getLogger("sunset")
@@ -65,23 +66,33 @@ outputs (in the output folder):
   crawl.log       one line per fetch: time, status, size, URL, referrer, type, duration
   crawl.sqlite    the crawl's frontier and seen-set (what makes a crawl resumable)
   wayback.sqlite  a web archive's listing of the site and the rebuild's progress
-  site.toml       the config used, so stage commands can be given the folder alone"""
+  site.toml       the config used, so stage commands can be given the folder alone
+  run.json        the commands that wrote here, and what each output was made from (verify checks it)"""
 
 
 def _flags(args: argparse.Namespace) -> RunFlags:
     return RunFlags(quiet=args.quiet, fresh=getattr(args, "fresh", False), bagit=getattr(args, "bagit", False) or None,
-                    deep=getattr(args, "deep", False), listed=getattr(args, "docroot_files", None))
+                    deep=getattr(args, "deep", False), listed=getattr(args, "docroot_files", None),
+                    stamp=getattr(args, "run_stamp", None))
 
 
 def _run_steps(config: SiteConfig, args: argparse.Namespace, plan: Sequence[Step] | None = None) -> run_driver.Run:
-    """``plan``, by default the steps of ``sunset COMMAND``; what the source could not fetch is shown as it ends."""
+    """``plan``, by default the steps of ``sunset COMMAND``; what the source could not fetch is shown as it ends.
+
+    A stage command that has changed an input of outputs already in the folder (``sunset ingest``
+    under a mirror and a package) says which are now out of step, and what to run."""
     source = source_of(config).step
 
     def after(step: Step, result: Any) -> None:
         if step.name == source and result is not None:
             _print_failures(source, result.failures)
 
-    return run_driver.run(config, plan or steps.stage_plan(config, args.command), _flags(args), after=after)
+    made = run_driver.run(config, plan or steps.stage_plan(config, args.command), _flags(args), after=after)
+    if plan is None and args.command in WRITING_COMMANDS:
+        stale = run_record.out_of_step(made.layout, steps.run_plan(config))
+        if stale:
+            log.warning("%s: %s", args.command, run_record.stale_outputs_notice(made.layout, stale))
+    return made
 
 
 def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -110,7 +121,7 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  report    {shown(layout.mirror / '_sunset' / 'report.html')}   (CSV: {shown(layout.root / 'reports')})",
         f"  WARC      {shown(layout.warc)}",
         f"  records   {shown(layout.records)}",
-        f"  redirects {shown(layout.root / 'redirects.*')} (CSV, nginx, Apache: for the old host)",
+        f"  redirects {shown(layout.root, 'redirects.*')} (CSV, nginx, Apache: for the old host)",
         *_package_lines(layout, packaged),
     ]))
     for problem in verified.problems:
@@ -147,14 +158,14 @@ def _command_source(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def _command_normalize(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = _run_steps(config, args).results["normalize"]
-    say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output}")
+    say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {shown(summary.output)}")
     return 0
 
 
 def _command_mirror(config: SiteConfig, args: argparse.Namespace) -> int:
     summary = _run_steps(config, args).results["mirror"]
     layout = pipeline.layout_for(config)
-    say(args.quiet, f"{summary.pages} pages and {summary.files} files; open {layout.mirror / 'index.html'}")
+    say(args.quiet, f"{summary.pages} pages and {summary.files} files; open {shown(layout.mirror / 'index.html')}")
     return 0
 
 
@@ -186,21 +197,14 @@ def _leftover_lines(mirrored: pipeline.MirrorSummary) -> list[str]:
             "no reader can go (the authors' own disks: file:, C:\\...); made inert, listed in the log and report"]
 
 
-def shown(path: Path) -> str:
-    """A path as the summary prints it: relative to the current folder when it is under it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:
     lines = [f"  derived   {shown(layout.derived_warc)}"]
     if layout.reconstructed_warc.exists():
         lines.append(f"  spellings {shown(layout.reconstructed_warc)} (sunset's reconstruction of other URL spellings)")
     lines += [f"  index     {shown(layout.cdxj)}", f"  WACZ      {shown(layout.wacz)}"]
     if summary.bag_files is not None:
-        lines.append(f"  bag       {shown(layout.bag)}")
+        again = " (made again: an earlier run made it, and it must match this package)" if summary.bag_again else ""
+        lines.append(f"  bag       {shown(layout.bag)}{again}")
     return lines
 
 
@@ -298,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CRAWL_COMMANDS = CRAWL
+FORCE_COMMANDS = ("run", *dict.fromkeys(source.step for source in SOURCES))
+"""The commands that make a master, and so may replace a folder of another site (``--force``)."""
 
 
 def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
@@ -320,6 +326,10 @@ def _add_option_flags(name: str, sub: argparse.ArgumentParser) -> None:
     if name in CRAWL_COMMANDS:
         (group or sub).add_argument("--fresh", action="store_true",
                                     help="forget an earlier or interrupted crawl in the output folder and start again")
+    if name in FORCE_COMMANDS:
+        sub.add_argument("--force", action="store_true",
+                         help="the output folder holds another site's output: remove everything in it first "
+                              "(without --force such a folder is refused)")
 
 
 def apply_option_flags(config: SiteConfig, args: argparse.Namespace) -> SiteConfig:
@@ -356,7 +366,7 @@ def _command_serve(args: argparse.Namespace) -> int:
         print(f"sunset: error: cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1
     with server:
-        say(args.quiet, f"Serving {root} at {server_url(server)} (Ctrl-C stops)")
+        say(args.quiet, f"Serving {shown(root)} at {server_url(server)} (Ctrl-C stops)")
         sys.stdout.flush()
         try:
             server.serve_forever()
@@ -373,27 +383,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(None, args.verbose, args.quiet)
     if args.command == "serve":
         return _command_serve(args)
+    layout = None
     try:
-        if args.command == "batch":
-            return command_batch(args)
-        config = apply_option_flags(resolve_target(args.target, args.out), args)
-        if args.command == "plan":  # a dry run: it writes nothing, not even the log
-            return _command_plan(config, args)
-        args.docroot_files = check_command(config, args.command)  # the run's one walk of its docroot
-        setup_logging(pipeline.layout_for(config), args.verbose, args.quiet)
-        handler = COMMANDS[args.command][0]
-        with lock_for(args.command, pipeline.layout_for(config).lock, args.run_stamp.marker):
-            return handler(config, args)
+        with interrupt.handled():
+            if args.command == "batch":
+                return command_batch(args)
+            config = apply_option_flags(resolve_target(args.target, args.out), args)
+            if args.command == "plan":  # a dry run: it writes nothing, not even the log
+                return _command_plan(config, args)
+            force = getattr(args, "force", None)  # None: this command takes no --force
+            args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
+            layout = pipeline.layout_for(config)
+            setup_logging(layout, args.verbose, args.quiet)
+            handler = COMMANDS[args.command][0]
+            other = other_site(config) if force else None
+            removed: list[str] = []
+            with lock_for(args.command, layout, args.run_stamp.marker,
+                          first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
+                if other is not None:
+                    log.warning("--force: %s held the output of site %s: removed %s", shown(layout.root), other.named,
+                                ", ".join(removed) or "nothing")
+                return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("sunset: interrupted; run the same command again to redo the unfinished stage", file=sys.stderr)
+        print(_interrupted_line(layout), file=sys.stderr)
         return 130
     except OSError as error:
         print(f"sunset: error: {error.strerror or error}: {error.filename or ''}".rstrip(": ")
               + _disk_advice(error), file=sys.stderr)
         return 1
+
+
+def _interrupted_line(layout: OutputLayout | None) -> str:
+    """What Ctrl-C left: the workers stopped and the temporary files gone (:mod:`sunset.lock`), but
+    what a crawl (or a web archive's source) fetched is kept to be continued."""
+    kept = layout.resumable_master if layout is not None else None
+    if kept is not None:
+        return (f"sunset: interrupted; what was fetched so far is kept in {shown(kept)}: run the same command "
+                "again to continue")
+    return "sunset: interrupted; run the same command again to redo the unfinished stage"
 
 
 def _disk_advice(error: OSError) -> str:

@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
 
 from sunset import __version__
-from sunset.layout import OutputLayout
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
 
@@ -43,7 +44,18 @@ def run_stamp(argv: Sequence[str]) -> RunStamp:
     return RunStamp(uuid.uuid4().hex[:12], datetime.now(timezone.utc), __version__, command)
 
 
-def setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> None:
+class _Folder(Protocol):
+    """An output folder as the log needs it (:class:`sunset.layout.OutputLayout`, which names this
+    module's :func:`shown` in its messages)."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def log(self) -> Path: ...
+
+
+def setup_logging(layout: _Folder | None, verbose: bool, quiet: bool) -> None:
     """Warnings (or, with -v, everything) to the terminal; INFO and up to the output folder's log.
 
     Each command's lines there follow its :class:`RunStamp` marker (written once the command
@@ -67,6 +79,18 @@ def setup_logging(layout: OutputLayout | None, verbose: bool, quiet: bool) -> No
         logging.getLogger("bagit").setLevel(logging.WARNING)  # one INFO line per file bagged would drown the log
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
+
+
+def shown(path: Path, pattern: str = "") -> str:
+    """A path as every command prints it: relative to the current folder when it is under it, and
+    quoted for a shell when it needs to be (a space, a quote), so it can be pasted into the next
+    command. ``pattern`` (``redirects.*``) is added after the quoting, for a reader to expand."""
+    try:
+        text = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        text = str(path)
+    text = shlex.quote(text)
+    return f"{text}/{pattern}" if pattern else text
 
 
 def say(quiet: bool, text: str) -> None:

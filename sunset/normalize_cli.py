@@ -15,7 +15,7 @@ from archive.reader import WholeFileGzipError, recompress, warc_base_url
 from archive.workers import default_workers
 from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_warc
-from sunset.console import say, setup_logging
+from sunset.console import say, setup_logging, shown
 from sunset.layout import OutputLayout
 from sunset.options_table import WORKERS
 from sunset.progress import progress
@@ -67,11 +67,12 @@ def command_normalize_warc(args: argparse.Namespace) -> int:
         except WholeFileGzipError:
             # Gzipped as one stream (not record by record): rewrite it into the output folder.
             warc = recompress(args.warc, args.out)
-            say(args.quiet, f"{args.warc} is gzipped as a whole; recompressed record by record into {warc}")
+            say(args.quiet, f"{shown(args.warc)} is gzipped as a whole; recompressed record by record into "
+                            f"{shown(warc)}")
             base_url, summary = _normalize(args, warc, layout, workers)
     except (SunsetError, OSError) as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 1)
-    say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {summary.output} "
+    say(args.quiet, f"{summary.records} records ({summary.pages} pages) written to {shown(summary.output)} "
                        f"(base URL {base_url})")
     return 0

@@ -464,7 +464,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("archive", "contact", STRING, Into(ArchiveOptions, "contact"), "none",
            "how to reach them (warcinfo)"),
     Option("archive", "bagit", BOOLEAN, Into(ArchiveOptions, "bagit"), "false",
-           "also write `bag/`, a BagIt 1.0 bag (or `--bagit`)"),
+           "also write `bag/`, a BagIt 1.0 bag (or `--bagit`); a bag already there is made again by every "
+           "later package, so it never holds an earlier master (remove `bag/` to stop)"),
     Option("archive", "source_organization", STRING, Into(ArchiveOptions, "source_organization"), "`operator`",
            "bag-info.txt Source-Organization"),
     Option("archive", "contact_email", STRING, Into(ArchiveOptions, "contact_email"), "`contact`",

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,7 +25,7 @@ from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
 from archive.errors import ConfigError, SourceError
-from archive.growth import GrowingFile, WarcGrowth
+from archive.growth import GrowingFile, WarcGrowth, read_aside
 from archive.reader import follow_warc_captures, iter_warc_fetches
 from archive.side_outputs import master_outputs
 from archive.sniff import is_css
@@ -44,8 +44,10 @@ from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_captures, normalize_warc
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
-from sunset import __version__, content_pass
+from site_out.options import MirrorOptions, PastRun
+from sunset import __version__, content_pass, run_record
 from sunset.config import SiteConfig, copy_config
+from sunset.console import shown
 from sunset.file_dates import copy_dates_warning
 from sunset.layout import OutputLayout
 from sunset.progress import crawl_progress, progress
@@ -71,17 +73,12 @@ def layout_for(config: SiteConfig) -> OutputLayout:
 
 
 def _record_run(config: SiteConfig, layout: OutputLayout) -> None:
-    """Keep the config beside the output so stage commands can be given the folder alone."""
+    """Keep the config beside the output so stage commands can be given the folder alone, and
+    where it came from (a relative docroot is found from there)."""
     layout.root.mkdir(parents=True, exist_ok=True)
     if config.path.resolve() != layout.config_copy.resolve():
         copy_config(config, layout.config_copy)
-        info = {
-            "config": str(config.path.resolve()),
-            "sunset": __version__,
-            "started": datetime.now(timezone.utc).isoformat(),
-        }
-        with atomic_writer(layout.run_info, "w", encoding="utf-8") as handle:
-            json.dump(info, handle, indent=2)
+        run_record.update(layout, config=str(config.path.resolve()))
 
 
 def warcinfo_fields(config: SiteConfig, how: str) -> dict[str, str]:
@@ -192,7 +189,7 @@ class ArchivedCaptures:
     def done_line(self, layout: OutputLayout) -> str:
         """The stage command's last line."""
         kept_out = f" ({excluded_count(self.excluded)} kept out by [source] exclude)" if self.excluded else ""
-        return f"{self.files} files archived into {self.warc}{kept_out}"
+        return f"{self.files} files archived into {shown(self.warc)}{kept_out}"
 
 
 def excluded_count(excluded: Sequence[Excluded]) -> str:
@@ -444,49 +441,58 @@ class CrawlRun:
     def summary_line(self, layout: OutputLayout) -> str:
         summary = self.summary
         return (f"  URLs fetched     {summary.fetched} ({summary.errors} failed, {summary.skipped} left out; "
-                f"see {layout.crawl_log})")
+                f"see {shown(layout.crawl_log)})")
 
     def done_line(self, layout: OutputLayout) -> str:
         summary = self.summary
         state = "already complete" if self.already_complete else "done"
         return (f"crawl {state}: {summary.fetched} URLs fetched ({summary.errors} failed, {summary.skipped} "
-                f"left out, {summary.revisits} duplicates as revisits) into {self.warc}; log: {layout.crawl_log}")
+                f"left out, {summary.revisits} duplicates as revisits) into {shown(self.warc)}; "
+                f"log: {shown(layout.crawl_log)}")
 
 
 def _forget_crawl(layout: OutputLayout) -> None:
     _forget_source(layout.crawl_db, layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases)
 
 
-def _normalize_growing(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
-    with GrowingFile(warc.with_name(warc.name + ".open"), growth) as growing:
+def _normalize_growing(growing: GrowingFile, warc: Path, options: NormalizeOptions, records: Path) -> NormalizeSummary:
+    with growing:
         return normalize_captures(follow_warc_captures(warc, growing), options, records)
 
 
 class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
     """``records.jsonl`` made from the master as the crawl writes it, in a forked process.
 
-    Made before the crawl starts its threads and its progress display (a fork beside a running
-    thread could copy a lock it holds).
+    Started (:meth:`start`) once the writer has opened the WARC, which the reader opens then,
+    before the fork (:func:`archive.growth.read_aside`), and before the crawl starts its threads.
     """
 
     def __init__(self, layout: OutputLayout, options: NormalizeOptions) -> None:
         self.growth = WarcGrowth()
-        self._warc = layout.warc
-        self._aside = Aside(_normalize_growing, layout.warc, self.growth, options, layout.records)
+        self._layout = layout
+        self._options = options
+        self._aside: Aside[NormalizeSummary] | None = None
+
+    def start(self, open_warc: Path) -> None:
+        self._aside = read_aside(open_warc, self.growth, _normalize_growing, self._layout.warc, self._options,
+                                 self._layout.records)
 
     def finish(self) -> NormalizeSummary:
         """The WARC is complete: the records of what is left, then their summary."""
-        self.growth.finish(self._warc.stat().st_size)
+        assert self._aside is not None
+        self.growth.finish(self._layout.warc.stat().st_size)
         return self._aside.result()
 
     def abandon(self) -> None:
         """The crawl failed: the reader stops and removes its half-made file."""
         self.growth.abandon()
-        with contextlib.suppress(BaseException):
-            self._aside.result()
+        if self._aside is not None:
+            with contextlib.suppress(BaseException):
+                self._aside.result()
 
     def __exit__(self, *exc: object) -> None:
-        self._aside.__exit__(*exc)
+        if self._aside is not None:
+            self._aside.__exit__(*exc)
 
 
 def crawl(call: SourceCall) -> CrawlRun:
@@ -529,8 +535,7 @@ def crawl(call: SourceCall) -> CrawlRun:
         along = (stack.enter_context(_RecordsAlong(layout, config.normalize))
                  if records_along and hasattr(os, "fork") else None)
         try:
-            summary = _crawl_into(config, layout, scope, info, resume, along.growth if along else None,
-                                  quiet=quiet)
+            summary = _crawl_into(config, layout, scope, info, resume, along, quiet=quiet)
         except BaseException:
             if along is not None:
                 along.abandon()
@@ -550,11 +555,12 @@ def crawl(call: SourceCall) -> CrawlRun:
 
 
 def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: dict[str, str], resume: bool,
-                growth: WarcGrowth | None, *, quiet: bool) -> CrawlSummary:
+                along: _RecordsAlong | None, *, quiet: bool) -> CrawlSummary:
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
     try:
         with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume,
-                         plugins=master_outputs(growth)) as archive, \
+                         plugins=master_outputs(along.growth if along else None)) as archive, \
+                _reading(along, archive), \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show,
@@ -572,6 +578,14 @@ def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: di
         raise ConfigError(f"{config.path}: {error}") from error
 
 
+@contextlib.contextmanager
+def _reading(along: _RecordsAlong | None, archive: WarcArchive) -> Iterator[None]:
+    """The records' reader, started once the writer has opened its file (see :class:`_RecordsAlong`)."""
+    if along is not None:
+        along.start(archive.open_path)
+    yield
+
+
 def workers_for(config: SiteConfig) -> int:
     """Processes for the stages that parse and rewrite: the config's, else one per core."""
     return config.workers or default_workers()
@@ -586,12 +600,20 @@ def normalize(config: SiteConfig, *, quiet: bool = False) -> NormalizeSummary:
     return summary
 
 
+def mirror_options(config: SiteConfig, layout: OutputLayout) -> MirrorOptions:
+    """The config's ``[mirror]`` options, with what the about page tells of the folder: the master's
+    digest (computed once for the folder's record and the page alike) and the runs that made it."""
+    runs = tuple(PastRun(run.id, run.started, f"sunset {run.version}", run.command)
+                 for run in run_record.history(layout))
+    return replace(config.mirror, warc_sha256=run_record.digest(layout, layout.warc), history=runs)
+
+
 def mirror(config: SiteConfig, index: CaptureIndex, *, quiet: bool = False) -> MirrorSummary:
     """``mirror/`` from the master (``index``: its capture index, which the mirror's plan asks)."""
     layout = layout_for(config)
     records = layout.records if layout.records.exists() else None
     with progress("mirror", quiet=quiet) as tick:
-        summary = write_mirror(layout.warc, records, config.mirror, layout.root, progress=tick,
+        summary = write_mirror(layout.warc, records, mirror_options(config, layout), layout.root, progress=tick,
                                workers=workers_for(config), index=index)
     log.info("mirror: %d pages and %d files written to %s", summary.pages, summary.files, layout.mirror)
     _log_mirror_details(summary)
@@ -605,7 +627,7 @@ def normalize_and_mirror(config: SiteConfig, index: CaptureIndex, *,
     layout = layout_for(config)
     with progress("normalize + mirror", quiet=quiet) as tick:
         normalized, mirrored = content_pass.normalize_and_mirror(
-            index, config.normalize, layout.records, config.mirror, layout.root,
+            index, config.normalize, layout.records, mirror_options(config, layout), layout.root,
             on_capture=tick, workers=workers_for(config))
     log.info("normalize: %d records (%d pages) written to %s", normalized.records, normalized.pages, layout.records)
     log.info("mirror: %d pages and %d files written to %s", mirrored.pages, mirrored.files, layout.mirror)

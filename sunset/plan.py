@@ -17,7 +17,6 @@ import argparse
 import heapq
 import re
 import sys
-import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,10 +31,11 @@ from crawl.robots import Robots, polite_delay
 from crawl.soft404 import page_title
 from crawl.wayback.endpoints import Archive
 from crawl.wayback.fetch import Pace
-from crawl.wayback.options import shown
+from crawl.wayback.options import shown as shown_moment
 from site_out.report import size_text
 from sunset.config import SiteConfig
-from sunset.console import say, without_userinfo
+from sunset.console import say, shown, without_userinfo
+from sunset.folder_site import check_output_folder, other_site
 from sunset.layout import OutputLayout
 from sunset.preflight import check_docroot, check_start_page
 
@@ -80,7 +80,7 @@ class Report:
         body = [f"  {label.ljust(LABEL_WIDTH)}  {text}" for label, text in self.lines]
         body += [f"  warning: {warning}" for warning in self.warnings]
         verdict = (f"  `sunset run` would stop: {self.stop}" if self.stop else
-                   f"  `sunset run {config.path}` would go ahead")
+                   f"  `sunset run {shown(config.path)}` would go ahead")
         return "\n".join([head, *body, verdict])
 
 
@@ -94,7 +94,7 @@ def plan_docroot(config: SiteConfig, report: Report) -> None:
     """The files the ingest would read, by the type it would give each (its own walk and reader)."""
     source = config.source
     assert source.docroot is not None
-    report.add("source", f"the files under {source.docroot} (served at {docroot_base(source)})")
+    report.add("source", f"the files under {shown(source.docroot)} (served at {docroot_base(source)})")
     try:
         listing = check_docroot(config)
     except ConfigError as error:
@@ -226,7 +226,7 @@ def plan_wayback(config: SiteConfig, report: Report) -> None:
     wayback = config.source.wayback
     archive = Archive.at(wayback.replay or "", wayback.cdx_api)
     report.add("source", f"the web archive {archive.replay} (its CDX API: {archive.cdx_api}), each URL's capture "
-                         f"nearest {shown(wayback.as_of)}, captures from {wayback.describe_window()}")
+                         f"nearest {shown_moment(wayback.as_of)}, captures from {wayback.describe_window()}")
     _plan_scope(config, report)
     options = config.source.crawl
     pace = Pace.for_archive(options, archive.is_internet_archive)
@@ -267,46 +267,33 @@ def _plan_start_page(config: SiteConfig, report: Report) -> None:
 def plan_output(config: SiteConfig, report: Report) -> None:
     """The output folder: new, an earlier run of this site, or another site's (a run would mix them)."""
     layout = OutputLayout(config.output_dir, config.name)
-    root = layout.root
-    if root.exists() and not root.is_dir():
+    root = shown(layout.root)
+    if layout.root.exists() and not layout.root.is_dir():
         report.add("output", f"{root} (a file)")
         report.refuse(f"the output folder {root} is a file: give --out a folder (it is created if missing)")
         return
     docroot = config.source.docroot
-    if docroot is not None and root.resolve().is_relative_to(docroot.resolve()):
+    if docroot is not None and layout.root.resolve().is_relative_to(docroot.resolve()):
         report.warnings.append(f"the output folder {root} is inside the docroot: a later run would archive "
                                "this run's output as the site's files; choose a folder outside it")
-    if not root.exists():
+    if not layout.root.exists():
         report.add("output", f"{root} (new)")
         return
-    other = _other_site(layout, config)
+    other = other_site(config)
     if other:
-        report.add("output", f"{root} (holds a run of another site: {other})")
-        report.warnings.append(f"{root} holds a run of another site ({other}): a run would mix its files with "
-                               "this site's; choose another folder with --out or [output] dir")
+        report.add("output", f"{root} (holds a run of another site: {other.named})")
+        try:
+            check_output_folder(config, force=False)  # what `sunset run` would say
+        except ConfigError as error:
+            report.refuse(str(error))
     elif layout.warc.exists() or layout.config_copy.exists():
         again = (" (the crawl would resume; --fresh starts over)" if layout.crawl_db.exists() else "")
         report.add("output", f"{root} (an earlier run of this site: a run updates it{again})")
-    elif any(root.iterdir()):
+    elif any(layout.root.iterdir()):
         report.add("output", f"{root} (not empty)")
         report.warnings.append(f"{root} holds files of something else: sunset would write among them")
     else:
         report.add("output", f"{root} (empty)")
-
-
-def _other_site(layout: OutputLayout, config: SiteConfig) -> str | None:
-    """Another site's name and base URL when the folder holds its run, else None."""
-    if layout.config_copy.exists():
-        try:
-            site = tomllib.loads(layout.config_copy.read_text(encoding="utf-8")).get("site", {})
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            site = {}
-        name, base = site.get("name"), site.get("base_url")
-        if (name, base) != (config.name, config.base_url) and (name or base):
-            return f"{name}, {base}"
-    masters = [path.name for path in layout.root.glob("*.warc.gz")
-               if not path.name.startswith(f"{config.name}.") and not path.name.startswith(f"{config.name}-")]
-    return f"{', '.join(sorted(masters))}" if masters else None
 
 
 SourcePlan = Callable[[SiteConfig, Report], None]

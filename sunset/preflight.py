@@ -21,6 +21,8 @@ from crawl.served.view import ServedView
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
+from sunset.console import shown
+from sunset.folder_site import check_output_folder
 from sunset.options_table import CRAWL
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
@@ -152,13 +154,16 @@ def _start_rank(url: str) -> tuple[int, int, str]:
     return path.count("/"), 0 if name in _START_NAMES else 1, url
 
 
-def check_command(config: SiteConfig, command: str) -> DocrootFiles | None:
+def check_command(config: SiteConfig, command: str, *, force: bool | None = None) -> DocrootFiles | None:
     """Everything that can be known wrong before a command writes a byte (a refused run leaves
     nothing behind: no log, no site.toml, no half WARC). For a command that ingests a docroot, its
-    files: the run's one walk of it, for the ingest to read (:func:`sunset.pipeline.ingest`)."""
+    files: the run's one walk of it, for the ingest to read (:func:`sunset.pipeline.ingest`).
+    An output folder that holds another site's output is refused, unless ``force`` (None: the
+    command takes no ``--force``; :mod:`sunset.folder_site`)."""
     out = config.output_dir
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"the output folder {out} is a file: give --out a folder (it is created if missing)")
+        raise ConfigError(f"the output folder {shown(out)} is a file: give --out a folder (it is created if missing)")
+    check_output_folder(config, force=force)
     docroot = config.source.docroot
     if config.source.wayback.enabled:
         _check_wayback(config, command)

@@ -19,6 +19,7 @@ from site_out.pages import INDEX_PAGE
 from site_out.paths import href_between
 from sunset import archive_stage, pipeline
 from sunset.config import SiteConfig
+from sunset.console import shown
 from sunset.layout import require_input
 from sunset.lock import output_lock
 from sunset.progress import progress
@@ -54,7 +55,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
     try:
         from archive.package.replay import running_wayback
         from site_out.qa.check import run_checks
-        from site_out.qa.page import QA_PAGE, write_qa
+        from site_out.qa.page import write_qa
         from site_out.qa.pairs import archived_spellings, iter_page_pairs
         from site_out.qa.render import RenderError, default_concurrency
     except ImportError as error:
@@ -92,9 +93,9 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
               f"{result.missing_resources} not loaded" + (f" ({result.error})" if result.error else ""),
               file=sys.stderr)
     if len(failed) > 20:
-        print(f"sunset: qa: ... and {len(failed) - 20} more (see {page})", file=sys.stderr)
+        print(f"sunset: qa: ... and {len(failed) - 20} more (see {shown(page)})", file=sys.stderr)
     log.info("qa: %d pages, %d below the thresholds; %s", len(results), len(failed), page)
     if not args.quiet:
         print(f"qa: {len(results)} pages compared, {len(failed)} below the thresholds\n"
-              f"  page     {page}\n  figures  {figures}")
+              f"  page     {shown(page)}\n  figures  {shown(figures)}")
     return 1 if failed else 0

@@ -20,6 +20,10 @@ Every step that looks a capture of the master up asks the run's one capture inde
 (:meth:`Run.captures`, :mod:`archive.capture_index`): made at the first question once the step
 that makes the master is over, and before an aside declared to ask it (``captures``) forks, so
 the steps and every aside share it (each process reads it through a connection of its own).
+
+A command's plan that makes anything is a run in the folder's history, and each step that did
+its work leaves in the folder's record what it made from what (:mod:`sunset.run_record`), so
+that an output a later run leaves behind, made from another master, can be told.
 """
 from __future__ import annotations
 
@@ -29,7 +33,9 @@ from typing import Any
 
 from archive.capture_index import CaptureIndex
 from archive.workers import Aside
+from sunset import run_record
 from sunset.config import SiteConfig
+from sunset.console import run_stamp
 from sunset.layout import require_input
 from sunset.pipeline import layout_for
 from sunset.steps import RunFlags, Step, producer
@@ -45,6 +51,7 @@ class Run:
         self.config = config
         self.layout = layout_for(config)
         self.flags = flags
+        self.stamp = flags.stamp or run_stamp(())
         self.plan = tuple(plan)
         self.along: frozenset[str] = frozenset()
         self.results: dict[str, Any] = {}
@@ -86,7 +93,11 @@ class Run:
     def _finished(self, step: Step, result: object) -> None:
         self.results[step.name] = result
         self._outputs_made(step)
-        (self.reused if getattr(result, "reused", False) else self.done).append(step.name)
+        if getattr(result, "reused", False):
+            self.reused.append(step.name)
+            return
+        self.done.append(step.name)
+        run_record.made(self.layout, step, self.stamp.id)
 
     def _outputs_made(self, step: Step) -> None:
         self._made.update(step.makes)
@@ -145,6 +156,8 @@ class Run:
     def drive(self, after: StepDone | None) -> None:
         """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
         started, in its own process: it reads files, and asks for no other step's result.)"""
+        if self.flags.stamp is not None and any(step.makes for step in self.plan):
+            run_record.begin(self.layout, self.stamp)
         with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
             stack.callback(self._forget_captures)
             for index, step in enumerate(self.plan):

@@ -15,8 +15,9 @@ from functools import partial
 from typing import Any, Protocol
 
 from archive.capture_index import CaptureIndex
-from sunset import archive_stage, pipeline, served
+from sunset import archive_stage, pipeline, run_record, served
 from sunset.config import SiteConfig
+from sunset.console import RunStamp
 from sunset.layout import OutputLayout
 from sunset.pipeline import Listing, SourceCall, SourceRun
 from sunset.preflight import check_start_page
@@ -38,6 +39,11 @@ class RunFlags:
     """batch: keep what an earlier attempt finished (see :attr:`Step.reusable`)."""
     listed: Listing | None = None
     """What the checks before the run found of the source (a docroot's one walk), for the source step."""
+    stamp: RunStamp | None = None
+    """The command's run (its id, time, version and command line): in the folder's history (the
+    about page's), and named in its record of what made each output (:mod:`sunset.run_record`).
+    None: no command of its own (a batch task, recorded in the batch's manifest, which a retry
+    must repeat byte for byte): in no history, its outputs recorded under a new id."""
 
 
 class StepContext(Protocol):
@@ -126,9 +132,13 @@ _CHECKED = ("warc", "mirror", "reconstructed_warc", "derived_warc", "cdxj", "wac
 
 
 def _verify(run: StepContext) -> object:
-    """What this run made was digested by its writers as they wrote: only what it did not make is read again."""
-    return archive_stage.verify(run.config, run.captures, quiet=run.flags.quiet, trust_run=run.made(*_CHECKED),
-                                deep=run.flags.deep, mirror_check=partial(run.result, "check"))
+    """What this run made was digested by its writers as they wrote: only what it did not make is read
+    again. Whatever the run made or not, every output must have been made from the folder's master
+    (and the other inputs there now): the folder's record says (:mod:`sunset.run_record`)."""
+    trust = run.made(*_CHECKED)
+    stale = run_record.out_of_step(run.layout, run_plan(run.config), fresh=not trust, remember=trust)
+    return archive_stage.verify(run.config, run.captures, quiet=run.flags.quiet, trust_run=trust,
+                                deep=run.flags.deep, mirror_check=partial(run.result, "check"), out_of_step=stale)
 
 
 def source_step(source: Source) -> Step:

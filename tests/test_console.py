@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sunset.console import say, setup_logging
+from sunset.cli import main
+from sunset.console import say, setup_logging, shown
 from sunset.layout import OutputLayout
+from tests.conftest import write_config
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +75,33 @@ def test_say(capsys: pytest.CaptureFixture[str]) -> None:
     say(False, "done")
     say(True, "not shown")
     assert capsys.readouterr().out == "done\n"
+
+
+def test_shown_is_relative_under_the_current_folder_and_quoted_for_a_shell(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert shown(tmp_path / "out" / "site.warc.gz") == "out/site.warc.gz"
+    assert shown(tmp_path / "my out" / "site.warc.gz") == "'my out/site.warc.gz'"
+    assert shown(tmp_path / "it's") == "'it'\"'\"'s'"
+    assert shown(Path("/elsewhere/out")) == "/elsewhere/out"
+    assert shown(tmp_path / "my out", "redirects.*") == "'my out'/redirects.*"
+
+
+def test_every_command_prints_paths_as_run_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Stage commands printed absolute paths where ``run`` printed relative ones, unquoted (issue 24, 9)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docroot" / "site").mkdir(parents=True)
+    (tmp_path / "docroot" / "site" / "index.html").write_text("<HTML><BODY>Start</BODY></HTML>", encoding="utf-8")
+    config = write_config(tmp_path, extra='file_date = "1998-11-16T09:30:00Z"\n')
+    out = tmp_path / "my out"
+    assert main(["run", str(config), "--out", str(out)]) == 0
+    summary = capsys.readouterr().out
+    assert "  WARC      'my out/test.warc.gz'" in summary and "'my out'/redirects.*" in summary
+    for command, line in (("ingest", "1 files archived into 'my out/test.warc.gz'"),
+                          ("normalize", "written to 'my out/records.jsonl'"),
+                          ("mirror", "open 'my out/mirror/index.html'"),
+                          ("package", "  index     'my out/test.cdxj'")):
+        assert main([command, "my out"]) == 0
+        printed = capsys.readouterr().out
+        assert line in printed and str(tmp_path) not in printed, printed

@@ -272,24 +272,15 @@ def test_a_request_through_a_proxy_is_recorded_as_sent(tmp_path: Path) -> None:
 
 
 def test_over_https_the_record_holds_the_bytes_inside_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tape sits on the TLS socket's plaintext side: the record holds HTTP, not ciphertext."""
-    import shutil
+    """The crawl reads on the TLS socket's plaintext side: the record holds HTTP, not ciphertext."""
     import ssl
-    import subprocess
     import threading
     from http.server import ThreadingHTTPServer
 
-    import requests
+    from crawl.http_fetch import CrawlSession, fetch
+    from tests.crawlserver import ServerState, _Handler, self_signed_certificate
 
-    from crawl.http_fetch import WireAdapter, fetch
-    from tests.crawlserver import ServerState, _Handler
-
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    key, cert = self_signed_certificate(tmp_path)
     state = ServerState()
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {
         "state": state, "route": staticmethod(wire_site_route)}))
@@ -298,9 +289,8 @@ def test_over_https_the_record_holds_the_bytes_inside_tls(tmp_path: Path, monkey
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    session = requests.Session()
-    session.mount("https://", WireAdapter())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # honoured as requests honoured it
+    session = CrawlSession()
     try:
         url = f"https://127.0.0.1:{server.server_address[1]}/w/chunked"
         fetched = fetch(session, url, url, timeout=5, max_body_bytes=1 << 20)

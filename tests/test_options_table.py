@@ -46,7 +46,8 @@ NOT_FROM_CONFIG: dict[type, set[str]] = {
     NormalizeOptions: set(),
     MirrorOptions: {"notice",  # the NoticeOptions, whole
                     "software", "warc_name",  # sunset's version, and NAME.warc.gz
-                    "date_source"},  # from [source]: fetched, file_date or mtime
+                    "date_source",  # from [source]: fetched, file_date or mtime
+                    "warc_sha256", "history"},  # from the output folder's record (sunset/run_record.py)
 }
 
 BASE = "http://www.oldsite.test/site/"

@@ -57,17 +57,17 @@ def test_the_refusals_of_a_run_are_said_with_its_words(tmp_path: Path, capsys: p
     assert not (tmp_path / "out").exists()
 
 
-def test_an_output_folder_holding_another_sites_run_is_a_warning(
+def test_an_output_folder_holding_another_sites_run_is_refused_as_run_would(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert main(["ingest", str(OTPIC_CONFIG), "--out", str(out), "--quiet"]) == 0
     before = snapshot(out)
     (tmp_path / "docroot" / "site").mkdir(parents=True)
     (tmp_path / "docroot" / "site" / "index.html").write_bytes(b"<P>home")
-    assert main(["plan", str(write_config(tmp_path)), "--out", str(out)]) == 0
+    assert main(["plan", str(write_config(tmp_path)), "--out", str(out)]) == 2
     said = capsys.readouterr().out
-    assert ("warning: " + f"{out} holds a run of another site (otpic, http://www.colorado.edu/conflict/peace/): "
-            "a run would mix its files with this site's") in said
+    assert ("`sunset run` would stop: " + f"{out} holds the output of another site, otpic "
+            "(http://www.colorado.edu/conflict/peace/); one folder holds one site") in said
     assert main(["plan", str(OTPIC_CONFIG), "--out", str(out)]) == 0
     assert "(an earlier run of this site: a run updates it)" in capsys.readouterr().out
     assert snapshot(out) == before  # not even a line in sunset.log

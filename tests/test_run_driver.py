@@ -209,6 +209,7 @@ def test_the_steps_and_asides_share_one_capture_index(tmp_path: Path) -> None:
             Step("aside", None, ("warc",), (), aside, aside=True, captures=True),
             Step("one", None, ("warc",), (), asks(first), captures=True),
             Step("two", None, ("warc",), (), asks(first), captures=True),
+            Step("wait", None, (), (), lambda run: run.result("aside"), needs=()),  # before the master changes
             Step("again", None, (), ("warc",), _master_of(first, second), needs=()),
             Step("three", None, ("warc",), (), asks(second), captures=True))
     made = run_driver.run(config, plan)
