@@ -233,6 +233,7 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
           f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
           "  press Ctrl-C to stop", flush=True)
     code = serve(command, root)
+    interrupt.forget()  # Ctrl-C is how replay is stopped, not an interruption
     print("sunset: replay stopped", file=sys.stderr)
     return code
 

@@ -31,6 +31,12 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
+def forget() -> None:
+    """The Ctrl-C that came was the command's own way to stop (``sunset replay`` serves until it)."""
+    global _interrupted
+    _interrupted = False
+
+
 def _unraisable(hook: Any) -> Any:
     def quiet(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
