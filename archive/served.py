@@ -84,9 +84,9 @@ class SiteIndex:
         served = served_answers(master.warc)
         self.served = CaptureIndex(served) if served is not None else None
         self._replacing = 0
-        if self.served is not None:  # the leading answers stand at their files' own URLs
+        if self.served is not None:  # the leading answers stand at URLs the master has: in its files' places
             for original in self.served.originals():
-                if original.warc_header("WARC-Refers-To-Target-URI") != original.url:
+                if master.first(original.url) is None:
                     break
                 self._replacing += 1
 

@@ -14,7 +14,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.package.cdxj import iter_cdxj
 from archive.capture import MADE_FROM as MADE_FROM_HEADER, RECONSTRUCTION as RECONSTRUCTION_HEADER
-from archive.served import iter_site_captures, served_answers
+from archive.capture_index import CaptureIndex
+from archive.served import SiteIndex, iter_site_captures, served_answers
+from archive.urls import lookup_key
 from crawl.served.view import ServedView
 from site_out.qa.pairs import iter_page_pairs
 from sunset.config import SiteConfig
@@ -129,6 +131,13 @@ def test_the_site_as_served_is_what_every_stage_reads(dept_run: tuple[SiteConfig
     """The master's captures with the answers over them: the QA pairs the listing and the expanded
     home page with their mirror files."""
     _, layout = dept_run
+    read = [capture.url for capture in iter_site_captures(layout.warc)]
+    with CaptureIndex(layout.warc) as master, SiteIndex(master) as site:
+        looked_up = [capture.url for capture in site.captures()]
+        assert looked_up == read  # the index and the reader agree on the order (the mirror's plan needs it)
+        for url in (DEPT_BASE + "index.shtml", DEPT_BASE, DEPT_BASE + "papers/?C=M;O=D"):
+            assert read[site.first_ordinal(lookup_key(url, False), case_insensitive=False)] == url
+        assert site.find(None, DEPT_BASE + "index.shtml").rec_type == "response"  # the answer, not the file
     captures = {capture.url: capture for capture in iter_site_captures(layout.warc)}
     assert captures[DEPT_BASE + "index.shtml"].reconstruction == "server-side-includes"
     assert captures[DEPT_BASE + "papers/negotiation.txt"].reconstruction is None
