@@ -23,6 +23,12 @@ package is, and can be made again. Both files go into the CDXJ index, the WACZ a
 collection, so viewers resolve the spellings. Every record carries :data:`RECONSTRUCTION_HEADER`
 saying which rule made it: sunset's reconstruction, never presented as a fetched response. Its
 ``WARC-Date`` is the capture's own, so a viewer finds it at the same moment as the page that links.
+
+For an ingested docroot the file also holds, first, the old server's answers where they were not
+a file as it lay (:mod:`archive.served`: pages with their server-side includes done, listings,
+``.htaccess`` redirects), copied byte for byte by :func:`copy_served` from the ``served`` step's
+file; the spellings are looked up among them too (the index is the site as served), so another
+case of an SSI page revisits the page as served.
 """
 from __future__ import annotations
 
