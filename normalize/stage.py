@@ -9,7 +9,7 @@ from typing import TextIO
 
 from archive.capture import Capture
 from archive.durable import atomic_writer
-from archive.reader import iter_warc_captures
+from archive.served import iter_site_captures
 from archive.workers import capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.page import PageTokens, normalize_with_tokens
@@ -41,7 +41,7 @@ def normalize_warc(
 
     ``workers`` > 1 parses pages in that many processes; the lines keep the WARC's order.
     """
-    return normalize_captures(iter_warc_captures(warc_path), options, output, on_record=on_record, workers=workers)
+    return normalize_captures(iter_site_captures(warc_path), options, output, on_record=on_record, workers=workers)
 
 
 def normalize_captures(captures: Iterable[Capture], options: NormalizeOptions, output: Path, *,
