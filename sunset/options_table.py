@@ -337,6 +337,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("source", "index_files", STRINGS, Into(SourceOptions, "index_files"),
            "`index.html`, `index.htm`, ...", "what a folder URL served",
            also=(Into(MirrorOptions, "index_files"),)),
+    Option("source", "server", choice("apache", "iis", name='"apache" or "iis"'), Into(SourceOptions, "server"),
+           '`"iis"` if `case_insensitive`, else `"apache"`',
+           "the kind of server the docroot was served by: how the served view answers its URLs (server-side "
+           "includes, `.htaccess`, listings, redirects)"),
+    Option("source", "server_config", PATH, Into(SourceOptions, "server_config"), "none",
+           "an excerpt of the old Apache's `httpd.conf` (`Alias`, `<Directory>`, `AddType`...), relative to the "
+           "config file; read before the `.htaccess` files"),
     Option("source", "file_date", TIMESTAMP, Into(SourceOptions, "file_date"), "each file's mtime",
            "the date ingested files carry; set it when their mtimes are a copy's (`cp -r`, a git checkout): "
            "sunset warns when all are recent, within an hour of each other or after the retirement date"),

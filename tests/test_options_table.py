@@ -154,7 +154,8 @@ def test_every_declaration_fills_the_field_it_names(tmp_path: Path) -> None:
     for option in OPTIONS:
         expected = _sample(option)[1]
         if option.kind is PATH:  # resolved: the docroot against the config's folder, dir against the cwd
-            expected = (tmp_path / "Some text").resolve() if option.key == "docroot" else Path("Some text").resolve()
+            expected = ((tmp_path / "Some text").resolve() if option.key in ("docroot", "server_config")
+                        else Path("Some text").resolve())
         for into in (option.into, *option.also):
             held = getattr(_holder(config, into.owner), into.field)
             assert held == expected, f"[{option.section}] {option.key} -> {into.owner.__name__}.{into.field}"

@@ -123,3 +123,21 @@ def test_a_page_missing_under_an_alias_host_is_listed_once_under_the_sites_host(
     missing = (out / "reports" / "missing.csv").read_text(encoding="utf-8").splitlines()
     assert missing[1:] == ["http://old.example.org/site/gone.htm,2,http://old.example.org/site/a.htm "
                            "http://old.example.org/site/index.html"]
+
+
+def test_listings_in_other_orders_are_said_apart_in_the_pages_count(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Following the README on Linux Gazette after the served view landed: "pages 834" for 249 HTML
+    files, 520 of them a folder's listing sorted another way (``?C=M;O=A``), which no page list shows.
+    The count stays what records.jsonl holds, and says how many of those there are."""
+    from tests.conftest import write_config
+
+    site = tmp_path / "docroot" / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "index.html").write_bytes(b'<HTML><BODY><A HREF="sub/">files</A></BODY></HTML>')
+    (site / "sub" / "notes.txt").write_bytes(b"notes")  # a folder without an index page: Apache listed it
+    config = write_config(tmp_path, extra='file_date = "1998-11-16"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    line = next(line for line in said.splitlines() if line.startswith("  pages "))
+    assert line.split()[1:8] == ["10", "(8", "of", "them", "a", "folder's", "listing"], line
