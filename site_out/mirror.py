@@ -15,7 +15,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -324,10 +324,12 @@ class MirrorWriter:
             leftovers=tuple(self.leftovers),
         )
 
-    @staticmethod
-    def _record(page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
+    def _record(self, page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
         seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
+        local = self.resolver.scope.local  # a page missing under an alias host is the site's page missing
         for issue in issues:
+            if issue.reason == "missing" and issue.url:
+                issue = replace(issue, url=local(issue.url))
             if (issue.reason, issue.url or issue.raw) in seen:
                 if issue.reason == "script":
                     out.scripts_left += 1
