@@ -10,6 +10,7 @@ cutting off what the kill left half-written. What goes into each record is
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -51,6 +52,11 @@ def write_member(out: BinaryIO, record: ArcWarcRecord) -> None:
     WARCWriter(out, gzip=True, warc_version=WARC_VERSION).write_record(record)
 
 
+def open_name(path: Path) -> Path:
+    """Where the WARC ``path`` is written until it is complete (then renamed to ``path``)."""
+    return path.with_name(path.name + ".open")
+
+
 class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
@@ -60,7 +66,7 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         """``resume``: append to an existing ``.open`` file (a crawl continuing after a kill).
         ``plugins``: told of each record, flush and the end (see :class:`WriterPlugin`)."""
         self.path = path
-        self.open_path = path.with_name(path.name + ".open")
+        self.open_path = open_name(path)
         self._software = software
         self._info = info
         self.builder = RecordBuilder(stamps)
@@ -109,6 +115,14 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
     def write(self, record: ArcWarcRecord) -> None:
         """Append one record (built by :attr:`builder`)."""
         self._append(record)
+        self.records += 1
+
+    def copy(self, stored: BinaryIO) -> None:
+        """Append a record copied byte for byte from another WARC gzipped per record (its gzip member,
+        :meth:`archive.record_loader.RecordLoader.raw`): its id, dates and digests stay what they
+        were. For a writer without plug-ins (they are told of records they can read)."""
+        assert not self._plugins, "a copied record is not shown to plug-ins"
+        shutil.copyfileobj(stored, self._handle, 1024 * 1024)
         self.records += 1
 
     def flush(self) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import SunsetError
-from sunset import __version__, archive_stage, pipeline, plan, qa_cli, run_driver, run_record, steps
+from sunset import __version__, archive_stage, interrupt, pipeline, plan, qa_cli, run_driver, run_record, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging, shown
@@ -101,10 +101,11 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     made = _run_steps(config, args, steps.run_plan(config)).results
     source, normalized, mirrored = made[source_step], made["normalize"], made["mirror"]
     packaged, verified = made["package"], made["verify"]
+    served = made.get("served")
     problems = normalized.pages_with_problems + len(mirrored.problems) + source.problems + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
-    pages += error_pages_note(normalized.error_pages)
+    pages += other_orders_note(normalized.other_orders) + error_pages_note(normalized.error_pages)
     say(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         source.summary_line(layout),
@@ -112,6 +113,8 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  problems noted   {problems} (details in {shown(layout.log)})",
         f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
+        *_leftover_lines(mirrored),
+        *(served.summary_lines() if served is not None else ()),
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
@@ -124,6 +127,13 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     return 0 if verified.ok else 1
+
+
+def other_orders_note(count: int) -> str:
+    """A served view's folder listings in another order (``?C=M;O=A``) are pages the old server made,
+    nine to a folder: said apart, or a files run of 249 pages reads as 834 (Linux Gazette)."""
+    return (f" ({count} of them a folder's listing in another order, kept only so that its column headings "
+            "open)") if count else ""
 
 
 def error_pages_note(count: int) -> str:
@@ -185,6 +195,15 @@ def _missing_line(mirrored: pipeline.MirrorSummary) -> str:
             "not in the archive (each listed once in the log)")
 
 
+def _leftover_lines(mirrored: pipeline.MirrorSummary) -> list[str]:
+    """The site's own dead ends, counted (each is in the log and the report): never a failure."""
+    if not mirrored.leftovers:
+        return []
+    pages = len({link.page for link in mirrored.leftovers})
+    return [f"  local links      {len(mirrored.leftovers)} on {pages} page{'' if pages == 1 else 's'} pointed where "
+            "no reader can go (the authors' own disks: file:, C:\\...); made inert, listed in the log and report"]
+
+
 def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:
     lines = [f"  derived   {shown(layout.derived_warc)}"]
     if layout.reconstructed_warc.exists():
@@ -221,6 +240,7 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
           f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
           "  press Ctrl-C to stop", flush=True)
     code = serve(command, root)
+    interrupt.forget()  # Ctrl-C is how replay is stopped, not an interruption
     print("sunset: replay stopped", file=sys.stderr)
     return code
 
@@ -371,35 +391,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(None, args.verbose, args.quiet)
     if args.command == "serve":
         return _command_serve(args)
+    layout = None
     try:
-        if args.command == "batch":
-            return command_batch(args)
-        config = apply_option_flags(resolve_target(args.target, args.out), args)
-        if args.command == "plan":  # a dry run: it writes nothing, not even the log
-            return _command_plan(config, args)
-        force = getattr(args, "force", None)  # None: this command takes no --force
-        args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
-        layout = pipeline.layout_for(config)
-        setup_logging(layout, args.verbose, args.quiet)
-        handler = COMMANDS[args.command][0]
-        other = other_site(config) if force else None
-        removed: list[str] = []
-        with lock_for(args.command, layout.lock, args.run_stamp.marker,
-                      first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
-            if other is not None:
-                log.warning("--force: %s held the output of site %s: removed %s", shown(layout.root), other.named,
-                            ", ".join(removed) or "nothing")
-            return handler(config, args)
+        with interrupt.handled():
+            if args.command == "batch":
+                return command_batch(args)
+            config = apply_option_flags(resolve_target(args.target, args.out), args)
+            if args.command == "plan":  # a dry run: it writes nothing, not even the log
+                return _command_plan(config, args)
+            force = getattr(args, "force", None)  # None: this command takes no --force
+            args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
+            layout = pipeline.layout_for(config)
+            setup_logging(layout, args.verbose, args.quiet)
+            handler = COMMANDS[args.command][0]
+            other = other_site(config) if force else None
+            removed: list[str] = []
+            with lock_for(args.command, layout, args.run_stamp.marker,
+                          first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
+                if other is not None:
+                    log.warning("--force: %s held the output of site %s: removed %s", shown(layout.root), other.named,
+                                ", ".join(removed) or "nothing")
+                return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("sunset: interrupted; run the same command again to redo the unfinished stage", file=sys.stderr)
+        print(_interrupted_line(layout), file=sys.stderr)
         return 130
     except OSError as error:
         print(f"sunset: error: {error.strerror or error}: {error.filename or ''}".rstrip(": ")
               + _disk_advice(error), file=sys.stderr)
         return 1
+
+
+def _interrupted_line(layout: OutputLayout | None) -> str:
+    """What Ctrl-C left: the workers stopped and the temporary files gone (:mod:`sunset.lock`), but
+    what a crawl (or a web archive's source) fetched is kept to be continued."""
+    kept = layout.resumable_master if layout is not None else None
+    if kept is not None:
+        return (f"sunset: interrupted; what was fetched so far is kept in {shown(kept)}: run the same command "
+                "again to continue")
+    return "sunset: interrupted; run the same command again to redo the unfinished stage"
 
 
 def _disk_advice(error: OSError) -> str:

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import StageInputError
+from archive.served import served_path
+from archive.warc_writer import open_name
 from sunset.console import shown
 
 
@@ -17,6 +19,11 @@ class OutputLayout:
     def warc(self) -> Path:
         """The archival master: the original bytes, nothing derived."""
         return self.root / f"{self.name}.warc.gz"
+
+    @property
+    def served(self) -> Path:
+        """The old server's answers where they were not a file as it lay (:mod:`archive.served`)."""
+        return served_path(self.warc)
 
     @property
     def records(self) -> Path:
@@ -46,7 +53,8 @@ class OutputLayout:
 
     @property
     def reconstructed_warc(self) -> Path:
-        """sunset's reconstruction of the old server's answers to other spellings (revisits, redirects)."""
+        """sunset's reconstruction of the old server's answers: the served view's, and the other
+        spellings of its URLs (revisits, redirects)."""
         return self.root / f"{self.name}-reconstructed.warc.gz"
 
     @property
@@ -90,6 +98,21 @@ class OutputLayout:
     def crawl_aliases(self) -> Path:
         """Other spellings of fetched URLs on a case-insensitive site (spelling -> URL fetched)."""
         return self.root / "crawl-aliases.json"
+
+    @property
+    def resumable_master(self) -> Path | None:
+        """The master a source that resumes (a crawl, a web archive's) left unfinished: its ``.open``
+        file beside the source's state (``crawl.sqlite``, ``wayback.sqlite``), which the same command
+        continues; None when there is none."""
+        unfinished = open_name(self.warc)
+        states = (self.crawl_db, self.wayback_db)
+        return unfinished if unfinished.exists() and any(state.exists() for state in states) else None
+
+    def unfinished_warcs(self) -> list[Path]:
+        """WARCs a stopped run left under their ``.open`` names that no later run continues (every
+        one but a resumable master): temporary files."""
+        names = [open_name(warc) for warc in (self.warc, self.derived_warc, self.reconstructed_warc)]
+        return [name for name in names if name.exists() and name != self.resumable_master]
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,9 +166,9 @@ CASES = [
     ("<frameset rows=*><frame src=other.htm></frameset>",
      "[M][R]<frameset rows=*><noframes>[N]</noframes><frame src=other.htm#sunset-framed></frameset></frameset>"),
     ("<!-- <body> --><body>x", "<!-- <body> -->[M]<body>[N]x"),
-    # what urllib cannot read (an IPv6 host left open) stays as written: it stopped the mirror
-    ('<body><a href="http://[bad">x</a><form action="http://[x">',
-     '[M]<body>[N]<a href="http://[bad">x</a><form action="http://[x">'),
+    # what urllib cannot read (an IPv6 host left open: it stopped the mirror) is no address; a form
+    # posting there stays as written, a BASE or CODEBASE there is dropped
+    ('<body><form action="http://[x">', '[M]<body>[N]<form action="http://[x">'),
     ('<head><BASE HREF="http://[b/"></head><body><a href="other.htm">o</a>',
      '<head>[M]<BASE HREF=""></head><body>[N]<a href="other.htm">o</a>'),
     ('<body><APPLET CODEBASE="http://[c/" CODE="/classes/Nav.class">',
@@ -227,8 +227,34 @@ def test_problems_are_reported() -> None:
     reasons = [(issue.reason, issue.url) for issue in result.issues]
     assert ("missing", "http://h/dir/gone.htm") in reasons
     assert ("missing", "http://h/nope.gif") in reasons
-    assert any(reason == "invalid" for reason, _ in reasons)
+    assert any(reason == "leftover" for reason, _ in reasons)  # http://:80/ is no address: made inert
     assert len(result.missing) == 2
+
+
+@pytest.mark.parametrize("markup, kind", [
+    ('<a href="file:///L|/STA/israil/israil-ekI.htm">x</a>', "link"),
+    ('<a href="file:///C|/My Documents/bar\u0131\u015f/toplant\u0131.htm">x</a>', "link"),
+    ('<a href="C:\\WINDOWS\\Desktop\\eski.htm">x</a>', "link"),
+    ('<a href="C|/harita/istanbul.htm">x</a>', "link"),
+    ('<a href="\\\\SUNUCU\\payla\u015f\u0131m\\duyuru.htm">x</a>', "link"),
+    ('<a href="http://localhost/test/page.htm">x</a>', "link"),
+    ('<a href="http://192.168.0.10/intranet/">x</a>', "link"),
+    ('<a href="http://[bad">x</a>', "link"),
+    ('<map><area href="file:///C|/harita/istanbul.htm"></map>', "link"),
+    ('<img src="file:///H:/vertical.jpg">', "image"),
+    ('<img SRC="C:\\WINDOWS\\Desktop\\dove.gif">', "image"),
+    ('<body background="file:///C:/back.gif">', "image"),
+    ('<div style="background:url(file:///C|/x.gif)">', "image"),
+])
+def test_leftovers_become_inert(markup: str, kind: str) -> None:
+    """Links at the author's own disk, network or machine: never live in the mirror, never a failure."""
+    result = make_rewriter().rewrite(f"<body>{markup}", page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]")
+    assert [issue.reason for issue in result.issues] == ["leftover"]
+    if kind == "image":
+        assert "_sunset/blank.gif" in result.text
+    else:
+        assert "_sunset/missing.html?url=" in result.text and "&amp;why=local" in result.text
+        assert 'title="This link never worked on the web' in result.text or "<area" in result.text
 
 
 def test_a_problem_repeated_is_noted_once_with_its_count() -> None:
@@ -237,7 +263,7 @@ def test_a_problem_repeated_is_noted_once_with_its_count() -> None:
         '<body>' + '<a href="gone.htm">x</a><a href="http://[bad">y</a>' * 3 + "<script>location = page</script>" * 2,
         page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]")
     assert [(issue.reason, issue.url or issue.raw, issue.count) for issue in result.issues] == [
-        ("missing", "http://h/dir/gone.htm", 3), ("invalid", "http://[bad", 3), ("script", "location = page", 2)]
+        ("missing", "http://h/dir/gone.htm", 3), ("leftover", "http://[bad", 3), ("script", "location = page", 2)]
 
 
 def test_script_navigation_left_as_written_is_reported() -> None:
