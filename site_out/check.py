@@ -101,36 +101,46 @@ class _TargetCheck:
         return reason
 
 
-def _scan_page(text: str) -> tuple[list[tuple[str, bool]], bool]:
-    """(href, whether it may name a folder) for every URL a page refers to, and whether it
-    says ``<meta charset="utf-8">``: one scan of the page for both."""
-    hrefs: list[tuple[str, bool]] = []
-    has_charset = False
-    for token in iter_tokens(text):
-        if isinstance(token, StartTag):
-            if token.name == "base":
-                continue
-            if token.name == "meta" and (token.value("charset") or "").strip().lower() == "utf-8":
-                has_charset = True
-            for tag_url in iter_tag_urls(token):
-                codebase = (token.value("codebase") or "").strip()
-                if (
-                    token.name == "applet"
-                    and tag_url.attribute.name in ("code", "archive")
-                    and codebase
-                    and _is_local(codebase)
-                    and _is_local(tag_url.url)
-                ):
-                    # Applet classes load relative to CODEBASE.
-                    hrefs.append((posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url), False))
-                else:
-                    hrefs.append((tag_url.url, token.name == "applet" and tag_url.attribute.name == "codebase"))
-            style = token.value("style")
-            if style:
-                hrefs.extend((url, False) for _, _, url in iter_css_urls(style))
-        elif isinstance(token, RawText) and token.parent == "style":
-            hrefs.extend((url, False) for _, _, url in iter_css_urls(text[token.start : token.end]))
-    return hrefs, has_charset
+class _PageScan:
+    """(href, whether it may name a folder) for every URL a page refers to, read as it is walked
+    (a page dense with links made a list of them, 40 MiB for a 5 MB page), and whether it says
+    ``<meta charset="utf-8">`` (once walked): one scan of the page for both."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.has_charset = False
+
+    def __iter__(self) -> Iterator[tuple[str, bool]]:
+        text = self.text
+        for token in iter_tokens(text):
+            if isinstance(token, StartTag):
+                if token.name == "base":
+                    continue
+                if token.name == "meta" and (token.value("charset") or "").strip().lower() == "utf-8":
+                    self.has_charset = True
+                yield from _tag_hrefs(token)
+            elif isinstance(token, RawText) and token.parent == "style":
+                yield from ((url, False) for _, _, url in iter_css_urls(text[token.start : token.end]))
+
+
+def _tag_hrefs(token: StartTag) -> Iterator[tuple[str, bool]]:
+    """The hrefs of one start tag, for :class:`_PageScan`."""
+    for tag_url in iter_tag_urls(token):
+        codebase = (token.value("codebase") or "").strip()
+        if (
+            token.name == "applet"
+            and tag_url.attribute.name in ("code", "archive")
+            and codebase
+            and _is_local(codebase)
+            and _is_local(tag_url.url)
+        ):
+            # Applet classes load relative to CODEBASE.
+            yield posixpath.join(codebase.split("?", 1)[0].split("#", 1)[0], tag_url.url), False
+        else:
+            yield tag_url.url, token.name == "applet" and tag_url.attribute.name == "codebase"
+    style = token.value("style")
+    if style:
+        yield from ((url, False) for _, _, url in iter_css_urls(style))
 
 
 def _read_text(path: Path) -> str:
@@ -193,15 +203,8 @@ def _check_file(check: _TargetCheck, path: str) -> list[MirrorProblem]:
     text = _read_text(Path(path))
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     problems: list[MirrorProblem] = []
-    if path.lower().endswith(".css"):
-        hrefs = [(url, False) for _, _, url in iter_css_urls(text)]
-    else:
-        hrefs, has_charset = _scan_page(text)
-        count = text.count(NOTICE_MARKER)
-        if count != 1:
-            problems.append(PageProblem(relative, f"has {count} retirement notices, expected 1"))
-        if not has_charset:
-            problems.append(PageProblem(relative, 'no <meta charset="utf-8">'))
+    page = None if path.lower().endswith(".css") else _PageScan(text)
+    hrefs = ((url, False) for _, _, url in iter_css_urls(text)) if page is None else page
     folder = os.path.dirname(path)
     own_page = OWN_PAGE_MARKER in text[:4096]
     for href, folder_ok in hrefs:
@@ -216,4 +219,12 @@ def _check_file(check: _TargetCheck, path: str) -> list[MirrorProblem]:
         reason = check(folder, href, folder_ok=folder_ok)
         if reason:
             problems.append(BrokenLink(relative, href, reason))
-    return problems
+    if page is None:
+        return problems
+    notes: list[MirrorProblem] = []  # the page's own problems come before its links'
+    count = text.count(NOTICE_MARKER)
+    if count != 1:
+        notes.append(PageProblem(relative, f"has {count} retirement notices, expected 1"))
+    if not page.has_charset:
+        notes.append(PageProblem(relative, 'no <meta charset="utf-8">'))
+    return notes + problems

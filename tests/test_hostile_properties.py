@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from archive.urls import Scope, lookup_key
 from normalize.markup import StartTag, Tokens, iter_tokens
-from site_out.check import _scan_page
+from site_out.check import _PageScan
 from site_out.paths import UnmappableURL, mirror_path, safe_destination
 from site_out.resolve import Resolver
 from site_out.rewrite import PageRewriter
@@ -83,7 +83,7 @@ def test_rewritten_links_never_escape_the_mirror(parts: list[tuple[str, str]]) -
     result = _rewriter().rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>")
     root = PurePosixPath("/mirror")
     page_dir = root / posixpath.dirname(PAGE_PATH)
-    for href, _ in _scan_page(result.text)[0]:
+    for href, _ in _PageScan(result.text):
         value = href.strip()
         parts_ = urlsplit(value)
         if parts_.scheme or parts_.netloc or not value or value.startswith("#"):
