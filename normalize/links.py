@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -40,7 +41,12 @@ class PageReferences:
 
 def find_base(text: str, page_url: str) -> str:
     """The base URL of a page: its first ``<BASE HREF>`` or its own URL."""
-    for token in iter_tokens(text):
+    return _base_of(iter_tokens(text), page_url)
+
+
+def _base_of(tokens: Iterable[Token], page_url: str) -> str:
+    """:func:`find_base` of a page's tokens (those of its head are read, up to its body)."""
+    for token in tokens:
         if isinstance(token, StartTag):
             if token.name == "base":
                 href = token.value("href")
@@ -96,9 +102,9 @@ def extract_page_references(text: str, page_url: str, scope: Scope,
 
     ``tokens`` are the page's tokens when the caller has scanned it already.
     """
-    base = find_base(text, page_url)
     if tokens is None:
         tokens = list(iter_tokens(text))
+    base = _base_of(tokens, page_url)
     links: list[Link] = []
     images: list[Image] = []
     forms: list[Form] = []
