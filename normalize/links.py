@@ -9,6 +9,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from archive.urls import BadURL, Scope, absolute
@@ -67,7 +68,15 @@ def classify(raw: str, url: str | None, kind: str, scope: Scope) -> tuple[Refere
         return "mailto", False
     if lowered.startswith("javascript:"):
         return "javascript", False
-    if url is None or urlsplit(url).scheme not in ("http", "https"):
+    if url is None:
+        return "other", False
+    return _classify_url(url, kind, scope)
+
+
+@lru_cache(maxsize=8192)
+def _classify_url(url: str, kind: str, scope: Scope) -> tuple[ReferenceKind, bool]:
+    """:func:`classify` of a URL (cached: the pages of a site link the same menus and images)."""
+    if urlsplit(url).scheme not in ("http", "https"):
         return "other", False
     if not scope.same_host(url):
         return "external", False

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.entities import html5
 
 RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "textarea", "title", "plaintext"})
@@ -183,6 +184,12 @@ def _comment_end(text: str, body: int) -> int:
     return len(text) if close is None else close.end()
 
 
+@lru_cache(maxsize=None)
+def _closing(name: str) -> re.Pattern[str]:
+    """The end tag of a raw-text element (one of :data:`RAW_TEXT_TAGS`)."""
+    return re.compile(r"</" + name + r"(?=[\s/>])", re.IGNORECASE)
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield tags, comments and raw-text blocks in document order, with their offsets."""
     position = 0
@@ -210,8 +217,7 @@ def iter_tokens(text: str) -> Iterator[Token]:
                 if tag.name == "plaintext":
                     yield RawText(tag.name, position, length)
                     return
-                closing = re.compile(r"</" + tag.name + r"(?=[\s/>])", re.IGNORECASE)
-                found = closing.search(text, position)
+                found = _closing(tag.name).search(text, position)
                 content_end = found.start() if found else length
                 yield RawText(tag.name, position, content_end)
                 position = content_end

@@ -11,6 +11,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -43,6 +44,7 @@ class PageProblem:
     problem: str
 
 
+@lru_cache(maxsize=8192)
 def _is_local(href: str) -> bool:
     value = href.strip()
     if not value or value.startswith("#"):
