@@ -2,10 +2,11 @@
 the master's capture index), so memory stays flat however large the site is.
 
 Two kinds, each kept in a hidden file of the output folder (or in memory for small one-off uses):
-a :class:`SqliteStore`, written and read while a stage runs and removed after (the mirror plan); a
-:class:`FrozenStore`, written once under a temporary name, renamed into place and only read after
-(:mod:`archive.capture_index`). Forked worker processes each open the file for themselves: a SQLite
-connection must not cross a fork.
+a :class:`SqliteStore`, written and read while a stage runs and removed after (the mirror plan),
+named ``.NAME.sqlite`` (which is how one a stopped run left is found: :func:`remove_store_files`);
+a :class:`FrozenStore`, written once under a temporary name, renamed into place and only read after
+(:mod:`archive.capture_index`). Forked worker processes each open the file for themselves (a SQLite
+connection must not cross a fork), and only the process that made a :class:`SqliteStore` removes it.
 """
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ class SqliteStore:
         self.path = path
         for leftover in self._files():
             leftover.unlink(missing_ok=True)  # an earlier run's: the store is always made afresh
-        self._pid = os.getpid()
+        self._owner = os.getpid()
+        """The process that made the store: the only one that removes its files."""
+        self._pid = self._owner
         self._inherited: list[sqlite3.Connection] = []
         self._connection = self._connect()
         self._connection.executescript(schema)
@@ -91,9 +94,13 @@ class SqliteStore:
         return self._connection
 
     def close(self) -> None:
-        """Close and remove the file (whatever it held can be made again from the WARC)."""
+        """Close this process's connection; in the process that made the store, also remove its
+        files (whatever it held can be made again from the WARC). A forked worker that closes its
+        copy leaves them: its parent is still reading them."""
         if os.getpid() == self._pid:
             self._connection.close()
+        if os.getpid() != self._owner:
+            return
         for name in self._files():
             name.unlink(missing_ok=True)
 
@@ -184,3 +191,23 @@ def write_once(path: Path, schema: str, fill: Callable[[sqlite3.Connection], Non
             os.unlink(temporary)
         raise
     return FrozenStore(path)
+
+
+STORE_PATTERNS = (".*.sqlite", ".*.sqlite-wal", ".*.sqlite-shm")
+"""A store's files in its folder: hidden, so nothing else there looks like one (``crawl.sqlite``,
+which a crawl resumes from, is not a store)."""
+
+
+def remove_store_files(folder: Path) -> int:
+    """Remove the stores a stopped run left in ``folder`` (a store is made afresh each time, so
+    none is ever read again); returns how many files went. Only while no other process uses
+    them: sunset holds the output folder's lock."""
+    removed = 0
+    for pattern in STORE_PATTERNS:
+        for leftover in folder.glob(pattern):
+            try:
+                leftover.unlink()
+            except OSError:
+                continue
+            removed += 1
+    return removed

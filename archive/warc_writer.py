@@ -51,6 +51,11 @@ def write_member(out: BinaryIO, record: ArcWarcRecord) -> None:
     WARCWriter(out, gzip=True, warc_version=WARC_VERSION).write_record(record)
 
 
+def open_name(path: Path) -> Path:
+    """Where the WARC ``path`` is written until it is complete (then renamed to ``path``)."""
+    return path.with_name(path.name + ".open")
+
+
 class WarcArchive(AbstractContextManager["WarcArchive"]):
     """A WARC being written; use as a context manager so it is finished or left ``.open``."""
 
@@ -60,7 +65,7 @@ class WarcArchive(AbstractContextManager["WarcArchive"]):
         """``resume``: append to an existing ``.open`` file (a crawl continuing after a kill).
         ``plugins``: told of each record, flush and the end (see :class:`WriterPlugin`)."""
         self.path = path
-        self.open_path = path.with_name(path.name + ".open")
+        self.open_path = open_name(path)
         self._software = software
         self._info = info
         self.builder = RecordBuilder(stamps)

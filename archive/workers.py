@@ -3,17 +3,18 @@
 The stages that parse and rewrite (normalize, the mirror's second pass) are CPU-bound Python:
 threads would share one core. Results come back in the order the captures came in, so the
 output (``records.jsonl``, the mirror's problem list) is byte-for-byte the single-process one.
-Workers are forked: the ``context`` a caller hands over (a mirror's plan and resolver) is
-inherited, not pickled, and passed to the function with each item; no stage keeps it in a
-module global. Only a bounded window of chunks is in flight, so memory does not grow with the
-site. (It lives in ``archive``, the spine, so every stage may use it.)
+Workers are forked (:mod:`archive.forking`, which refuses a fork beside a running thread):
+the ``context`` a caller hands over (a mirror's plan and resolver) is inherited, not pickled,
+and passed to the function with each item; no stage keeps it in a module global. Only a
+bounded window of chunks is in flight, so memory does not grow with the site. (It lives in
+``archive``, the spine, so every stage may use it.)
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import queue
-import sys
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,6 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Generic, Self, TypeVar
 
 from archive.capture import BytesBody, Capture, read_body
+from archive.forking import can_fork, fork_context
 from archive.limits import MAX_PAGE_BYTES
 
 Item = TypeVar("Item")
@@ -36,36 +38,14 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-PR_SET_PDEATHSIG = 1
-
-
 _NO_CONTEXT = object()
 _worker_context: object = _NO_CONTEXT
 """In a worker process only: the context its pool was started with (set once, at start-up)."""
 
 
-def _start_worker(parent: int, context: object) -> None:
+def _start_worker(context: object) -> None:
     global _worker_context
     _worker_context = context  # the child's own copy, inherited through fork; the parent's stays unset
-    _die_with_parent(parent)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker start-up: a worker must not outlive a killed sunset.
-
-    Forked workers share the output folder's lock and the terminal's pipes; left orphaned by a
-    ``kill -9`` they would keep the lock (the next run would refuse to start) and never exit.
-    Linux delivers SIGKILL to them when their parent dies.
-    """
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: nothing to ask for
-        pass
-    if os.getppid() != parent:  # the parent died before the request above took effect
-        os._exit(1)
 
 
 def _run_chunk(function: Callable[..., Result], chunk: list[Item]) -> list[Result]:
@@ -95,29 +75,29 @@ def map_ordered(function: Callable[..., Result], tasks: Iterable[Task[Item]], wo
     """
     call: Callable[[Item], Result] = (function if context is _NO_CONTEXT
                                       else lambda item: function(context, item))
-    if workers <= 1 or not hasattr(os, "fork"):
+    if workers <= 1 or not can_fork():
         for task in tasks:
             yield call(task.item)
         return
-    fork = multiprocessing.get_context("fork")
     pending: deque[Future[list[Result]] | list[Result]] = deque()
     window = workers * 4
     chunk: list[Item] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=fork, initializer=_start_worker,
-                             initargs=(os.getpid(), context)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=fork_context(), initializer=_start_worker,
+                               initargs=(context,))
 
-        def submit() -> None:
-            nonlocal chunk
-            if chunk:
-                pending.append(pool.submit(_run_chunk, function, chunk))
-                chunk = []
+    def submit() -> None:
+        nonlocal chunk
+        if chunk:
+            pending.append(pool.submit(_run_chunk, function, chunk))
+            chunk = []
 
-        def ready(block: bool) -> Iterator[Result]:
-            while pending and (block or not isinstance(pending[0], Future) or pending[0].done()):
-                entry = pending.popleft()
-                yield from entry.result() if isinstance(entry, Future) else entry
-                block = False
+    def ready(block: bool) -> Iterator[Result]:
+        while pending and (block or not isinstance(pending[0], Future) or pending[0].done()):
+            entry = pending.popleft()
+            yield from entry.result() if isinstance(entry, Future) else entry
+            block = False
 
+    try:
         for task in tasks:
             if task.local:
                 submit()
@@ -130,6 +110,12 @@ def map_ordered(function: Callable[..., Result], tasks: Iterable[Task[Item]], wo
         submit()
         while pending:
             yield from ready(block=True)
+    except BaseException:
+        # Interrupted, failed, or left early by the caller: the chunks the workers hold finish (a
+        # file is never left half-written), the ones waiting are dropped, nothing is waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 class CallPool(Generic[Item, Result]):
@@ -140,9 +126,9 @@ class CallPool(Generic[Item, Result]):
     on a worker lets the others fetch. Each worker has a pipe of its own and a calling thread
     borrows an idle one: no manager or feeder thread competes for the lock (a
     ``ProcessPoolExecutor``'s took a twelfth of the crawl's CPU). The workers are forked when
-    the pool is made, so make it before starting threads (a fork beside a running thread could
-    copy a lock it holds). When a worker dies (the kernel's OOM killer) the calls go on in this
-    process, slower but with nothing lost, and :attr:`broken` says why.
+    the pool is made, so make it before starting threads (:mod:`archive.forking` refuses a
+    fork beside a running thread). When a worker dies (the kernel's OOM killer) the calls go on
+    in this process, slower but with nothing lost, and :attr:`broken` says why.
     """
 
     def __init__(self, function: Callable[[object, Item], Result], context: object, workers: int) -> None:
@@ -151,13 +137,12 @@ class CallPool(Generic[Item, Result]):
         self.broken: str | None = None
         self._idle: queue.SimpleQueue[Connection] = queue.SimpleQueue()
         self._workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
-        if workers <= 1 or not hasattr(os, "fork") or multiprocessing.current_process().daemon:
+        if workers <= 1 or not can_fork() or multiprocessing.current_process().daemon:
             return  # (a daemonic process may not have children)
-        _flush_std_streams()
-        fork = multiprocessing.get_context("fork")
+        fork = fork_context()
         for _ in range(workers):
             mine, theirs = fork.Pipe()
-            process = fork.Process(target=_call_loop, args=(os.getpid(), theirs, function, context), daemon=True)
+            process = fork.Process(target=_call_loop, args=(theirs, function, context), daemon=True)
             process.start()
             theirs.close()
             self._workers.append((process, mine))
@@ -175,8 +160,13 @@ class CallPool(Generic[Item, Result]):
             try:
                 connection.send(item)
                 ok, value = connection.recv()
-            except (EOFError, OSError) as error:
-                self.broken = self.broken or f"a worker process stopped ({error or type(error).__name__})"
+            except Exception as error:
+                if not self._workers:
+                    pass  # the pool was closed under this call (the crawl stopped): answered here, as after
+                elif isinstance(error, (EOFError, OSError)):
+                    self.broken = self.broken or f"a worker process stopped ({error or type(error).__name__})"
+                else:
+                    raise
             else:
                 if not ok:
                     raise value  # type: ignore[misc]
@@ -205,9 +195,7 @@ class CallPool(Generic[Item, Result]):
 _STOP = "sunset.workers.stop"
 
 
-def _call_loop(parent: int, connection: Connection, function: Callable[[object, object], object],
-               context: object) -> None:
-    _die_with_parent(parent)
+def _call_loop(connection: Connection, function: Callable[[object, object], object], context: object) -> None:
     while True:
         try:
             item = connection.recv()
@@ -235,13 +223,8 @@ def capture_task(capture: Capture, extra: object = None, *,
     return Task((replace(capture, body=BytesBody(read_body(capture.body))), extra))
 
 
-def _flush_std_streams() -> None:
-    """Before a fork: text still buffered here would be written by the child too."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed or gone: nothing to duplicate
-            pass
+STOP_WAIT = 10.0
+"""Seconds an aside told to stop has to undo what it half made before it is killed."""
 
 
 class Aside(Generic[Result]):
@@ -249,34 +232,47 @@ class Aside(Generic[Result]):
 
     For the steps after the content pass that need nothing of each other (the derived WARC and
     the mirror's link check, while the index and the WACZ are made in the parent): on two cores
-    they overlap instead of waiting in turn. Forked, so nothing is pickled on the way in; the result (or the exception) comes back
-    through a pipe. Start asides from the main thread only, between stages: a fork while another
-    thread holds a lock would copy the lock held. Use as a context manager, so one whose result is
-    never asked for (the parent failed first) is stopped.
+    they overlap instead of waiting in turn. Forked, so nothing is pickled on the way in; the
+    result (or the exception) comes back through a pipe. Start asides between stages, before any
+    thread (:mod:`archive.forking` refuses otherwise). Use as a context manager, so one whose
+    result is never asked for (the parent failed first, or was interrupted) is stopped.
     """
 
     def __init__(self, function: Callable[..., Result], *args: object) -> None:
-        if not hasattr(os, "fork"):
+        if not can_fork():
             self._result: tuple[bool, object] | None = _called(function, args)
             self._process = None
             return
-        _flush_std_streams()
-        fork = multiprocessing.get_context("fork")
+        fork = fork_context()
         self._receive, send = fork.Pipe(duplex=False)
-        self._process = fork.Process(target=_aside_main, args=(os.getpid(), send, function, args))
+        self._process = fork.Process(target=_aside_main, args=(send, function, args))
+        self._process.stoppable = True
         self._process.start()
         send.close()
         self._result = None
+
+    @property
+    def pid(self) -> int | None:
+        """The aside's process id (None where it ran in this process)."""
+        return self._process.pid if self._process is not None else None
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Left without its result (the parent's own step failed): stopped, not waited for."""
-        if self._process is not None and self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-            self._receive.close()
+        """Left without its result (the parent's own step failed, or Ctrl-C): stopped, not waited
+        for. Told first (SIGTERM, :class:`archive.forking.Stopped` there), so its own ``with`` blocks remove what it
+        half made (a WARC's ``.open`` file, a SQLite store); killed if it has not ended after
+        :data:`STOP_WAIT` seconds."""
+        if self._process is None or self._result is not None:
+            return
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(STOP_WAIT)
+            if self._process.is_alive():
+                self._process.kill()
+        self._process.join()
+        self._receive.close()
 
     def result(self) -> Result:
         """The function's return value; its exception is raised here, in the parent."""
@@ -303,12 +299,16 @@ def _called(function: Callable[..., object], args: tuple[object, ...]) -> tuple[
         return False, error
 
 
-def _aside_main(parent: int, send: Connection, function: Callable[..., object],
-                args: tuple[object, ...]) -> None:
-    _die_with_parent(parent)
+def _aside_main(send: Connection, function: Callable[..., object], args: tuple[object, ...]) -> None:
     outcome = _called(function, args)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # told to stop from here on: nothing left to undo
     try:
-        send.send(outcome)
-    except Exception as error:  # noqa: BLE001 - an exception that does not pickle still says what it was
-        send.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}; ({error})")))
+        try:
+            send.send(outcome)
+        except OSError:
+            raise
+        except Exception as error:  # noqa: BLE001 - an exception that does not pickle still says what it was
+            send.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}; ({error})")))
+    except OSError:  # the parent no longer listens (it stopped this aside): nothing to tell
+        pass
     send.close()

@@ -241,6 +241,8 @@ class Crawler:
             links.close()
             if links.broken:
                 log.warning("crawl: links were found in the main process after %s", links.broken)
+        for worker in workers:  # each is idle and takes its None at once: none is left running beside a later fork
+            worker.join()
         if limit_reached and self.frontier.count(Status.TODO):
             self.reports.append(f"max_pages ({self.options.max_pages}) reached; "
                                 f"{self.frontier.count(Status.TODO)} URLs not fetched")

@@ -16,6 +16,7 @@ An answer that is no HTTP/1.x response is read to its end (within the limits) an
 """
 from __future__ import annotations
 
+import hashlib
 import select
 import socket
 import ssl
@@ -82,7 +83,7 @@ class Answer:
     """The entity, chunked framing undone; for an ``unparsed`` answer every byte received."""
     wire_body: SpooledBody | None
     """A chunked body as framed on the wire."""
-    digest: "hashlib._Hash"
+    digest: hashlib._Hash
     """sha1 of ``body`` (hashlib), for the payload digest of a body that is not chunked."""
     truncated: str | None = None
     broken: str | None = None

@@ -10,7 +10,6 @@ without ``;``, one tag with as many attributes as fit, and a sheet of unclosed `
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import tempfile

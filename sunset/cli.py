@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import SunsetError
-from sunset import __version__, archive_stage, pipeline, plan, qa_cli, run_driver, run_record, steps
+from sunset import __version__, archive_stage, interrupt, pipeline, plan, qa_cli, run_driver, run_record, steps
 from sunset.batch_cli import add_batch_parser, command_batch
 from sunset.config import SiteConfig, resolve_target, with_values
 from sunset.console import run_stamp, say, setup_logging, shown
@@ -221,6 +221,7 @@ def _command_replay(config: SiteConfig, args: argparse.Namespace) -> int:
           f"  all captures: http://127.0.0.1:{args.port}/{config.name}/*/{config.base_url}*\n"
           "  press Ctrl-C to stop", flush=True)
     code = serve(command, root)
+    interrupt.forget()  # Ctrl-C is how replay is stopped, not an interruption
     print("sunset: replay stopped", file=sys.stderr)
     return code
 
@@ -371,35 +372,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(None, args.verbose, args.quiet)
     if args.command == "serve":
         return _command_serve(args)
+    layout = None
     try:
-        if args.command == "batch":
-            return command_batch(args)
-        config = apply_option_flags(resolve_target(args.target, args.out), args)
-        if args.command == "plan":  # a dry run: it writes nothing, not even the log
-            return _command_plan(config, args)
-        force = getattr(args, "force", None)  # None: this command takes no --force
-        args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
-        layout = pipeline.layout_for(config)
-        setup_logging(layout, args.verbose, args.quiet)
-        handler = COMMANDS[args.command][0]
-        other = other_site(config) if force else None
-        removed: list[str] = []
-        with lock_for(args.command, layout.lock, args.run_stamp.marker,
-                      first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
-            if other is not None:
-                log.warning("--force: %s held the output of site %s: removed %s", shown(layout.root), other.named,
-                            ", ".join(removed) or "nothing")
-            return handler(config, args)
+        with interrupt.handled():
+            if args.command == "batch":
+                return command_batch(args)
+            config = apply_option_flags(resolve_target(args.target, args.out), args)
+            if args.command == "plan":  # a dry run: it writes nothing, not even the log
+                return _command_plan(config, args)
+            force = getattr(args, "force", None)  # None: this command takes no --force
+            args.docroot_files = check_command(config, args.command, force=force)  # the run's one walk of its docroot
+            layout = pipeline.layout_for(config)
+            setup_logging(layout, args.verbose, args.quiet)
+            handler = COMMANDS[args.command][0]
+            other = other_site(config) if force else None
+            removed: list[str] = []
+            with lock_for(args.command, layout, args.run_stamp.marker,
+                          first=(lambda: removed.extend(replace_contents(layout, other))) if other else None):
+                if other is not None:
+                    log.warning("--force: %s held the output of site %s: removed %s", shown(layout.root), other.named,
+                                ", ".join(removed) or "nothing")
+                return handler(config, args)
     except SunsetError as error:
         print(f"sunset: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("sunset: interrupted; run the same command again to redo the unfinished stage", file=sys.stderr)
+        print(_interrupted_line(layout), file=sys.stderr)
         return 130
     except OSError as error:
         print(f"sunset: error: {error.strerror or error}: {error.filename or ''}".rstrip(": ")
               + _disk_advice(error), file=sys.stderr)
         return 1
+
+
+def _interrupted_line(layout: OutputLayout | None) -> str:
+    """What Ctrl-C left: the workers stopped and the temporary files gone (:mod:`sunset.lock`), but
+    what a crawl (or a web archive's source) fetched is kept to be continued."""
+    kept = layout.resumable_master if layout is not None else None
+    if kept is not None:
+        return (f"sunset: interrupted; what was fetched so far is kept in {shown(kept)}: run the same command "
+                "again to continue")
+    return "sunset: interrupted; run the same command again to redo the unfinished stage"
 
 
 def _disk_advice(error: OSError) -> str:

@@ -16,11 +16,13 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from archive.errors import SunsetError
+from archive.forking import tolerate
 from archive.workers import Task, map_ordered
 
 T = TypeVar("T")
@@ -119,7 +121,13 @@ class SparkEngine:
     def session(self) -> Any:
         if self._session is None:
             self._owned = not _spark_running()
+            before = set(threading.enumerate())
             self._session = start_spark(self.master, self.conf, self.app_name)
+            for thread in set(threading.enumerate()) - before:
+                # The driver's own threads (py4j's, the accumulator server's) wait on their sockets and
+                # take no lock sunset's workers need: work done here beside them (a local engine, a
+                # stage with workers) may still fork (archive.forking refuses any other thread).
+                tolerate(thread)
         return self._session
 
     def map(self, task: Callable[..., R], items: Sequence[T], shared: Any = None) -> list[R]:

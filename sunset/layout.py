@@ -6,6 +6,7 @@ from pathlib import Path
 
 from archive.errors import StageInputError
 from sunset.console import shown
+from archive.warc_writer import open_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,21 @@ class OutputLayout:
     def crawl_aliases(self) -> Path:
         """Other spellings of fetched URLs on a case-insensitive site (spelling -> URL fetched)."""
         return self.root / "crawl-aliases.json"
+
+    @property
+    def resumable_master(self) -> Path | None:
+        """The master a source that resumes (a crawl, a web archive's) left unfinished: its ``.open``
+        file beside the source's state (``crawl.sqlite``, ``wayback.sqlite``), which the same command
+        continues; None when there is none."""
+        unfinished = open_name(self.warc)
+        states = (self.crawl_db, self.wayback_db)
+        return unfinished if unfinished.exists() and any(state.exists() for state in states) else None
+
+    def unfinished_warcs(self) -> list[Path]:
+        """WARCs a stopped run left under their ``.open`` names that no later run continues (every
+        one but a resumable master): temporary files."""
+        names = [open_name(warc) for warc in (self.warc, self.derived_warc, self.reconstructed_warc)]
+        return [name for name in names if name.exists() and name != self.resumable_master]
 
 
 @dataclass(frozen=True, slots=True)

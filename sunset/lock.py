@@ -3,7 +3,9 @@
 Two ``sunset run`` on one folder would interleave WARC records and race on every rename. The
 kernel drops an ``flock`` when its process and the workers it forked have died, so a crashed or
 killed run never leaves a stale lock behind: the next run takes it (and resumes), waiting a moment
-for a killed run's workers to finish first.
+for a killed run's workers to finish first. The holder also sweeps the folder of temporary files:
+those a killed run left, when it takes the lock, and its own, when it stops early (Ctrl-C, an
+error), before it lets the lock go.
 """
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from archive.durable import remove_leftovers
 from archive.errors import SunsetError
+from archive.sqlite_store import remove_store_files
+from sunset.layout import OutputLayout
 
 log = logging.getLogger("sunset")
 
@@ -34,12 +38,16 @@ class OutputLocked(SunsetError):
 
 @contextlib.contextmanager
 def output_lock(lock_path: Path, command: str, marker: str | None = None,
-                first: Callable[[], None] | None = None) -> Iterator[None]:
+                first: Callable[[], None] | None = None,
+                temporary: Callable[[], Iterable[Path]] = lambda: ()) -> Iterator[None]:
     """Hold ``lock_path`` exclusively, or raise :class:`OutputLocked` naming the holder at once.
 
     ``marker`` (the run's first log line) is logged once the lock is held: a run refused here
     must not put its marker amid the lines of the run that holds the folder. ``first``: what to
-    do with the folder before that line (``--force`` empties it: :func:`sunset.folder_site.replace_contents`)."""
+    do with the folder before that line (``--force`` empties it: :func:`sunset.folder_site.replace_contents`).
+    ``temporary``: files of the folder besides the usual temporary ones (``.part`` files, SQLite
+    stores, WACZ staging) that a command stopped early leaves and no later one continues; removed,
+    with those, on the way out of a command that did not finish."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -57,8 +65,16 @@ def output_lock(lock_path: Path, command: str, marker: str | None = None,
             first()
         if marker:
             log.info("%s", marker)
-        _sweep(lock_path.parent)
-        yield
+        removed = _sweep(lock_path.parent)
+        if removed:
+            log.info("removed %d temporary files left by an interrupted run", removed)
+        try:
+            yield
+        except BaseException:
+            removed = _sweep(lock_path.parent, temporary())
+            if removed:
+                log.info("%s stopped early: removed its %d temporary files", command, removed)
+            raise
     finally:
         os.close(descriptor)  # closing releases the lock; the file stays (removing it would race)
 
@@ -97,22 +113,26 @@ def _alive(holder: str) -> bool:
         return True
 
 
-def _sweep(folder: Path) -> None:
-    """Temporary files a killed run left (never under a final name): safe to drop while locked."""
-    removed = remove_leftovers(folder)
+def _sweep(folder: Path, others: Iterable[Path] = ()) -> int:
+    """Temporary files (never under a final name): safe to drop while locked, once this process's
+    workers are gone."""
+    removed = remove_leftovers(folder) + remove_store_files(folder)
     for staging in folder.glob("sunset-wacz-*"):
         shutil.rmtree(staging, ignore_errors=True)
         removed += 1
-    if removed:
-        log.info("removed %d temporary files left by an interrupted run", removed)
+    for other in others:
+        with contextlib.suppress(OSError):
+            other.unlink()
+            removed += 1
+    return removed
 
 
-def lock_for(command: str, lock_path: Path, marker: str | None = None,
+def lock_for(command: str, layout: OutputLayout, marker: str | None = None,
              first: Callable[[], None] | None = None) -> contextlib.AbstractContextManager[None]:
     """The output folder's lock for a command that writes; nothing for one that only reads.
     ``marker``, ``first``: the run's first line in the log, and what to do before it (see :func:`output_lock`)."""
     if command in WRITING_COMMANDS:
-        return output_lock(lock_path, command, marker, first)
+        return output_lock(layout.lock, command, marker, first, layout.unfinished_warcs)
     if marker:
         log.info("%s", marker)
     return contextlib.nullcontext()

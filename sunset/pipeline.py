@@ -25,7 +25,7 @@ from archive.dates import DateSpread
 from archive.durable import atomic_writer
 from archive.encoding import decode_css, decode_page
 from archive.errors import ConfigError, SourceError
-from archive.growth import GrowingFile, WarcGrowth
+from archive.growth import GrowingFile, WarcGrowth, read_aside
 from archive.reader import follow_warc_captures, iter_warc_fetches
 from archive.side_outputs import master_outputs
 from archive.sniff import is_css
@@ -455,36 +455,44 @@ def _forget_crawl(layout: OutputLayout) -> None:
     _forget_source(layout.crawl_db, layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases)
 
 
-def _normalize_growing(warc: Path, growth: WarcGrowth, options: NormalizeOptions, records: Path) -> NormalizeSummary:
-    with GrowingFile(warc.with_name(warc.name + ".open"), growth) as growing:
+def _normalize_growing(growing: GrowingFile, warc: Path, options: NormalizeOptions, records: Path) -> NormalizeSummary:
+    with growing:
         return normalize_captures(follow_warc_captures(warc, growing), options, records)
 
 
 class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
     """``records.jsonl`` made from the master as the crawl writes it, in a forked process.
 
-    Made before the crawl starts its threads and its progress display (a fork beside a running
-    thread could copy a lock it holds).
+    Started (:meth:`start`) once the writer has opened the WARC, which the reader opens then,
+    before the fork (:func:`archive.growth.read_aside`), and before the crawl starts its threads.
     """
 
     def __init__(self, layout: OutputLayout, options: NormalizeOptions) -> None:
         self.growth = WarcGrowth()
-        self._warc = layout.warc
-        self._aside = Aside(_normalize_growing, layout.warc, self.growth, options, layout.records)
+        self._layout = layout
+        self._options = options
+        self._aside: Aside[NormalizeSummary] | None = None
+
+    def start(self, open_warc: Path) -> None:
+        self._aside = read_aside(open_warc, self.growth, _normalize_growing, self._layout.warc, self._options,
+                                 self._layout.records)
 
     def finish(self) -> NormalizeSummary:
         """The WARC is complete: the records of what is left, then their summary."""
-        self.growth.finish(self._warc.stat().st_size)
+        assert self._aside is not None
+        self.growth.finish(self._layout.warc.stat().st_size)
         return self._aside.result()
 
     def abandon(self) -> None:
         """The crawl failed: the reader stops and removes its half-made file."""
         self.growth.abandon()
-        with contextlib.suppress(BaseException):
-            self._aside.result()
+        if self._aside is not None:
+            with contextlib.suppress(BaseException):
+                self._aside.result()
 
     def __exit__(self, *exc: object) -> None:
-        self._aside.__exit__(*exc)
+        if self._aside is not None:
+            self._aside.__exit__(*exc)
 
 
 def crawl(call: SourceCall) -> CrawlRun:
@@ -527,8 +535,7 @@ def crawl(call: SourceCall) -> CrawlRun:
         along = (stack.enter_context(_RecordsAlong(layout, config.normalize))
                  if records_along and hasattr(os, "fork") else None)
         try:
-            summary = _crawl_into(config, layout, scope, info, resume, along.growth if along else None,
-                                  quiet=quiet)
+            summary = _crawl_into(config, layout, scope, info, resume, along, quiet=quiet)
         except BaseException:
             if along is not None:
                 along.abandon()
@@ -548,11 +555,12 @@ def crawl(call: SourceCall) -> CrawlRun:
 
 
 def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: dict[str, str], resume: bool,
-                growth: WarcGrowth | None, *, quiet: bool) -> CrawlSummary:
+                along: _RecordsAlong | None, *, quiet: bool) -> CrawlSummary:
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
     try:
         with WarcArchive(layout.warc, software=software_name(), info=info, resume=resume,
-                         plugins=master_outputs(growth)) as archive, \
+                         plugins=master_outputs(along.growth if along else None)) as archive, \
+                _reading(along, archive), \
                 crawl_progress(quiet=quiet) as show:
             crawler = Crawler(config.source.crawl, scope, frontier=layout.crawl_db, log_path=layout.crawl_log,
                               sink=archive, extract=crawl_link_extractor(scope), on_progress=show,
@@ -568,6 +576,14 @@ def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: di
                 crawler.close()
     except RuleError as error:
         raise ConfigError(f"{config.path}: {error}") from error
+
+
+@contextlib.contextmanager
+def _reading(along: _RecordsAlong | None, archive: WarcArchive) -> Iterator[None]:
+    """The records' reader, started once the writer has opened its file (see :class:`_RecordsAlong`)."""
+    if along is not None:
+        along.start(archive.open_path)
+    yield
 
 
 def workers_for(config: SiteConfig) -> int:

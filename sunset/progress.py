@@ -1,11 +1,20 @@
-"""Progress for long stages: a bar on a terminal, periodic log lines elsewhere, nothing with --quiet."""
+"""Progress for long stages: a bar on a terminal, periodic log lines elsewhere, nothing with --quiet.
+
+A bar draws from the thread that updates it and starts no thread of its own (tqdm's monitor
+thread is off, see :func:`_bar`): the stages it wraps fork their workers while it is shown, and
+:mod:`archive.forking` refuses a fork beside a running thread.
+"""
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from sunset import interrupt
 
 log = logging.getLogger("sunset")
 
@@ -30,6 +39,7 @@ class Progress:
             self.bar.refresh()  # type: ignore[attr-defined]
 
     def __call__(self, item: str) -> None:
+        interrupt.check()
         self.count += 1
         if self.bar is not None:
             self.bar.update(1)  # type: ignore[attr-defined]
@@ -57,6 +67,24 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _bar(**options: object) -> Any:
+    """A tqdm bar on stderr without tqdm's monitor thread. The monitor only redraws a bar whose
+    dynamic ``miniters`` let it fall silent; with ``miniters=1`` each update redraws once
+    ``mininterval`` has passed, so nothing is lost."""
+    return _bar_class()(leave=False, file=sys.stderr, miniters=1, **options)
+
+
+@functools.cache
+def _bar_class() -> type:
+    """tqdm with ``monitor_interval = 0`` on a class of our own (tqdm's global setting is left alone)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):  # type: ignore[type-arg]
+        monitor_interval = 0
+
+    return Bar
+
+
 EVERY_SECONDS = 15.0
 """How often a progress line is printed when stderr is not a terminal (the crawl's rhythm too)."""
 
@@ -70,9 +98,7 @@ def progress(label: str, *, quiet: bool = False, total: int | None = None,
         yield Progress(label, total, None, float("inf"))
         return
     if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        with tqdm(desc=label, total=total, unit=" items", leave=False, file=sys.stderr) as bar:
+        with _bar(desc=label, total=total, unit=" items") as bar:
             yield Progress(label, total, bar, every_seconds)
         return
     yield Progress(label, total, None, every_seconds)
@@ -82,13 +108,12 @@ def progress(label: str, *, quiet: bool = False, total: int | None = None,
 def crawl_progress(*, quiet: bool = False, every_seconds: float = 15.0) -> Iterator[Callable[[object], None]]:
     """Crawl progress: a live line on a terminal (done, queued, errors, pages/s), else a line now and then."""
     if quiet:
-        yield lambda stats: None
+        yield lambda stats: interrupt.check()
         return
     if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        with tqdm(desc="crawl", unit=" pages", leave=False, file=sys.stderr) as bar:
+        with _bar(desc="crawl", unit=" pages") as bar:
             def show(stats: object) -> None:
+                interrupt.check()
                 bar.n = stats.done  # type: ignore[attr-defined]
                 bar.set_postfix(queued=stats.queued, errors=stats.errors, refresh=False)  # type: ignore[attr-defined]
                 bar.refresh()
@@ -98,6 +123,7 @@ def crawl_progress(*, quiet: bool = False, every_seconds: float = 15.0) -> Itera
     last = [time.monotonic()]
 
     def line(stats: object) -> None:
+        interrupt.check()
         now = time.monotonic()
         if now - last[0] >= every_seconds:
             last[0] = now

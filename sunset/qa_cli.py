@@ -55,7 +55,7 @@ def command_qa(config: SiteConfig, args: argparse.Namespace) -> int:
     try:
         from archive.package.replay import running_wayback
         from site_out.qa.check import run_checks
-        from site_out.qa.page import QA_PAGE, write_qa
+        from site_out.qa.page import write_qa
         from site_out.qa.pairs import archived_spellings, iter_page_pairs
         from site_out.qa.render import RenderError, default_concurrency
     except ImportError as error:

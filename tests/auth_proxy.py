@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from archive.forking import tolerate
 from tests.crawlserver import serving
 
 HOP_BY_HOP = {"proxy-authorization", "proxy-connection", "connection", "keep-alive"}
@@ -69,7 +70,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self.send_response(200, "Connection established")
             self.end_headers()
             self.wfile.flush()
-            relay = threading.Thread(target=_pump, args=(upstream, self.connection), daemon=True)
+            relay = tolerate(threading.Thread(target=_pump, args=(upstream, self.connection), daemon=True))
             relay.start()
             _pump(self.connection, upstream)
             relay.join(timeout=10)

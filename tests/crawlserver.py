@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from archive.forking import tolerate
+
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 
 
@@ -296,13 +298,27 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return key, cert
 
 
+class HarnessServer(ThreadingHTTPServer):
+    """A threaded HTTP server beside which sunset, run in the test's own process, may fork its
+    workers: each of its threads is declared to :func:`archive.forking.tolerate` before it starts
+    (they take none of the locks sunset's workers need). Any other thread alive at a fork still
+    stops the fork with :class:`archive.forking.ForkWithThreads`."""
+
+    daemon_threads = True
+
+    def process_request(self, request: object, client_address: object) -> None:
+        tolerate(threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                  daemon=True)).start()
+
+    def serve_in_thread(self) -> None:
+        tolerate(threading.Thread(target=self.serve_forever, daemon=True)).start()
+
+
 @contextmanager
 def serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[int]:
     """``handler`` answering on a free port of 127.0.0.1, in threads, while the block runs; yields the port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = HarnessServer(("127.0.0.1", 0), handler)
+    server.serve_in_thread()
     try:
         yield server.server_address[1]
     finally:

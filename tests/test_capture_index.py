@@ -152,10 +152,11 @@ def test_case_insensitive_lookups(crawled: Path) -> None:
         assert index.first(BASE + "glossary.htm") is None
         assert index.first_by_key(exact, case_insensitive=False) is None
         found = index.first_by_key(folded, case_insensitive=True)
-        assert found is not None and found.url == BASE + "GLOSSARY.HTM"
+        # The pages spell it GLOSSARY.HTM and Glossary.htm: which the crawl's threads fetched first varies.
+        assert found is not None and found.url in (BASE + "GLOSSARY.HTM", BASE + "Glossary.htm")
         ordinal = index.first_ordinal(folded, case_insensitive=True)
-        assert ordinal is not None and list(index.captures())[ordinal].url == BASE + "GLOSSARY.HTM"
-        assert index.first_by_key(lookup_key(BASE + "GLOSSARY.HTM", False), case_insensitive=False) == found
+        assert ordinal is not None and list(index.captures())[ordinal].url == found.url
+        assert index.first_by_key(lookup_key(found.url, False), case_insensitive=False) == found
 
 
 def test_a_forked_child_does_not_delete_it(crawled: Path, tmp_path: Path) -> None:

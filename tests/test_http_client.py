@@ -9,6 +9,7 @@ proxies, and https through a proxy's CONNECT tunnel that wants a password.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import socket
 import ssl
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.forking import tolerate
 from crawl.http_fetch import CrawlSession, FetchFailed, fetch
 from tests.auth_proxy import auth_proxy
 from tests.crawlserver import self_signed_certificate
@@ -85,13 +87,17 @@ def scripted(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Iterator[S
             with state.lock:
                 state.connections += 1
                 number = state.connections
-            threading.Thread(target=serve, args=(sock, number), daemon=True).start()
+            tolerate(threading.Thread(target=serve, args=(sock, number), daemon=True)).start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    acceptor = tolerate(threading.Thread(target=accept, daemon=True))  # a harness: sunset may fork beside it
+    acceptor.start()
     try:
         yield state
     finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # close() alone leaves accept() waiting: a thread left for good
         listener.close()
+        acceptor.join()
 
 
 def page(text: bytes, *headers: bytes, status: bytes = b"200 OK") -> bytes:

@@ -140,8 +140,10 @@ def viewer(otpic_run, ingested_site: Path, crawled_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    """One Chromium for every package; requests off 127.0.0.1 are aborted and listed."""
+def browser(tmp_path_factory: pytest.TempPathFactory, viewer: str):
+    """One Chromium for every package; requests off 127.0.0.1 are aborted and listed. Started once
+    the packages are made (``viewer``): sunset forks its workers, and refuses to beside the thread
+    Playwright keeps for its driver process (:mod:`archive.forking`)."""
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("viewer-profile")), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
