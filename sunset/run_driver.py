@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,14 +60,13 @@ class _Timed:
     start: float
     end: float
     cpu: float
-    pid: int
 
 
 def _timed(function: Callable[[Any], Any], run: Run) -> _Timed:
     """``function(run)`` in an aside's process, timed there."""
     start, cpu = spans.now(), spans.cpu_seconds()
     result = function(run)
-    return _Timed(result, start, spans.now(), spans.cpu_seconds() - cpu, os.getpid())
+    return _Timed(result, start, spans.now(), spans.cpu_seconds() - cpu)
 
 
 class Run:
@@ -101,8 +99,9 @@ class Run:
     def result(self, step: str) -> Any:
         if step in self._asides:
             before = spans.children_cpu_seconds()
-            timed = self._asides.pop(step).result()  # its process waited for: its CPU counts among our children's
-            forked = timed.pid != os.getpid()
+            aside = self._asides.pop(step)
+            timed = aside.result()  # its process waited for: its CPU counts among this one's children's
+            forked = aside.pid is not None
             cpu = spans.children_cpu_seconds() - before if forked else timed.cpu
             self._reaped_cpu += cpu if forked else 0.0
             self.spans.append(Span(step, timed.start, timed.end, cpu, aside=True))
