@@ -29,6 +29,11 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml tests/viewer/package-
 	@if command -v npm >/dev/null 2>&1; then cd tests/viewer && npm ci --omit=dev --omit=optional --ignore-scripts \
 	  --no-audit --no-fund --loglevel=error || echo "make: npm ci failed; the ReplayWeb.page test will be skipped"; \
 	  else echo "make: npm is missing; the ReplayWeb.page test will be skipped"; fi
+	@# The served-view tests compare sunset with Debian's Apache httpd on the same files, started by the tests
+	@# as their own process (apache2-bin: the server and its modules, no system service).
+	@command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2-bin; \
+	  else echo "make: apache2 is missing; the served-view tests will be skipped. Install it as root: apt-get install apache2-bin"; fi; }
 	@# The browser tests drive Debian's chromium through Playwright (no browser download).
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \

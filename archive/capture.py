@@ -179,6 +179,17 @@ class Capture:
         match = _REPLAY_PREFIX.match(address or "")
         return match.group(1).rstrip("/") if match else None
 
+    @property
+    def reconstruction(self) -> str | None:
+        """For an answer sunset worked out rather than archived (the served view's page with its
+        includes done, a folder's listing...): the rule that made it, from :data:`RECONSTRUCTION`."""
+        return find_header(self.warc_headers, RECONSTRUCTION)
+
+    @property
+    def made_from(self) -> tuple[str, ...]:
+        """For such an answer: the URLs of the files it was made from (:data:`MADE_FROM`)."""
+        return tuple((find_header(self.warc_headers, MADE_FROM) or "").split())
+
 
 ARCHIVED_AT = "WARC-Sunset-Archived-At"
 """WARC field of a capture rebuilt from a web archive: the archive's URL of the capture it was
@@ -188,7 +199,14 @@ HTTP_HEAD = "WARC-Sunset-Http-Head"
 archive's replay)."""
 REPAIRED = "WARC-Sunset-Repaired"
 """WARC field: what sunset cut out of the payload (a web archive's replay inserts)."""
-PROVENANCE_FIELDS = (ARCHIVED_AT, HTTP_HEAD, REPAIRED)
+RECONSTRUCTION = "WARC-Sunset-Reconstruction"
+"""WARC field of a record sunset reconstructed (no server sent it in this form, no crawl fetched it):
+the rule that made it (``case-variant``, ``index-file``, ``folder-redirect`` for the other spellings of
+:mod:`archive.package.reconstruct`; the served view's rules, :data:`crawl.served.answers.RULES`)."""
+MADE_FROM = "WARC-Sunset-Made-From"
+"""WARC field of an answer of the served view: the URLs of the docroot files it was made from (the
+page, the files it included, the ``.htaccess`` files that decided it), space-separated."""
+PROVENANCE_FIELDS = (ARCHIVED_AT, HTTP_HEAD, REPAIRED, RECONSTRUCTION, MADE_FROM)
 """The WARC fields a source adds of where a capture came from; read back into ``warc_headers``."""
 _REPLAY_PREFIX = re.compile(r"^[a-z]+://(.+?/)\d{1,14}(?:[a-z]{2}_)?/", re.I)
 

@@ -211,6 +211,11 @@ class CaptureIndex:
             original = _original(row)
             yield head_capture(self.warc, original.head)
 
+    def count(self) -> int:
+        """How many captures a reader of the WARC yields (what :meth:`captures` counts to)."""
+        row = self._store.db.execute("SELECT count(ordinal) FROM captures").fetchone()
+        return int(row[0]) if row is not None else 0
+
     def by_record_id(self, record_id: str) -> Original | None:
         return self._one("record_id = ?", record_id)
 

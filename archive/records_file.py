@@ -40,3 +40,17 @@ def iter_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
 def iter_page_records(records_path: Path) -> Iterator[tuple[dict, bytes]]:
     """(parsed, raw line) for each page record."""
     return ((record, line) for record, line in iter_records(records_path) if record.get("record_type") == "page")
+
+
+def other_order(rule: str | None, url: str) -> bool:
+    """Whether an answer is a folder's listing in another order (``?C=M;O=A``, rule
+    ``directory-listing`` of the served view), which the server made and the archive keeps only so
+    that the listing's column headings open: no page of the site to list or to count."""
+    return rule == "directory-listing" and "?" in url
+
+
+def listed(record: dict) -> bool:
+    """Whether a page record belongs in a list of the site's pages (the mirror's index, the WACZ's):
+    not a folder's listing in another order (:func:`other_order`)."""
+    made = record.get("reconstructed") or {}
+    return not other_order(made.get("rule"), str(record.get("url", "")))

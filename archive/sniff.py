@@ -67,6 +67,17 @@ def magic_type(head: bytes) -> str | None:
     return None
 
 
+PAGE_PROOF_BYTES = 16
+"""How much of a body :func:`proves_not_a_page` reads."""
+
+
+def proves_not_a_page(head: bytes) -> bool:
+    """A body whose first bytes prove a binary format (a page sent gzip-encoded twice, a GIF
+    named ``.html``) is no page whatever its name or type: the mirror copies it as it is, and
+    the mirror's check must not look for a notice in it."""
+    return magic_type(head[:PAGE_PROOF_BYTES]) is not None
+
+
 def looks_like_html(head: bytes) -> bool:
     """True when the first bytes read as markup (after a BOM and white space)."""
     text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()

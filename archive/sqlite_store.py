@@ -30,9 +30,20 @@ def _full_disk_as_oserror(path: Path | None) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as error:
-        if "full" in str(error).lower():
+        if "full" in str(error).lower() or ("disk i/o error" in str(error).lower() and _no_space(path)):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path) if path else None) from error
         raise
+
+
+def _no_space(path: Path | None) -> bool:
+    """Whether the file system of ``path`` has no room left: SQLite says "disk I/O error" when the
+    disk fills while it writes its journal, not "full"."""
+    if path is None:
+        return False
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 class _Connection(sqlite3.Connection):

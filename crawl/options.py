@@ -21,6 +21,11 @@ class SourceOptions:
     index_files: tuple[str, ...] = DEFAULT_INDEX_FILES
     file_date: datetime | None = None
     """The date ingested files carry; default: each file's modification time."""
+    server: str | None = None
+    """How the old server answered (the served view): ``apache`` or ``iis``; default: ``iis`` on a
+    ``case_insensitive`` site, else ``apache``."""
+    server_config: Path | None = None
+    """An excerpt of the old server's ``httpd.conf`` (Apache), read before the ``.htaccess`` files."""
     exclude_names: tuple[str, ...] = field(default=(".git", ".svn", "CVS", ".DS_Store", "Thumbs.db"))
     crawl: "CrawlOptions" = field(default_factory=lambda: CrawlOptions())
     """Used when there is no docroot: the site is fetched over HTTP (or from a web archive)."""

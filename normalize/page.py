@@ -15,7 +15,7 @@ from archive.urls import Scope
 from normalize.links import extract_page_references
 from normalize.markup import Token, iter_tokens, unclosed_elements
 from normalize.options import NormalizeOptions
-from normalize.record import FileRecord, PageRecord, Record
+from normalize.record import FileRecord, PageRecord, Reconstructed, Record
 from normalize.text import extract_text
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,13 @@ def _iso(date: datetime) -> str:
     return date.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def reconstructed(capture: Capture) -> Reconstructed | None:
+    """What made the capture, when it is an answer sunset worked out (:attr:`Capture.reconstruction`)."""
+    if capture.reconstruction is None:
+        return None
+    return Reconstructed(capture.reconstruction, capture.made_from)
+
+
 def _file_record(capture: Capture, size: int, digest: str | None, problems: tuple[str, ...]) -> FileRecord:
     return FileRecord(
         url=capture.url,
@@ -51,6 +58,7 @@ def _file_record(capture: Capture, size: int, digest: str | None, problems: tupl
         payload_digest=digest,
         warc_record_id=capture.record_id,
         problems=problems,
+        reconstructed=reconstructed(capture),
     )
 
 
@@ -165,6 +173,7 @@ def _normalize(capture: Capture, options: NormalizeOptions) -> tuple[Record, Pag
         warc_record_id=capture.record_id,
         problems=tuple(dict.fromkeys(problems_list)),
         site_page=answered_ok(capture.status),
+        reconstructed=reconstructed(capture),
     ), PageTokens(decoded.text, tokens, tuple(unclosed))
 
 

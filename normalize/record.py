@@ -61,6 +61,17 @@ class Form:
 
 
 @dataclass(frozen=True, slots=True)
+class Reconstructed:
+    """An answer of the old server that sunset worked out from its files rather than archived (a
+    page with its server-side includes done, a folder's listing or index page, a redirect): the
+    rule that made it and the files it was made from."""
+
+    rule: str
+    made_from: tuple[str, ...]
+    """The URLs of the files, the page (or index file) first, then what it included."""
+
+
+@dataclass(frozen=True, slots=True)
 class PageRecord:
     """Everything sunset knows about one HTML page of the old site."""
 
@@ -87,6 +98,8 @@ class PageRecord:
     site_page: bool = True
     """A page of the site: answered 2xx, or read from disk. False for an error's or a redirect's
     body (a 404 page, robots.txt's 404): kept in the WARC, counted apart, never as a page."""
+    reconstructed: Reconstructed | None = None
+    """Set for an answer sunset worked out (omitted from the line otherwise)."""
     record_type: Literal["page"] = "page"
     schema_version: str = SCHEMA_VERSION
 
@@ -103,6 +116,7 @@ class FileRecord:
     payload_digest: str | None
     warc_record_id: str | None
     problems: tuple[str, ...] = ()
+    reconstructed: Reconstructed | None = None
     record_type: Literal["file"] = "file"
     schema_version: str = SCHEMA_VERSION
 
@@ -142,6 +156,8 @@ def _plain(value: Any) -> Any:
 def record_to_dict(record: Record) -> dict[str, Any]:
     """The record as JSON-ready data, in the field order of the schema."""
     data = _plain(record)
+    if data.get("reconstructed") is None:
+        data.pop("reconstructed", None)  # only answers sunset worked out say so
     # Put the identifying fields first so that a line reads well in a terminal.
     ordered = {key: data.pop(key) for key in ("schema_version", "record_type", "url")}
     ordered.update(data)

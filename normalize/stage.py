@@ -9,7 +9,8 @@ from typing import TextIO
 
 from archive.capture import Capture
 from archive.durable import atomic_writer
-from archive.reader import iter_warc_captures
+from archive.records_file import other_order
+from archive.served import iter_site_captures
 from archive.workers import capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.page import PageTokens, normalize_with_tokens
@@ -27,6 +28,8 @@ class NormalizeSummary:
     output: Path
     error_pages: int = 0
     """HTML bodies of error and redirect answers (404 pages...): in records.jsonl, not pages."""
+    other_orders: int = 0
+    """Of ``pages``, folder listings in another order (:func:`archive.records_file.other_order`)."""
 
 
 def normalize_warc(
@@ -41,7 +44,7 @@ def normalize_warc(
 
     ``workers`` > 1 parses pages in that many processes; the lines keep the WARC's order.
     """
-    return normalize_captures(iter_warc_captures(warc_path), options, output, on_record=on_record, workers=workers)
+    return normalize_captures(iter_site_captures(warc_path), options, output, on_record=on_record, workers=workers)
 
 
 def normalize_captures(captures: Iterable[Capture], options: NormalizeOptions, output: Path, *,
@@ -68,6 +71,8 @@ class Normalized:
     lang: str | None
     error_page: bool = False
     """A page record of an error's or a redirect's body: counted apart."""
+    other_order: bool = False
+    """A page that is a folder's listing in another order: said apart."""
 
 
 def normalize_one(options: NormalizeOptions, task: tuple[Capture, object]) -> Normalized:
@@ -81,10 +86,12 @@ def normalize_one_with_tokens(options: NormalizeOptions,
     capture = task[0]
     record, tokens = normalize_with_tokens(capture, options)
     is_page = isinstance(record, PageRecord) and record.site_page
+    made = record.reconstructed
     return Normalized(capture.url, record_to_json(record) + "\n", is_page,
                       described_problems(record.problems, tokens) if is_page else (),
                       record.lang if is_page else None,
-                      error_page=isinstance(record, PageRecord) and not record.site_page), tokens
+                      error_page=isinstance(record, PageRecord) and not record.site_page,
+                      other_order=is_page and made is not None and other_order(made.rule, capture.url)), tokens
 
 
 def described_problems(problems: tuple[str, ...], page: PageTokens | None) -> tuple[str, ...]:
@@ -101,12 +108,13 @@ class RecordsSink:
     def __init__(self, handle: TextIO, on_record: Callable[[str], None] | None = None) -> None:
         self.handle = handle
         self.on_record = on_record
-        self.records = self.pages = self.with_problems = self.error_pages = 0
+        self.records = self.pages = self.with_problems = self.error_pages = self.other_orders = 0
 
     def add(self, normalized: Normalized) -> None:
         self.handle.write(normalized.line)
         self.records += 1
         self.error_pages += normalized.error_page
+        self.other_orders += normalized.other_order
         if normalized.is_page:
             self.pages += 1
             if normalized.problems:
@@ -116,4 +124,5 @@ class RecordsSink:
             self.on_record(normalized.url)
 
     def summary(self, output: Path) -> NormalizeSummary:
-        return NormalizeSummary(self.records, self.pages, self.with_problems, output, self.error_pages)
+        return NormalizeSummary(self.records, self.pages, self.with_problems, output, self.error_pages,
+                                self.other_orders)

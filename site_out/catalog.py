@@ -17,7 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TextIO
 
-from archive.records_file import iter_page_records
+from archive.records_file import iter_page_records, listed
 from site_out.options import DATE_SOURCES, MirrorOptions, PastRun
 from site_out.pages import page_html
 from site_out.words import ENGLISH, Words
@@ -70,7 +70,7 @@ def search_script(words: Words = ENGLISH) -> str:
 def iter_record_pages(records_path: Path) -> Iterator[tuple[str, str | None, str, str | None]]:
     """(url, title, text, lang) of every page record in ``records.jsonl``."""
     for record, _ in iter_page_records(records_path):
-        if isinstance(record.get("url"), str):
+        if isinstance(record.get("url"), str) and listed(record):
             yield record["url"], record.get("title"), record.get("text") or "", record.get("lang")
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from archive.sniff import MIRROR_PAGE_SUFFIXES
+from archive.sniff import MIRROR_PAGE_SUFFIXES, PAGE_PROOF_BYTES, proves_not_a_page
 from archive.workers import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
@@ -185,6 +185,10 @@ def iter_page_problems(mirror_root: Path, *, workers: int = 1) -> Iterator[PageP
 def _check_file(check: _TargetCheck, path: str) -> list[MirrorProblem]:
     """The problems of one mirror file; runs in a worker process."""
     root = check.root
+    if not path.lower().endswith(".css"):
+        with open(path, "rb") as handle:
+            if proves_not_a_page(handle.read(PAGE_PROOF_BYTES)):
+                return []  # a binary body under a page's name: the mirror copied it as it is
     text = _read_text(Path(path))
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     problems: list[MirrorProblem] = []

@@ -15,7 +15,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,8 +25,9 @@ from archive.dates import DateSpread
 from archive.durable import atomic_writer, is_disk_error
 from archive.encoding import decode_css, decode_page
 from archive.errors import SunsetError
-from archive.reader import iter_warc_captures, warcinfo_date
-from archive.sniff import magic_type
+from archive.reader import warcinfo_date
+from archive.served import SiteIndex, iter_site_captures
+from archive.sniff import magic_type, proves_not_a_page
 from archive.urls import Scope
 from archive.workers import Task, capture_task, map_ordered
 from normalize.page import PageTokens
@@ -93,6 +94,17 @@ class MissingLink:
 
 
 @dataclass(frozen=True, slots=True)
+class LeftoverLink:
+    """A reference on an archived page that no reader could ever open (the author's own disk,
+    network or machine, or no address at all): inert in the mirror."""
+
+    page: str
+    raw: str
+    tag: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class MirrorSummary:
     pages: int
     files: int
@@ -109,6 +121,8 @@ class MirrorSummary:
     redirect_maps: tuple[Path, ...] = ()
     left_out: tuple[str, ...] = ()
     """Error answers the WARC keeps and the mirror has no file for (for the log; not problems)."""
+    leftovers: tuple[LeftoverLink, ...] = ()
+    """Links and pictures that pointed where no reader can go, made inert (the site's own mistakes)."""
 
 
 class MirrorError(SunsetError, RuntimeError):
@@ -165,6 +179,7 @@ class MirrorWriter:
         self.start_path = self.resolver.target_path(self.start_url)
         self.problems: list[str] = list(plan.problems)
         self.missing: list[MissingLink] = []
+        self.leftovers: list[LeftoverLink] = []
         self.pages = 0
         self.files = 0
         self.made: datetime | None = None
@@ -191,14 +206,16 @@ class MirrorWriter:
 
     @classmethod
     def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
-        """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked;
-        no body read), ready to write each capture of ``index.warc``."""
+        """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked,
+        with the old server's answers over it, :class:`archive.served.SiteIndex`; no body read),
+        ready to write each capture of the site as served (:func:`archive.served.iter_site_captures`)."""
         root = out_dir / MIRROR_FOLDER
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
-        plan = build_plan(index, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
+        with SiteIndex(index) as site:  # the site as served: the old server's answers over its files
+            plan = build_plan(site, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
         warc_path = index.warc
         writer = cls(plan, options, root, warc_path, out_dir)
         writer.made = warcinfo_date(warc_path)
@@ -255,6 +272,7 @@ class MirrorWriter:
         """Count one file's :meth:`write` (in WARC order, so the problem list is the same with any workers)."""
         self.problems.extend(written.problems)
         self.missing.extend(written.missing)
+        self.leftovers.extend(written.leftovers)
         self.scripts_left += written.scripts_left
         if written.page_path is not None:
             self.plan.files.mark_page(written.page_path)
@@ -267,7 +285,7 @@ class MirrorWriter:
         plan, options, root, warc_path, out_dir = self.plan, self.options, self.root, self.warc_path, self.out_dir
         index_path = self.write_special_pages()
         self.write_forwarding_pages()
-        dates = DateSpread(plan.captures, plan.first_capture, plan.last_capture)
+        dates = DateSpread(plan.captures - plan.answers, plan.first_capture, plan.last_capture)
         signs = dates.copy_signs(options.notice.date, self.made) if options.date_source == "mtime" else ()
         facts = ArchiveFacts(
             warc_name=options.warc_name or warc_path.name,
@@ -286,7 +304,8 @@ class MirrorWriter:
         remove_unexplained(root, plan)
         write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in self.missing),
                      notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
-                     archived_months=plan.archived_months)
+                     archived_months=plan.archived_months,
+                     leftovers=[(link.page, link.raw, link.why) for link in self.leftovers])
         entries = build_entries(self.redirect_pairs(), options.publish_url)
         maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
         plan.close()
@@ -302,12 +321,15 @@ class MirrorWriter:
             scripts_left=self.scripts_left,
             redirect_maps=tuple(maps),
             left_out=tuple(plan.left_out),
+            leftovers=tuple(self.leftovers),
         )
 
-    @staticmethod
-    def _record(page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
+    def _record(self, page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
         seen: set[tuple[str, str]] = set()  # a dense page: one note per target, not per occurrence
+        local = self.resolver.scope.local  # a page missing under an alias host is the site's page missing
         for issue in issues:
+            if issue.reason == "missing" and issue.url:
+                issue = replace(issue, url=local(issue.url))
             if (issue.reason, issue.url or issue.raw) in seen:
                 if issue.reason == "script":
                     out.scripts_left += 1
@@ -315,6 +337,8 @@ class MirrorWriter:
             seen.add((issue.reason, issue.url or issue.raw))
             if issue.reason == "missing":
                 out.missing.append(MissingLink(page, issue.url, issue.raw))
+            elif issue.reason == "leftover":
+                out.leftovers.append(LeftoverLink(page, issue.raw, issue.tag, issue.note or ""))
             elif issue.reason == "script":
                 out.scripts_left += 1
                 out.problems.append(f"{page}: script in <{issue.tag}> left as written: {issue.raw}")
@@ -346,7 +370,7 @@ class MirrorWriter:
     def _write_page(self, capture: Capture, planned: PlannedFile, out: FileWritten, lang: str | None,
                     page: PageTokens | None) -> None:
         data = self._read_capped(capture, out, binary_ok=True)
-        if magic_type(data[:16]) is not None:
+        if proves_not_a_page(data):
             out.problems.append(f"{capture.url}: served as a page but is {magic_type(data[:16])}; copied as is")
             _copy_body(self.root, planned.path, capture)
             return
@@ -399,7 +423,8 @@ class MirrorWriter:
         """Each redirect of the old site as a page at the old address that forwards to the target."""
         for redirect in self.plan.redirects:
             resolution = self.resolver.resolve(redirect.target, redirect.url, redirect.path)
-            href = resolution.href or redirect.target
+            # A target no reader can open (file:, a drive letter) is shown as text, as any non-web target.
+            href = (resolution.href if resolution.outcome != "leftover" else None) or redirect.target
             html = forwarding_page(self.notice(redirect.path, redirect), target_href=href,
                                    original_url=redirect.url, target_url=redirect.target, words=self.words)
             try:
@@ -454,6 +479,7 @@ class FileWritten:
     url: str
     problems: list[str] = field(default_factory=list)
     missing: list[MissingLink] = field(default_factory=list)
+    leftovers: list[LeftoverLink] = field(default_factory=list)
     scripts_left: int = 0
     page_path: str | None = None
     pages: int = 0
@@ -461,7 +487,7 @@ class FileWritten:
 
 
 def _mirror_tasks(writer: MirrorWriter) -> Iterator[Task[tuple[Capture, object]]]:
-    for ordinal, capture in enumerate(iter_warc_captures(writer.warc_path)):
+    for ordinal, capture in enumerate(iter_site_captures(writer.warc_path)):
         planned = writer.planned(ordinal, capture)
         if planned is None:
             continue

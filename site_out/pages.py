@@ -27,6 +27,10 @@ _SHOW_URL_SCRIPT = """<script>
   try { url = decodeURIComponent(match[1].replace(/\\+/g, " ")); } catch (error) { url = match[1]; }
   target.textContent = url;
   document.getElementById("sunset-missing-line").style.display = "block";
+  if (/[?&]why=local(&|$)/.test(window.location.search)) {
+    document.getElementById("sunset-missing-text").style.display = "none";
+    document.getElementById("sunset-missing-local").style.display = "block";
+  }
 })();
 </script>"""
 
@@ -61,7 +65,8 @@ def missing_page(notice_html: str, *, site_name: str, start_href: str | None, la
     title = words("missing_title")
     body = (
         f"<h1>{escape(title)}</h1>\n"
-        f"<p>{words('missing_text', site=site)}</p>\n"
+        f'<p id="sunset-missing-text">{words("missing_text", site=site)}</p>\n'
+        f'<p id="sunset-missing-local" style="display:none">{escape(words("missing_local"))}</p>\n'
         f'<p id="sunset-missing-line" style="display:none">{escape(words("missing_was"))} '
         '<code id="sunset-missing-url" style="word-break:break-all"></code></p>\n'
         f"{_SHOW_URL_SCRIPT}\n"

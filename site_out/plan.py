@@ -15,10 +15,11 @@ from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from archive.capture import Capture, answered_ok
 from archive.capture_index import CaptureIndex
+from archive.served import SiteIndex
 from archive.sniff import (
     GENERIC_TYPES,
     PAGE_SUFFIXES,
@@ -29,6 +30,7 @@ from archive.sniff import (
 )
 from archive.sqlite_store import SqliteStore
 from archive.urls import BadURL, absolute, lookup_key
+from archive.withheld import withheld
 from site_out.paths import UnmappableURL, mirror_path
 from site_out.plan_store import (
     FileKind,
@@ -38,7 +40,7 @@ from site_out.plan_store import (
     SqlSet,
     plan_store,
 )
-from site_out.resolve import Resolver
+from site_out.resolve import FORM_CLOSED_PAGE, Resolver
 
 _NEVER_PAGES = ("image/", "audio/", "video/", "application/java", "application/pdf",
                 "application/zip", "application/gzip", "text/css")
@@ -102,6 +104,9 @@ class MirrorPlan:
     """The web archives the captures were taken from (none: from the old server or its files)."""
     archived_months: Counter[str] = field(default_factory=Counter)
     """``YYYY-MM`` -> captures taken from a web archive in that month (the report's chart)."""
+    answers: int = 0
+    """Of the captures, the old server's answers sunset worked out (:mod:`archive.served`); the others
+    are the files or fetches archived, which alone the capture dates count."""
 
     def explains(self, path: str) -> bool:
         """Whether a capture (a file or a forwarding page) has ``path`` in the mirror."""
@@ -115,6 +120,16 @@ class MirrorPlan:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def withheld_file(capture: Capture) -> str | None:
+    """Why a file read from a docroot is never published (a program's source, a password file),
+    or None; a server's answer (a crawl's, or a saved program's output with its query) is what
+    readers got, and is published."""
+    parts = urlsplit(capture.url)
+    if capture.status is not None or parts.query:
+        return None
+    return withheld(unquote(parts.path).lstrip("/"))
 
 
 def _successful(capture: Capture) -> bool:
@@ -161,7 +176,7 @@ CREATE TABLE exact (path TEXT PRIMARY KEY, final TEXT) WITHOUT ROWID;
 """
 
 
-def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
+def build_plan(index: CaptureIndex | SiteIndex, *, case_insensitive: bool, store: Path | None = None) -> MirrorPlan:
     """Give each archived URL a file; the first capture of a URL (``index`` knows which) or a path wins.
 
     A redirect (3xx with a Location) gets a forwarding page at its own URL's path; links to
@@ -174,16 +189,20 @@ def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | Non
     db.execute("BEGIN")
     problems: list[str] = []
     left_out: list[str] = []
+    withheld: list[str] = []  # keys of server-side source read from a docroot (few)
     redirects: dict[int, tuple[str, datetime]] = {}  # ordinal -> target, capture date (few)
     first: datetime | None = None
     last: datetime | None = None
     archives: list[str] = []
     months: Counter[str] = Counter()
-    count = 0
+    count = answers = 0
     for ordinal, capture in enumerate(index.captures()):
         count = ordinal + 1
-        first = capture.date if first is None else min(first, capture.date)
-        last = capture.date if last is None else max(last, capture.date)
+        if capture.reconstruction:
+            answers += 1
+        else:
+            first = capture.date if first is None else min(first, capture.date)
+            last = capture.date if last is None else max(last, capture.date)
         if capture.archived_by:
             months[capture.date.strftime("%Y-%m")] += 1
             if capture.archived_by not in archives:
@@ -197,6 +216,9 @@ def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | Non
             continue
         if index.first_ordinal(key, case_insensitive=case_insensitive) != ordinal:
             continue  # an earlier capture of this URL has it
+        if withheld_file(capture) is not None:  # listed by the served step's notes (sunset.served)
+            withheld.append(key)
+            continue
         if _successful(capture):
             db.execute("INSERT INTO chosen VALUES (?, ?, ?, ?, 0)",
                        (ordinal, key, capture.url, classify(capture.content_type, capture.url)))
@@ -243,10 +265,13 @@ def build_plan(index: CaptureIndex, *, case_insensitive: bool, store: Path | Non
             forwarding.append(PlannedRedirect(url, final, target, captured))
         else:
             files.add(ordinal, PlannedFile(url, final, kind))
+    for key in withheld:  # links to a program lead where a form's do: the service has closed
+        paths[key] = FORM_CLOSED_PAGE
     db.execute("COMMIT")
     db.executescript("DROP TABLE chosen; DROP TABLE planned; DROP TABLE folders; DROP TABLE taken; "
                      "DROP TABLE exact;")
-    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out, archives, months)
+    return MirrorPlan(paths, files, problems, database, forwarding, first, last, count, left_out, archives, months,
+                      answers)
 
 
 def _clashing(db: sqlite3.Connection, path: str) -> str:

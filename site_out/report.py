@@ -10,6 +10,7 @@ It is written by the mirror writer, because the about page (written there) links
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ from urllib.parse import urlsplit
 from archive.capture import Capture, answered_ok
 from archive.dates import DateSpread
 from archive.durable import atomic_writer
-from archive.reader import iter_warc_captures
 from archive.records_file import iter_records
+from archive.served import iter_site_captures
 from site_out.charts import bar_chart, column_chart
 from site_out.options import DATE_SOURCES, MirrorOptions
 from site_out.pages import page_html
@@ -36,6 +37,49 @@ SIZE_BUCKETS = ((1024, "under 1 KB"), (10 * 1024, "1-10 KB"), (100 * 1024, "10-1
                 (1024 * 1024, "100 KB-1 MB"), (10 * 1024 * 1024, "1-10 MB"), (None, "10 MB and more"))
 TOP = 15
 """Rows in the charts of hosts and missing pages; the CSVs have them all."""
+
+
+NOTES_FILE = "report-notes.json"
+"""Tables other stages add to the report (in the output folder): what the old server did that
+the mirror cannot show (the served view's case clashes, directives not emulated, files withheld)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """A list of things the archivist should know about, shown whole (and as ``reports/SLUG.csv``)."""
+
+    slug: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+
+
+def write_note_tables(out_dir: Path, tables: Iterable[ReportTable]) -> None:
+    """Keep ``tables`` for the report the mirror writes later (``NOTES_FILE``)."""
+    data = [{"slug": table.slug, "title": table.title, "columns": list(table.columns),
+             "rows": [list(row) for row in table.rows], "caption": table.caption} for table in tables]
+    with atomic_writer(out_dir / NOTES_FILE, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+
+
+def read_note_tables(out_dir: Path) -> list[ReportTable]:
+    """The tables of ``NOTES_FILE``, if another stage left one (a damaged file counts as none)."""
+    try:
+        data = json.loads((out_dir / NOTES_FILE).read_text(encoding="utf-8"))
+        return [ReportTable(item["slug"], item["title"], tuple(item["columns"]),
+                            tuple(tuple(str(cell) for cell in row) for row in item["rows"]), item.get("caption", ""))
+                for item in data]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _note_table_html(table: ReportTable, none: str) -> str:
+    head = "".join(f"<th>{escape(column)}</th>" for column in table.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in table.rows)
+    body = (f'<table class="missing" data-rows="{len(table.rows)}"><tr>{head}</tr>{rows}</table>' if table.rows
+            else none)
+    return _figure(f"note-{table.slug}", table.title, body, escape(table.caption))
 
 
 @dataclass(slots=True)
@@ -126,7 +170,7 @@ def tally_site(records_path: Path | None, warc_path: Path, missing: Iterable[tup
         for record, _ in iter_records(records_path):
             tally.add(record)
     else:
-        for capture in iter_warc_captures(warc_path):
+        for capture in iter_site_captures(warc_path):
             tally.add(_record_of(capture))
     for page, url in missing:
         tally.add_missing(page, url)
@@ -219,7 +263,7 @@ _STYLE = """<style>
 .chart{max-width:100%;height:auto}
 .glance{font-size:18px;line-height:1.5;max-width:60em}
 .note{font-size:13px;color:#555555;margin:4px 0}
-#missing{grid-column:1/-1}
+#missing,figure[id^="note-"]{grid-column:1/-1}
 .missing td{vertical-align:top;padding:2px 6px;font-size:13px;word-break:break-all}
 .missing th{text-align:left;font-size:13px}
 .warning{max-width:60em;padding:8px 12px;border:2px solid #aa3333;background:#fdf0f0}
@@ -251,8 +295,9 @@ def _dates_note(options: MirrorOptions, dates: DateSpread, signs: tuple[str, ...
 
 
 def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: str, *, words: Words = ENGLISH,
-                dates_note: str = "") -> str:
-    """The report page; ``dates_note``: where the dates came from (:func:`_dates_note`)."""
+                dates_note: str = "", notes: Iterable[ReportTable] = ()) -> str:
+    """The report page; ``dates_note``: where the dates came from (:func:`_dates_note`); ``notes``: the
+    tables of what the archivist should know (:class:`ReportTable`), each shown whole."""
     types = _sorted(tally.types)
     type_notes = [size_text(tally.type_bytes[name], words) for name, _ in types]
     bucket_names = dict(zip((name for _, name in SIZE_BUCKETS), words.items("size_buckets"), strict=True))
@@ -291,14 +336,15 @@ def report_html(tally: SiteTally, notice_html: str, site_name: str, base_url: st
         + _figure("missing", words("fig_missing"), missing_table,
                   (words("cap_missing_all", count=words.number(len(missing))) if len(missing) > TOP else "")
                   + words("cap_missing_base", base=escape(base_url)))
+        + "".join(_note_table_html(table, none) for table in notes)
         + "</div>\n"
         + f'<p class="note">{words("report_csv")}</p>\n'
     )
     return page_html(words("report_title", site=site_name), notice_html, body, head_extra=_STYLE, lang=words.lang)
 
 
-def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
-    """Heritrix-style reports, one row per category, largest first."""
+def write_csv_reports(folder: Path, tally: SiteTally, notes: Iterable[ReportTable] = ()) -> list[Path]:
+    """Heritrix-style reports, one row per category, largest first; and each note table."""
     folder.mkdir(parents=True, exist_ok=True)
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
         "mimetypes.csv": (["mime_type", "urls", "bytes"],
@@ -310,6 +356,7 @@ def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
                                           key=lambda h: (-tally.hosts.get(h, 0), -tally.external.get(h, 0), h))]),
         "missing.csv": (["url", "links", "referrers"],
                         [[url, count, " ".join(referrers)] for url, count, referrers in _missing_rows(tally)]),
+        **{f"{table.slug}.csv": (list(table.columns), [list(row) for row in table.rows]) for table in notes},
     }
     written = []
     for name, (header, rows) in tables.items():
@@ -325,16 +372,22 @@ def write_csv_reports(folder: Path, tally: SiteTally) -> list[Path]:
 def write_report(mirror_root: Path, out_dir: Path, records_path: Path | None, warc_path: Path,
                  missing: Iterable[tuple[str, str]], *, notice_html: str, options: MirrorOptions,
                  dates: DateSpread | None = None, copy_signs: tuple[str, ...] = (),
-                 archived_months: Counter[str] | None = None) -> SiteTally:
+                 archived_months: Counter[str] | None = None,
+                 leftovers: Iterable[tuple[str, str, str]] = ()) -> SiteTally:
     """``mirror_root/_sunset/report.html`` and ``out_dir/reports/*.csv``; returns the figures.
     ``dates``: the span of the captures' dates; ``copy_signs``: why they look like a copy's;
-    ``archived_months``: when a web archive took the captures of a site rebuilt from it."""
+    ``archived_months``: when a web archive took the captures of a site rebuilt from it;
+    ``leftovers``: (page, address, why) of the links no reader could open, shown before the tables of
+    :data:`NOTES_FILE`."""
     tally = tally_site(records_path, warc_path, missing)
     tally.archived_months.update(archived_months or {})
     words = options.notice.words
+    notes = [ReportTable("leftovers", words("report_leftovers"), ("page", "address", "why"), tuple(leftovers),
+                         words("report_leftovers_caption")),
+             *(table for table in read_note_tables(out_dir) if table.rows)]
     html = report_html(tally, notice_html, options.site_name, options.base_url, words=words,
-                       dates_note=_dates_note(options, dates or DateSpread(), copy_signs, words))
+                       dates_note=_dates_note(options, dates or DateSpread(), copy_signs, words), notes=notes)
     with atomic_writer(safe_destination(mirror_root, REPORT_PAGE), "w", encoding="utf-8", durable=False) as handle:
         handle.write(html)
-    write_csv_reports(out_dir / REPORTS_FOLDER, tally)
+    write_csv_reports(out_dir / REPORTS_FOLDER, tally, notes)
     return tally

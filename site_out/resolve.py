@@ -6,6 +6,8 @@ and a link to a page that was never archived leads to an explanation instead of 
 """
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -39,7 +41,39 @@ def missing_page_for(lang: str | None, default: str = "en") -> str:
     code = missing_language(lang, default)
     return MISSING_PAGE if code == default else MISSING_PAGE.replace(".html", f".{code}.html")
 
-Outcome = Literal["keep", "archived", "missing", "external", "invalid"]
+Outcome = Literal["keep", "archived", "missing", "external", "leftover"]
+
+_DRIVE = re.compile(r"^[A-Za-z][:|][\\/]")
+"""``C:\\WINDOWS\\...``, ``C:/...``, ``C|/...``: a path on the author's own disk."""
+LOCAL_NOTE = "why=local"
+"""The missing page's parameter that says the link pointed at its author's own disk or network."""
+
+
+def leftover_reason(raw: str) -> str | None:
+    """Why a reference can never open for a reader (it named a file on the author's own disk or
+    network, or is no address at all), or None. Such a link never worked on the web either."""
+    value = raw.strip()
+    lower = value.lower()
+    if lower.startswith("file:"):
+        return "a file on its author's own computer (file:)"
+    if _DRIVE.match(value):
+        return "a file on its author's own disk (a drive letter)"
+    if value.startswith(("\\\\", "\\/", "/\\")):
+        return "a file on its author's own network (\\\\server\\share)"
+    return None
+
+
+def local_host(url: str) -> bool:
+    """A host only its author's machine or office could reach: localhost, a loopback or private
+    address (a name without a dot may be a real host of an old intranet's readers: kept)."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+    return address.is_loopback or address.is_private or address.is_unspecified or address.is_link_local
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +87,8 @@ class Resolution:
     outcome: Outcome
     href: str | None
     url: str | None = None
+    note: str | None = None
+    """For ``leftover``: why no reader can open it."""
 
 
 class Resolver:
@@ -136,6 +172,9 @@ class Resolver:
         value = raw.strip()
         if not value or value.startswith("#"):
             return Resolution("keep", None)
+        reason = leftover_reason(value)
+        if reason is not None:
+            return self.leftover(from_path, value, reason, lang)
         scheme = urlsplit(value).scheme.lower() if ":" in value else ""
         if scheme and scheme not in ("http", "https"):
             return Resolution("keep", None)
@@ -143,9 +182,12 @@ class Resolver:
             url = absolute(value, base)
             fragment = urlsplit(value).fragment  # what urljoin(base, value) would keep of it
         except (BadURL, ValueError):
-            return Resolution("invalid", None)
+            return self.leftover(from_path, value, "not an address a browser can read", lang)
         suffix = f"#{fragment}" if fragment else ""
         if not self.scope.same_host(url):
+            if local_host(url):
+                return self.leftover(from_path, value, "a server only its author's own machine or office could "
+                                                       "reach", lang)
             if scheme:
                 return Resolution("external", None, url)
             # Scheme-relative or resolved against an external <BASE>: make it absolute,
@@ -155,6 +197,10 @@ class Resolver:
         if target is None:
             return Resolution("missing", self.missing_href(from_path, url, lang), url)
         return Resolution("archived", href_between(from_path, target) + suffix, url)
+
+    def leftover(self, from_path: str, raw: str, reason: str, lang: str | None = None) -> Resolution:
+        """An address that never opened for a reader: the missing page, saying why (see ``pages``)."""
+        return Resolution("leftover", self.missing_href(from_path, raw, lang) + "&" + LOCAL_NOTE, None, reason)
 
     def is_own_host(self, raw: str, base: str) -> bool:
         """Whether a form action (or other link) goes to the retired server."""

@@ -43,6 +43,11 @@ _FORM_LINE_STYLE = (
     "color:#222222;font-family:sans-serif;font-size:14px;line-height:20px;text-align:left"
 )
 _WAYBACK_TAGS = frozenset({"a", "area", "frame", "iframe"})
+LEFTOVER_LINK_TITLE = ENGLISH("link_leftover")
+_IMAGE_ATTRIBUTES = frozenset({("img", "src"), ("img", "lowsrc"), ("input", "src"), ("body", "background"),
+                               ("table", "background"), ("td", "background"), ("th", "background"),
+                               ("tr", "background"), ("embed", "src"), ("image", "src")})
+"""Where a picture is drawn: an address no reader can open becomes the transparent pixel there."""
 _DROPPABLE_TAGS = frozenset({"img", "input", "embed"})
 
 # Tags that may come before the body without starting it (pywb's list, plus comments).
@@ -54,13 +59,16 @@ _TITLED_TAGS = frozenset({"a", "area"})
 
 @dataclass(frozen=True, slots=True)
 class LinkIssue:
-    """A reference the mirror could not keep: ``missing`` (not archived), ``invalid``, or
-    ``script`` (a script navigation left as written)."""
+    """A reference the mirror could not keep: ``missing`` (not archived), ``leftover`` (an address
+    no reader can open: the author's own disk, network or machine, or no address at all; made
+    inert), or ``script`` (a script navigation left as written)."""
 
     reason: str
     raw: str
     url: str | None
     tag: str
+    note: str | None = None
+    """For a ``leftover``: why no reader can open it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +330,8 @@ class PageRewriter:
 
         def replace(url: str) -> str | None:
             resolution = self._resolve(url, base, from_path, issues, where)
+            if resolution.outcome == "leftover":  # url() in a style sheet is a picture
+                return href_between(from_path, BLANK_IMAGE)
             return resolution.href
 
         return rewrite_css(css, replace)
@@ -335,8 +345,8 @@ class PageRewriter:
             if len(self._resolved) >= 4096:
                 self._resolved.clear()
             resolution = self._resolved[key] = self.resolver.resolve(raw, base, from_path, lang)
-        if resolution.outcome in ("missing", "invalid"):
-            issues.append(LinkIssue(resolution.outcome, raw, resolution.url, tag))
+        if resolution.outcome in ("missing", "leftover"):
+            issues.append(LinkIssue(resolution.outcome, raw, resolution.url, tag, resolution.note))
         return resolution
 
     def _rewrite_script(self, page: _Page, script: str, where: str) -> str:
@@ -353,7 +363,7 @@ class PageRewriter:
                 pieces.append(script[position : found.start])
                 pieces.append(resolution.href)
                 position = found.end
-            elif resolution.outcome in ("missing", "invalid"):
+            elif resolution.outcome in ("missing", "leftover"):
                 page.issues.append(LinkIssue("script", found.url, resolution.url, where))
         if not pieces:
             return script
@@ -398,6 +408,7 @@ class PageRewriter:
     def _rewrite_urls(self, page: _Page, tag: StartTag) -> None:
         text, base = page.text, page.base
         external = False
+        leftover: str | None = None
         codebase_local = tag.name == "applet" and self._is_local_codebase(tag, base)
         for attribute, urls in _group_by_attribute(iter_tag_urls(tag)):
             if tag.name == "applet" and attribute.name == "codebase":
@@ -424,6 +435,11 @@ class PageRewriter:
                     resolution = self._resolve(tag_url.url, url_base, page.path, page.issues, tag.name, page.lang)
                     external = external or resolution.outcome == "external"
                     href = resolution.href
+                    if resolution.outcome == "leftover":
+                        if (tag.name, attribute.name) in _IMAGE_ATTRIBUTES:
+                            href = href_between(page.path, BLANK_IMAGE)
+                        else:
+                            leftover = leftover or tag_url.url.strip()
                     if (resolution.outcome == "external" and self.external_links == "wayback"
                             and tag.name in _WAYBACK_TAGS and resolution.url is not None):
                         href = wayback_url(resolution.url, page.captured)
@@ -439,7 +455,9 @@ class PageRewriter:
             if changed:
                 pieces.append(value[position:])
                 page.edits.add(*splice_value(text, attribute, "".join(pieces)))
-        if external and self.external_links != "keep" and tag.name in _TITLED_TAGS and tag.get("title") is None:
+        if leftover and tag.name in _TITLED_TAGS and tag.get("title") is None:
+            page.edits.add(*_new_attribute(tag, "title", f"{self.words('link_leftover')} {leftover}"))
+        elif external and self.external_links != "keep" and tag.name in _TITLED_TAGS and tag.get("title") is None:
             title = self.words("link_wayback" if self.external_links == "wayback" else "link_external")
             page.edits.add(*_new_attribute(tag, "title", title))
 

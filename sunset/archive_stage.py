@@ -28,6 +28,7 @@ from archive.package.reconstruct import ReconstructSummary
 from archive.package.replay import ReplayError, build_collection
 from archive.package.verify import count_with_fastwarc, readable, verify_warc
 from archive.package.wacz import WaczError, iter_pages, validate_wacz, write_wacz
+from archive.served import SiteIndex
 from archive.warc_writer import WarcArchive
 from site_out.check import BrokenLink, iter_mirror_problems
 from site_out.inventory import iter_unexplained
@@ -120,7 +121,8 @@ def verify(config: SiteConfig, captures: Callable[[], CaptureIndex], *, quiet: b
             tick("mirror")
             if not trust_run and "mirror" not in stale:
                 with each_check(problems, "mirror files"):
-                    with build_plan(captures(), case_insensitive=config.source.case_insensitive) as plan:
+                    with SiteIndex(captures()) as site, \
+                            build_plan(site, case_insensitive=config.source.case_insensitive) as plan:
                         for stray in iter_unexplained(layout.mirror, plan):
                             problems.append(f"mirror: {stray}: no capture in {layout.warc.name} explains this "
                                             "file (left by an earlier run, or added by hand): `sunset mirror` "
@@ -155,12 +157,13 @@ class PackageSummary:
     no bag of an earlier master or package is left beside this one."""
 
 
-def _converted_pages(config: SiteConfig, layout: OutputLayout, index: CaptureIndex) -> list[ConvertedPage]:
-    """The mirror's pages and their captures: the mirror's own plan, made again from the master's index."""
+def _converted_pages(config: SiteConfig, layout: OutputLayout, site: SiteIndex) -> list[ConvertedPage]:
+    """The mirror's pages and their captures: the mirror's own plan, made again from the index of the
+    site as served (the master's, with the old server's answers over it)."""
     if not layout.mirror.exists():
         return []
     prefix = layout.mirror.name
-    with build_plan(index, case_insensitive=config.source.case_insensitive,
+    with build_plan(site, case_insensitive=config.source.case_insensitive,
                     store=layout.root / PACKAGE_PLAN_FILE) as plan:
         return [ConvertedPage(planned.url, f"{prefix}/{planned.path}")
                 for planned in plan.files.values() if planned.kind == "html"]
@@ -173,13 +176,13 @@ def write_derived(config: SiteConfig, index: CaptureIndex) -> DerivedSummary:
     stamps = stamps_for(config)
     info = warcinfo_fields(config, source_of(config).how)
     info["description"] = f"Derived from {layout.warc.name} by sunset: structured records and mirror pages."
-    with WarcArchive(layout.derived_warc, software=software_name(stamps.fixed), info=info,
-                     stamps=stamps) as archive:
-        return write_derived_records(layout.derived_warc, index, layout.records, layout.root,
-                                     _converted_pages(config, layout, index), archive)
+    with SiteIndex(index) as site, WarcArchive(layout.derived_warc, software=software_name(stamps.fixed),
+                                               info=info, stamps=stamps) as archive:
+        return write_derived_records(layout.derived_warc, site, layout.records, layout.root,
+                                     _converted_pages(config, layout, site), archive)
 
 
-def _start_url(config: SiteConfig, index: CaptureIndex) -> str | None:
+def _start_url(config: SiteConfig, index: CaptureIndex | SiteIndex) -> str | None:
     for candidate in dict.fromkeys((config.start, config.base_url,
                                     *(config.base_url + name for name in config.source.index_files))):
         if index.first(candidate, revisits=False) is not None:
@@ -211,8 +214,10 @@ def _bag_readme(config: SiteConfig, layout: OutputLayout) -> str:
         "",
         f"Made by sunset {__version__}. Under data/:",
         f"  {layout.warc.name}  the archival master (WARC 1.1): the original bytes, nothing changed",
-        f"  {layout.reconstructed_warc.name}  sunset's reconstruction of the old server's answers to other",
-        "      spellings of its URLs (revisits of captures, folder redirects), marked WARC-Sunset-Reconstruction",
+        f"  {layout.reconstructed_warc.name}  sunset's reconstruction of the old server's answers: for files",
+        "      read from a docroot, what the server sent where it was not the file as it lay (server-side",
+        "      includes done, listings, redirects), and its answers to other spellings of its URLs (revisits of",
+        "      captures, folder redirects); each marked WARC-Sunset-Reconstruction",
         f"  {layout.derived_warc.name}  what sunset made: a metadata record per page (its structured",
         "      record, JSON) and a conversion record per mirror page, each tied to its original by WARC-Refers-To",
         f"  {layout.cdxj.name}  sorted CDXJ index of the master (what pywb reads)",
@@ -247,13 +252,14 @@ def replay_package(config: SiteConfig, index: CaptureIndex) -> ReplayPackage:
     layout = layout_for(config)
     reconstructed = reconstruct(config, layout, stamps_for(config), index)
     cdxj_lines = write_cdxj(layout.warc, layout.cdxj, layout.reconstructed_warc)
-    pages = iter_pages(layout.records, index) if layout.records.exists() else iter(())
-    try:
-        wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
-                                description=_description(config), main_url=_start_url(config, index),
-                                address=config.base_url)
-    except WaczError as error:
-        raise SunsetError(str(error)) from error
+    with SiteIndex(index) as site:  # the pages as served: their answers' dates and ids
+        pages = iter_pages(layout.records, site) if layout.records.exists() else iter(())
+        try:
+            wacz_pages = write_wacz([layout.warc, layout.reconstructed_warc], pages, layout.wacz, title=config.name,
+                                    description=_description(config), main_url=_start_url(config, site),
+                                    address=config.base_url)
+        except WaczError as error:
+            raise SunsetError(str(error)) from error
     return ReplayPackage(reconstructed, cdxj_lines, wacz_pages)
 
 
@@ -290,8 +296,9 @@ def package(config: SiteConfig, replay: ReplayPackage, derived: DerivedSummary, 
     reconstructed = replay.reconstructed
     for problem in derived.problems:
         log.warning("package: %s", problem)
-    log.info("package: %d reconstructed records (%d revisits, %d redirects)", reconstructed.records,
-             reconstructed.revisits, reconstructed.redirects)
+    log.info("package: %d reconstructed records (%d answers of the old server worked out from its files, "
+             "%d revisits, %d redirects)", reconstructed.records, reconstructed.served, reconstructed.revisits,
+             reconstructed.redirects)
     log.info("package: %d metadata and %d conversion records, %d index lines, %d pages in the WACZ%s",
              derived.metadata, derived.conversions, replay.cdxj_lines, replay.wacz_pages,
              f", bag of {bag_files} files" if bag_files is not None else "")
@@ -342,5 +349,5 @@ def prepare_replay(config: SiteConfig) -> tuple[Path, str]:
         build_collection(layout.replay, config.name, layout.warc, layout.cdxj, *others)
     except ReplayError as error:
         raise SunsetError(str(error)) from error
-    with CaptureIndex(layout.warc) as index:
-        return layout.replay, _start_url(config, index) or config.base_url
+    with CaptureIndex(layout.warc) as index, SiteIndex(index) as site:
+        return layout.replay, _start_url(config, site) or config.base_url

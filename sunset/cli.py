@@ -101,10 +101,11 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     made = _run_steps(config, args, steps.run_plan(config)).results
     source, normalized, mirrored = made[source_step], made["normalize"], made["mirror"]
     packaged, verified = made["package"], made["verify"]
+    served = made.get("served")
     problems = normalized.pages_with_problems + len(mirrored.problems) + source.problems + len(packaged.problems)
     pages = f"{normalized.pages}" if normalized.pages == mirrored.pages else (
         f"{normalized.pages} in records.jsonl, {mirrored.pages} rewritten in the mirror (the others: see the log)")
-    pages += error_pages_note(normalized.error_pages)
+    pages += other_orders_note(normalized.other_orders) + error_pages_note(normalized.error_pages)
     say(args.quiet, "\n".join([
         f"sunset {__version__}: {config.name} ({config.base_url})",
         source.summary_line(layout),
@@ -112,6 +113,8 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
         f"  problems noted   {problems} (details in {shown(layout.log)})",
         f"  missing links    {_missing_line(mirrored)}",
         f"  scripts left     {mirrored.scripts_left} (script navigations not rewritten; see the log)",
+        *_leftover_lines(mirrored),
+        *(served.summary_lines() if served is not None else ()),
         f"  verification     {'passed' if verified.ok else 'FAILED'} ({verified.records} WARC records)",
         "",
         f"  mirror    {shown(layout.mirror / 'index.html')}   (about: {shown(layout.mirror / '_sunset' / 'about.html')})",
@@ -124,6 +127,13 @@ def _command_run(config: SiteConfig, args: argparse.Namespace) -> int:
     for problem in verified.problems:
         print(f"sunset: verify: {problem}", file=sys.stderr)
     return 0 if verified.ok else 1
+
+
+def other_orders_note(count: int) -> str:
+    """A served view's folder listings in another order (``?C=M;O=A``) are pages the old server made,
+    nine to a folder: said apart, or a files run of 249 pages reads as 834 (Linux Gazette)."""
+    return (f" ({count} of them a folder's listing in another order, kept only so that its column headings "
+            "open)") if count else ""
 
 
 def error_pages_note(count: int) -> str:
@@ -183,6 +193,15 @@ def _missing_line(mirrored: pipeline.MirrorSummary) -> str:
     linking = len({link.page for link in mirrored.missing})
     return (f"{linking} page{' links' if linking == 1 else 's link'} to {targets} page{'' if targets == 1 else 's'} "
             "not in the archive (each listed once in the log)")
+
+
+def _leftover_lines(mirrored: pipeline.MirrorSummary) -> list[str]:
+    """The site's own dead ends, counted (each is in the log and the report): never a failure."""
+    if not mirrored.leftovers:
+        return []
+    pages = len({link.page for link in mirrored.leftovers})
+    return [f"  local links      {len(mirrored.leftovers)} on {pages} page{'' if pages == 1 else 's'} pointed where "
+            "no reader can go (the authors' own disks: file:, C:\\...); made inert, listed in the log and report"]
 
 
 def _package_lines(layout: OutputLayout, summary: archive_stage.PackageSummary) -> list[str]:

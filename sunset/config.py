@@ -198,9 +198,10 @@ def parse_config(text: str, path: Path, *, base_dir: Path | None = None, out: Pa
     if "aliases" in site:
         _check_aliases(reader, base_url, site["aliases"])
     source_values = values.get(SourceOptions, {})
-    docroot = source_values.pop("docroot", None)
-    if docroot:
-        source_values["docroot"] = ((base_dir or path.parent) / docroot).resolve()
+    for key in ("docroot", "server_config"):  # the paths of [source], relative to the config's folder; "" is none
+        written = source_values.pop(key, None)
+        if written:
+            source_values[key] = ((base_dir or path.parent) / written).resolve()
     crawl_values = values.get(CrawlOptions, {})
     for key in SECRET_KEYS & crawl_values.keys():  # file:PATH, like docroot, relative to the config
         crawl_values[key] = resolve_file(crawl_values[key], base_dir or path.parent)

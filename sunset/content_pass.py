@@ -16,7 +16,7 @@ from pathlib import Path
 from archive.capture import Capture
 from archive.capture_index import CaptureIndex
 from archive.durable import atomic_writer
-from archive.reader import iter_warc_captures
+from archive.served import iter_site_captures
 from archive.workers import Task, capture_task, map_ordered
 from normalize.options import NormalizeOptions
 from normalize.stage import (
@@ -39,7 +39,7 @@ class _Context:
 
 
 def _tasks(writer: MirrorWriter) -> Iterator[Task[tuple[Capture, object]]]:
-    for ordinal, capture in enumerate(iter_warc_captures(writer.warc_path)):
+    for ordinal, capture in enumerate(iter_site_captures(writer.warc_path)):
         yield capture_task(capture, writer.planned(ordinal, capture))
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import StageInputError
-from sunset.console import shown
+from archive.served import served_path
 from archive.warc_writer import open_name
+from sunset.console import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,11 @@ class OutputLayout:
     def warc(self) -> Path:
         """The archival master: the original bytes, nothing derived."""
         return self.root / f"{self.name}.warc.gz"
+
+    @property
+    def served(self) -> Path:
+        """The old server's answers where they were not a file as it lay (:mod:`archive.served`)."""
+        return served_path(self.warc)
 
     @property
     def records(self) -> Path:
@@ -47,7 +53,8 @@ class OutputLayout:
 
     @property
     def reconstructed_warc(self) -> Path:
-        """sunset's reconstruction of the old server's answers to other spellings (revisits, redirects)."""
+        """sunset's reconstruction of the old server's answers: the served view's, and the other
+        spellings of its URLs (revisits, redirects)."""
         return self.root / f"{self.name}-reconstructed.warc.gz"
 
     @property

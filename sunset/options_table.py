@@ -2,9 +2,9 @@
 
 From :data:`OPTIONS` come the config schema (``sunset.config.SCHEMA``: unknown keys, "did you
 mean", required keys), the reading and checking of each value (its :class:`Kind`), the command-line
-flags that override a key (``sunset.cli``), and the key tables in README.md
-(``python -m sunset.options_table --markdown``; ``tests/test_options_table.py`` fails when README.md
-and the table differ, ``--update-readme README.md`` rewrites them).
+flags that override a key (``sunset.cli``), and the key tables of docs/config.md, which README.md
+links (``python -m sunset.options_table --markdown``; ``tests/test_options_table.py`` fails when
+docs/config.md and the table differ, ``python -m sunset.options_table --update`` rewrites them).
 
 **Where a new option goes.** One line in :data:`OPTIONS`::
 
@@ -13,7 +13,7 @@ and the table differ, ``--update-readme README.md`` rewrites them).
            commands=("run", "qa")),
 
 - the field it fills must exist on the stage's option dataclass (``Into``); the stage keeps the
-  default value there, and ``default`` here is only how README and ``--help`` show it;
+  default value there, and ``default`` here is only how docs/config.md and ``--help`` show it;
 - the schema (unknown keys, "did you mean", required keys) and the check of the value (its
   :class:`Kind`: ``whole(minimum)``, ``seconds(minimum)``, ``STRING``, ``URL``, ``BOOLEAN``, ``STRINGS``,
   ``URLS``, ``HOSTS``, ``REGEXES``, ``DAY``, ``TIMESTAMP``, ``choice(...)``) need nothing else;
@@ -22,7 +22,7 @@ and the table differ, ``--update-readme README.md`` rewrites them).
   ``values.get(QaOptions, {})`` and add it to ``with_values`` (command-line overrides);
 - ``flag`` (with ``commands``) adds the flag to those commands; its value is checked by the same
   :class:`Kind` as the key and overrides it (``sunset.cli.apply_option_flags``);
-- then ``python -m sunset.options_table --update-readme README.md`` rewrites README's tables.
+- then ``python -m sunset.options_table --update`` rewrites the tables of docs/config.md.
 
 The stages' option dataclasses stay in their packages (a stage never imports ``sunset/``); the
 declarations name the field each key fills, and ``tests/test_options_table.py`` checks that every field
@@ -35,6 +35,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -273,7 +274,7 @@ class Option:
     kind: Kind
     into: Into
     default: str
-    """As README and --help show it; the value itself is the default of the field ``into`` names."""
+    """As docs/config.md and --help show it; the value itself is the default of the field ``into`` names."""
     help: str
     flag: str | None = None
     """The command-line flag that overrides the key, on ``commands``."""
@@ -289,7 +290,7 @@ class Option:
 
     @property
     def group(self) -> str:
-        """The README table the key is listed in: its section's, or ``crawl`` for the crawl keys."""
+        """The table of docs/config.md the key is listed in: its section's, or ``crawl`` for the crawl keys."""
         return "crawl" if self.into.owner is CrawlOptions else "config"
 
     def flag_value(self, value: Any) -> Any:
@@ -336,6 +337,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("source", "index_files", STRINGS, Into(SourceOptions, "index_files"),
            "`index.html`, `index.htm`, ...", "what a folder URL served",
            also=(Into(MirrorOptions, "index_files"),)),
+    Option("source", "server", choice("apache", "iis", name='"apache" or "iis"'), Into(SourceOptions, "server"),
+           '`"iis"` if `case_insensitive`, else `"apache"`',
+           "the kind of server the docroot was served by: how the served view answers its URLs (server-side "
+           "includes, `.htaccess`, listings, redirects)"),
+    Option("source", "server_config", PATH, Into(SourceOptions, "server_config"), "none",
+           "an excerpt of the old Apache's `httpd.conf` (`Alias`, `<Directory>`, `AddType`...), relative to the "
+           "config file; read before the `.htaccess` files"),
     Option("source", "file_date", TIMESTAMP, Into(SourceOptions, "file_date"), "each file's mtime",
            "the date ingested files carry; set it when their mtimes are a copy's (`cp -r`, a git checkout): "
            "sunset warns when all are recent, within an hour of each other or after the retirement date"),
@@ -492,7 +500,7 @@ def flags_of(command: str) -> Iterator[Option]:
 
 
 def cli_help(option: Option) -> str:
-    """The flag's help: the README text without markdown, and the key it overrides."""
+    """The flag's help: the table's text without markdown, and the key it overrides."""
     text = option.help.replace("`", "")
     if option.kind.repeated:
         text += "; repeat for several"
@@ -500,7 +508,7 @@ def cli_help(option: Option) -> str:
 
 
 def markdown(group: str) -> str:
-    """The README table of ``group``: ``crawl`` (the crawl keys of [source]) or ``config`` (the rest)."""
+    """The docs/config.md table of ``group``: ``crawl`` (the crawl keys of [source]) or ``config`` (the rest)."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
     for option in OPTIONS:
         if option.group == group:
@@ -517,15 +525,22 @@ def _block(group: str) -> re.Pattern[str]:
     return re.compile(rf"(<!-- options:{group} [^\n]*-->\n)(.*?)(<!-- /options:{group} -->)", re.S)
 
 
-def readme_tables(readme: str) -> dict[str, str]:
-    """The generated tables as README.md holds them, by group."""
-    return {group: match.group(2) for group in GROUPS if (match := _block(group).search(readme))}
+TABLES = Path(__file__).resolve().parents[1] / "docs" / "config.md"
+"""The page that holds the key tables (README.md links it: a reference is no walkthrough)."""
 
 
-def update_readme(readme: str) -> str:
+def doc_tables(text: str) -> dict[str, str]:
+    """The generated tables as a page (docs/config.md) holds them, by group."""
+    return {group: match.group(2) for group in GROUPS if (match := _block(group).search(text))}
+
+
+def update_tables(text: str) -> str:
     for group in GROUPS:
-        readme = _block(group).sub(lambda match, g=group: match.group(1) + markdown(g) + match.group(3), readme)
-    return readme
+        text = _block(group).sub(lambda match, g=group: match.group(1) + markdown(g) + match.group(3), text)
+    return text
+
+
+USAGE = "usage: python -m sunset.options_table --markdown [config|crawl] | --update [FILE]"
 
 
 def _main(argv: list[str]) -> int:
@@ -533,18 +548,20 @@ def _main(argv: list[str]) -> int:
         for group in argv[1:] or GROUPS:
             print(markdown(group))
         return 0
-    if argv[:1] == ["--update-readme"] and len(argv) == 2:
-        from pathlib import Path
-
+    # --update-readme FILE: the spelling from when the tables were in README.md
+    if argv[:1] in (["--update"], ["--update-readme"]) and len(argv) <= 2:
         from archive.durable import atomic_writer
 
-        path = Path(argv[1])
-        text = update_readme(path.read_text(encoding="utf-8"))
+        path = Path(argv[1]) if len(argv) == 2 else TABLES
+        text = path.read_text(encoding="utf-8")
+        if not doc_tables(text):
+            print(f"{path} holds no <!-- options:GROUP --> block: the key tables are in {TABLES} "
+                  "(python -m sunset.options_table --update)", file=sys.stderr)
+            return 2
         with atomic_writer(path, "w", encoding="utf-8") as sink:
-            sink.write(text)
+            sink.write(update_tables(text))
         return 0
-    print("usage: python -m sunset.options_table --markdown [config|crawl] | --update-readme README.md",
-          file=sys.stderr)
+    print(USAGE, file=sys.stderr)
     return 2
 
 

@@ -658,6 +658,8 @@ def _log_mirror_details(summary: MirrorSummary) -> None:
     for target, count, pages in missing_targets(summary.missing):
         log.info("mirror: not archived: %s (linked from %d page%s: %s)", target, count, "" if count == 1 else "s",
                  pages)
+    for leftover in summary.leftovers:
+        log.info("mirror: made inert (%s): %s on <%s> in %s", leftover.why, leftover.raw, leftover.tag, leftover.page)
     log.info("mirror: %d forwarding pages for redirects; %d script navigations left as written",
              summary.redirects, summary.scripts_left)
     for path in summary.redirect_maps:

@@ -20,9 +20,11 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from archive.dates import DateSpread
 from archive.errors import ConfigError
 from crawl.credentials import load_credentials
 from crawl.docroot import docroot_base, iter_docroot
@@ -35,6 +37,7 @@ from crawl.wayback.options import shown as shown_moment
 from site_out.report import size_text
 from sunset.config import SiteConfig
 from sunset.console import say, shown, without_userinfo
+from sunset.file_dates import copy_dates_warning
 from sunset.folder_site import check_output_folder, other_site
 from sunset.layout import OutputLayout
 from sunset.preflight import check_docroot, check_start_page
@@ -106,7 +109,9 @@ def plan_docroot(config: SiteConfig, report: Report) -> None:
     largest: list[tuple[int, str]] = []
     pages = outside = 0
     suspects: list[str] = []
+    dates = DateSpread()
     for capture in iter_docroot(source, files=listing):
+        dates.add(capture.date)
         relative = Path(capture.origin or "").relative_to(listing.root).as_posix()
         kind = capture.media_type or "unknown"
         size = capture.body.size
@@ -141,6 +146,9 @@ def plan_docroot(config: SiteConfig, report: Report) -> None:
     if suspects:
         report.warnings.append(f"{len(suspects)} files look like backups or private files and would be archived: "
                                f"{_examples(suspects)} (keep them out with [source] exclude)")
+    made = config.archive.fixed_clock or datetime.now(timezone.utc)
+    if dates_warning := copy_dates_warning(config, dates, made):
+        report.warnings.append(dates_warning)
     try:
         check_start_page(config, files=listing)
         report.add("start page", f"{config.start} (among the files)")

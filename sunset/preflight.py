@@ -17,6 +17,7 @@ from archive.errors import ConfigError
 from archive.urls import BadURL, lookup_key
 from crawl.credentials import load_credentials
 from crawl.docroot import DocrootFiles, docroot_base, iter_docroot, list_docroot, url_for_file
+from crawl.served.view import ServedView
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
@@ -119,7 +120,7 @@ def _check_start(config: SiteConfig, captures: Iterable[Capture], source: Path |
         if kind == "html" and scope.contains(capture.url) and (
                 suggestion is None or _start_rank(capture.url) < _start_rank(suggestion)):
             suggestion = capture.url
-    if any(spellings.values()):
+    if any(spellings.values()) or _opened_by_its_server(config):
         return
     if not archived_any:
         raise ConfigError(f"{source} holds nothing of {config.base_url}: check "
@@ -134,6 +135,16 @@ def _check_start(config: SiteConfig, captures: Iterable[Capture], source: Path |
         f"{config.path}: {key}: the start page {config.start} is not in the archive (nor any of {index} "
         f"there), so the mirror would open on \"Page not archived\": set [site] start_url to the page that opens "
         f"the site{hint}")
+
+
+def _opened_by_its_server(config: SiteConfig) -> bool:
+    """Whether the old server answered the start page with a page of its files although none of
+    ``index_files`` is there: a folder opened by the ``DirectoryIndex`` of its ``.htaccess``
+    (``index.shtml``), asked of the docroot's served view (:mod:`crawl.served.view`)."""
+    if config.source.docroot is None:
+        return False
+    served = ServedView(config.source).answer(config.start)
+    return served.status == 200 and served.kind in ("file", "parsed")
 
 
 def _start_rank(url: str) -> tuple[int, int, str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from crawl.docroot import iter_docroot, list_docroot
+from crawl.options import SourceOptions
+from crawl.served.view import ServedView
 from crawl.wayback.source import WaybackSource
 from sunset import pipeline
 from sunset.config import SiteConfig
@@ -44,6 +46,11 @@ class Source:
     folders: bool = False
     """Its captures are the files of the server's folders, so a folder URL was answered by its index
     file (the reconstructed WARC's ``index-file`` and ``folder-redirect`` spellings)."""
+    answers: Callable[[SourceOptions], ServedView] | None = None
+    """Its captures are a server's files, not its answers: the server that answered for them (its
+    served view), whose answers the ``served`` step keeps where they were not a file as it lay
+    (server-side includes, listings, ``.htaccess`` redirects, index pages). None: the captures are
+    the server's answers already (a crawl)."""
     reusable: bool = False
     """A master it wrote is complete (written under another name, renamed when done), so a batch run
     again keeps it. Not the crawl's: a crawl run again with a higher ``max_pages`` continues it (and
@@ -57,7 +64,7 @@ class Source:
 SOURCES: tuple[Source, ...] = (
     Source("ingest", "ingested from its document root", lambda config: config.source.docroot is not None,
            partial(archive_captures, captures=iter_docroot, listing=list_docroot),
-           start_page_checked=True, folders=True, reusable=True, plan=plan_docroot),
+           start_page_checked=True, folders=True, answers=ServedView, reusable=True, plan=plan_docroot),
     Source("crawl", "rebuilt from a web archive", lambda config: config.source.wayback.enabled,
            partial(archive_resumable, source=WaybackSource, state="wayback_db"), plan=plan_wayback),
     Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",), plan=plan_crawl),

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from archive.capture_index import CaptureIndex
-from sunset import archive_stage, pipeline, run_record
+from sunset import archive_stage, pipeline, run_record, served
 from sunset.config import SiteConfig
 from sunset.console import RunStamp
 from sunset.layout import OutputLayout
@@ -110,6 +110,11 @@ def _start_page(run: StepContext) -> None:
         check_start_page(run.config, run.captures())
 
 
+def _served(run: StepContext) -> object:
+    """The old server's answers where they were not its files as they lay (for a source of files)."""
+    return served.write_served(run.config, source_of(run.config), run.captures(), quiet=run.flags.quiet)
+
+
 def _normalize(run: StepContext) -> object:
     if "mirror" in run.along:  # the content pass: records and mirror from one read of the bodies
         normalized, mirrored = pipeline.normalize_and_mirror(run.config, run.captures(), quiet=run.flags.quiet)
@@ -143,14 +148,15 @@ def source_step(source: Source) -> Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step("served", "ingest", reads=("warc",), makes=("served",), run=_served, reusable=True, captures=True),
     Step("start", None, reads=("warc",), makes=(), run=_start_page, captures=True),
-    Step("normalize", "normalize", reads=("warc",), makes=("records",), run=_normalize, along=("mirror",),
+    Step("normalize", "normalize", reads=("warc", "served"), makes=("records",), run=_normalize, along=("mirror",),
          reusable=True, captures=True),
-    Step("mirror", "mirror", reads=("warc", "records"), makes=("mirror",),
+    Step("mirror", "mirror", reads=("warc", "served", "records"), makes=("mirror",),
          run=lambda run: pipeline.mirror(run.config, run.captures(), quiet=run.flags.quiet), captures=True),
-    Step("replay", "package", reads=("warc", "records"), makes=("reconstructed_warc", "cdxj", "wacz"),
+    Step("replay", "package", reads=("warc", "served", "records"), makes=("reconstructed_warc", "cdxj", "wacz"),
          run=lambda run: archive_stage.replay_package(run.config, run.captures()), aside=True, captures=True),
-    Step("derived", "package", reads=("warc", "records", "mirror"), makes=("derived_warc",),
+    Step("derived", "package", reads=("warc", "served", "records", "mirror"), makes=("derived_warc",),
          run=lambda run: archive_stage.write_derived(run.config, run.captures()), aside=True, captures=True),
     Step("check", "verify", reads=("mirror",), makes=(), run=lambda run: archive_stage.check_mirror(run.config),
          needs=(), aside=True),

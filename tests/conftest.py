@@ -1,7 +1,9 @@
-"""Shared fixtures: the bundled example, a finished run of it, and the real 1990s corpus."""
+"""Shared fixtures: the bundled example, a finished run of it, a finished run of issue 22's Apache
+site (server-side includes, ``.htaccess``), and the real 1990s corpus."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,9 @@ OTPIC_CONFIG = ROOT / "examples" / "otpic" / "site.toml"
 OTPIC_DOCROOT = ROOT / "examples" / "otpic" / "docroot"
 CORPUS = ROOT.parent / "shared" / "corpus"
 SEED = ROOT / "tests" / "data" / "otpic-track2-1998.txt"  # text of the original page (shared/seed)
+DEPT = ROOT / "tests" / "data" / "served" / "dept"
+"""Issue 22's 1998 Apache departmental site: its docroot (SSI, ``.htaccess``) and an httpd.conf excerpt."""
+DEPT_BASE = "http://www.example.edu/dept/peace/"
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +28,38 @@ def otpic_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteConfig, Out
     out = tmp_path_factory.mktemp("otpic")
     assert main(["run", str(OTPIC_CONFIG), "--out", str(out), "--quiet"]) == 0
     config = load_config(OTPIC_CONFIG, out=out)
+    return config, OutputLayout(out, config.name)
+
+
+@pytest.fixture(scope="session")
+def dept_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteConfig, OutputLayout]:
+    """One full ``sunset run`` of the departmental site from its files, no start_url: the old server
+    opened its base URL with the ``DirectoryIndex`` of its ``.htaccess`` (``index.shtml``)."""
+    folder = tmp_path_factory.mktemp("dept")
+    shutil.copytree(DEPT / "docroot", folder / "docroot")
+    shutil.copy(DEPT / "server.conf", folder / "server.conf")
+    config_path = folder / "site.toml"
+    config_path.write_text(f"""[site]
+name = "dept"
+base_url = {toml_string(DEPT_BASE)}
+
+[source]
+docroot = "docroot"
+server_config = "server.conf"
+file_date = "1998-11-16T09:30:00Z"
+
+[notice]
+title = "Retired"
+date = "2005-12-02"
+text = "This site has been retired."
+
+[archive]
+fixed_clock = "2026-01-01T00:00:00Z"
+record_id_seed = "dept"
+""", encoding="utf-8")
+    out = folder / "out"
+    assert main(["run", str(config_path), "--out", str(out), "--quiet"]) == 0
+    config = load_config(config_path, out=out)
     return config, OutputLayout(out, config.name)
 
 

@@ -20,6 +20,7 @@ from archive.package.replay import (
     running_wayback,
     wayback_command,
 )
+from crawl.served.view import ServedView
 from sunset import archive_stage
 from sunset.config import SiteConfig
 from sunset.layout import OutputLayout
@@ -33,9 +34,8 @@ def fetch(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.fixture(scope="module")
-def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
-    config, _ = otpic_run
+def _replaying(config: SiteConfig) -> Iterator[int]:
+    """pywb serving the package of ``config``'s run, on a free port (skipped without pywb)."""
     try:
         wayback_command(0)
     except ReplayError as error:
@@ -43,6 +43,11 @@ def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
     root, _ = archive_stage.prepare_replay(config)
     with running_wayback(root) as port:  # start-up waits there, not an assertion
         yield port
+
+
+@pytest.fixture(scope="module")
+def wayback(otpic_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
+    yield from _replaying(otpic_run[0])
 
 
 def originals(warc: Path) -> dict[str, bytes]:
@@ -79,3 +84,39 @@ def test_pywb_resolves_folder_and_case_variant_links(otpic_run, wayback: int) ->
         assert body == bodies[original], f"{url} does not replay {original}"
         status, body = fetch(page_url(wayback, config.name, url, "19981116093000mp_"))
         assert status == 200 and body, url
+
+
+@pytest.fixture(scope="module")
+def dept_wayback(dept_run: tuple[SiteConfig, OutputLayout]) -> Iterator[int]:
+    yield from _replaying(dept_run[0])
+
+
+def test_pywb_replays_an_ssi_site_as_apache_served_it(dept_run, dept_wayback: int) -> None:
+    """Issue 22's Apache site, ingested from its files: its home page replays with the navigation bar
+    and footer its server-side includes brought (the answer Apache sent, not the file as it lay), its
+    folder URL opens that page, a folder without an index page replays its listing, and a
+    ``.htaccess`` Redirect replays as the redirect."""
+    config, _ = dept_run
+    base = "http://www.example.edu/dept/peace/"
+    view = ServedView(config.source)
+    for url in (base + "index.shtml", base, base + "papers/", base + "papers/?C=M;O=A"):
+        status, body = fetch(page_url(dept_wayback, config.name, url, "19981116093000", raw=True))
+        with view.answer(url).body.open() as served:
+            assert (status, body) == (200, served.read()), url
+    status, body = fetch(page_url(dept_wayback, config.name, base + "index.shtml", "19981116093000mp_"))
+    page = body.lower()  # pywb's rewriter writes the markup again, in lower case
+    assert status == 200 and b">papers</a>" in page and b"example university" in page and b"<!--#" not in page
+    assert b"retired" not in page  # the package's replay, not the mirror
+    request = urllib.request.Request(page_url(dept_wayback, config.name, base + "old-news.html", "19981116093000",
+                                              raw=True))
+    opener = urllib.request.build_opener(_NoRedirect())
+    try:
+        opener.open(request, timeout=30)
+        raise AssertionError("old-news.html did not replay as a redirect")
+    except urllib.error.HTTPError as error:
+        assert error.code == 301 and error.headers["Location"].endswith("/dept/peace/news.shtml")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None

@@ -17,7 +17,7 @@ WRONG = {"string": "12", "URL": "12", "boolean": '"yes"', "date": "7", "whole nu
          "list of regular expressions": "5", '"obey" or "ignore"': "3", "one of keep, mark, wayback": "3",
          "URL or path starting with /": "3", "number from 0 to 1": '"high"',
          "one of en, de, fr, es, it, nl, tr, ja": '"klingon"', "list of host names": "5",
-         "env:NAME or file:PATH": '"admin:hunter2"', '"basic" or "digest"': '"ntlm"'}
+         "env:NAME or file:PATH": '"admin:hunter2"', '"basic" or "digest"': '"ntlm"', '"apache" or "iis"': "3"}
 
 
 def _with_key(section: str, key: str, value: str) -> tuple[str, int]:

@@ -37,7 +37,9 @@ def test_spark_records_equal_local_records(spark: SparkEngine, inputs: list[Path
     local = normalize_many(sources, tmp_path / "local", LocalEngine())
     on_spark = normalize_many(sources, tmp_path / "spark", spark, merge=True)
     local_parts, spark_parts = read_parts(tmp_path / "local"), read_parts(tmp_path / "spark")
-    assert [len(part) for part in spark_parts] == [20, 4, 5, 5]
+    # The small site's 4 files, and its old Apache's listing of "sub dir/" (no index page there) in the
+    # nine orders its column headings open: its WARC's served answers beside it (sunset ingest made them).
+    assert [len(part) for part in spark_parts] == [20, 4 + 9, 5, 5]
     for local_part, spark_part in zip(local_parts, spark_parts, strict=True):
         for local_record, spark_record in zip(local_part, spark_part, strict=True):
             assert spark_record == local_record
@@ -59,7 +61,7 @@ def test_spark_runs_one_site_per_task(spark: SparkEngine, tmp_path: Path) -> Non
     remote = run_sites(configs["spark"], ("ingest", "normalize", "mirror", "verify"), spark).sites
     assert [(r.name, r.error, r.verified, r.pages) for r in remote] == \
         [(r.name, r.error, r.verified, r.pages) for r in local] == [("otpic", None, True, 16),
-                                                                     ("small", None, True, 3)]
+                                                                     ("small", None, True, 3 + 9)]
     for name in ("otpic", "small"):
         local_mirror, spark_mirror = tmp_path / "local" / name / "mirror", tmp_path / "spark" / name / "mirror"
         files = sorted(path.relative_to(local_mirror) for path in local_mirror.rglob("*") if path.is_file())

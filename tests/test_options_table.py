@@ -1,5 +1,5 @@
 """One declaration per option (sunset/options_table.py): the schema, the reading, the flags and
-README's key tables all come from it, and every declaration names the field it really fills."""
+the key tables of docs/config.md all come from it, and every declaration names the field it really fills."""
 from __future__ import annotations
 
 from collections import Counter
@@ -29,7 +29,9 @@ from sunset.options_table import (
     dataclass_fields,
     declared_fields,
     markdown,
-    readme_tables,
+    TABLES,
+    _main,
+    doc_tables,
 )
 from tests.conftest import ROOT
 
@@ -100,13 +102,36 @@ def _every_key_config(tmp_path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_readme_tables_are_the_generated_ones() -> None:
-    tables = readme_tables((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert set(tables) == set(GROUPS), "README.md lacks an <!-- options:GROUP --> block"
+def test_the_tables_are_the_generated_ones() -> None:
+    assert TABLES == ROOT / "docs" / "config.md"
+    tables = doc_tables(TABLES.read_text(encoding="utf-8"))
+    assert set(tables) == set(GROUPS), "docs/config.md lacks an <!-- options:GROUP --> block"
     for group in GROUPS:
         assert tables[group] == markdown(group), (
-            f"README.md's {group} table differs from sunset/options_table.py: run "
-            "`python -m sunset.options_table --update-readme README.md`")
+            f"docs/config.md's {group} table differs from sunset/options_table.py: run "
+            "`python -m sunset.options_table --update`")
+
+
+def test_readme_links_the_tables_and_holds_none() -> None:
+    """README.md is the walkthrough: the key tables moved to docs/config.md (issue 24), and the README
+    says where they are rather than keeping a second copy to fall out of date."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert doc_tables(readme) == {} and "(docs/config.md" in readme
+
+
+def test_updating_a_page_without_tables_says_where_they_are(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`--update-readme README.md`, the command from when README held the tables, would rewrite
+    nothing and say nothing; it names docs/config.md instead."""
+    page = tmp_path / "README.md"
+    page.write_text("# no tables here\n", encoding="utf-8")
+    assert _main(["--update-readme", str(page)]) == 2
+    assert f"the key tables are in {TABLES}" in capsys.readouterr().err
+    copy = tmp_path / "config.md"
+    copy.write_text(TABLES.read_text(encoding="utf-8").replace("| `[site] name` |", "| `[site] nom` |"),
+                    encoding="utf-8")
+    assert _main(["--update", str(copy)]) == 0
+    assert copy.read_text(encoding="utf-8") == TABLES.read_text(encoding="utf-8")
 
 
 def test_each_key_is_declared_once_and_the_schema_is_the_table() -> None:
@@ -129,7 +154,8 @@ def test_every_declaration_fills_the_field_it_names(tmp_path: Path) -> None:
     for option in OPTIONS:
         expected = _sample(option)[1]
         if option.kind is PATH:  # resolved: the docroot against the config's folder, dir against the cwd
-            expected = (tmp_path / "Some text").resolve() if option.key == "docroot" else Path("Some text").resolve()
+            expected = ((tmp_path / "Some text").resolve() if option.key in ("docroot", "server_config")
+                        else Path("Some text").resolve())
         for into in (option.into, *option.also):
             held = getattr(_holder(config, into.owner), into.field)
             assert held == expected, f"[{option.section}] {option.key} -> {into.owner.__name__}.{into.field}"
@@ -206,7 +232,7 @@ def _field_default(into: Any) -> Any:
 
 @pytest.mark.parametrize("option", OPTIONS, ids=lambda option: f"{option.section}.{option.key}")
 def test_the_default_shown_is_the_dataclass_default(option: Option) -> None:
-    """README and --help show ``default``; the value is the stage's: a number or none shown must be it."""
+    """docs/config.md and --help show ``default``; the value is the stage's: a number or none shown must be it."""
     value, shown = _field_default(option.into), option.default.strip("`").strip('"')
     if shown.endswith(" MiB"):
         assert value == int(shown.removesuffix(" MiB")) * 1024 * 1024

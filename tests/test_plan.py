@@ -46,6 +46,23 @@ def test_a_files_run_is_counted_by_type_with_exclusions_and_look_alikes(
     assert said.rstrip().endswith("would go ahead")
 
 
+def test_files_dated_by_a_copy_are_warned_of_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The run warns when the files' mtimes are a copy's (issue 24, point 2); the plan, which the README
+    has a newcomer run first, said "would go ahead" and nothing of it, so the warning came one step late."""
+    (tmp_path / "docroot" / "site").mkdir(parents=True)
+    for name in ("index.html", "a.htm"):
+        (tmp_path / "docroot" / "site" / name).write_bytes(b"<P>a page")  # dated now, as after cp -r
+    config = write_config(tmp_path)
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    assert "warning: the 2 files are all dated on " in said
+    assert 'Set [source] file_date = "YYYY-MM-DD" in ' in said and said.rstrip().endswith("would go ahead")
+    config = write_config(tmp_path, extra='file_date = "1998-11-16"\n')
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 0
+    assert "file_date" not in capsys.readouterr().out
+
+
 def test_the_refusals_of_a_run_are_said_with_its_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "docroot" / "site").mkdir(parents=True)
     (tmp_path / "docroot" / "site" / "page.htm").write_bytes(b"<P>a page")

@@ -42,4 +42,6 @@ def test_a_run_leaves_no_store_behind(tmp_path: Path) -> None:
     assert main(["run", str(OTPIC_CONFIG), "--out", str(out), "-q"]) == 0
     assert sorted(path.name for path in out.glob(".*sqlite*")) == []
     assert sorted(path.name for path in out.glob(".otpic.warc.gz.*")) == [
-        ".otpic.warc.gz.captures", ".otpic.warc.gz.cdxj-lines", ".otpic.warc.gz.heads"]
+        ".otpic.warc.gz.captures", ".otpic.warc.gz.cdxj-lines", ".otpic.warc.gz.heads",
+        ".otpic.warc.gz.served"]  # the old server's answers (none for this site), and their index:
+    assert (out / "..otpic.warc.gz.served.captures").exists()

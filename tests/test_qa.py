@@ -112,3 +112,18 @@ def test_the_qa_page_opens_in_chromium_with_nothing_failed(broken) -> None:
     opened = open_in_chromium(out / "mirror" / "_sunset" / "qa.html")
     assert opened.failed == [] and opened.foreign == [] and opened.broken_images == []
     assert opened.images == 2 * figures["pages"]  # two thumbnails a page (fewer than [qa] thumbnails pages)
+
+
+def test_the_mirror_of_an_ssi_site_is_compared_with_what_apache_served(dept_run, tmp_path: Path) -> None:
+    """Issue 22's Apache site from its files: the original each mirror page is compared with is the
+    site as served (the home page with its includes done, the folder its DirectoryIndex opened, a
+    listing), which pywb replays first; the mirror, made from the same answers, matches it."""
+    _, layout = dept_run
+    out = tmp_path / "out"
+    shutil.copytree(layout.root, out, ignore=shutil.ignore_patterns("replay", ".sunset.lock"))
+    code, report = _qa(out)
+    assert code == 0, [page["url"] for page in report["results"] if not page["passed"]]
+    results = {page["url"]: page for page in report["results"]}
+    base = "http://www.example.edu/dept/peace/"
+    for url in (base + "index.shtml", base, base + "papers/"):
+        assert results[url]["passed"] and results[url]["text"] == 1.0, results[url]

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from sunset.cli import main
-from tests.conftest import ROOT, write_config
+from tests.conftest import DEPT_BASE, ROOT, write_config
 from tests.crawlserver import old_site, serve, site_route
 from tests.test_crawl_site import BASE, crawl_config
 
@@ -126,10 +126,10 @@ def crawled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def viewer(otpic_run, ingested_site: Path, crawled_site: Path) -> Iterator[str]:
+def viewer(otpic_run, dept_run, ingested_site: Path, crawled_site: Path) -> Iterator[str]:
     _, layout = otpic_run
     files = {"/ui.js": VIEWER / "ui.js", "/replay/sw.js": VIEWER / "sw.js", "/otpic.wacz": layout.wacz,
-             "/ingested.wacz": ingested_site, "/crawled.wacz": crawled_site}
+             "/ingested.wacz": ingested_site, "/crawled.wacz": crawled_site, "/dept.wacz": dept_run[1].wacz}
     handler = type("Handler", (_ViewerHandler,), {"files": files})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
@@ -299,3 +299,25 @@ def test_folder_and_case_variant_links_resolve_in_replaywebpage(browser, viewer:
             assert states[0]["title"] == expected, (url, states[0]["text"][:200])
     finally:
         page.close()
+
+
+def test_an_ssi_site_replays_as_apache_served_it_in_replaywebpage(browser, viewer: str, dept_run) -> None:
+    """Issue 22's Apache site, ingested from its files: ReplayWeb.page shows its home page with the
+    navigation bar and footer its includes brought (the WACZ holds the file as it lay too, at the
+    same URL and second: the viewer keeps the answer the server sent), the folder its
+    ``DirectoryIndex`` opened, and a folder's listing."""
+    page = browser.new_page()
+    try:
+        for url, expected in [(DEPT_BASE + "index.shtml", "Welcome to the home page"),
+                              (DEPT_BASE, "Welcome to the home page"),
+                              (DEPT_BASE + "papers/", "Index of /dept/peace/papers")]:
+            page.goto(f"{viewer}/?source=/dept.wacz&url={quote(url, safe='')}")
+            states, _ = settle(page, url)
+            shown = words(states[0]["text"])
+            assert expected in shown and "<!--#" not in shown, (url, shown[:300])
+            if expected.startswith("Welcome"):
+                assert "Papers" in shown and "Peace Studies Program, Example University" in shown, (url, shown[:300])
+                assert "News of the program" not in shown  # one branch of the page's if
+    finally:
+        page.close()
+    assert browser.foreign == []

@@ -141,7 +141,7 @@ def test_the_mirror_command_rewrites_the_report(otpic_run, tmp_path: Path) -> No
     assert main(["mirror", str(out), "--quiet"]) == 0
     assert (out / "mirror" / "_sunset" / "report.html").exists()
     assert {path.name for path in (out / "reports").iterdir()} == {
-        "mimetypes.csv", "responsecodes.csv", "hosts.csv", "missing.csv"}
+        "mimetypes.csv", "responsecodes.csv", "hosts.csv", "missing.csv", "leftovers.csv"}
 
 
 def test_the_report_opens_in_chromium_with_nothing_failed(otpic_run) -> None:

@@ -70,7 +70,8 @@ def test_stage_commands_run_the_steps_of_their_stage() -> None:
     assert [step.name for step in stage_plan(docroot, "package")] == ["replay", "derived", "package"]
     assert [step.name for step in stage_plan(docroot, "verify")] == ["check", "verify"]
     assert [step.name for step in stage_plan(docroot, "mirror")] == ["mirror"]
-    assert [step.name for step in stage_plan(docroot, "ingest")] == ["ingest"]
+    # `sunset ingest` also keeps the old server's answers where they were not its files (issue 22)
+    assert [step.name for step in stage_plan(docroot, "ingest")] == ["ingest", "served"]
     assert [step.name for step in stage_plan(crawled, "crawl")] == ["crawl"]
     assert [step.name for step in stage_plan(docroot, "normalize", "mirror")] == ["normalize", "mirror"]
     # `sunset crawl` fetches from where the config says: the live server, or a web archive.

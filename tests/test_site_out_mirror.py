@@ -208,7 +208,7 @@ def test_nothing_escapes_and_special_pages_exist(mirror) -> None:
     tmp_path, root, summary, seen = mirror
     written = {path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*") if path.is_file()}
     maps = {"out/redirects.csv", "out/redirects.nginx.conf", "out/redirects.htaccess"}
-    maps |= {f"out/reports/{name}.csv" for name in ("mimetypes", "responsecodes", "hosts", "missing")}
+    maps |= {f"out/reports/{name}.csv" for name in ("mimetypes", "responsecodes", "hosts", "missing", "leftovers")}
     beside = {"site.warc.gz", ".site.warc.gz.captures"}  # the master and its capture index
     assert all(name in beside or name in maps or name.startswith("out/mirror/") for name in written)
     assert site(root, "..%2F..%2Fsecret.htm").is_file()

@@ -220,8 +220,33 @@ def test_problems_are_reported() -> None:
     reasons = [(issue.reason, issue.url) for issue in result.issues]
     assert ("missing", "http://h/dir/gone.htm") in reasons
     assert ("missing", "http://h/nope.gif") in reasons
-    assert any(reason == "invalid" for reason, _ in reasons)
+    assert any(reason == "leftover" for reason, _ in reasons)  # http://:80/ is no address: made inert
     assert len(result.missing) == 2
+
+
+@pytest.mark.parametrize("markup, kind", [
+    ('<a href="file:///L|/STA/israil/israil-ekI.htm">x</a>', "link"),
+    ('<a href="file:///C|/My Documents/bar\u0131\u015f/toplant\u0131.htm">x</a>', "link"),
+    ('<a href="C:\\WINDOWS\\Desktop\\eski.htm">x</a>', "link"),
+    ('<a href="C|/harita/istanbul.htm">x</a>', "link"),
+    ('<a href="\\\\SUNUCU\\payla\u015f\u0131m\\duyuru.htm">x</a>', "link"),
+    ('<a href="http://localhost/test/page.htm">x</a>', "link"),
+    ('<a href="http://192.168.0.10/intranet/">x</a>', "link"),
+    ('<map><area href="file:///C|/harita/istanbul.htm"></map>', "link"),
+    ('<img src="file:///H:/vertical.jpg">', "image"),
+    ('<img SRC="C:\\WINDOWS\\Desktop\\dove.gif">', "image"),
+    ('<body background="file:///C:/back.gif">', "image"),
+    ('<div style="background:url(file:///C|/x.gif)">', "image"),
+])
+def test_leftovers_become_inert(markup: str, kind: str) -> None:
+    """Links at the author's own disk, network or machine: never live in the mirror, never a failure."""
+    result = make_rewriter().rewrite(f"<body>{markup}", page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="[N]")
+    assert [issue.reason for issue in result.issues] == ["leftover"]
+    if kind == "image":
+        assert "_sunset/blank.gif" in result.text
+    else:
+        assert "_sunset/missing.html?url=" in result.text and "&amp;why=local" in result.text
+        assert 'title="This link never worked on the web' in result.text or "<area" in result.text
 
 
 def test_script_navigation_left_as_written_is_reported() -> None:

@@ -105,8 +105,8 @@ def test_the_record_says_what_each_output_was_made_from(tmp_path: Path) -> None:
     assert main(["run", str(config), "--out", str(layout.root), "--quiet"]) == 0
     record = json.loads(layout.run_info.read_text(encoding="utf-8"))
     (run,) = record["runs"]
-    assert set(record["outputs"]) == {"warc", "records", "mirror", "reconstructed_warc", "cdxj", "wacz",
-                                      "derived_warc"}
+    assert set(record["outputs"]) == {"warc", "served", "records", "mirror", "reconstructed_warc", "cdxj", "wacz",
+                                      "derived_warc"}  # served: the old server's answers beside the files
     assert all(entry["run"] == run["id"] for entry in record["outputs"].values())
     master = record["outputs"]["cdxj"]["from"]["warc"]
     assert master["run"] == run["id"] and master["stamp"].startswith("sha256:")

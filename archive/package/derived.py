@@ -13,6 +13,7 @@ from pathlib import Path
 
 from archive.capture_index import CaptureIndex, Original
 from archive.records_file import iter_page_records
+from archive.served import SiteIndex
 from archive.warc_writer import WarcArchive
 
 MIRROR_PATH_HEADER = "Sunset-Mirror-Path"
@@ -41,7 +42,7 @@ def _refers_to(original: Original) -> dict[str, str]:
             "WARC-Refers-To-Date": original.date}
 
 
-def write_derived(path: Path, index: CaptureIndex, records_path: Path | None, out_root: Path,
+def write_derived(path: Path, index: CaptureIndex | SiteIndex, records_path: Path | None, out_root: Path,
                   converted: Iterable[ConvertedPage], archive: WarcArchive) -> DerivedSummary:
     """Write the metadata and conversion records into ``archive`` (already entered)."""
     problems: list[str] = []

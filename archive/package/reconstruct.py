@@ -23,23 +23,33 @@ package is, and can be made again. Both files go into the CDXJ index, the WACZ a
 collection, so viewers resolve the spellings. Every record carries :data:`RECONSTRUCTION_HEADER`
 saying which rule made it: sunset's reconstruction, never presented as a fetched response. Its
 ``WARC-Date`` is the capture's own, so a viewer finds it at the same moment as the page that links.
+
+For an ingested docroot the file also holds, first, the old server's answers where they were not
+a file as it lay (:mod:`archive.served`: pages with their server-side includes done, listings,
+``.htaccess`` redirects), copied byte for byte by :func:`copy_served` from the ``served`` step's
+file; the spellings are looked up among them too (the index is the site as served), so another
+case of an SSI page revisits the page as served.
 """
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 
+from archive.capture import RECONSTRUCTION
 from archive.capture_index import CaptureIndex, Original
+from archive.reader import iter_record_spans
+from archive.record_loader import RecordLoader
 from archive.records_file import iter_page_records
+from archive.served import SiteIndex
 from archive.sqlite_store import SqliteStore
 from archive.urls import BadURL, lookup_key, strip_fragment
 from archive.warc_writer import WarcArchive
 
-RECONSTRUCTION_HEADER = "WARC-Sunset-Reconstruction"
+RECONSTRUCTION_HEADER = RECONSTRUCTION
 """Which rule made the record: ``case-variant``, ``index-file`` or ``folder-redirect``."""
 
 
@@ -57,10 +67,12 @@ class Reconstruction:
 class ReconstructSummary:
     revisits: int
     redirects: int
+    served: int = 0
+    """The old server's answers worked out by the served view (copied, and for links the master lacks)."""
 
     @property
     def records(self) -> int:
-        return self.revisits + self.redirects
+        return self.revisits + self.redirects + self.served
 
 
 _WANTED = "CREATE TABLE wanted (url TEXT PRIMARY KEY) WITHOUT ROWID;"
@@ -109,7 +121,7 @@ def linked_urls(records: Path | None) -> Iterator[str]:
 class _Resolver:
     """What the old server answered for a spelling, from the master's captures."""
 
-    def __init__(self, index: CaptureIndex, *, case_insensitive: bool,
+    def __init__(self, index: CaptureIndex | SiteIndex, *, case_insensitive: bool,
                  index_files: tuple[str, ...], folders: bool) -> None:
         self.index = index
         self.case_insensitive = case_insensitive
@@ -159,21 +171,39 @@ class _Resolver:
         return redirect + ([] if self.archived(slash) else [Reconstruction(slash, "index-file", found)])
 
 
-def plan_reconstructions(index: CaptureIndex, wanted: Iterable[str], *, case_insensitive: bool,
-                         index_files: Iterable[str], folders: bool, store: Path | None = None) -> list[Reconstruction]:
+def plan_reconstructions(index: CaptureIndex | SiteIndex, wanted: Iterable[str], *, case_insensitive: bool,
+                         index_files: Iterable[str], folders: bool, store: Path | None = None,
+                         unanswered: Callable[[str], None] | None = None) -> list[Reconstruction]:
     """The records to write, one per spelling, in a stable order.
 
-    ``index``: the master's captures. ``folders``: reconstruct folder URLs (index files, slash
-    redirects); for an ingested docroot, whose server did this. A crawl archived what its server
-    answered for every folder it was sent. ``store``: the file to sort the wanted spellings in
-    while planning (None: in memory).
+    ``index``: the master's captures (for a docroot, the site as served: the old server's answers
+    answer their URLs already, and other spellings of them are revisits of them). ``folders``:
+    reconstruct folder URLs (index files, slash redirects); for an ingested docroot, whose server
+    did this. A crawl archived what its server answered for every folder it was sent. ``store``:
+    the file to sort the wanted spellings in while planning (None: in memory). ``unanswered``: told
+    each wanted URL (sorted, once) that neither the index nor a spelling answers.
     """
     resolver = _Resolver(index, case_insensitive=case_insensitive, index_files=tuple(index_files), folders=folders)
     planned: dict[str, Reconstruction] = {}
     for url in _sorted_unique(wanted, store):
-        for item in resolver.resolve(url):
+        items = resolver.resolve(url)
+        for item in items:
             planned.setdefault(item.url, item)
+        if not items and unanswered is not None and not resolver.archived(url):
+            unanswered(url)
     return [planned[url] for url in sorted(planned)]
+
+
+def copy_served(archive: WarcArchive, served: Path) -> int:
+    """Copy the old server's answers (:mod:`archive.served`) into ``archive``, each record byte for
+    byte (its id is the one ``records.jsonl`` and the derived WARC name); returns how many."""
+    copied = 0
+    with RecordLoader(served) as loader:
+        for span in iter_record_spans(served):
+            if span.rec_type == "response" and span.rec_headers.get_header(RECONSTRUCTION_HEADER):
+                archive.copy(loader.raw(span.offset, span.length))
+                copied += 1
+    return copied
 
 
 def _revisit_http_headers(original: Original) -> StatusAndHeaders:

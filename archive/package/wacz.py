@@ -28,7 +28,8 @@ from pathlib import Path
 
 from archive.errors import SunsetError
 from archive.capture_index import CaptureIndex
-from archive.records_file import iter_page_records
+from archive.records_file import iter_page_records, listed
+from archive.served import SiteIndex
 
 
 class WaczError(SunsetError, RuntimeError):
@@ -44,11 +45,11 @@ class Page:
     id: str | None = None
 
 
-def iter_pages(records_path: Path, index: CaptureIndex) -> Iterable[Page]:
+def iter_pages(records_path: Path, index: CaptureIndex | SiteIndex) -> Iterable[Page]:
     """Every page of the site in the records (HTML answered 200, or a docroot file), with its
     title, its text and the date of its capture."""
     for record, _ in iter_page_records(records_path):
-        if record.get("status") not in (None, 200):
+        if record.get("status") not in (None, 200) or not listed(record):
             continue
         original = index.find(record.get("warc_record_id"), record.get("url", ""))
         if original is not None:
