@@ -96,6 +96,12 @@ def canonicalize(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
+SHARED_LINKS = 512
+"""Entries of the caches that answer for a link wherever it is written: the links every page of a
+site shares (menus, images, style sheets) are a few hundred at most, and a larger cache would only
+keep each page's own links, growing with the site."""
+
+
 def absolute(raw: str, base: str) -> str:
     """Resolve a link as a browser would, then canonicalize it.
 
@@ -112,7 +118,7 @@ def absolute(raw: str, base: str) -> str:
     return _absolute(value, base)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=SHARED_LINKS)
 def _has_path_or_host(value: str) -> bool:
     """Whether urljoin takes nothing of the base's last segment for ``value`` (``//`` and
     ``http:`` have neither, and keep the whole base path)."""
@@ -134,7 +140,7 @@ def folder_of(base: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=SHARED_LINKS)
 def _scheme_and_host(url: str) -> tuple[str, str]:
     """The scheme and host (with a port other than the default) of ``url`` made canonical: asked
     for every link of every page, of the same few hosts."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from archive.urls import BadURL, Scope, absolute
+from archive.urls import SHARED_LINKS, BadURL, Scope, absolute
 from normalize.css import iter_css_urls
 from normalize.linktable import PAGE_REQUISITE_KINDS, applet_base, iter_tag_urls
 from normalize.markup import EndTag, RawText, StartTag, Token, iter_tokens
@@ -73,7 +73,7 @@ def classify(raw: str, url: str | None, kind: str, scope: Scope) -> tuple[Refere
     return _classify_url(url, kind, scope)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=SHARED_LINKS)
 def _classify_url(url: str, kind: str, scope: Scope) -> tuple[ReferenceKind, bool]:
     """:func:`classify` of a URL (cached: the pages of a site link the same menus and images)."""
     if urlsplit(url).scheme not in ("http", "https"):
