@@ -175,13 +175,13 @@ class Resolver:
         reason = leftover_reason(value)
         if reason is not None:
             return self.leftover(from_path, value, reason, lang)
-        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
-        if scheme and scheme not in ("http", "https"):
-            return Resolution("keep", None)
         try:
+            scheme = _scheme(value)
+            if scheme and scheme not in ("http", "https"):
+                return Resolution("keep", None)
             url = absolute(value, base)
             fragment = urlsplit(value).fragment  # what urljoin(base, value) would keep of it
-        except (BadURL, ValueError):
+        except (BadURL, ValueError):  # urllib's own complaint too ("Invalid IPv6 URL": ``//C:[``)
             return self.leftover(from_path, value, "not an address a browser can read", lang)
         suffix = f"#{fragment}" if fragment else ""
         if not self.scope.same_host(url):
@@ -205,10 +205,16 @@ class Resolver:
     def is_own_host(self, raw: str, base: str) -> bool:
         """Whether a form action (or other link) goes to the retired server."""
         value = raw.strip()
-        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
-        if scheme and scheme not in ("http", "https"):
-            return False
         try:
+            scheme = _scheme(value)
+            if scheme and scheme not in ("http", "https"):
+                return False
             return self.scope.same_host(absolute(value, base))
         except (BadURL, ValueError):
             return False
+
+
+def _scheme(value: str) -> str:
+    """The scheme a link value names, lower-case ("" for a relative one); urllib raises ValueError
+    for a value it cannot split."""
+    return urlsplit(value).scheme.lower() if ":" in value else ""
