@@ -96,6 +96,12 @@ def canonicalize(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
+SHARED_LINKS = 512
+"""Entries of the caches that answer for a link wherever it is written: the links every page of a
+site shares (menus, images, style sheets) are a few hundred at most, and a larger cache would only
+keep each page's own links, growing with the site."""
+
+
 def absolute(raw: str, base: str) -> str:
     """Resolve a link as a browser would, then canonicalize it.
 
@@ -112,6 +118,7 @@ def absolute(raw: str, base: str) -> str:
     return _absolute(value, base)
 
 
+@lru_cache(maxsize=SHARED_LINKS)
 def _has_path_or_host(value: str) -> bool:
     """Whether urljoin takes nothing of the base's last segment for ``value`` (``//`` and
     ``http:`` have neither, and keep the whole base path)."""
@@ -131,6 +138,14 @@ def folder_of(base: str) -> str:
     parts = urlsplit(base)
     folder = parts.path[: parts.path.rfind("/") + 1] or ("/" if parts.netloc else "")
     return urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
+
+
+@lru_cache(maxsize=SHARED_LINKS)
+def _scheme_and_host(url: str) -> tuple[str, str]:
+    """The scheme and host (with a port other than the default) of ``url`` made canonical: asked
+    for every link of every page, of the same few hosts."""
+    parts = urlsplit(canonicalize(url))
+    return parts.scheme, parts.netloc
 
 
 @lru_cache(maxsize=8192)
@@ -177,11 +192,10 @@ class Scope:
     def same_host(self, url: str) -> bool:
         """True for any spelling of the site's own host (and port), or of one of its aliases."""
         try:
-            parts = urlsplit(canonicalize(url))
+            scheme, netloc = _scheme_and_host(url)
         except BadURL:
             return False
-        base = urlsplit(self.base_url)
-        return parts.scheme in DEFAULT_PORTS and (parts.netloc == base.netloc or parts.netloc in self.aliases)
+        return scheme in DEFAULT_PORTS and (netloc == _scheme_and_host(self.base_url)[1] or netloc in self.aliases)
 
     def local(self, url: str) -> str:
         """``url`` (canonical) on the base URL's host when it names an alias host, else as given:

@@ -10,7 +10,10 @@ Scenarios (issue "Performance"):
   5. `sunset qa` on the output of scenario 3: every page rendered twice in Chromium (pages/s)
 
 Each timed scenario alternates sunset and wget, --runs times each, and reports medians.
-Results: a table on the terminal and a JSON file (with the machine's core count).
+Results: a table on the terminal and a JSON file (with the machine's core count). Then, for each
+scenario, where the seconds of sunset's median run went: each step's start, end, seconds and CPU
+seconds as the run driver recorded them in the run's ``run.json`` (:mod:`sunset.spans`), steps
+overlapping (an aside runs beside the steps after it; a step done along another shares its time).
 """
 from __future__ import annotations
 
@@ -46,6 +49,8 @@ class Measure:
     returncode: int
     cpu_seconds: float = 0.0
     """User + system time of the command and the processes it waited for (Chromium and pywb, for qa)."""
+    steps: list[dict[str, object]] = field(default_factory=list)
+    """sunset's steps as its run driver timed them (``run.json``); none for wget."""
 
 
 @dataclass
@@ -68,8 +73,9 @@ class Scenario:
                 **self.notes}
 
 
-def timed(command: list[str], cwd: Path) -> Measure:
-    """Run a command; its wall time and its own peak RSS (from wait4, not sampled)."""
+def timed(command: list[str], cwd: Path, run_info: Path | None = None) -> Measure:
+    """Run a command; its wall time and its own peak RSS (from wait4, not sampled); ``run_info``:
+    the ``run.json`` of sunset's output folder, whose last run holds its steps' times."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -78,7 +84,17 @@ def timed(command: list[str], cwd: Path) -> Measure:
     if code not in (0, 8):  # wget exits 8 when some URL answered 404: expected on legacy sites
         error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
         print(f"  ! {' '.join(command[:4])}... exited {code}\n{error}", file=sys.stderr)
-    return Measure(seconds, usage.ru_maxrss / 1024, code, usage.ru_utime + usage.ru_stime)
+    steps = run_steps(run_info) if run_info is not None else []
+    return Measure(seconds, usage.ru_maxrss / 1024, code, usage.ru_utime + usage.ru_stime, steps)
+
+
+def run_steps(run_info: Path) -> list[dict[str, object]]:
+    """The steps of the last run recorded in ``run.json``, as the run driver timed them."""
+    try:
+        runs = json.loads(run_info.read_text(encoding="utf-8")).get("runs") or []
+    except (OSError, ValueError):
+        return []
+    return list(runs[-1].get("steps") or []) if runs else []
 
 
 class LocalServer:
@@ -146,7 +162,8 @@ def http_scenario(name: str, site: Path, work: Path, runs: int, delay: float, ex
                 out.mkdir(parents=True)
                 if tool == "sunset":
                     config = write_config(out, url, extra=extra)
-                    scenario.sunset.append(timed([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], ROOT))
+                    scenario.sunset.append(timed([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], ROOT,
+                                                 out / "out" / "run.json"))
                 else:
                     scenario.wget.append(timed(wget_command(url, out), out))
                 shutil.rmtree(out, ignore_errors=True)
@@ -167,7 +184,8 @@ def docroot_scenario(name: str, site: Path, work: Path, runs: int, pages: int) -
         out = work / f"{name}-{run}"
         out.mkdir(parents=True)
         config = docroot_config(out, site)
-        scenario.sunset.append(timed([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], ROOT))
+        scenario.sunset.append(timed([*SUNSET, "run", str(config), "--out", str(out / "out"), "-q"], ROOT,
+                                     out / "out" / "run.json"))
         shutil.rmtree(out, ignore_errors=True)
     seconds = scenario.median(scenario.sunset) or 1.0
     scenario.notes.update({"pages_per_s": pages / seconds, "mb_per_s": size / 1e6 / seconds,
@@ -248,6 +266,8 @@ def main() -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print_table(report)
+    for scenario in results:
+        print_steps(scenario)
     print(f"\nfigures written to {args.output}")
 
 
@@ -275,6 +295,36 @@ def print_table(report: dict) -> None:
             notes.append(f"most requests open at once: {row['server']['most_open']}")
         print(f"{row['name']:<18}{_fmt(row['sunset_median_s']):>10}{_fmt(row['wget_median_s']):>10}"
               f"{_fmt(row['ratio']):>8}{_fmt(row['sunset_peak_rss_mb']):>9}  {'; '.join(notes)}")
+
+
+BAR = 40
+"""Characters of the timeline beside each step (the whole run)."""
+
+
+def print_steps(scenario: Scenario) -> None:
+    """Where the seconds of sunset's median run went: each step's span, in the order they started,
+    with the time before the first step (start-up: imports, the checks before the run) and after
+    the last (writing the summary, exiting) as the command's wall time shows them."""
+    timed_runs = sorted((m for m in scenario.sunset if m.steps), key=lambda m: m.seconds)
+    if not timed_runs:
+        return
+    run = timed_runs[len(timed_runs) // 2]
+    steps = [dict(step) for step in run.steps]
+    first = min(float(step["start"]) for step in steps)  # type: ignore[arg-type]
+    last = max(float(step["end"]) for step in steps)  # type: ignore[arg-type]
+    rows = [{"step": "start-up", "start": 0.0, "end": first, "seconds": first}, *steps,
+            {"step": "to exit", "start": last, "end": run.seconds, "seconds": run.seconds - last}]
+    print(f"\n{scenario.name}: where the seconds went (sunset's median run: {run.seconds:.2f} s, "
+          f"CPU {run.cpu_seconds:.2f} s; seconds since the command started)")
+    print(f"  {'step':<27}{'start':>8}{'end':>8}{'seconds':>9}{'CPU s':>8}  timeline")
+    scale = BAR / max(run.seconds, 1e-9)
+    for row in rows:
+        start, end = float(row["start"]), float(row["end"])  # type: ignore[arg-type]
+        name = str(row["step"]) + (" (aside)" if row.get("aside") else f" (along {row['along']})"
+                                   if row.get("along") else "")
+        left = min(BAR - 1, int(start * scale))
+        bar = " " * left + "#" * max(1, min(BAR - left, round((end - start) * scale)))
+        print(f"  {name:<27}{start:>8.2f}{end:>8.2f}{end - start:>9.2f}{_fmt(row.get('cpu')):>8}  |{bar:<{BAR}}|")
 
 
 if __name__ == "__main__":

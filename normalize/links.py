@@ -8,9 +8,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from archive.urls import BadURL, Scope, absolute
+from archive.urls import SHARED_LINKS, BadURL, Scope, absolute
 from normalize.css import iter_css_urls
 from normalize.linktable import PAGE_REQUISITE_KINDS, applet_base, iter_tag_urls
 from normalize.markup import END, START, EndTag, RawText, StartTag, Tokens
@@ -65,7 +66,15 @@ def classify(raw: str, url: str | None, kind: str, scope: Scope) -> tuple[Refere
         return "mailto", False
     if lowered.startswith("javascript:"):
         return "javascript", False
-    if url is None or urlsplit(url).scheme not in ("http", "https"):
+    if url is None:
+        return "other", False
+    return _classify_url(url, kind, scope)
+
+
+@lru_cache(maxsize=SHARED_LINKS)
+def _classify_url(url: str, kind: str, scope: Scope) -> tuple[ReferenceKind, bool]:
+    """:func:`classify` of a URL (cached: the pages of a site link the same menus and images)."""
+    if urlsplit(url).scheme not in ("http", "https"):
         return "other", False
     if not scope.same_host(url):
         return "external", False

@@ -16,6 +16,7 @@ import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.entities import html5
 
 RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "textarea", "title", "plaintext"})
@@ -188,6 +189,12 @@ def _comment_end(text: str, body: int) -> int:
     return len(text) if close is None else close.end()
 
 
+@lru_cache(maxsize=None)
+def _closing(name: str) -> re.Pattern[str]:
+    """The end tag of a raw-text element (one of :data:`RAW_TEXT_TAGS`)."""
+    return re.compile(r"</" + name + r"(?=[\s/>])", re.IGNORECASE)
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield tags, comments and raw-text blocks in document order, with their offsets."""
     return _scan(text, None, {})
@@ -227,8 +234,7 @@ def _scan(text: str, codes: array | None, ids: dict[str, int]) -> Iterator[Token
                 if tag.name == "plaintext":
                     content_end = length
                 else:
-                    closing = re.compile(r"</" + tag.name + r"(?=[\s/>])", re.IGNORECASE)
-                    found = closing.search(text, position)
+                    found = _closing(tag.name).search(text, position)
                     content_end = found.start() if found else length
                 if codes is not None:
                     codes.append(ids[tag.name] * 4 + RAW)

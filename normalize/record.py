@@ -124,11 +124,28 @@ class FileRecord:
 Record = PageRecord | FileRecord
 
 
+_SCALARS = (str, int, float, type(None))
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields_of(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, in order (None for any other type), looked up once per type."""
+    try:
+        return _FIELDS[kind]
+    except KeyError:
+        fields = getattr(kind, "__dataclass_fields__", None)
+        _FIELDS[kind] = names = tuple(fields) if fields is not None else None
+        return names
+
+
 def _plain(value: Any) -> Any:
-    """Dataclasses become objects and tuples arrays (faster than ``asdict``, which deep-copies)."""
-    fields = getattr(value, "__dataclass_fields__", None)
-    if fields is not None:
-        return {name: _plain(getattr(value, name)) for name in fields}
+    """Dataclasses become objects and tuples arrays (faster than ``asdict``, which deep-copies).
+    Runs for every value of every record: strings and numbers are told first, by one test."""
+    if isinstance(value, _SCALARS):
+        return value
+    names = _fields_of(type(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):

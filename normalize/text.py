@@ -54,29 +54,35 @@ def _tag(element: etree._Element) -> str | None:
 
 
 def _visible_text(root: etree._Element, skip: frozenset[str]) -> str:
-    """Text in reading order, a newline at every block boundary."""
+    """Text in reading order, a newline at every block boundary.
+
+    This walk runs over every element of every page: names are bound once, outside the loop."""
     pieces: list[str] = []
+    append = pieces.append
+    space = _SPACE.sub
     hidden_depth = 0
     for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = _tag(element)
+        tag = element.tag
+        tag = tag.lower() if isinstance(tag, str) else None
         if event == "start":
             if tag is None or tag in skip:
                 hidden_depth += 1
                 continue
             if hidden_depth == 0:
-                if tag in BLOCK_TAGS:
-                    pieces.append("\n")
-                elif tag in ("td", "th"):
-                    pieces.append(" ")
-                if element.text:
-                    pieces.append(_SPACE.sub(" ", element.text))
+                if tag in BLOCK_TAGS:  # (td and th among them)
+                    append("\n")
+                text = element.text
+                if text:
+                    append(space(" ", text))
         else:
             if tag is None or tag in skip:
                 hidden_depth -= 1
             elif hidden_depth == 0 and tag in BLOCK_TAGS:
-                pieces.append("\n")
-            if hidden_depth == 0 and element.tail:
-                pieces.append(_SPACE.sub(" ", element.tail))
+                append("\n")
+            if hidden_depth == 0:
+                tail = element.tail
+                if tail:
+                    append(space(" ", tail))
     lines = (collapse(line) for line in "".join(pieces).split("\n"))
     return _NEWLINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 

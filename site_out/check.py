@@ -11,10 +11,12 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from archive.sniff import MIRROR_PAGE_SUFFIXES, PAGE_PROOF_BYTES, proves_not_a_page
+from archive.urls import SHARED_LINKS
 from archive.workers import Task, map_ordered
 from normalize.css import iter_css_urls
 from normalize.linktable import iter_tag_urls
@@ -43,6 +45,7 @@ class PageProblem:
     problem: str
 
 
+@lru_cache(maxsize=SHARED_LINKS)
 def _is_local(href: str) -> bool:
     value = href.strip()
     if not value or value.startswith("#"):

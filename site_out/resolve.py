@@ -142,13 +142,15 @@ class Resolver:
     def candidates(self, url: str) -> Iterator[str]:
         """The URLs that may hold ``url``'s file, in the order they are tried: itself, its other
         scheme, and for each, its folder and the folder's index files."""
-        spellings = [url]
+        yield url  # (most links find their file here: the rest is made only when asked for)
         parts = urlsplit(url)
+        spellings = [url]
         if parts.scheme in ("http", "https"):
             other = "https" if parts.scheme == "http" else "http"
             spellings.append(urlunsplit(parts._replace(scheme=other)))
-        for spelling in spellings:
-            yield spelling
+        for number, spelling in enumerate(spellings):
+            if number:
+                yield spelling
             split = urlsplit(spelling)
             if split.query:
                 continue
@@ -224,3 +226,4 @@ class Resolver:
             return self.scope.same_host(absolute(value, base))
         except (BadURL, ValueError):
             return False
+

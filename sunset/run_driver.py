@@ -24,23 +24,49 @@ the steps and every aside share it (each process reads it through a connection o
 A command's plan that makes anything is a run in the folder's history, and each step that did
 its work leaves in the folder's record what it made from what (:mod:`sunset.run_record`), so
 that an output a later run leaves behind, made from another master, can be told.
+
+The driver times every step it runs, here, aside or along (:mod:`sunset.spans`): when the run ends,
+its entry in that history holds each step's start, end and CPU seconds, and ``sunset.log`` a line
+for each (``make bench`` prints them: where each second of a run went, steps overlapping).
 """
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from archive.capture_index import CaptureIndex
 from archive.workers import Aside
-from sunset import run_record
+from sunset import run_record, spans
 from sunset.config import SiteConfig
 from sunset.console import run_stamp
 from sunset.layout import require_input
 from sunset.pipeline import layout_for
+from sunset.spans import Span
 from sunset.steps import RunFlags, Step, producer
 
+log = logging.getLogger("sunset")
+
 StepDone = Callable[[Step, Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Timed:
+    """An aside's result, with when it ran (and the CPU it took, when it ran in this process: without fork)."""
+
+    result: Any
+    start: float
+    end: float
+    cpu: float
+
+
+def _timed(function: Callable[[Any], Any], run: Run) -> _Timed:
+    """``function(run)`` in an aside's process, timed there."""
+    start, cpu = spans.now(), spans.cpu_seconds()
+    result = function(run)
+    return _Timed(result, start, spans.now(), spans.cpu_seconds() - cpu)
 
 
 class Run:
@@ -60,18 +86,32 @@ class Run:
         """Steps that did their work (here, aside or along), in the order they finished."""
         self.reused: list[str] = []
         """Steps that found their outputs complete and did nothing."""
+        self.spans: list[Span] = []
+        """When each step that did its work ran (:mod:`sunset.spans`); by start once the run has ended."""
         self._made: set[str] = set()
-        self._asides: dict[str, Aside[Any]] = {}
+        self._asides: dict[str, Aside[_Timed]] = {}
         self._captures: CaptureIndex | None = None
+        self._running: tuple[str, float] | None = None  # the step running here, and its start
+        self._reaped_cpu = 0.0  # the CPU of the asides' processes this one has waited for: theirs, not a step's
 
     # --- what a step is given -------------------------------------------------------------------
 
     def result(self, step: str) -> Any:
         if step in self._asides:
-            self._finished(self._step(step), self._asides.pop(step).result())
+            before = spans.children_cpu_seconds()
+            aside = self._asides.pop(step)
+            timed = aside.result()  # its process waited for: its CPU counts among this one's children's
+            forked = aside.pid is not None
+            cpu = spans.children_cpu_seconds() - before if forked else timed.cpu
+            self._reaped_cpu += cpu if forked else 0.0
+            self.spans.append(Span(step, timed.start, timed.end, cpu, aside=True))
+            self._finished(self._step(step), timed.result)
         return self.results.get(step)
 
     def did(self, step: str, result: object) -> None:
+        if self._running is not None:
+            along, start = self._running
+            self.spans.append(Span(step, start, spans.now(), None, along=along))
         self._finished(self._step(step), result)
 
     def made(self, *outputs: str) -> bool:
@@ -130,7 +170,7 @@ class Run:
                 self._check_needs(step, index)
                 if step.captures:
                     self.captures()  # made here, before the fork: the aside and the steps beside it share it
-                self._asides[step.name] = stack.enter_context(Aside(step.run, self))
+                self._asides[step.name] = stack.enter_context(Aside(_timed, step.run, self))
 
     def _wait_for_inputs(self, step: Step) -> None:
         for name in list(self._asides):
@@ -146,17 +186,23 @@ class Run:
             return None
         later = {later.name for later in self.plan[index + 1:] if not self._over(later)}
         self.along = frozenset(name for name in step.along if name in later)
+        start, cpu, reaped = spans.now(), spans.cpu_seconds(), self._reaped_cpu
+        self._running = (step.name, start)
         try:
             result = step.run(self)
         finally:
             self.along = frozenset()
+            self._running = None
+        own_cpu = spans.cpu_seconds() - cpu - (self._reaped_cpu - reaped)
+        self.spans.append(Span(step.name, start, spans.now(), own_cpu))
         self._finished(step, result)
         return result
 
     def drive(self, after: StepDone | None) -> None:
         """Every step of the plan, by the rules above. (An aside is given the run as it stood when it
         started, in its own process: it reads files, and asks for no other step's result.)"""
-        if self.flags.stamp is not None and any(step.makes for step in self.plan):
+        begun = self.flags.stamp is not None and any(step.makes for step in self.plan)
+        if begun:
             run_record.begin(self.layout, self.stamp)
         with contextlib.ExitStack() as stack:  # an aside left running when a step fails is stopped
             stack.callback(self._forget_captures)
@@ -170,7 +216,11 @@ class Run:
             self._start_asides(stack)
             for name in list(self._asides):
                 self.result(name)
-
+        self.spans.sort(key=lambda span: (span.start, span.along is not None))
+        for span in self.spans:
+            log.info("run: %s", span.line())
+        if begun:
+            run_record.timed(self.layout, self.stamp.id, self.spans)
 
     def _forget_captures(self) -> None:
         """Close this process's connection to the capture index (the index stays, beside the master)."""

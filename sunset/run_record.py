@@ -1,5 +1,6 @@
 """The output folder's record of itself, ``run.json``: where its config came from, the runs that
-wrote into it (the history the about page shows), and what each output was made from.
+wrote into it (the history the about page shows, with when each of their steps ran:
+:mod:`sunset.spans`), and what each output was made from.
 
 The last is what keeps a folder in step. A bag left by an earlier ``--bagit`` holds an earlier
 master; ``sunset ingest`` alone rewrites the master under an index, a WACZ and a mirror made from
@@ -41,6 +42,7 @@ from archive.capture import file_sha256
 from archive.durable import atomic_writer
 from sunset.console import RunStamp, shown
 from sunset.layout import OutputLayout
+from sunset.spans import Span
 
 
 class DeclaredStep(Protocol):
@@ -131,6 +133,17 @@ def begin(layout: OutputLayout, stamp: RunStamp) -> None:
                  "command": stamp.command})
     data["runs"] = runs
     _write(layout, data)
+
+
+def timed(layout: OutputLayout, run_id: str, spans: Sequence[Span]) -> None:
+    """When each step of run ``run_id`` ran (:mod:`sunset.spans`), in its entry of the history."""
+    data = read(layout)
+    runs = data.get("runs") if isinstance(data.get("runs"), list) else []
+    for run in runs:
+        if isinstance(run, dict) and run.get("id") == run_id:
+            run["steps"] = [span.as_json() for span in spans]
+            _write(layout, data)
+            return
 
 
 def history(layout: OutputLayout) -> tuple[RunStamp, ...]:

@@ -21,6 +21,9 @@ def test_benchmark_harness_runs_on_a_tiny_site(tmp_path: Path) -> None:
     rows = {row["name"]: row for row in report["scenarios"]}
     assert rows["3-docroot"]["pages_per_s"] > 0 and rows["3-docroot"]["sunset_peak_rss_mb"] > 0
     assert all(run["returncode"] == 0 for run in rows["3-docroot"]["runs"]["sunset"])
+    steps = {step["step"]: step for step in rows["3-docroot"]["runs"]["sunset"][0]["steps"]}  # where the seconds went
+    assert {"ingest", "normalize", "mirror", "replay", "derived", "check", "package", "verify"} <= set(steps)
+    assert steps["mirror"]["along"] == "normalize" and steps["replay"]["aside"]
     if "1-crawl" in rows:
         crawl = rows["1-crawl"]
         assert crawl["ratio"] > 0 and crawl["server"]["most_open"] <= 2  # default concurrency

@@ -78,6 +78,7 @@ def _rewriter() -> PageRewriter:
 @example([('<BASE HREF="{u}">', "//evil.example/x"), ('<APPLET CODE="{u}" CODEBASE="{u}"></APPLET>', "/../../x")])
 @example([('<BASE HREF="{u}">', "//evil.example/x"), ('<APPLET CODE="{u}" CODEBASE="{u}"></APPLET>', "\\..\\..\\x")])
 @example([('<BASE HREF="{u}">', "//evil.example/x"), ('<FORM ACTION="{u}"><INPUT TYPE=image SRC="{u}"></FORM>', "..\\")])
+@example([('<A HREF="{u}">x</A>', "//C:[")])  # urllib cannot split it ("Invalid IPv6 URL"): no crash
 def test_rewritten_links_never_escape_the_mirror(parts: list[tuple[str, str]]) -> None:
     html = "".join(tag.format(u=target.replace('"', "&quot;")) for tag, target in parts)
     result = _rewriter().rewrite(html, page_url=PAGE_URL, page_path=PAGE_PATH, notice_html="<DIV>notice</DIV>")

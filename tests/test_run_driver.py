@@ -21,6 +21,7 @@ from archive.index_lines import lines_path
 from crawl.wayback.options import WaybackOptions
 from sunset import run_driver, sources, steps
 from sunset.cli import COMMANDS, main
+from sunset.console import run_stamp
 from sunset.config import SiteConfig, load_config
 from sunset.layout import OutputLayout
 from sunset.pipeline import archive_captures
@@ -155,6 +156,43 @@ def test_an_aside_starts_once_its_inputs_are_made_and_is_waited_for(tmp_path: Pa
     made = run_driver.run(config, plan)
     assert made.results["last"] == "R + r" and layout.cdxj.read_text(encoding="utf-8") == "R"
     assert made.done == ["master", "records", "copy", "last"] and made.made("cdxj")
+
+
+def test_every_step_is_timed_where_it_ran_and_the_run_keeps_the_spans(tmp_path: Path, caplog) -> None:
+    """Each step's start and end (seconds since the process started) and CPU: an aside's measured in
+    its own process, beside the steps after it; a step done along shares its step's start. They go
+    into the run's entry of run.json (what `make bench` prints) and sunset.log."""
+    caplog.set_level("INFO", logger="sunset")
+    config = _config(tmp_path)
+
+    def master_and_records(run) -> str:
+        _write("warc", "w")(run)
+        run.did("records", _write("records", "r")(run))
+        return "master"
+
+    def busy(run) -> int:  # CPU the aside's process spends, not this one's
+        return sum(range(5_000_000))
+
+    plan = (Step("master", "ingest", (), ("warc",), master_and_records, needs=(), along=("records",)),
+            Step("records", None, ("warc",), ("records",), _write("records", "again")),
+            Step("busy", None, ("records",), ("cdxj",), busy, aside=True),
+            Step("last", None, ("records",), (), lambda run: run.result("busy")))  # waits for it inside
+    stamp = run_stamp(["run", "x"])
+    made = run_driver.run(config, plan, RunFlags(stamp=stamp))
+    spans = {span.step: span for span in made.spans}
+    assert [span.step for span in made.spans][:2] == ["master", "records"]  # by start, the step before its along
+    assert spans["records"].along == "master" and spans["records"].start == spans["master"].start
+    assert spans["records"].end <= spans["master"].end and spans["records"].cpu is None
+    assert spans["busy"].aside and spans["busy"].cpu > 0 and spans["busy"].start >= spans["master"].end
+    assert all(0 < span.start <= span.end for span in made.spans)
+    assert spans["last"].cpu < spans["busy"].cpu / 2  # the aside's CPU is not the step's that waited for it
+    (entry,) = json.loads(made.layout.run_info.read_text(encoding="utf-8"))["runs"]
+    assert entry["id"] == stamp.id and [step["step"] for step in entry["steps"]] == [s.step for s in made.spans]
+    busy_entry = next(step for step in entry["steps"] if step["step"] == "busy")
+    assert busy_entry["aside"] is True and busy_entry["seconds"] == pytest.approx(busy_entry["end"] - busy_entry["start"],
+                                                                                  abs=0.002)
+    assert "run: step busy aside: " in caplog.text
+    assert run_driver.run(config, plan).spans  # timed without a stamp too (a batch task), kept nowhere
 
 
 def test_an_aside_failure_fails_the_run(tmp_path: Path) -> None:
