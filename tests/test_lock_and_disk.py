@@ -125,16 +125,16 @@ def test_full_disk_injected_stops_cleanly_and_the_run_resumes(tmp_path: Path, mo
     import site_out.mirror as mirror
 
     out = tmp_path / "out"
-    real = mirror._write_bytes
+    real = mirror.atomic_writer  # every mirror file, a page streamed as it is rewritten or a copy, opens here
     written = []
 
-    def fill_up(root: Path, relative: str, data: bytes) -> Path:
+    def fill_up(destination: Path, *args, **kwargs):
         if len(written) >= 5:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(root / relative))
-        written.append(relative)
-        return real(root, relative, data)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(destination))
+        written.append(destination)
+        return real(destination, *args, **kwargs)
 
-    monkeypatch.setattr(mirror, "_write_bytes", fill_up)
+    monkeypatch.setattr(mirror, "atomic_writer", fill_up)
     assert main(["run", str(OTPIC_CONFIG), "--out", str(out), "-q"]) == 1
     error = capsys.readouterr().err
     assert "No space left on device" in error and "free some space and run the same command again" in error
@@ -143,7 +143,7 @@ def test_full_disk_injected_stops_cleanly_and_the_run_resumes(tmp_path: Path, mo
     # there is no records.jsonl (never half of one)
     assert not (out / "records.jsonl").exists()
     assert not list(out.rglob(".*.part")) and not (out / "otpic.wacz").exists()
-    monkeypatch.setattr(mirror, "_write_bytes", real)
+    monkeypatch.setattr(mirror, "atomic_writer", real)
     assert main(["run", str(OTPIC_CONFIG), "--out", str(out), "-q"]) == 0
     _finished_ok(out)
 
