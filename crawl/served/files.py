@@ -58,6 +58,7 @@ class Docroot:
         self.file_date = file_date
         self._excluded = frozenset(to_latin(name) for name in exclude_names)
         self._listings: dict[str, tuple[Node, ...]] = {}
+        self._by_name: dict[str, dict[str, Node]] = {}
 
     def _node(self, path: str, status: os.stat_result) -> Node:
         date = self.file_date or datetime.fromtimestamp(status.st_mtime, tz=timezone.utc)
@@ -96,11 +97,13 @@ class Docroot:
         """The entry ``name`` of ``folder``; on a case-insensitive server, whatever the spelling, the
         first in byte order of the names that differ only in case (upper case first): the rule for
         names that clash, the same the archive's order and the mirror follow."""
-        entries = self.entries(folder)
-        if self.case_insensitive:
-            folded = name.lower()
-            return next((node for node in entries if node.name.lower() == folded), None)
-        return next((node for node in entries if node.name == name), None)
+        by_name = self._by_name.get(folder)
+        if by_name is None:  # each folder's names indexed once: a URL's lookup asks every folder on its way
+            by_name = {}
+            for node in self.entries(folder):
+                by_name.setdefault(node.name.lower() if self.case_insensitive else node.name, node)
+            self._by_name[folder] = by_name
+        return by_name.get(name.lower() if self.case_insensitive else name)
 
     def node(self, path: str) -> Node | None:
         """The entry at a docroot-relative path, looked up folder by folder."""

@@ -13,7 +13,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field, replace
 
-from crawl.served.files import Docroot, join, to_latin
+from crawl.served.files import Docroot, to_latin
 from crawl.served.htaccess import (
     DOCROOT_PLACEHOLDER,
     DirConfig,
@@ -136,6 +136,7 @@ class FolderConfigs:
     server: ServerConfig
     read_htaccess: bool = True
     _cache: dict[str, DirConfig] = field(default_factory=dict)
+    _access_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def folder(self, path: str) -> DirConfig:
         """The configuration of the folder at ``path`` (docroot-relative, ``""`` for the docroot)."""
@@ -184,15 +185,25 @@ class FolderConfigs:
             child = replace(child, broken=child.broken + parsed.problems)
         return child
 
-    def htaccess_of(self, path: str) -> list[str]:
-        """The ``.htaccess`` files on the way to the folder ``path``, from the docroot down."""
-        found: list[str] = []
+    def htaccess_of(self, path: str) -> tuple[str, ...]:
+        """The ``.htaccess`` files on the way to the folder ``path``, from the docroot down.
+
+        Every lookup of a URL asks this of its folder: each folder's answer is its parent's and its
+        own, kept, so a folder 1,100 deep is not walked down again for each of its URLs."""
         if not self.read_htaccess:
-            return found
-        folder = ""
-        for part in ([""] + path.split("/")) if path else [""]:
-            folder = join(folder, part) if part else folder
-            node = self.docroot.find(folder, to_latin(self.server.access_file))
+            return ()
+        chain: list[str] = []  # the folder and those above it not worked out yet, deepest first
+        folder = path
+        while folder not in self._access_files:
+            chain.append(folder)
+            if not folder:
+                break
+            folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        found = self._access_files.get(folder, ())
+        name = to_latin(self.server.access_file)
+        for folder in reversed(chain):
+            node = self.docroot.find(folder, name)
             if node is not None and not node.folder:
-                found.append(node.path)
+                found = (*found, node.path)
+            self._access_files[folder] = found
         return found

@@ -168,6 +168,7 @@ class ServedView:
                                file_date=options.file_date, exclude_names=options.exclude_names)
         self.server = self._server_config(options)
         self.configs = FolderConfigs(self.docroot, self.server, read_htaccess=not self.iis)
+        self._folder_parts: dict[str, str | None] = {}
         self._program_folders = frozenset(
             alias.folder for alias in self.server.aliases if alias.script and alias.folder)
 
@@ -350,9 +351,33 @@ class ServedView:
             return None
         return unquote_to_bytes(raw).decode("latin-1")
 
+    def _folder_at(self, relative: str) -> str | None:
+        """The docroot folder a URL's folder part names, if each of its parts is a folder (else None).
+
+        Kept for each folder part asked: every URL of a folder (its files, its listing in nine orders)
+        asks the same, and walking it again each time made a deep docroot's URLs cost its depth squared."""
+        cached = self._folder_parts.get(relative, False)
+        if cached is not False:
+            return cached
+        folder: str | None = ""
+        for part in relative.split("/"):
+            if part:
+                found = self.docroot.find(folder, part)
+                if found is None or not found.folder:
+                    folder = None
+                    break
+                folder = found.path
+        self._folder_parts[relative] = folder
+        return folder
+
     def _walk(self, uri: str, relative: str, query: str | None, depth: int, script: bool) -> _Lookup:
-        folder, node, rest = "", None, ""
-        parts = [part for part in relative.split("/")]
+        head, slash, last = relative.rpartition("/")
+        folder = self._folder_at(head) if slash else ""
+        if folder is None:  # a part on the way is a file, or is not there: walked part by part
+            folder, parts = "", relative.split("/")
+        else:
+            parts = [last]
+        node, rest = None, ""
         for index, part in enumerate(parts):
             if not part:
                 if index == len(parts) - 1:
@@ -799,6 +824,8 @@ class _Host:
 
 def _normalize(uri: str) -> str | None:
     """Dot segments resolved and doubled slashes merged; None when ``..`` climbs above the root (400)."""
+    if "//" not in uri and "/." not in uri:
+        return uri  # (most paths: nothing to resolve)
     out: list[str] = []
     segments = uri.split("/")[1:]
     for index, segment in enumerate(segments):
