@@ -169,6 +169,8 @@ class ServedView:
         self.server = self._server_config(options)
         self.configs = FolderConfigs(self.docroot, self.server, read_htaccess=not self.iis)
         self._folder_parts: dict[str, str | None] = {}
+        self._listed: tuple[tuple[str, str, int], list[autoindex.Entry]] | None = None
+        """The last folder listed and what its listing shows: asked again at once in each sort order."""
         self._program_folders = frozenset(
             alias.folder for alias in self.server.aliases if alias.script and alias.folder)
 
@@ -671,14 +673,19 @@ class ServedView:
         if "Indexes" not in config.options:
             return _Answer(403, None, BytesBody(b""), "error", lookup.sources, lookup.notes + (
                 f"{lookup.uri}: no index page, and listings were off here (Options -Indexes)",))
-        entries = []
-        for node in self.docroot.entries(lookup.folder):
-            if ignored_in_listing(config.index, node.name):
-                continue
-            target = lookup.uri + node.name + ("/" if node.folder else "")
-            status = self._lookup(target, None, depth + 1, decoded=True).status
-            if status < 400:
-                entries.append(autoindex.Entry(node.name, node.folder, node.size, node.date))
+        key = (lookup.uri, lookup.folder, depth)
+        if self._listed is not None and self._listed[0] == key:
+            entries = self._listed[1]  # the same folder in another order (its column headings' links)
+        else:
+            entries = []
+            for node in self.docroot.entries(lookup.folder):
+                if ignored_in_listing(config.index, node.name):
+                    continue
+                target = lookup.uri + node.name + ("/" if node.folder else "")
+                status = self._lookup(target, None, depth + 1, decoded=True).status
+                if status < 400:
+                    entries.append(autoindex.Entry(node.name, node.folder, node.size, node.date))
+            self._listed = (key, entries)
         body = autoindex.listing(lookup.uri, entries, config.index, query)
         return _Answer(200, autoindex.LISTING_TYPE, BytesBody(body), "listing", lookup.sources, lookup.notes,
                        text=body.decode("latin-1"))
