@@ -257,6 +257,8 @@ class SiteScope:
     case_insensitive: bool
     root: str = ""
     """The site's output folder: the index tasks write its captures' list there."""
+    aliases: tuple[str, ...] = ()
+    """``[site] aliases``: other hosts of the site, whose captures are the site's too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +308,7 @@ def batch_fingerprint(warcs: Sequence[Path], sites: Sequence[SiteScope]) -> str:
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     for site in sites:
-        digest.update(f"{site.name}\0{site.base_url}\0{site.case_insensitive}\n".encode())
+        digest.update(f"{site.name}\0{site.base_url}\0{site.case_insensitive}\0{' '.join(site.aliases)}\n".encode())
     return digest.hexdigest()[:20]
 
 
@@ -319,9 +321,10 @@ class _Owners:
     def __init__(self, sites: Sequence[SiteScope]) -> None:
         self.by_host: dict[str, list[tuple[int, Scope, SiteScope]]] = {}
         for site in sites:
-            scope = Scope(site.base_url, site.case_insensitive)
+            scope = Scope(site.base_url, site.case_insensitive, site.aliases)
             prefix = len(lookup_key(scope.base_url, site.case_insensitive))
-            self.by_host.setdefault(urlsplit(scope.base_url).netloc, []).append((prefix, scope, site))
+            for host in (urlsplit(scope.base_url).netloc, *scope.aliases):
+                self.by_host.setdefault(host, []).append((prefix, scope, site))
 
     def __call__(self, url: str) -> list[SiteScope]:
         try:
@@ -600,7 +603,8 @@ def run_sites(configs: Sequence[SiteConfig], stages: tuple[str, ...], engine: En
         twice = sorted(str(path) for path, count in Counter(paths).items() if count > 1)
         if twice:
             raise BatchInputError(f"{', '.join(twice)}: given more than once; give each WARC once")
-        scopes = tuple(SiteScope(c.name, c.base_url, c.source.case_insensitive, str(c.output_dir)) for c in configs)
+        scopes = tuple(SiteScope(c.name, c.base_url, c.source.case_insensitive, str(c.output_dir), c.aliases)
+                       for c in configs)
         run = batch_fingerprint(paths, scopes)
         indexes = engine.map(index_warc, [IndexTask(source, number, run) for number, source in enumerate(warcs)],
                              shared=scopes)

@@ -202,3 +202,26 @@ def test_a_spark_job_failure_is_one_line() -> None:
                "\tat org.apache.spark.api.python.BasePythonRunner.handlePythonException(PythonRunner.scala:1)\n")
     assert spark_failure(RuntimeError(message)) == \
         "Task 1 in stage 3.0 failed 4 times; MemoryError: cannot allocate 2 GiB"
+
+
+def test_captures_under_an_alias_host_are_the_sites(tmp_path: Path, capsys) -> None:
+    """``[site] aliases`` in batch as in a run: a crawler that fetched the site as ``cafe.example.net``
+    gave captures of the site whose base URL is ``www.cafe.example.net``; they are extracted for it."""
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    cafe = write_crawler_warc(warcs / "cafe.warc.gz")
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "cafe.toml").write_text(
+        '[site]\nname = "cafe"\nbase_url = "http://www.cafe.example.net/"\naliases = ["cafe.example.net"]\n'
+        '[notice]\ntitle = "Retired"\ndate = "2005-12-02"\ntext = "Gone."\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", "mirror", "--sites", str(sites / "*.toml"), "--warc", str(cafe), "--out-root", str(out),
+                 "--workers", "1"]) == 0
+    assert "1 of 1 sites done" in capsys.readouterr().out
+    with (out / "cafe" / "cafe.warc.gz").open("rb") as handle:
+        urls = [record.rec_headers.get_header("WARC-Target-URI") for record in ArchiveIterator(handle)
+                if record.rec_type == "response"]
+    assert "http://cafe.example.net/index.htm" in urls
+    index = (out / "cafe" / "mirror" / "_sunset" / "index.html").read_text(encoding="utf-8")
+    assert "index.htm" in index
