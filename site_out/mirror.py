@@ -159,41 +159,34 @@ def archive_dates(capture: Capture | PlannedRedirect | None, made_on: date | Non
     return captured.date(), None
 
 
-class MirrorWriter:
-    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, from the master's
-    capture index: no body read); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
-    worker, which inherits the writer; :meth:`add` takes what each write reports, in WARC order;
-    :meth:`finish` writes sunset's own pages, the catalog, the report and the redirect maps.
-    """
+class CaptureWriter:
+    """Writes one capture's file of the mirror (:meth:`write`), its links pointed into the mirror by
+    ``resolver``: what the mirror written after the master (:class:`MirrorWriter`) and the one written
+    while a crawl grows it (:mod:`site_out.along`) share. A file is a function of its capture, its
+    path, its language and the resolver's answers (:meth:`site_out.resolve.Resolver.target_path`),
+    the start page's among them."""
 
-    def __init__(self, plan: MirrorPlan, options: MirrorOptions, root: Path, warc_path: Path, out_dir: Path) -> None:
-        self.plan = plan
+    def __init__(self, resolver: Resolver, options: MirrorOptions, root: Path, made: datetime | None = None) -> None:
         self.options = options
         self.root = root
-        self.warc_path = warc_path
-        self.out_dir = out_dir
-        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
         self.words = options.notice.words
-        self.resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=self.words.lang)
-        shortcut_redirects(plan, self.resolver)
-        self.rewriter = PageRewriter(self.resolver, external_links=options.external_links, drop=options.drop,
+        self.resolver = resolver
+        self.rewriter = PageRewriter(resolver, external_links=options.external_links, drop=options.drop,
                                      words=self.words)
         self.langs: dict[str, str] = {}
-        self.scripts_left = 0
-        self.start_url = options.start_url or scope.base_url
-        self.start_path = self.resolver.target_path(self.start_url)
-        self.problems: list[str] = list(plan.problems)
-        self.missing: list[MissingLink] = []
-        self.leftovers: list[LeftoverLink] = []
-        self.pages = 0
-        self.files = 0
-        self.made: datetime | None = None
+        self.start_url = options.start_url or resolver.scope.base_url
+        self.made: datetime | None = made
         """When the master was made (its warcinfo's date)."""
-        self.made_on: date | None = None
+        self.made_on: date | None = made.date() if made is not None else None
+
+    def start_page(self) -> str | None:
+        """The start page's file (None: not archived)."""
+        return self.resolver.target_path(self.start_url)
 
     def start_href(self, from_path: str) -> str:
-        if self.start_path is not None:
-            return href_between(from_path, self.start_path)
+        start_path = self.start_page()
+        if start_path is not None:
+            return href_between(from_path, start_path)
         return self.resolver.missing_href(from_path, self.start_url)
 
     def notice(self, from_path: str, capture: Capture | PlannedRedirect | None = None) -> str:
@@ -208,52 +201,6 @@ class MirrorWriter:
             about_href=href_between(from_path, ABOUT_PAGE),
             index_href=href_between(from_path, PAGES_INDEX),
         )
-
-    @classmethod
-    def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
-        """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked,
-        with the old server's answers over it, :class:`archive.served.SiteIndex`; no body read),
-        ready to write each capture of the site as served (:func:`archive.served.iter_site_captures`)."""
-        root = out_dir / MIRROR_FOLDER
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
-        with SiteIndex(index) as site:  # the site as served: the old server's answers over its files
-            plan = build_plan(site, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
-        warc_path = index.warc
-        writer = cls(plan, options, root, warc_path, out_dir)
-        writer.made = warcinfo_date(warc_path)
-        writer.made_on = writer.made.date() if writer.made is not None else None
-        return writer
-
-    @property
-    def captures(self) -> int:
-        """Captures in the WARC (what a pass over all of them counts to)."""
-        return self.plan.captures
-
-    @property
-    def planned_files(self) -> int:
-        """Captures that become a file (what a pass over those alone counts to)."""
-        return len(self.plan.files)
-
-    def languages_from(self, records_path: Path) -> None:
-        """Page languages for :meth:`write` from ``records.jsonl``, when the caller has no record at hand."""
-        langs: dict[str, str | None] = {}
-        for url, _, _, lang in iter_record_pages(records_path):
-            langs.setdefault(url, lang)  # the first capture of a URL is the one the plan keeps
-        self.langs = {url: lang for url, lang in langs.items() if lang}
-
-    def planned(self, ordinal: int, capture: Capture) -> PlannedFile | None:
-        """The file capture ``ordinal`` (counted in WARC order) becomes, if any; the WARC must not
-        have changed since the plan."""
-        planned = self.plan.files.get(ordinal)
-        if planned is not None and planned.url != capture.url:
-            raise MirrorError(
-                f"{self.warc_path} changed while the mirror was being written "
-                f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
-            )
-        return planned
 
     def write(self, capture: Capture, planned: PlannedFile, lang: str | None = None,
               page: PageTokens | None = None) -> FileWritten:
@@ -272,62 +219,6 @@ class MirrorWriter:
                 raise
             written.problems.append(f"{capture.url}: cannot write {planned.path}: {error}")
         return written
-
-    def add(self, written: FileWritten) -> None:
-        """Count one file's :meth:`write` (in WARC order, so the problem list is the same with any workers)."""
-        self.problems.extend(written.problems)
-        self.missing.extend(written.missing)
-        self.leftovers.extend(written.leftovers)
-        self.scripts_left += written.scripts_left
-        if written.page_path is not None:
-            self.plan.files.mark_page(written.page_path)
-        self.pages += written.pages
-        self.files += written.files
-
-    def finish(self, records_path: Path | None) -> MirrorSummary:
-        """Everything after the captures: sunset's own pages, forwarding pages, catalog, report,
-        redirect maps. ``records_path`` (``records.jsonl``) titles the pages in the catalog."""
-        plan, options, root, warc_path, out_dir = self.plan, self.options, self.root, self.warc_path, self.out_dir
-        index_path = self.write_special_pages()
-        self.write_forwarding_pages()
-        dates = DateSpread(plan.captures - plan.answers, plan.first_capture, plan.last_capture)
-        signs = dates.copy_signs(options.notice.date, self.made) if options.date_source == "mtime" else ()
-        facts = ArchiveFacts(
-            warc_name=options.warc_name or warc_path.name,
-            warc_sha256=options.warc_sha256 or file_sha256(warc_path),
-            warc_size=warc_path.stat().st_size,
-            pages=self.pages,
-            files=self.files,
-            redirects=len(plan.redirects),
-            missing_links=len(self.missing),
-            first_capture=plan.first_capture,
-            last_capture=plan.last_capture,
-            copy_signs=signs,
-            archived_by=tuple(plan.archived_by),
-        )
-        self.write_catalog(records_path, facts)
-        remove_unexplained(root, plan)
-        write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in self.missing),
-                     notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
-                     archived_months=plan.archived_months,
-                     leftovers=[(link.page, link.raw, link.why) for link in self.leftovers])
-        entries = build_entries(self.redirect_pairs(), options.publish_url)
-        maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
-        plan.close()
-        return MirrorSummary(
-            pages=self.pages,
-            files=self.files,
-            missing_links=len(self.missing),
-            problems=tuple(self.problems),
-            index_path=index_path,
-            missing=tuple(self.missing),
-            root=root,
-            redirects=len(plan.redirects),
-            scripts_left=self.scripts_left,
-            redirect_maps=tuple(maps),
-            left_out=tuple(plan.left_out),
-            leftovers=tuple(self.leftovers),
-        )
 
     def _record(self, page: str, issues: tuple[LinkIssue, ...], out: FileWritten) -> None:
         """One note per target, not per occurrence: the issues come one per reason and target with
@@ -406,6 +297,132 @@ class MirrorWriter:
         css = _CSS_CHARSET.sub('@charset "utf-8";', css, count=1)
         self._record(capture.url, issues.issues(), out)
         _write_bytes(self.root, planned.path, css.encode("utf-8", errors="replace"))
+
+
+class MirrorWriter(CaptureWriter):
+    """Writes ``mirror/`` from one WARC: :meth:`open` plans every file (pass 1, from the master's
+    capture index: no body read); :meth:`write` writes one capture's file (pass 2), in this process or in a forked
+    worker, which inherits the writer; :meth:`add` takes what each write reports, in WARC order;
+    :meth:`finish` writes sunset's own pages, the catalog, the report and the redirect maps.
+    """
+
+    def __init__(self, plan: MirrorPlan, options: MirrorOptions, root: Path, warc_path: Path, out_dir: Path,
+                 made: datetime | None = None) -> None:
+        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
+        resolver = Resolver(plan.paths, scope, index_files=options.index_files, language=options.notice.words.lang)
+        shortcut_redirects(plan, resolver)
+        super().__init__(resolver, options, root, made)
+        self.plan = plan
+        self.warc_path = warc_path
+        self.out_dir = out_dir
+        self.scripts_left = 0
+        self.start_path = self.resolver.target_path(self.start_url)
+        self.problems: list[str] = list(plan.problems)
+        self.missing: list[MissingLink] = []
+        self.leftovers: list[LeftoverLink] = []
+        self.pages = 0
+        self.files = 0
+
+    def start_page(self) -> str | None:
+        return self.start_path
+
+    @classmethod
+    def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
+        """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked,
+        with the old server's answers over it, :class:`archive.served.SiteIndex`; no body read),
+        ready to write each capture of the site as served (:func:`archive.served.iter_site_captures`)."""
+        root = out_dir / MIRROR_FOLDER
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
+        with SiteIndex(index) as site:  # the site as served: the old server's answers over its files
+            plan = build_plan(site, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
+        return cls(plan, options, root, index.warc, out_dir, warcinfo_date(index.warc))
+
+    @property
+    def captures(self) -> int:
+        """Captures in the WARC (what a pass over all of them counts to)."""
+        return self.plan.captures
+
+    @property
+    def planned_files(self) -> int:
+        """Captures that become a file (what a pass over those alone counts to)."""
+        return len(self.plan.files)
+
+    def languages_from(self, records_path: Path) -> None:
+        """Page languages for :meth:`write` from ``records.jsonl``, when the caller has no record at hand."""
+        langs: dict[str, str | None] = {}
+        for url, _, _, lang in iter_record_pages(records_path):
+            langs.setdefault(url, lang)  # the first capture of a URL is the one the plan keeps
+        self.langs = {url: lang for url, lang in langs.items() if lang}
+
+    def planned(self, ordinal: int, capture: Capture) -> PlannedFile | None:
+        """The file capture ``ordinal`` (counted in WARC order) becomes, if any; the WARC must not
+        have changed since the plan."""
+        planned = self.plan.files.get(ordinal)
+        if planned is not None and planned.url != capture.url:
+            raise MirrorError(
+                f"{self.warc_path} changed while the mirror was being written "
+                f"(capture {ordinal} is {capture.url}, expected {planned.url}); run the mirror again"
+            )
+        return planned
+
+    def add(self, written: FileWritten) -> None:
+        """Count one file's :meth:`write` (in WARC order, so the problem list is the same with any workers)."""
+        self.problems.extend(written.problems)
+        self.missing.extend(written.missing)
+        self.leftovers.extend(written.leftovers)
+        self.scripts_left += written.scripts_left
+        if written.page_path is not None:
+            self.plan.files.mark_page(written.page_path)
+        self.pages += written.pages
+        self.files += written.files
+
+    def finish(self, records_path: Path | None) -> MirrorSummary:
+        """Everything after the captures: sunset's own pages, forwarding pages, catalog, report,
+        redirect maps. ``records_path`` (``records.jsonl``) titles the pages in the catalog."""
+        plan, options, root, warc_path, out_dir = self.plan, self.options, self.root, self.warc_path, self.out_dir
+        index_path = self.write_special_pages()
+        self.write_forwarding_pages()
+        dates = DateSpread(plan.captures - plan.answers, plan.first_capture, plan.last_capture)
+        signs = dates.copy_signs(options.notice.date, self.made) if options.date_source == "mtime" else ()
+        facts = ArchiveFacts(
+            warc_name=options.warc_name or warc_path.name,
+            warc_sha256=options.warc_sha256 or file_sha256(warc_path),
+            warc_size=warc_path.stat().st_size,
+            pages=self.pages,
+            files=self.files,
+            redirects=len(plan.redirects),
+            missing_links=len(self.missing),
+            first_capture=plan.first_capture,
+            last_capture=plan.last_capture,
+            copy_signs=signs,
+            archived_by=tuple(plan.archived_by),
+        )
+        self.write_catalog(records_path, facts)
+        remove_unexplained(root, plan)
+        write_report(root, out_dir, records_path, warc_path, ((link.page, link.url or link.raw) for link in self.missing),
+                     notice_html=self.notice(REPORT_PAGE), options=options, dates=dates, copy_signs=signs,
+                     archived_months=plan.archived_months,
+                     leftovers=[(link.page, link.raw, link.why) for link in self.leftovers])
+        entries = build_entries(self.redirect_pairs(), options.publish_url)
+        maps = write_redirect_maps(out_dir, entries, options.case_insensitive)
+        plan.close()
+        return MirrorSummary(
+            pages=self.pages,
+            files=self.files,
+            missing_links=len(self.missing),
+            problems=tuple(self.problems),
+            index_path=index_path,
+            missing=tuple(self.missing),
+            root=root,
+            redirects=len(plan.redirects),
+            scripts_left=self.scripts_left,
+            redirect_maps=tuple(maps),
+            left_out=tuple(plan.left_out),
+            leftovers=tuple(self.leftovers),
+        )
 
     def write_special_pages(self) -> Path:
         name = self.options.site_name

@@ -46,7 +46,7 @@ _NEVER_PAGES = ("image/", "audio/", "video/", "application/java", "application/p
                 "application/zip", "application/gzip", "text/css")
 
 
-def _extension_says_not_a_page(path: str) -> bool:
+def extension_says_not_a_page(path: str) -> bool:
     """``logo.gif`` sent as ``text/html`` (a misconfigured server) is still an image."""
     name = path.rsplit("/", 1)[-1]
     if "." not in name:
@@ -63,7 +63,7 @@ def classify(content_type: str | None, url: str) -> FileKind:
     """
     path = urlsplit(url).path.lower()
     kind = media_type(content_type)
-    if is_html(content_type) and not _extension_says_not_a_page(path):
+    if is_html(content_type) and not extension_says_not_a_page(path):
         return "html"
     if kind in GENERIC_TYPES and path.endswith(PAGE_SUFFIXES):
         return "html"
@@ -136,7 +136,7 @@ def _successful(capture: Capture) -> bool:
     return answered_ok(capture.status)
 
 
-def _redirect_target(capture: Capture) -> str | None:
+def redirect_target(capture: Capture) -> str | None:
     if capture.status is None or not 300 <= capture.status < 400:
         return None
     location = capture.header("Location")
@@ -153,10 +153,10 @@ def planned_kind(capture: Capture) -> FileKind | None:
     Location, None for an answer it leaves out (an error)."""
     if _successful(capture):
         return classify(capture.content_type, capture.url)
-    return "redirect" if _redirect_target(capture) is not None else None
+    return "redirect" if redirect_target(capture) is not None else None
 
 
-def _unique(path: str, taken: Container[str], folders: Container[str]) -> str:
+def unique_path(path: str, taken: Container[str], folders: Container[str]) -> str:
     """A variant of ``path`` that clashes with no file or folder on a case-blind disk."""
     candidate, number = path, 1
     while candidate.casefold() in taken or candidate.casefold() in folders:
@@ -223,7 +223,7 @@ def build_plan(index: CaptureIndex | SiteIndex, *, case_insensitive: bool, store
             db.execute("INSERT INTO chosen VALUES (?, ?, ?, ?, 0)",
                        (ordinal, key, capture.url, classify(capture.content_type, capture.url)))
             continue
-        target = _redirect_target(capture)
+        target = redirect_target(capture)
         if target is None:
             left_out.append(f"{capture.url}: HTTP status {capture.status}, left out of the mirror")
             continue
@@ -254,7 +254,7 @@ def build_plan(index: CaptureIndex | SiteIndex, *, case_insensitive: bool, store
             paths[key] = earlier[0]
             problems.append(f"{url}: same mirror file as an earlier capture ({earlier[0]}); first kept")
             continue
-        final = _unique(path, taken, folders)
+        final = unique_path(path, taken, folders)
         if final != path:
             problems.append(f"{url}: renamed to {final} to avoid a clash with {_clashing(db, path)}")
         db.execute("INSERT INTO exact (path, final) VALUES (?, ?)", (path, final))

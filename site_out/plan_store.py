@@ -97,9 +97,13 @@ class PlanFiles:
         return PlannedFile(*row) if row is not None else None
 
     def items(self) -> Iterator[tuple[int, PlannedFile]]:
-        for ordinal, url, path, kind in self._store.db.execute(
-                "SELECT ordinal, url, path, kind FROM files ORDER BY ordinal"):
-            yield ordinal, PlannedFile(url, path, kind)
+        """In ordinal order, a batch at a time: no statement stays open while the caller marks pages."""
+        last = -1
+        while batch := self._store.db.execute("SELECT ordinal, url, path, kind FROM files WHERE ordinal > ? "
+                                              "ORDER BY ordinal LIMIT 1024", (last,)).fetchall():
+            for ordinal, url, path, kind in batch:
+                yield ordinal, PlannedFile(url, path, kind)
+            last = batch[-1][0]
 
     def values(self) -> Iterator[PlannedFile]:
         return (planned for _, planned in self.items())

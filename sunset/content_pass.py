@@ -6,10 +6,14 @@ whose source did not make the records already, the normalize step does the mirro
 its mirror file through :class:`site_out.mirror.MirrorWriter`, the page's language taken from
 the record just made and the page scanned once for both. Results come back in WARC order, so
 ``records.jsonl`` and the mirror are byte for byte what the two stages write one after the other.
+
+A crawl does the same pass while it writes the master (:func:`records_and_mirror_along`, in the
+process that reads the master as it grows): each page's file is written under the plan of what was
+fetched so far, and put right once the master is complete (:mod:`site_out.along`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from normalize.stage import (
     RecordsSink,
     normalize_one_with_tokens,
 )
+from site_out.along import AlongMirror
 from site_out.mirror import FileWritten, MirrorSummary, MirrorWriter
 from site_out.options import MirrorOptions
 from site_out.plan import PlannedFile
@@ -68,3 +73,43 @@ def normalize_and_mirror(index: CaptureIndex, normalize_options: NormalizeOption
             if written is not None:
                 writer.add(written)
     return sink.summary(records_path), writer.finish(records_path)
+
+
+def _along_tasks(captures: Iterable[Capture], mirror: AlongMirror) -> Iterator[Task[tuple[Capture, object]]]:
+    for ordinal, capture in enumerate(captures):
+        yield capture_task(capture, (ordinal, *mirror.place(capture)))
+
+
+def _along_one(context: _AlongContext, task: tuple[Capture, tuple[int, PlannedFile | None, bool]]) -> tuple[
+        Normalized, tuple[int, PlannedFile | None, bool], FileWritten | None, dict[str, str | None]]:
+    """A capture's record, then its mirror file when the plan so far lets it be written now; in a worker."""
+    capture, placed = task
+    normalized, page = normalize_one_with_tokens(context.normalize, task)
+    _, planned, now = placed
+    if planned is None or not now:
+        return normalized, placed, None, {}
+    written, answers = context.mirror.write(capture, planned, normalized.lang, page)
+    return normalized, placed, written, answers
+
+
+@dataclass(frozen=True, slots=True)
+class _AlongContext:
+    normalize: NormalizeOptions
+    mirror: AlongMirror
+
+
+def records_and_mirror_along(captures: Iterable[Capture], normalize_options: NormalizeOptions, records_path: Path,
+                             mirror: AlongMirror, *, workers: int = 1) -> NormalizeSummary:
+    """``records.jsonl`` from ``captures`` (a master still being written), and each capture's mirror
+    file as its record is made, the page scanned once for both; the plan so far decided here, in
+    WARC order, the pages parsed and written on ``workers`` processes."""
+    context = _AlongContext(normalize_options, mirror)
+    with atomic_writer(records_path, "w", encoding="utf-8") as handle:
+        sink = RecordsSink(handle)
+        for normalized, (ordinal, planned, _), written, answers in map_ordered(
+                _along_one, _along_tasks(captures, mirror), workers, context=context):
+            sink.add(normalized)
+            if planned is not None:
+                mirror.note(ordinal, planned, normalized.lang, written, answers)
+        mirror.close()
+    return sink.summary(records_path)

@@ -28,6 +28,7 @@ from archive.errors import ConfigError, SourceError
 from archive.growth import GrowingFile, WarcGrowth, read_aside
 from archive.reader import follow_warc_captures, iter_warc_fetches
 from archive.side_outputs import master_outputs
+from archive.sqlite_store import SqliteStore
 from archive.sniff import is_css
 from archive.stamps import RecordStamps
 from archive.urls import BadURL, Scope, absolute
@@ -43,6 +44,7 @@ from normalize.links import extract_page_references
 from normalize.linktable import PAGE_REQUISITE_KINDS
 from normalize.options import NormalizeOptions
 from normalize.stage import NormalizeSummary, normalize_captures, normalize_warc
+from site_out.along import AlongMirror, along_store, finish_along
 from site_out.mirror import MirrorSummary, MissingLink, write_mirror
 from site_out.options import MirrorOptions, PastRun
 from sunset import __version__, content_pass, run_record
@@ -418,11 +420,17 @@ class CrawlRun:
     already_complete: bool = False
     records: NormalizeSummary | None = None
     """``records.jsonl``, when it was made while the crawl fetched (``normalize`` along)."""
+    mirrored: MirrorSummary | None = None
+    """``mirror/``, when it was written while the crawl fetched (``mirror`` along, with the records)."""
 
     @property
     def along(self) -> Mapping[str, object]:
-        """The later steps done while crawling: ``normalize``, when the records were made."""
-        return {"normalize": self.records} if self.records is not None else {}
+        """The later steps done while crawling: ``normalize``, when the records were made, and
+        ``mirror``, when the mirror was written with them."""
+        done: dict[str, object] = {"normalize": self.records} if self.records is not None else {}
+        if self.mirrored is not None:
+            done["mirror"] = self.mirrored
+        return done
 
     @property
     def reused(self) -> bool:
@@ -455,27 +463,46 @@ def _forget_crawl(layout: OutputLayout) -> None:
     _forget_source(layout.crawl_db, layout.warc.with_name(layout.warc.name + ".open"), layout.crawl_aliases)
 
 
-def _normalize_growing(growing: GrowingFile, warc: Path, options: NormalizeOptions, records: Path) -> NormalizeSummary:
+def _content_growing(growing: GrowingFile, warc: Path, options: NormalizeOptions, records: Path,
+                     mirror: tuple[SqliteStore, MirrorOptions, Path, Path, int] | None) -> NormalizeSummary:
+    """The records of the master as it grows, and with ``mirror`` (its store, options, output folder,
+    open name and worker processes) each capture's mirror file along (:mod:`site_out.along`)."""
     with growing:
-        return normalize_captures(follow_warc_captures(warc, growing), options, records)
+        captures = follow_warc_captures(warc, growing)
+        if mirror is None:
+            return normalize_captures(captures, options, records)
+        store, mirror_options_, out_dir, open_warc, workers = mirror
+        return content_pass.records_and_mirror_along(captures, options, records,
+                                                     AlongMirror(store, mirror_options_, out_dir, open_warc, warc),
+                                                     workers=workers)
 
 
 class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
-    """``records.jsonl`` made from the master as the crawl writes it, in a forked process.
+    """``records.jsonl`` made from the master as the crawl writes it, in a forked process, and with
+    ``mirror`` the mirror's files too (put right by :meth:`finish_mirror` once the master is whole).
 
     Started (:meth:`start`) once the writer has opened the WARC, which the reader opens then,
     before the fork (:func:`archive.growth.read_aside`), and before the crawl starts its threads.
     """
 
-    def __init__(self, layout: OutputLayout, options: NormalizeOptions) -> None:
+    def __init__(self, layout: OutputLayout, options: NormalizeOptions, mirror: MirrorOptions | None = None,
+                 workers: int = 1) -> None:
         self.growth = WarcGrowth()
         self._layout = layout
         self._options = options
+        self._mirror = mirror
+        self._workers = workers
+        self._store: SqliteStore | None = None
         self._aside: Aside[NormalizeSummary] | None = None
 
     def start(self, open_warc: Path) -> None:
-        self._aside = read_aside(open_warc, self.growth, _normalize_growing, self._layout.warc, self._options,
-                                 self._layout.records)
+        mirror = None
+        if self._mirror is not None:
+            # Made here, before the fork: it outlives the reader, and this process removes it.
+            self._store = along_store(self._layout.root)
+            mirror = (self._store, self._mirror, self._layout.root, open_warc, self._workers)
+        self._aside = read_aside(open_warc, self.growth, _content_growing, self._layout.warc, self._options,
+                                 self._layout.records, mirror)
 
     def finish(self) -> NormalizeSummary:
         """The WARC is complete: the records of what is left, then their summary."""
@@ -483,16 +510,37 @@ class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
         self.growth.finish(self._layout.warc.stat().st_size)
         return self._aside.result()
 
+    def finish_mirror(self, config: SiteConfig) -> MirrorSummary | None:
+        """The mirror written along put right for the complete master (None: none was written)."""
+        if self._store is None:
+            return None
+        layout, store = self._layout, self._store
+        self._store = None
+        records = layout.records if layout.records.exists() else None
+        with CaptureIndex(layout.warc) as index:
+            fixed = finish_along(store, index, mirror_options(config, layout), layout.root, records)
+        log.info("mirror: %d files written while crawling, %d written again once the master was complete",
+                 fixed.along, fixed.again)
+        log.info("mirror: %d pages and %d files written to %s", fixed.summary.pages, fixed.summary.files,
+                 layout.mirror)
+        _log_mirror_details(fixed.summary)
+        return fixed.summary
+
     def abandon(self) -> None:
         """The crawl failed: the reader stops and removes its half-made file."""
         self.growth.abandon()
         if self._aside is not None:
             with contextlib.suppress(BaseException):
                 self._aside.result()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def __exit__(self, *exc: object) -> None:
         if self._aside is not None:
             self._aside.__exit__(*exc)
+        if self._store is not None:
+            self._store.close()
 
 
 def crawl(call: SourceCall) -> CrawlRun:
@@ -504,6 +552,7 @@ def crawl(call: SourceCall) -> CrawlRun:
     """
     config, quiet, fresh = call.config, call.quiet, call.fresh
     records_along = "normalize" in call.along
+    mirror_along = records_along and "mirror" in call.along
     layout = layout_for(config)
     _record_run(config, layout)
     open_warc = layout.warc.with_name(layout.warc.name + ".open")
@@ -532,7 +581,8 @@ def crawl(call: SourceCall) -> CrawlRun:
     info.update({"http-header-user-agent": config.source.crawl.user_agent, "robots": config.source.crawl.robots})
     with contextlib.ExitStack() as stack:
         # (Without fork the reader would run first, and wait for a crawl that had not begun.)
-        along = (stack.enter_context(_RecordsAlong(layout, config.normalize))
+        along = (stack.enter_context(_RecordsAlong(layout, config.normalize, config.mirror if mirror_along else None,
+                                                      workers_for(config)))
                  if records_along and hasattr(os, "fork") else None)
         try:
             summary = _crawl_into(config, layout, scope, info, resume, along, quiet=quiet)
@@ -541,9 +591,10 @@ def crawl(call: SourceCall) -> CrawlRun:
                 along.abandon()
             raise
         records = along.finish() if along is not None else None
-    if records is not None:
-        log.info("normalize: %d records (%d pages) written to %s while crawling", records.records, records.pages,
-                 layout.records)
+        if records is not None:
+            log.info("normalize: %d records (%d pages) written to %s while crawling", records.records, records.pages,
+                     layout.records)
+        mirrored = along.finish_mirror(config) if along is not None else None
     if summary.aliases:
         with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
             json.dump(summary.aliases, handle, indent=2, sort_keys=True)
@@ -551,7 +602,7 @@ def crawl(call: SourceCall) -> CrawlRun:
              summary.skipped, layout.warc)
     for failure in summary.failures:
         log.info("crawl: %s", failure)
-    return CrawlRun(summary, layout.warc, records=records)
+    return CrawlRun(summary, layout.warc, records=records, mirrored=mirrored)
 
 
 def _crawl_into(config: SiteConfig, layout: OutputLayout, scope: Scope, info: dict[str, str], resume: bool,

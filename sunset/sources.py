@@ -67,7 +67,8 @@ SOURCES: tuple[Source, ...] = (
            start_page_checked=True, folders=True, answers=ServedView, reusable=True, plan=plan_docroot),
     Source("crawl", "rebuilt from a web archive", lambda config: config.source.wayback.enabled,
            partial(archive_resumable, source=WaybackSource, state="wayback_db"), plan=plan_wayback),
-    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize",), plan=plan_crawl),
+    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize", "mirror"),
+           plan=plan_crawl),
 )
 
 

@@ -1,0 +1,429 @@
+"""The mirror written while a crawl writes the master, then put right once the master is whole.
+
+The two-pass mirror (:mod:`site_out.mirror`) names every file before it writes one, because links
+point forward; a crawl's master grows for minutes, and that pass used to wait for it. Here each
+capture's file is written as soon as the crawl has flushed it (:class:`AlongMirror`, in the process
+that makes the records), under a *provisional* plan: the plan of the captures read so far, made by
+:func:`site_out.plan.build_plan`'s rules in WARC order (the first capture of a URL wins, a clash
+with an earlier name takes ``~2``), which for a URL of the site not fetched yet answers the name
+:func:`site_out.paths.mirror_path` gives it (most links of a crawl point forward, to pages fetched
+next). Every answer the resolver gave a file (URL asked -> file or none, the start page's too) is
+noted in a store under the output folder, never in memory.
+
+When the master is complete, :func:`finish_along` makes the real plan as ``sunset mirror`` does and
+writes again only the files whose own name changed, whose capture was put off (its folder was
+then a file's name), or one of whose noted answers the real plan gives otherwise; a file left at a
+name the real plan does not give is removed. A file's bytes are a function of its capture, its
+name, its language and those answers (:class:`site_out.mirror.CaptureWriter`), so the mirror comes
+out byte for byte what the two passes write, and its tallies (problems, missing links) come in
+WARC order from what each write reported.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.capture import Capture
+from archive.capture_index import CaptureIndex
+from archive.reader import iter_warc_captures, warcinfo_date
+from archive.sniff import PAGE_SUFFIXES, guess_file_type
+from archive.sqlite_store import SqliteStore
+from archive.urls import BadURL, Scope, lookup_key
+from normalize.page import PageTokens
+from site_out.mirror import MIRROR_FOLDER, CaptureWriter, FileWritten, MirrorError, MirrorSummary, MirrorWriter
+from site_out.options import MirrorOptions
+from site_out.paths import UnmappableURL, mirror_path
+from site_out.plan import planned_kind, redirect_target, unique_path, withheld_file
+from site_out.plan_store import PlannedFile, SqlSet
+from site_out.resolve import FORM_CLOSED_PAGE, Resolver
+
+log = logging.getLogger("sunset")
+
+ALONG_FILE = ".mirror-along.sqlite"
+"""The provisional plan and what each file written along was told (removed by :func:`finish_along`)."""
+
+_SCHEMA = """
+CREATE TABLE seen (key TEXT PRIMARY KEY, path TEXT, target TEXT) WITHOUT ROWID;
+CREATE TABLE forwarding (path TEXT PRIMARY KEY, target TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE exact (path TEXT PRIMARY KEY, final TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE taken (folded TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE folders (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE written (ordinal INTEGER PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL,
+                      lang TEXT, result BLOB);
+CREATE TABLE asked (id INTEGER PRIMARY KEY, url TEXT NOT NULL, answer TEXT NOT NULL, UNIQUE (url, answer));
+CREATE TABLE uses (asked INTEGER NOT NULL, ordinal INTEGER NOT NULL, PRIMARY KEY (asked, ordinal)) WITHOUT ROWID;
+CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+_NONE = ""
+"""A noted answer of "no file" (a mirror path is never empty)."""
+_MAX_HOPS = 10
+_BATCH = 16
+_CACHED = 8192
+
+
+def along_store(out_dir: Path) -> SqliteStore:
+    """The store of a mirror written along, made afresh (a killed run's is never read again). Made by
+    the process that finishes the mirror, before it forks the one that writes along, so that it
+    outlives the writer and is removed by the finisher."""
+    return SqliteStore(out_dir / ALONG_FILE, _SCHEMA)
+
+
+class GrowingPlan:
+    """The mirror plan of the captures read so far (:func:`site_out.plan.build_plan`'s rules, in
+    WARC order): lookup key -> file, and each redirect's forwarding page and target."""
+
+    def __init__(self, store: SqliteStore, case_insensitive: bool) -> None:
+        self._store = store
+        self.case_insensitive = case_insensitive
+        self._taken = SqlSet(store, "taken", "folded")
+        self._folders = SqlSet(store, "folders", "name")
+
+    def entry(self, key: str) -> tuple[str | None, str | None] | None:
+        """(file or None, redirect target or None) of a URL met already; None: not met yet."""
+        row = self._store.db.execute("SELECT path, target FROM seen WHERE key = ?", (key,)).fetchone()
+        return (row[0], row[1]) if row is not None else None
+
+    def forwarding_target(self, path: str) -> str | None:
+        """The target of the redirect whose forwarding page is ``path``, if it is one."""
+        row = self._store.db.execute("SELECT target FROM forwarding WHERE path = ?", (path,)).fetchone()
+        return row[0] if row is not None else None
+
+    def _seen(self, key: str, path: str | None, target: str | None = None) -> None:
+        self._store.db.execute("INSERT INTO seen VALUES (?, ?, ?)", (key, path, target))
+
+    def place(self, capture: Capture) -> tuple[PlannedFile | None, bool]:
+        """The file a capture gets (None: none, or not its URL's first capture), and whether it can
+        be written now (not when one of its folders is an earlier file's name: the real plan renames
+        that file, and this one is written at the end)."""
+        try:
+            key = lookup_key(capture.url, self.case_insensitive)
+        except (BadURL, ValueError):
+            return None, False
+        if urlsplit(key).scheme not in ("http", "https") or self.entry(key) is not None:
+            return None, False
+        if withheld_file(capture) is not None:
+            self._seen(key, FORM_CLOSED_PAGE)
+            return None, False
+        kind = planned_kind(capture)
+        if kind is None:
+            self._seen(key, None)
+            return None, False
+        try:
+            path = mirror_path(capture.url, is_html=kind in ("html", "redirect"), case_insensitive=self.case_insensitive)
+        except UnmappableURL:
+            self._seen(key, None)
+            return None, False
+        db = self._store.db
+        earlier = db.execute("SELECT final FROM exact WHERE path = ?", (path,)).fetchone()
+        if earlier is not None:  # the same name as an earlier capture's: the first keeps it
+            self._seen(key, earlier[0])
+            return None, False
+        final = unique_path(path, self._taken, self._folders)
+        db.execute("INSERT INTO exact VALUES (?, ?)", (path, final))
+        db.execute("INSERT OR IGNORE INTO taken VALUES (?)", (final.casefold(),))
+        clash = False
+        parent = posixpath.dirname(final)
+        while parent:
+            clash = clash or parent.casefold() in self._taken
+            db.execute("INSERT OR IGNORE INTO folders VALUES (?)", (parent.casefold(),))
+            parent = posixpath.dirname(parent)
+        if kind == "redirect":
+            target = redirect_target(capture)
+            assert target is not None
+            self._seen(key, final, target)
+            db.execute("INSERT OR REPLACE INTO forwarding VALUES (?, ?)", (final, target))
+            return None, False
+        self._seen(key, final)
+        return PlannedFile(capture.url, final, kind), not clash
+
+
+def _guessed_page(url: str) -> bool:
+    """Whether a URL not fetched yet will be a page, by its name (as :func:`site_out.plan.classify`
+    would say of a page served with its type)."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    if "." not in name or name.endswith(PAGE_SUFFIXES):
+        return True
+    return guess_file_type(name, b"") == "text/html"
+
+
+class AnsweringResolver(Resolver):
+    """The resolver of the provisional plan: :meth:`target_path` answers from the captures read so
+    far, guesses for a URL of the site not met yet, and notes each answer in :attr:`answers` (for
+    the file being written: the caller empties it between files)."""
+
+    def __init__(self, plan: GrowingPlan, scope: Scope, *, index_files: tuple[str, ...], language: str) -> None:
+        super().__init__({}, scope, index_files=index_files, language=language)
+        self.plan = plan
+        self.answers: dict[str, str | None] = {}
+
+    def target_path(self, url: str) -> str | None:
+        if url in self.answers:
+            return self.answers[url]
+        found = self._path(url, follow=True)
+        self.answers[url] = found
+        return found
+
+    def _path(self, url: str, *, follow: bool) -> str | None:
+        """:meth:`Resolver.target_path` over the growing plan; ``follow``: a redirect's URL answers
+        the file its chain ends at, as :func:`site_out.plan.shortcut_redirects` makes it."""
+        local = self.scope.local(url)
+        for candidate in self.candidates(local):
+            try:
+                entry = self.plan.entry(lookup_key(candidate, self.case_insensitive))
+            except BadURL:
+                continue
+            if entry is None or entry[0] is None:
+                continue
+            path, target = entry
+            return self._shortcut(path, target) if follow and target is not None else path
+        return self._guess(local)
+
+    def _shortcut(self, forwarding: str, target: str) -> str:
+        for _ in range(_MAX_HOPS):
+            path = self._path(target, follow=False)
+            if path is None:
+                return forwarding
+            following = self.plan.forwarding_target(path)
+            if following is None:
+                return path
+            target = following
+        return forwarding
+
+    def _guess(self, url: str) -> str | None:
+        """The name a URL of the site not met yet will have, most likely; None for one met already
+        (an error: no file), or that the crawl will not fetch (another host; a page outside base_url)."""
+        if not self.scope.same_host(url):
+            return None
+        try:
+            key = lookup_key(url, self.case_insensitive)
+        except (BadURL, ValueError):
+            return None
+        if self.plan.entry(key) is not None:
+            return None
+        page = _guessed_page(url)
+        if page and not self.scope.contains(url):
+            return None
+        try:
+            return mirror_path(url, is_html=page, case_insensitive=self.case_insensitive)
+        except UnmappableURL:
+            return None
+
+
+class AlongMirror:
+    """Writes each capture's file as the master grows (:meth:`add`, in WARC order), under the
+    provisional plan, noting what each file was told in ``store`` (:func:`along_store`)."""
+
+    def __init__(self, store: SqliteStore, options: MirrorOptions, out_dir: Path, *masters: Path) -> None:
+        """``masters``: the master's names (open, then complete): its warcinfo dates the notices."""
+        root = out_dir / MIRROR_FOLDER
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
+        self._store = store
+        self.plan = GrowingPlan(store, options.case_insensitive)
+        scope = Scope(options.base_url, options.case_insensitive, options.aliases)
+        self.resolver = AnsweringResolver(self.plan, scope, index_files=options.index_files,
+                                          language=options.notice.words.lang)
+        self.writer = CaptureWriter(self.resolver, options, root)
+        self._masters = masters
+        self._dated = False
+        self._pending = 0
+        self._ids: dict[tuple[str, str], int] = {}
+        store.db.execute("BEGIN")
+
+    def _date(self) -> None:
+        """The master's date (its warcinfo, flushed before any capture), for the notices."""
+        self.writer.made = next(filter(None, map(warcinfo_date, self._masters)), None)
+        self.writer.made_on = self.writer.made.date() if self.writer.made is not None else None
+        made = self.writer.made.isoformat() if self.writer.made is not None else _NONE
+        self._store.db.execute("INSERT OR REPLACE INTO facts VALUES ('made', ?)", (made,))
+        self._dated = True
+
+    def place(self, capture: Capture) -> tuple[PlannedFile | None, bool]:
+        """The next capture's file in the plan so far, and whether to write it now (in WARC order,
+        here: :meth:`GrowingPlan.place`)."""
+        if not self._dated:  # before any worker is forked
+            self._date()
+        return self.plan.place(capture)
+
+    def write(self, capture: Capture, planned: PlannedFile, lang: str | None,
+              page: PageTokens | None = None) -> tuple[FileWritten, dict[str, str | None]]:
+        """Write a capture's file (``lang``, ``page``: from its record); what it reports, and every
+        answer the resolver gave it. Here or in a forked worker, which reads the plan as far as this
+        process has committed it (an answer from a plan a little behind is noted all the same)."""
+        self.resolver.answers = {}
+        return self.writer.write(capture, planned, lang, page), self.resolver.answers
+
+    def note(self, ordinal: int, planned: PlannedFile, lang: str | None, written: FileWritten | None,
+             answers: dict[str, str | None]) -> None:
+        """What writing capture ``ordinal``'s file reported (``written`` None: put off to the end)."""
+        db = self._store.db
+        db.execute("INSERT INTO written VALUES (?, ?, ?, ?, ?, ?)",
+                   (ordinal, planned.url, planned.path, planned.kind, lang,
+                    pickle.dumps(written) if written is not None else None))
+        db.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?)",
+                       ((self._asked(url, answer), ordinal) for url, answer in answers.items()))
+        self._pending += 1
+        if self._pending >= _BATCH:  # what the workers can see of the plan
+            db.execute("COMMIT")
+            db.execute("BEGIN")
+            self._pending = 0
+
+    def _asked(self, url: str, answer: str | None) -> int:
+        pair = (url, answer or _NONE)
+        found = self._ids.get(pair)
+        if found is None:
+            db = self._store.db
+            db.execute("INSERT OR IGNORE INTO asked (url, answer) VALUES (?, ?)", pair)
+            found = db.execute("SELECT id FROM asked WHERE url = ? AND answer = ?", pair).fetchone()[0]
+            if len(self._ids) >= _CACHED:
+                self._ids.clear()
+            self._ids[pair] = found
+        return found
+
+    def close(self) -> None:
+        """Everything noted is in the store (for :func:`finish_along`, in another process)."""
+        self._store.db.execute("COMMIT")
+        self._store.close()  # this process's connection: the store's maker removes its files
+
+
+@dataclass(frozen=True, slots=True)
+class _Along:
+    """What the mirror written along made of one capture that has a file."""
+
+    path: str
+    kind: str
+    url: str
+    lang: str | None
+    result: bytes | None
+
+
+def _stale(store: SqliteStore, writer: MirrorWriter) -> set[int]:
+    """The ordinals of the files written along that were told something the real plan says otherwise."""
+    db = store.db
+    db.execute("CREATE TEMP TABLE changed (id INTEGER PRIMARY KEY)")
+    db.execute("BEGIN")
+    cursor = db.execute("SELECT id, url, answer FROM asked")
+    while batch := cursor.fetchmany(1024):
+        db.executemany("INSERT INTO changed VALUES (?)",
+                       ((id_,) for id_, url, answer in batch if (writer.resolver.target_path(url) or _NONE) != answer))
+    db.execute("COMMIT")
+    return {ordinal for (ordinal,) in db.execute(
+        "SELECT DISTINCT ordinal FROM uses WHERE asked IN (SELECT id FROM changed)")}
+
+
+def _along_files(store: SqliteStore) -> Iterator[tuple[int, _Along]]:
+    cursor = store.db.execute("SELECT ordinal, path, kind, url, lang, result FROM written ORDER BY ordinal")
+    while batch := cursor.fetchmany(256):
+        for ordinal, *row in batch:
+            yield ordinal, _Along(*row)
+
+
+def _captures_at(index: CaptureIndex, ordinals: list[int]) -> Iterator[tuple[int, Capture]]:
+    """The captures at ``ordinals`` (ascending), each read alone at its offset."""
+    wanted = iter(ordinals)
+    following = next(wanted, None)
+    counted = -1
+
+    def chosen(_: Capture) -> bool:  # called once per capture a reader yields, in order
+        nonlocal counted, following
+        counted += 1
+        if counted != following:
+            return False
+        following = next(wanted, None)
+        return True
+
+    heads = (original.head for original in index.originals())
+    for ordinal, capture in zip(ordinals, iter_warc_captures(index.warc, only=chosen, heads=heads)):
+        yield ordinal, capture
+
+
+def _merged(writer: MirrorWriter, store: SqliteStore) -> Iterator[tuple[int, PlannedFile | None, _Along | None]]:
+    """(ordinal, its file in the real plan, what was made of it along), in ordinal order, for every
+    capture that has a file in either."""
+    real = writer.plan.files.items()
+    along = _along_files(store)
+    planned, made = next(real, None), next(along, None)
+    while planned is not None or made is not None:
+        if made is None or (planned is not None and planned[0] < made[0]):
+            assert planned is not None
+            yield planned[0], planned[1], None
+            planned = next(real, None)
+        elif planned is None or made[0] < planned[0]:
+            yield made[0], None, made[1]
+            made = next(along, None)
+        else:
+            yield planned[0], planned[1], made[1]
+            planned, made = next(real, None), next(along, None)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedUp:
+    """The mirror written along, put right (:func:`finish_along`)."""
+
+    summary: MirrorSummary
+    along: int
+    """Files written while the master grew."""
+    again: int
+    """Files written (again) once it was complete: what the plan so far had named or linked otherwise."""
+
+
+def finish_along(store: SqliteStore, index: CaptureIndex, options: MirrorOptions, out_dir: Path,
+                 records_path: Path | None) -> FixedUp:
+    """The mirror written along made what ``sunset mirror`` makes of the complete master (``index``:
+    its capture index): the real plan, the files it concerns written again, the ones it does not
+    removed, then :meth:`MirrorWriter.finish`. ``store`` is closed (and removed) here."""
+    try:
+        along = store.db.execute("SELECT count(*) FROM written WHERE result IS NOT NULL").fetchone()[0]
+        writer = MirrorWriter.open(index, options, out_dir)
+        made = store.db.execute("SELECT value FROM facts WHERE name = 'made'").fetchone()
+        if made is not None and made[0] != (writer.made.isoformat() if writer.made is not None else _NONE):
+            stale: set[int] | None = None  # the notices' dates: every file again
+        else:
+            stale = _stale(store, writer)
+        again: list[int] = []
+        unread = False  # a file to write that was not written along: its language from the records
+        for ordinal, planned, made_along in _merged(writer, store):
+            if made_along is not None and made_along.result is not None and not writer.plan.explains(made_along.path):
+                (writer.root / made_along.path).unlink(missing_ok=True)  # a name the real plan gives no file
+            if planned is not None and _again(made_along, planned, stale is None or ordinal in stale):
+                again.append(ordinal)
+                unread = unread or made_along is None
+        if unread and records_path is not None and records_path.exists():
+            writer.languages_from(records_path)
+        rewritten = _captures_at(index, again)
+        pending = next(rewritten, None)
+        for ordinal, planned, made_along in _merged(writer, store):
+            if planned is None:
+                continue
+            if pending is not None and pending[0] == ordinal:
+                capture = pending[1]
+                if capture.url != planned.url:
+                    raise MirrorError(f"{index.warc} changed while the mirror was being written "
+                                      f"(capture {ordinal} is {capture.url}, expected {planned.url}); run it again")
+                writer.add(writer.write(capture, planned, made_along.lang if made_along else None))
+                pending = next(rewritten, None)
+            else:
+                assert made_along is not None and made_along.result is not None
+                writer.add(_unpickled(made_along.result))
+        return FixedUp(writer.finish(records_path), along, len(again))
+    finally:
+        store.close()
+
+
+def _again(made_along: _Along | None, planned: PlannedFile, told_otherwise: bool) -> bool:
+    """Whether a file of the real plan must be written (again)."""
+    return (made_along is None or made_along.result is None or told_otherwise or made_along.path != planned.path
+            or made_along.kind != planned.kind or made_along.url != planned.url)
+
+
+def _unpickled(result: bytes) -> FileWritten:
+    written = pickle.loads(result)  # noqa: S301 (written by this run's own process, in its own store)
+    assert isinstance(written, FileWritten)
+    return written

@@ -1,0 +1,110 @@
+"""The mirror written while the crawl runs (``sunset run`` of a crawl: :mod:`site_out.along`) is,
+file for file and byte for byte, what ``sunset mirror`` writes afterwards from the same master,
+with the same problems and missing links: over forward links, a redirect, a case clash renamed
+``~2``, a file named like a folder, links to a page never fetched (a 404, a URL the config
+excludes, one outside base_url) and the start page."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from site_out.along import ALONG_FILE
+from sunset.cli import main
+from tests.crawlserver import ServerState, _Handler, gif, serve
+from tests.test_crawl_site import crawl_config
+
+PAGES = {
+    "/s/": '<HTML><BODY><A HREF="Page.htm">P</A> <A HREF="later.htm">later</A> <A HREF="page.htm">p</A> '
+           '<A HREF="moved.htm">moved</A> <IMG SRC="data"> <IMG SRC="data/more.gif"> <A HREF="gone.htm">gone</A> '
+           '<A HREF="private/x.htm">private</A> <A HREF="../outside.htm">outside</A> <A HREF="dir">dir</A>'
+           '</BODY></HTML>',
+    "/s/Page.htm": '<HTML><BODY><A HREF="./">home</A> <A HREF="later.htm#end">later</A> '
+                   '<A HREF="Deep/far.htm">far</A></BODY></HTML>',
+    "/s/page.htm": '<HTML><BODY><A HREF="Page.htm">the other</A> <A HREF="moved.htm">moved</A></BODY></HTML>',
+    "/s/later.htm": '<HTML><BODY><A HREF="gone.htm">gone</A> <A HREF="new.htm">new</A> <A HREF="Page.htm">P</A>'
+                    '<A NAME="end"></A></BODY></HTML>',
+    "/s/new.htm": '<HTML><BODY><A HREF="moved.htm">here again</A> <IMG SRC="data"></BODY></HTML>',
+    "/s/dir/": '<HTML><BODY><A HREF="../">up</A> <A HREF="../later.htm">later</A></BODY></HTML>',
+    "/s/Deep/far.htm": '<HTML><BODY><A HREF="../page.htm">p</A> <A HREF="../index.htm">index</A></BODY></HTML>',
+}
+
+
+def clash_route(handler: _Handler, state: ServerState) -> None:
+    path = urlsplit(handler.path).path
+    if path == "/robots.txt":
+        handler.send(404, b"")
+    elif path == "/s/moved.htm":
+        handler.send(302, b"", [("Location", "new.htm")])
+    elif path == "/s/dir":
+        handler.send(301, b"", [("Location", f"{state.origin}/s/dir/")])
+    elif path in PAGES:
+        handler.send(200, PAGES[path].encode())
+    elif path in ("/s/data", "/s/data/more.gif"):
+        handler.send(200, gif(path.encode()), content_type="image/gif")
+    else:
+        handler.send(404, b"<H1>Not Found</H1>")
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def _mirror_lines(log: Path) -> list[str]:
+    """The log's lines of the mirror's problems and missing links (their order too)."""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [line.split("INFO sunset: ", 1)[1] for line in lines
+            if "INFO sunset: mirror: " in line and "written" not in line and "redirect map" not in line]
+
+
+@pytest.fixture(scope="module")
+def along_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A crawl run whose mirror was written along, and ``sunset mirror`` run again on a copy of its master."""
+    folder = tmp_path_factory.mktemp("along")
+    with serve(clash_route) as state:
+        config = crawl_config(folder, state, base_url=state.origin + "/s/", fetch_from=None,
+                              extra='case_insensitive = false\nconcurrency = 1\nexclude = ["/private/"]')
+        out = folder / "out"
+        assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    again = folder / "again"
+    again.mkdir()
+    for name in ("old.warc.gz", "site.toml", "records.jsonl"):
+        shutil.copy(out / name, again / name)
+    assert main(["mirror", str(again), "--quiet"]) == 0
+    return out, again
+
+
+def test_the_mirror_was_written_along_the_crawl(along_run) -> None:
+    out, _ = along_run
+    log = (out / "sunset.log").read_text(encoding="utf-8")
+    assert "files written while crawling" in log
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    spans = [span for entry in run["runs"] for span in entry.get("steps", ())]
+    assert any(span["step"] == "mirror" and span.get("along") == "crawl" for span in spans), spans
+    assert not (out / ALONG_FILE).exists()
+
+
+def test_along_mirror_is_what_sunset_mirror_writes_file_for_file(along_run) -> None:
+    out, again = along_run
+    along, after = _files(out / "mirror"), _files(again / "mirror")
+    assert sorted(along) == sorted(after)
+    # (the about page names the runs that made the folder: the two folders' histories differ)
+    different = [name for name in along if along[name] != after[name] and name != "_sunset/about.html"]
+    assert different == []
+    site = next(name for name in along if name.endswith("/s/index.html")).rsplit("/", 1)[0]
+    assert {f"{site}/Page.htm", f"{site}/page~2.htm", f"{site}/data~2", f"{site}/data/more.gif",
+            f"{site}/moved.htm", f"{site}/dir.html", f"{site}/dir/index.html", f"{site}/Deep/far.htm"} <= set(along)
+    assert f"{site}/data" not in along and f"{site}/gone.htm" not in along
+
+
+def test_along_mirror_tells_the_same_problems_in_the_same_order(along_run) -> None:
+    out, again = along_run
+    lines = _mirror_lines(out / "sunset.log")
+    assert any("gone.htm" in line for line in lines) and any("renamed" in line for line in lines)
+    assert lines == _mirror_lines(again / "sunset.log")
+    for name in ("old-redirects.csv",):
+        if (out / name).exists():
+            assert (out / name).read_bytes() == (again / name).read_bytes()
