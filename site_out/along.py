@@ -377,11 +377,13 @@ class FixedUp:
 def finish_along(store: SqliteStore, index: CaptureIndex, options: MirrorOptions, out_dir: Path,
                  records_path: Path | None) -> FixedUp:
     """The mirror written along made what ``sunset mirror`` makes of the complete master (``index``:
-    its capture index): the real plan, the files it concerns written again, the ones it does not
-    removed, then :meth:`MirrorWriter.finish`. ``store`` is closed (and removed) here."""
+    its capture index): the real plan, the files it concerns written again, the ones it gives
+    no file removed, then :meth:`MirrorWriter.finish`. ``store`` is closed (and removed) here."""
     try:
         along = store.db.execute("SELECT count(*) FROM written WHERE result IS NOT NULL").fetchone()[0]
-        writer = MirrorWriter.open(index, options, out_dir)
+        # A file written along at a name the real plan gives no file is removed here.
+        writer = MirrorWriter.open(index, options, out_dir,
+                                   stale="named otherwise while the crawl ran, or left by an earlier run")
         made = store.db.execute("SELECT value FROM facts WHERE name = 'made'").fetchone()
         if made is not None and made[0] != (writer.made.isoformat() if writer.made is not None else _NONE):
             stale: set[int] | None = None  # the notices' dates: every file again
@@ -390,8 +392,6 @@ def finish_along(store: SqliteStore, index: CaptureIndex, options: MirrorOptions
         again: list[int] = []
         unread = False  # a file to write that was not written along: its language from the records
         for ordinal, planned, made_along in _merged(writer, store):
-            if made_along is not None and made_along.result is not None and not writer.plan.explains(made_along.path):
-                (writer.root / made_along.path).unlink(missing_ok=True)  # a name the real plan gives no file
             if planned is not None and _again(made_along, planned, stale is None or ordinal in stale):
                 again.append(ordinal)
                 unread = unread or made_along is None

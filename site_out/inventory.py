@@ -42,14 +42,15 @@ def iter_unexplained(root: Path, plan: MirrorPlan) -> Iterator[str]:
                 yield relative
 
 
-def remove_unexplained(root: Path, plan: MirrorPlan) -> list[str]:
-    """Delete the files no capture explains (and the folders they leave empty); return them."""
+def remove_unexplained(root: Path, plan: MirrorPlan, why: str = "left by an earlier run") -> list[str]:
+    """Delete the files no capture explains (and the folders they leave empty); return them.
+    ``why``: how such a file came to be there, for the log."""
     removed = []
     for relative in list(iter_unexplained(root, plan)):
         with contextlib.suppress(FileNotFoundError):
             (root / relative).unlink()
         removed.append(relative)
-        log.info("mirror: removed %s: no capture in the WARC explains it (left by an earlier run)", relative)
+        log.info("mirror: removed %s: no capture in the WARC explains it (%s)", relative, why)
     for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
         if Path(folder) != root:
             with contextlib.suppress(OSError):

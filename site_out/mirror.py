@@ -327,10 +327,13 @@ class MirrorWriter(CaptureWriter):
         return self.start_path
 
     @classmethod
-    def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path) -> MirrorWriter:
+    def open(cls, index: CaptureIndex, options: MirrorOptions, out_dir: Path, *,
+             stale: str = "left by an earlier run") -> MirrorWriter:
         """The mirror's folder and its plan (pass 1: the master's capture index, ``index``, asked,
         with the old server's answers over it, :class:`archive.served.SiteIndex`; no body read),
-        ready to write each capture of the site as served (:func:`archive.served.iter_site_captures`)."""
+        ready to write each capture of the site as served (:func:`archive.served.iter_site_captures`).
+        A file already there that no capture explains is removed first (``stale``: how it came to be
+        there, for the log): a file of a killed run may stand where a folder of this plan must go."""
         root = out_dir / MIRROR_FOLDER
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -338,6 +341,7 @@ class MirrorWriter(CaptureWriter):
             raise MirrorError(f"cannot create the mirror folder {root}: {error}") from error
         with SiteIndex(index) as site:  # the site as served: the old server's answers over its files
             plan = build_plan(site, case_insensitive=options.case_insensitive, store=out_dir / PLAN_FILE)
+        remove_unexplained(root, plan, stale)
         return cls(plan, options, root, index.warc, out_dir, warcinfo_date(index.warc))
 
     @property
