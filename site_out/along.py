@@ -253,12 +253,16 @@ class AlongMirror:
         return self.plan.place(capture)
 
     def write(self, capture: Capture, planned: PlannedFile, lang: str | None,
-              page: PageTokens | None = None) -> tuple[FileWritten, dict[str, str | None]]:
-        """Write a capture's file (``lang``, ``page``: from its record); what it reports, and every
-        answer the resolver gave it. Here or in a forked worker, which reads the plan as far as this
+              page: PageTokens | None = None) -> tuple[FileWritten | None, dict[str, str | None]]:
+        """Write a capture's file (``lang``, ``page``: from its record); what it reports (None: it
+        could not be written, a killed run's file in the way, say: it is written at the end), and
+        every answer the resolver gave it. Here or in a forked worker, which reads the plan as far as this
         process has committed it (an answer from a plan a little behind is noted all the same)."""
         self.resolver.answers = {}
-        return self.writer.write(capture, planned, lang, page), self.resolver.answers
+        written = self.writer.write(capture, planned, lang, page)
+        if not (self.writer.root / planned.path).is_file():  # it could not be written: again at the end
+            return None, {}
+        return written, self.resolver.answers
 
     def note(self, ordinal: int, planned: PlannedFile, lang: str | None, written: FileWritten | None,
              answers: dict[str, str | None]) -> None:

@@ -6,7 +6,12 @@ excludes, one outside base_url) and the start page."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,7 +19,8 @@ import pytest
 
 from site_out.along import ALONG_FILE
 from sunset.cli import main
-from tests.crawlserver import ServerState, _Handler, gif, serve
+from tests.conftest import ROOT
+from tests.crawlserver import ServerState, _Handler, gif, many_route, serve
 from tests.test_crawl_site import crawl_config
 
 PAGES = {
@@ -110,3 +116,36 @@ def test_along_mirror_tells_the_same_problems_in_the_same_order(along_run) -> No
     for name in ("old-redirects.csv",):
         if (out / name).exists():
             assert (out / name).read_bytes() == (again / name).read_bytes()
+
+
+def test_a_run_killed_while_crawling_ends_with_the_mirror_sunset_mirror_writes(tmp_path: Path) -> None:
+    """SIGKILL during the crawl (files written along, the store half made), then the same command:
+    the crawl resumes, the mirror is written along again from the start of the master, and ends as
+    ``sunset mirror`` writes it."""
+    with serve(many_route, delay=0.03) as state:
+        config = crawl_config(tmp_path, state, base_url=state.origin + "/s/", fetch_from=None,
+                              extra="concurrency = 2")
+        out = tmp_path / "out"
+        process = subprocess.Popen([sys.executable, "-m", "sunset", "run", str(config), "--out", str(out), "-q"],
+                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while (not list(out.glob("mirror/*/s/p2*.htm")) and process.poll() is None
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
+            assert process.poll() is None, "the run finished before it could be killed"
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait()
+        assert (out / "old.warc.gz.open").exists()
+        assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    assert "files written while crawling" in (out / "sunset.log").read_text(encoding="utf-8")
+    again = tmp_path / "again"
+    again.mkdir()
+    for name in ("old.warc.gz", "site.toml", "records.jsonl"):
+        shutil.copy(out / name, again / name)
+    assert main(["mirror", str(again), "--quiet"]) == 0
+    along, after = _files(out / "mirror"), _files(again / "mirror")
+    assert sorted(along) == sorted(after)
+    assert [name for name in along if along[name] != after[name] and name != "_sunset/about.html"] == []
+    assert not list(out.glob(".*.sqlite*"))
