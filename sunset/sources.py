@@ -39,7 +39,8 @@ class Source:
     name of its database."""
     along: tuple[str, ...] = ()
     """Later steps it can do while it writes. A source that leaves the CPU idle (the crawl waits for
-    a server) makes the records meanwhile; a fast one leaves them to the content pass."""
+    a server) makes the records and the mirror meanwhile (:mod:`site_out.along`); a fast one leaves
+    them to the content pass."""
     start_page_checked: bool = False
     """The preflight finds the start page among its files before it writes (a docroot); for any
     other source a run looks for it in the master as soon as the source is done."""
