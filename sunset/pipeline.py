@@ -52,6 +52,7 @@ from sunset.config import SiteConfig, copy_config
 from sunset.console import shown
 from sunset.file_dates import copy_dates_warning
 from sunset.layout import OutputLayout
+from sunset.preflight import check_start_page
 from sunset.progress import crawl_progress, progress
 
 log = logging.getLogger("sunset")
@@ -518,6 +519,11 @@ class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
         self._store = None
         records = layout.records if layout.records.exists() else None
         with CaptureIndex(layout.warc) as index:
+            try:  # a run stops before a mirror that would open on "Page not archived" (the start step's check)
+                check_start_page(config, index)
+            except BaseException:
+                store.close()
+                raise
             fixed = finish_along(store, index, mirror_options(config, layout), layout.root, records)
         log.info("mirror: %d files written while crawling, %d written again once the master was complete",
                  fixed.along, fixed.again)
@@ -548,7 +554,9 @@ def crawl(call: SourceCall) -> CrawlRun:
 
     When the run asks for ``normalize`` along, ``records.jsonl`` is made meanwhile, in a process that
     reads the WARC as it grows (the CPU a crawl leaves idle), byte for byte what ``sunset normalize``
-    makes of it after.
+    makes of it after; with ``mirror`` along too, the same process writes the mirror's files, and once
+    the WARC is complete the files the whole plan names or links otherwise are written again
+    (:mod:`site_out.along`): byte for byte what ``sunset mirror`` writes after.
     """
     config, quiet, fresh = call.config, call.quiet, call.fresh
     records_along = "normalize" in call.along
