@@ -20,7 +20,6 @@ WARC order from what each write reported.
 """
 from __future__ import annotations
 
-import logging
 import pickle
 import posixpath
 from collections.abc import Iterator
@@ -42,8 +41,6 @@ from site_out.plan import planned_kind, redirect_target, unique_path, withheld_f
 from site_out.plan_store import PlannedFile, SqlSet
 from site_out.resolve import FORM_CLOSED_PAGE, Resolver
 
-log = logging.getLogger("sunset")
-
 ALONG_FILE = ".mirror-along.sqlite"
 """The provisional plan and what each file written along was told (removed by :func:`finish_along`)."""
 
@@ -64,6 +61,9 @@ _NONE = ""
 _MAX_HOPS = 10
 _BATCH = 16
 _CACHED = 8192
+_FRESH_FILES = 16
+"""Files written after which an answer that may change (a guess, none) is asked again."""
+_FOREVER = 1 << 62
 
 
 def along_store(out_dir: Path) -> SqliteStore:
@@ -87,6 +87,14 @@ class GrowingPlan:
         """(file or None, redirect target or None) of a URL met already; None: not met yet."""
         row = self._store.db.execute("SELECT path, target FROM seen WHERE key = ?", (key,)).fetchone()
         return (row[0], row[1]) if row is not None else None
+
+    def entries(self, keys: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """:meth:`entry` of each of ``keys`` met already, in one question."""
+        if not keys:
+            return {}
+        marks = ", ".join("?" * len(keys))
+        rows = self._store.db.execute(f"SELECT key, path, target FROM seen WHERE key IN ({marks})", keys)
+        return {key: (path, target) for key, path, target in rows}
 
     def forwarding_target(self, path: str) -> str | None:
         """The target of the redirect whose forwarding page is ``path``, if it is one."""
@@ -154,38 +162,82 @@ def _guessed_page(url: str) -> bool:
 class AnsweringResolver(Resolver):
     """The resolver of the provisional plan: :meth:`target_path` answers from the captures read so
     far, guesses for a URL of the site not met yet, and notes each answer in :attr:`answers` (for
-    the file being written: the caller empties it between files)."""
+    the file being written: :meth:`next_file` starts the next).
+
+    Answers are kept for the next files, as the real plan's lookups are (:class:`site_out.plan_store.PlanPaths`):
+    a file of a URL met stays its file; any other answer (a guess, none, a redirect's) is asked again
+    after :data:`_FRESH_FILES` files, since the crawl may fetch it meanwhile. An answer kept too long
+    costs a file written again at the end, never a wrong one: each is checked against the real plan."""
 
     def __init__(self, plan: GrowingPlan, scope: Scope, *, index_files: tuple[str, ...], language: str) -> None:
         super().__init__({}, scope, index_files=index_files, language=language)
         self.plan = plan
         self.answers: dict[str, str | None] = {}
+        self._kept: dict[str, tuple[str | None, int]] = {}  # URL -> answer, files after which to ask again
+        self._spelled: dict[str, tuple[list[str], str | None]] = {}  # URL -> :meth:`_spellings`
+        self._files = 0
+
+    def next_file(self) -> None:
+        self.answers = {}
+        self._files += 1
 
     def target_path(self, url: str) -> str | None:
         if url in self.answers:
             return self.answers[url]
-        found = self._path(url, follow=True)
+        kept = self._kept.get(url)
+        if kept is not None and kept[1] > self._files:
+            found = kept[0]
+        else:
+            found, lasting = self._path(url, follow=True)
+            if len(self._kept) >= _CACHED:
+                self._kept.clear()
+            self._kept[url] = (found, _FOREVER if lasting else self._files + _FRESH_FILES)
         self.answers[url] = found
         return found
 
-    def _path(self, url: str, *, follow: bool) -> str | None:
-        """:meth:`Resolver.target_path` over the growing plan; ``follow``: a redirect's URL answers
-        the file its chain ends at, as :func:`site_out.plan.shortcut_redirects` makes it."""
+    def _path(self, url: str, *, follow: bool) -> tuple[str | None, bool]:
+        """:meth:`Resolver.target_path` over the growing plan, and whether the answer lasts (the file
+        of a URL met); ``follow``: a redirect's URL answers the file its chain ends at, as
+        :func:`site_out.plan.shortcut_redirects` makes it."""
+        spelled = self._spelled.get(url)
+        if spelled is None:
+            spelled = self._spellings(url)
+            if len(self._spelled) >= _CACHED:
+                self._spelled.clear()
+            self._spelled[url] = spelled
+        keys, guess = spelled
+        if not keys:
+            return None, False
+        own = self.plan.entry(keys[0])  # most links name a file met already: one question
+        entry = own
+        if entry is None or entry[0] is None:
+            found = self.plan.entries(keys[1:])
+            entry = next((found[key] for key in keys[1:] if key in found and found[key][0] is not None), None)
+            if entry is None:
+                return (guess if own is None else None), False  # a URL met with no file: none
+        path, target = entry
+        assert path is not None
+        if follow and target is not None:
+            return self._shortcut(path, target), False
+        return path, True
+
+    def _spellings(self, url: str) -> tuple[list[str], str | None]:
+        """What of a URL's answer the plan does not change: the lookup keys of its candidates (its own
+        first; none when it has no key) and the name it will most likely have if it is not met yet
+        (None: the crawl will not fetch it, being on another host, or a page outside base_url)."""
         local = self.scope.local(url)
+        keys = []
         for candidate in self.candidates(local):
             try:
-                entry = self.plan.entry(lookup_key(candidate, self.case_insensitive))
-            except BadURL:
-                continue
-            if entry is None or entry[0] is None:
-                continue
-            path, target = entry
-            return self._shortcut(path, target) if follow and target is not None else path
-        return self._guess(local)
+                keys.append(lookup_key(candidate, self.case_insensitive))
+            except (BadURL, ValueError):
+                if not keys:
+                    return [], None
+        return keys, self._guess(local)
 
     def _shortcut(self, forwarding: str, target: str) -> str:
         for _ in range(_MAX_HOPS):
-            path = self._path(target, follow=False)
+            path, _ = self._path(target, follow=False)
             if path is None:
                 return forwarding
             following = self.plan.forwarding_target(path)
@@ -195,15 +247,9 @@ class AnsweringResolver(Resolver):
         return forwarding
 
     def _guess(self, url: str) -> str | None:
-        """The name a URL of the site not met yet will have, most likely; None for one met already
-        (an error: no file), or that the crawl will not fetch (another host; a page outside base_url)."""
+        """The name ``url`` gets if the crawl fetches it: :func:`site_out.paths.mirror_path`, a page
+        by its name (:func:`_guessed_page`); None for what it will not fetch."""
         if not self.scope.same_host(url):
-            return None
-        try:
-            key = lookup_key(url, self.case_insensitive)
-        except (BadURL, ValueError):
-            return None
-        if self.plan.entry(key) is not None:
             return None
         page = _guessed_page(url)
         if page and not self.scope.contains(url):
@@ -215,8 +261,9 @@ class AnsweringResolver(Resolver):
 
 
 class AlongMirror:
-    """Writes each capture's file as the master grows (:meth:`add`, in WARC order), under the
-    provisional plan, noting what each file was told in ``store`` (:func:`along_store`)."""
+    """Writes each capture's file as the master grows, under the provisional plan: :meth:`place`
+    decides its name (here, in WARC order), :meth:`write` writes it (here or in a forked worker),
+    :meth:`note` keeps what it reported and every answer it was given in ``store`` (:func:`along_store`)."""
 
     def __init__(self, store: SqliteStore, options: MirrorOptions, out_dir: Path, *masters: Path) -> None:
         """``masters``: the master's names (open, then complete): its warcinfo dates the notices."""
@@ -258,9 +305,11 @@ class AlongMirror:
         could not be written, a killed run's file in the way, say: it is written at the end), and
         every answer the resolver gave it. Here or in a forked worker, which reads the plan as far as this
         process has committed it (an answer from a plan a little behind is noted all the same)."""
-        self.resolver.answers = {}
+        self.resolver.next_file()
         written = self.writer.write(capture, planned, lang, page)
-        if not (self.writer.root / planned.path).is_file():  # it could not be written: again at the end
+        failed = f"{capture.url}: cannot write "
+        if any(problem.startswith(failed) for problem in written.problems) or \
+                not (self.writer.root / planned.path).is_file():  # again at the end, where nothing is in the way
             return None, {}
         return written, self.resolver.answers
 
@@ -271,8 +320,8 @@ class AlongMirror:
         db.execute("INSERT INTO written VALUES (?, ?, ?, ?, ?, ?)",
                    (ordinal, planned.url, planned.path, planned.kind, lang,
                     pickle.dumps(written) if written is not None else None))
-        db.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?)",
-                       ((self._asked(url, answer), ordinal) for url, answer in answers.items()))
+        uses = [(self._asked(url, answer), ordinal) for url, answer in answers.items()]
+        db.executemany("INSERT OR IGNORE INTO uses VALUES (?, ?)", uses)
         self._pending += 1
         if self._pending >= _BATCH:  # what the workers can see of the plan
             db.execute("COMMIT")
