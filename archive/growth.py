@@ -1,6 +1,6 @@
 """A WARC still being written, read by another process as it grows.
 
-``sunset run`` makes the records of a crawl while the crawl fetches: a forked process reads the
+``sunset run`` makes the records (and the mirror) of a crawl while the crawl fetches: a forked process reads the
 master as the writer appends to it, with the same reader any later pass uses, so its records are
 byte for byte those of a read of the finished file. It may read only what is whole: the writer
 says, after each flush, how far the file holds complete records; the reader waits at that mark

@@ -2,8 +2,8 @@
 
 The driver knows nothing of any step; four rules make every route:
 
-- Steps run in the plan's order. A step that an earlier one did along (the records while the
-  crawl fetched, the mirror in the content pass) is not run again: a step is offered the later
+- Steps run in the plan's order. A step that an earlier one did along (the records and the
+  mirror while the crawl fetched, the mirror in the content pass) is not run again: a step is offered the later
   steps of the plan it declares it can do along, and says which it did.
 - A step declared ``aside`` starts in a forked process (:class:`archive.workers.Aside`) as soon
   as every earlier step of the plan that makes something it reads is done, and runs beside the

@@ -2,7 +2,7 @@
 seconds went (``run.json``'s run entry, a line per step in ``sunset.log``; ``make bench`` prints it).
 
 Steps overlap: an aside runs in a process of its own beside the steps after it, and a step done
-along another (the mirror in the content pass, the records while the crawl fetches) shares that
+along another (the mirror in the content pass, the records and the mirror while the crawl fetches) shares that
 step's time. So a span is a start and an end, not a share of a total. Times are seconds since the
 command's process started (its imports and the checks before the run are the time before the first
 step); every process of the run reads the same clock (``time.monotonic``), so an aside's span,

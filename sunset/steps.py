@@ -86,8 +86,8 @@ class Step:
     reads is made: it needs no CPU the next step needs alone, and nothing it makes is read until
     a later step waits for it."""
     along: tuple[str, ...] = ()
-    """Later steps it can do in the same pass, when the run has them to do (the records while
-    crawling, the mirror in the content pass)."""
+    """Later steps it can do in the same pass, when the run has them to do (the records and
+    the mirror while crawling, the mirror in the content pass)."""
     reusable: bool = False
     """In a batch, not run again when what it makes exists and is no older than what it reads."""
     captures: bool = False
