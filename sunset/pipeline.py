@@ -602,14 +602,15 @@ def crawl(call: SourceCall) -> CrawlRun:
         if records is not None:
             log.info("normalize: %d records (%d pages) written to %s while crawling", records.records, records.pages,
                      layout.records)
+        if summary.aliases:
+            with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
+                json.dump(summary.aliases, handle, indent=2, sort_keys=True)
+        log.info("crawl: %d fetched, %d errors, %d skipped into %s", summary.fetched, summary.errors,
+                 summary.skipped, layout.warc)
+        for failure in summary.failures:
+            log.info("crawl: %s", failure)
+        # The crawl is done and said so: a mirror written along is put right (or the start page is missing).
         mirrored = along.finish_mirror(config) if along is not None else None
-    if summary.aliases:
-        with atomic_writer(layout.crawl_aliases, "w", encoding="utf-8") as handle:
-            json.dump(summary.aliases, handle, indent=2, sort_keys=True)
-    log.info("crawl: %d fetched, %d errors, %d skipped into %s", summary.fetched, summary.errors,
-             summary.skipped, layout.warc)
-    for failure in summary.failures:
-        log.info("crawl: %s", failure)
     return CrawlRun(summary, layout.warc, records=records, mirrored=mirrored)
 
 
