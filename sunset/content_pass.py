@@ -75,6 +75,14 @@ def normalize_and_mirror(index: CaptureIndex, normalize_options: NormalizeOption
     return sink.summary(records_path), writer.finish(records_path)
 
 
+@dataclass(frozen=True, slots=True)
+class _AlongContext:
+    """What every worker of the content pass done along a crawl needs, handed over once by fork."""
+
+    normalize: NormalizeOptions
+    mirror: AlongMirror  # the growing plan (each worker reads it through its own connection), the writer
+
+
 def _along_tasks(captures: Iterable[Capture], mirror: AlongMirror) -> Iterator[Task[tuple[Capture, object]]]:
     for ordinal, capture in enumerate(captures):
         yield capture_task(capture, (ordinal, *mirror.place(capture)))
@@ -90,12 +98,6 @@ def _along_one(context: _AlongContext, task: tuple[Capture, tuple[int, PlannedFi
         return normalized, placed, None, {}
     written, answers = context.mirror.write(capture, planned, normalized.lang, page)
     return normalized, placed, written, answers
-
-
-@dataclass(frozen=True, slots=True)
-class _AlongContext:
-    normalize: NormalizeOptions
-    mirror: AlongMirror
 
 
 def records_and_mirror_along(captures: Iterable[Capture], normalize_options: NormalizeOptions, records_path: Path,
