@@ -21,7 +21,7 @@ import pytest
 from site_out.along import ALONG_FILE
 from sunset.cli import main
 from tests.conftest import ROOT
-from tests.crawlserver import ServerState, _Handler, gif, many_route, serve
+from tests.crawlserver import ServerState, _Handler, gif, many_route, serve, site_route
 from tests.test_crawl_site import crawl_config
 
 PAGES = {
@@ -67,6 +67,21 @@ def _mirror_lines(log: Path) -> list[str]:
             and "written" not in line and "redirect map" not in line and "mirror: removed " not in line]
 
 
+def _mirror_again(out: Path, again: Path) -> None:
+    """``sunset mirror`` of a copy of ``out``'s master (and its records) in ``again``."""
+    again.mkdir()
+    for name in ("old.warc.gz", "site.toml", "records.jsonl"):
+        shutil.copy(out / name, again / name)
+    assert main(["mirror", str(again), "--quiet"]) == 0
+
+
+def _assert_same_mirror(out: Path, again: Path) -> None:
+    along, after = _files(out / "mirror"), _files(again / "mirror")
+    assert sorted(along) == sorted(after)
+    # (the about page names the runs that made the folder: the two folders' histories differ)
+    assert [name for name in along if along[name] != after[name] and name != "_sunset/about.html"] == []
+
+
 @pytest.fixture(scope="module")
 def along_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A crawl run whose mirror was written along, and ``sunset mirror`` run again on a copy of its master."""
@@ -76,12 +91,8 @@ def along_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                               extra='case_insensitive = false\nconcurrency = 1\nexclude = ["/private/"]')
         out = folder / "out"
         assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
-    again = folder / "again"
-    again.mkdir()
-    for name in ("old.warc.gz", "site.toml", "records.jsonl"):
-        shutil.copy(out / name, again / name)
-    assert main(["mirror", str(again), "--quiet"]) == 0
-    return out, again
+    _mirror_again(out, folder / "again")
+    return out, folder / "again"
 
 
 def test_the_mirror_was_written_along_the_crawl(along_run) -> None:
@@ -98,11 +109,8 @@ def test_the_mirror_was_written_along_the_crawl(along_run) -> None:
 
 def test_along_mirror_is_what_sunset_mirror_writes_file_for_file(along_run) -> None:
     out, again = along_run
-    along, after = _files(out / "mirror"), _files(again / "mirror")
-    assert sorted(along) == sorted(after)
-    # (the about page names the runs that made the folder: the two folders' histories differ)
-    different = [name for name in along if along[name] != after[name] and name != "_sunset/about.html"]
-    assert different == []
+    _assert_same_mirror(out, again)
+    along = _files(out / "mirror")
     site = next(name for name in along if name.endswith("/s/index.html")).rsplit("/", 1)[0]
     assert {f"{site}/Page.htm", f"{site}/page~2.htm", f"{site}/data~2", f"{site}/data/more.gif",
             f"{site}/moved.htm", f"{site}/dir.html", f"{site}/dir/index.html", f"{site}/Deep/far.htm"} <= set(along)
@@ -145,12 +153,19 @@ def test_a_run_killed_while_crawling_ends_with_the_mirror_sunset_mirror_writes(t
     written = re.findall(r"mirror: (\d+) files written while crawling, (\d+) written again",
                          (out / "sunset.log").read_text(encoding="utf-8"))
     assert written and int(written[-1][0]) == 1 + 61 + 7 - 1 and written[-1][1] == "0", written
-    again = tmp_path / "again"
-    again.mkdir()
-    for name in ("old.warc.gz", "site.toml", "records.jsonl"):
-        shutil.copy(out / name, again / name)
-    assert main(["mirror", str(again), "--quiet"]) == 0
-    along, after = _files(out / "mirror"), _files(again / "mirror")
-    assert sorted(along) == sorted(after)
-    assert [name for name in along if along[name] != after[name] and name != "_sunset/about.html"] == []
+    _mirror_again(out, tmp_path / "again")
+    _assert_same_mirror(out, tmp_path / "again")
     assert not list(out.glob(".*.sqlite*"))
+
+
+def test_the_1998_site_case_insensitive_along_is_what_sunset_mirror_writes(tmp_path: Path) -> None:
+    """The crawl tests' IIS site (case-insensitive, with its redirects, errors, frames, a CGI's
+    queries, a gzip page, revisits), two fetches at once: the same mirror, the same notes."""
+    with serve(site_route) as state:
+        config = crawl_config(tmp_path, state)
+        out = tmp_path / "out"
+        assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
+    assert "files written while crawling" in (out / "sunset.log").read_text(encoding="utf-8")
+    _mirror_again(out, tmp_path / "again")
+    _assert_same_mirror(out, tmp_path / "again")
+    assert _mirror_lines(out / "sunset.log") == _mirror_lines(tmp_path / "again" / "sunset.log")
