@@ -13,12 +13,16 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from site_out.along import ALONG_FILE
+from archive.capture import BytesBody, Capture
+from archive.urls import Scope
+from site_out.along import ALONG_FILE, AnsweringResolver, GrowingPlan, along_store
+from site_out.plan_store import PlannedFile
 from sunset.cli import main
 from tests.conftest import ROOT
 from tests.crawlserver import ServerState, _Handler, gif, many_route, serve, site_route
@@ -169,3 +173,40 @@ def test_the_1998_site_case_insensitive_along_is_what_sunset_mirror_writes(tmp_p
     _mirror_again(out, tmp_path / "again")
     _assert_same_mirror(out, tmp_path / "again")
     assert _mirror_lines(out / "sunset.log") == _mirror_lines(tmp_path / "again" / "sunset.log")
+
+
+def _capture(url: str, status: int = 200, content_type: str = "text/html", location: str | None = None) -> Capture:
+    headers = (("Location", location),) if location else ()
+    return Capture(url, datetime(2005, 12, 2, tzinfo=timezone.utc), content_type, BytesBody(b""), status, headers)
+
+
+def test_the_growing_plan_names_files_by_the_plans_rules_in_warc_order(tmp_path: Path) -> None:
+    """First capture of a URL wins, ``~2`` on a case clash, a file under a folder that is an earlier
+    file's name is put off; the resolver guesses a URL not met yet, answers none for an error, and
+    follows a redirect to its target's file, noting every answer."""
+    store = along_store(tmp_path)
+    plan = GrowingPlan(store, case_insensitive=False)
+    site = "http://old.example.org/s/"
+    scope = Scope(site)
+    resolver = AnsweringResolver(plan, scope, index_files=("index.htm",), language="en")
+    assert resolver.target_path(site + "later.htm") == "old.example.org/s/later.htm"  # a guess: not fetched yet
+    assert resolver.target_path(site + "logo.gif") == "old.example.org/s/logo.gif"
+    assert resolver.target_path("http://old.example.org/elsewhere.htm") is None  # outside base_url: never fetched
+    assert resolver.answers == {site + "later.htm": "old.example.org/s/later.htm",
+                                site + "logo.gif": "old.example.org/s/logo.gif",
+                                "http://old.example.org/elsewhere.htm": None}
+    assert plan.place(_capture(site + "Page.htm")) == (PlannedFile(site + "Page.htm", "old.example.org/s/Page.htm",
+                                                                   "html"), True)
+    assert plan.place(_capture(site + "page.htm")) == (PlannedFile(site + "page.htm",
+                                                                   "old.example.org/s/page~2.htm", "html"), True)
+    assert plan.place(_capture(site + "Page.htm")) == (None, False)  # not the URL's first capture
+    assert plan.place(_capture(site + "data", content_type="image/gif"))[1] is True
+    assert plan.place(_capture(site + "data/more.gif", content_type="image/gif")) == (
+        PlannedFile(site + "data/more.gif", "old.example.org/s/data/more.gif", "other"), False)  # put off
+    assert plan.place(_capture(site + "gone.htm", status=404)) == (None, False)
+    assert plan.place(_capture(site + "moved.htm", status=302, location=site + "page.htm")) == (None, False)
+    resolver.next_file()
+    assert resolver.target_path(site + "gone.htm") is None
+    assert resolver.target_path(site + "moved.htm") == "old.example.org/s/page~2.htm"
+    assert resolver.target_path(site + "Page.htm") == "old.example.org/s/Page.htm"
+    store.close()
