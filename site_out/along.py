@@ -32,6 +32,7 @@ from archive.capture_index import CaptureIndex
 from archive.reader import iter_warc_captures, warcinfo_date
 from archive.sniff import PAGE_SUFFIXES, guess_file_type
 from archive.sqlite_store import SqliteStore
+from archive.workers import Task, capture_task, map_ordered
 from archive.urls import BadURL, Scope, lookup_key
 from normalize.page import PageTokens
 from site_out.mirror import MIRROR_FOLDER, CaptureWriter, FileWritten, MirrorError, MirrorSummary, MirrorWriter
@@ -428,10 +429,11 @@ class FixedUp:
 
 
 def finish_along(store: SqliteStore, index: CaptureIndex, options: MirrorOptions, out_dir: Path,
-                 records_path: Path | None) -> FixedUp:
+                 records_path: Path | None, *, workers: int = 1) -> FixedUp:
     """The mirror written along made what ``sunset mirror`` makes of the complete master (``index``:
-    its capture index): the real plan, the files it concerns written again, the ones it gives
-    no file removed, then :meth:`MirrorWriter.finish`. ``store`` is closed (and removed) here."""
+    its capture index): the real plan, the files it concerns written again (on ``workers`` processes),
+    the ones it gives no file removed, then :meth:`MirrorWriter.finish`. ``store`` is closed (and
+    removed) here."""
     try:
         along = store.db.execute("SELECT count(*) FROM written WHERE result IS NOT NULL").fetchone()[0]
         # A file written along at a name the real plan gives no file is removed here.
@@ -450,24 +452,43 @@ def finish_along(store: SqliteStore, index: CaptureIndex, options: MirrorOptions
                 unread = unread or made_along is None
         if unread and records_path is not None and records_path.exists():
             writer.languages_from(records_path)
-        rewritten = _captures_at(index, again)
-        pending = next(rewritten, None)
-        for ordinal, planned, made_along in _merged(writer, store):
-            if planned is None:
-                continue
-            if pending is not None and pending[0] == ordinal:
-                capture = pending[1]
-                if capture.url != planned.url:
-                    raise MirrorError(f"{index.warc} changed while the mirror was being written "
-                                      f"(capture {ordinal} is {capture.url}, expected {planned.url}); run it again")
-                writer.add(writer.write(capture, planned, made_along.lang if made_along else None))
-                pending = next(rewritten, None)
-            else:
-                assert made_along is not None and made_along.result is not None
-                writer.add(_unpickled(made_along.result))
+        for written in map_ordered(_fix_one, _fix_tasks(writer, store, index, again), workers, context=writer):
+            writer.add(written)
         return FixedUp(writer.finish(records_path), along, len(again))
     finally:
         store.close()
+
+
+def _fix_tasks(writer: MirrorWriter, store: SqliteStore, index: CaptureIndex,
+               again: list[int]) -> Iterator[Task[tuple[Capture | None, object]]]:
+    """Every file of the real plan in ordinal order: the ones in ``again`` to write (pages and style
+    sheets on the workers), the others' reports as written along."""
+    rewritten = _captures_at(index, again)
+    pending = next(rewritten, None)
+    for ordinal, planned, made_along in _merged(writer, store):
+        if planned is None:
+            continue
+        if pending is None or pending[0] != ordinal:
+            assert made_along is not None and made_along.result is not None
+            yield Task((None, made_along.result), local=True)
+            continue
+        capture = pending[1]
+        if capture.url != planned.url:
+            raise MirrorError(f"{index.warc} changed while the mirror was being written "
+                              f"(capture {ordinal} is {capture.url}, expected {planned.url}); run it again")
+        extra = (planned, made_along.lang if made_along is not None else None)
+        yield capture_task(capture, extra) if planned.kind in ("html", "css") else Task((capture, extra), local=True)
+        pending = next(rewritten, None)
+
+
+def _fix_one(writer: MirrorWriter, task: tuple[Capture | None, object]) -> FileWritten:
+    """One file of :func:`finish_along`: written (here or in a worker), or its report as written along."""
+    capture, extra = task
+    if capture is None:
+        assert isinstance(extra, bytes)
+        return _unpickled(extra)
+    planned, lang = extra  # type: ignore[misc]
+    return writer.write(capture, planned, lang)
 
 
 def _again(made_along: _Along | None, planned: PlannedFile, told_otherwise: bool) -> bool:

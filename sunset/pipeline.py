@@ -524,7 +524,8 @@ class _RecordsAlong(contextlib.AbstractContextManager["_RecordsAlong"]):
             except BaseException:
                 store.close()
                 raise
-            fixed = finish_along(store, index, mirror_options(config, layout), layout.root, records)
+            fixed = finish_along(store, index, mirror_options(config, layout), layout.root, records,
+                                 workers=workers_for(config))
         log.info("mirror: %d files written while crawling, %d written again once the master was complete",
                  fixed.along, fixed.again)
         log.info("mirror: %d pages and %d files written to %s", fixed.summary.pages, fixed.summary.files,
