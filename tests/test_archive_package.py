@@ -328,6 +328,21 @@ def test_the_ingest_writers_index_lines_are_cdxj_indexers(package: OutputLayout,
     assert_heads_are_the_files(package.warc, copy)
 
 
+def test_the_index_sorted_in_runs_is_the_index_sorted_whole(package: OutputLayout, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sort buffer of a few lines: sorted runs in temporary files, merged as the index is written
+    (the writer's lines, and cdxj-indexer reading the file): the package's index, byte for byte."""
+    from archive.package import cdxj
+
+    monkeypatch.setattr(cdxj, "SORT_BUFFER", 4096)
+    write_cdxj(package.warc, tmp_path / "emitted.cdxj", package.reconstructed_warc)
+    copy = tmp_path / package.warc.name
+    copy.write_bytes(package.warc.read_bytes())
+    write_cdxj(copy, tmp_path / "indexed.cdxj", package.reconstructed_warc)
+    assert (tmp_path / "emitted.cdxj").read_bytes() == package.cdxj.read_bytes()
+    assert (tmp_path / "indexed.cdxj").read_bytes() == package.cdxj.read_bytes()
+
+
 def assert_heads_are_the_files(warc: Path, copy: Path) -> None:
     """The record heads the writer left beside ``warc`` are the ones warcio reads from the file
     (``copy`` has none beside it, so it is read)."""

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from archive.errors import SunsetError
 from archive.capture_index import CaptureIndex
+from archive.package.cdxj import bounded_sort
 from archive.records_file import iter_page_records, listed
 from archive.served import SiteIndex
 
@@ -88,7 +89,7 @@ def _run_wacz(args: list[str]) -> tuple[int, str]:
     from wacz.main import main as wacz_main
 
     chatter = io.StringIO()
-    with contextlib.redirect_stdout(chatter):
+    with contextlib.redirect_stdout(chatter), bounded_sort():
         try:
             code = wacz_main(args)
         except (ValueError, OSError, KeyError) as error:
