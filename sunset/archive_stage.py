@@ -160,7 +160,7 @@ class PackageSummary:
 def _converted_pages(config: SiteConfig, layout: OutputLayout, site: SiteIndex) -> Iterator[ConvertedPage]:
     """The mirror's pages and their captures: the mirror's own plan, made again from the index of the
     site as served (the master's, with the old server's answers over it). Read from the plan's store
-    as the derived WARC is written, not listed: a list held every page's URL and path (17 MB at
+    as the derived WARC is written, not listed: a list held every page's URL and path (16 MB at
     50,000 pages, the derived step's peak)."""
     if not layout.mirror.exists():
         return

@@ -29,7 +29,7 @@ from archive.index_lines import INDEXED_TYPES, emitted_lines
 
 SORT_BUFFER = 4 * 1024 * 1024
 """Characters of CDXJ lines sorted in memory before a sorted run goes to a temporary file (cdxj-indexer's
-default is 32 MiB: every line of a 50,000-page site, about 30 MB in the replay's process). The runs are
+default is 32 MiB: every line of a 50,000-page site, 23 MB more in the replay's process). The runs are
 merged as the index is written; the order, and the file, are the same whatever the buffer."""
 
 
