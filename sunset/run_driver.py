@@ -54,7 +54,7 @@ StepDone = Callable[[Step, Any], None]
 
 @dataclass(frozen=True, slots=True)
 class _Timed:
-    """An aside's result, with when it ran (and the CPU it took, when it ran in this process: without fork)."""
+    """An aside's result, with when it ran and the CPU it took (its process's own, and its workers')."""
 
     result: Any
     start: float
@@ -101,10 +101,10 @@ class Run:
             before = spans.children_cpu_seconds()
             aside = self._asides.pop(step)
             timed = aside.result()  # its process waited for: its CPU counts among this one's children's
-            forked = aside.pid is not None
-            cpu = spans.children_cpu_seconds() - before if forked else timed.cpu
-            self._reaped_cpu += cpu if forked else 0.0
-            self.spans.append(Span(step, timed.start, timed.end, cpu, aside=True))
+            if aside.pid is not None:  # (unless multiprocessing reaped it already, as it starts another)
+                self._reaped_cpu += spans.children_cpu_seconds() - before
+            # Its CPU as its own process counted it: the reaping above may have come before.
+            self.spans.append(Span(step, timed.start, timed.end, timed.cpu, aside=True))
             self._finished(self._step(step), timed.result)
         return self.results.get(step)
 
