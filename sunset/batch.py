@@ -45,8 +45,7 @@ from sunset.console import shown
 from sunset.engines import Engine
 from sunset.layout import BatchLayout, OutputLayout
 from sunset.lock import output_lock
-from sunset.preflight import check_command
-from sunset.sources import source_of
+from sunset.sources import check_command, source_of
 from sunset.steps import RunFlags
 
 log = logging.getLogger("sunset")

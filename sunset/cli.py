@@ -22,8 +22,7 @@ from sunset.normalize_cli import (
     wants_normalize_warc,
 )
 from sunset.options_table import CRAWL, cli_help, flags_of
-from sunset.preflight import check_command
-from sunset.sources import SOURCES, source_of
+from sunset.sources import SOURCES, check_command, source_of
 from sunset.steps import RunFlags, Step
 
 log = logging.getLogger("sunset")

@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 from archive.dates import DateSpread
 from archive.errors import ConfigError
-from crawl.credentials import load_credentials
 from crawl.docroot import docroot_base, iter_docroot
 from crawl.probe import Probe, probe
 from crawl.robots import Robots, polite_delay
@@ -40,7 +39,7 @@ from sunset.console import say, shown, without_userinfo
 from sunset.file_dates import copy_dates_warning
 from sunset.folder_site import check_output_folder, other_site
 from sunset.layout import OutputLayout
-from sunset.preflight import check_docroot, check_start_page
+from sunset.preflight import check_crawl_source, check_docroot, check_start_page, check_wayback_source
 
 SUMMARY = "say what a run would archive (a dry run: writes nothing)"
 DESCRIPTION = ("Say what `sunset run CONFIG` would do, without doing it: for a docroot, the files it would "
@@ -174,7 +173,7 @@ def plan_crawl(config: SiteConfig, report: Report) -> None:
     if any(sent):
         report.add("credentials", ", ".join(filter(None, sent)) + "; left out of every output")
     try:
-        load_credentials(options)
+        check_crawl_source(config, "run")  # the crawl's own check, as `sunset run` makes it
     except ConfigError as error:
         report.refuse(str(error))
         return
@@ -242,6 +241,10 @@ def plan_wayback(config: SiteConfig, report: Report) -> None:
     report.add("limits", f"{limit}, {options.max_depth} clicks deep, one request at a time over one connection, "
                          f"{pace.delay:g} s apart")
     report.add("start page", f"{config.start}: looked for in the archive when the rebuild is done")
+    try:
+        check_wayback_source(config, "run")  # the web archive's own check, as `sunset run` makes it
+    except ConfigError as error:
+        report.refuse(str(error))
 
 
 def _plan_start_page(config: SiteConfig, report: Report) -> None:

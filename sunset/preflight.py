@@ -3,6 +3,9 @@
 A docroot one level too deep, an empty docroot or a start page that was never archived
 used to give a mirror that opens on "Page not archived" and a summary saying "passed".
 Each check raises :class:`archive.errors.ConfigError` saying what is wrong and what to change.
+A source's own checks are here (``check_*_source``), named by its line in
+:data:`sunset.sources.SOURCES`, which runs them with the checks every command has
+(:func:`sunset.sources.check_command`).
 """
 from __future__ import annotations
 
@@ -21,8 +24,6 @@ from crawl.served.view import ServedView
 from site_out.plan import planned_kind
 from site_out.resolve import Resolver
 from sunset.config import SiteConfig
-from sunset.console import shown
-from sunset.folder_site import check_output_folder
 from sunset.options_table import CRAWL
 
 _START_NAMES = ("index", "default", "home", "welcome", "main", "start", "toc", "contents")
@@ -154,42 +155,28 @@ def _start_rank(url: str) -> tuple[int, int, str]:
     return path.count("/"), 0 if name in _START_NAMES else 1, url
 
 
-def check_command(config: SiteConfig, command: str, *, force: bool | None = None) -> DocrootFiles | None:
-    """Everything that can be known wrong before a command writes a byte (a refused run leaves
-    nothing behind: no log, no site.toml, no half WARC). For a command that ingests a docroot, its
-    files: the run's one walk of it, for the ingest to read (:func:`sunset.pipeline.ingest`).
-    An output folder that holds another site's output is refused, unless ``force`` (None: the
-    command takes no ``--force``; :mod:`sunset.folder_site`)."""
-    out = config.output_dir
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"the output folder {shown(out)} is a file: give --out a folder (it is created if missing)")
-    check_output_folder(config, force=force)
-    docroot = config.source.docroot
-    if config.source.wayback.enabled:
-        _check_wayback(config, command)
-    if command == "ingest" and docroot is None:
-        raise ConfigError(f"{config.path}: [source] docroot is not set: use `sunset crawl` to fetch the site over "
-                          "HTTP, or point docroot at a copy of the site's files")
-    if command == "crawl" and docroot is not None:
-        raise ConfigError(f"{config.path}: [source] docroot is set, so there is nothing to crawl: use "
-                          "`sunset ingest` (or remove docroot to fetch the site over HTTP)")
-    if command in CRAWL and docroot is None:
-        load_credentials(config.source.crawl)  # a secret that cannot be read stops the crawl before it starts
-    if command in ("run", "ingest") and docroot is not None:
-        files = check_docroot(config)
-        if command == "run":
-            check_start_page(config, files=files)
-        return files
-    return None
+def check_docroot_source(config: SiteConfig, command: str) -> DocrootFiles | None:
+    """The docroot's own checks (its line in :data:`sunset.sources.SOURCES`): before ``sunset run`` or
+    ``sunset ingest``, its files (the run's one walk of it, for the ingest to read) and, before a
+    run, the start page among them; nothing to check before a command that reads the master."""
+    if command not in ("run", "ingest"):
+        return None
+    files = check_docroot(config)
+    if command == "run":
+        check_start_page(config, files=files)
+    return files
 
 
-def _check_wayback(config: SiteConfig, command: str) -> None:
-    """A web archive is the one source: not beside a docroot, and nothing to fetch from a staging copy."""
-    if command == "ingest":
-        raise ConfigError(f"{config.path}: [source] wayback is set: the site comes from that web archive; use "
-                          "`sunset crawl` (or `sunset run`) to rebuild it")
-    for key, value in (("docroot", config.source.docroot), ("fetch_from", config.source.crawl.fetch_from)):
-        if value is not None:
-            raise ConfigError(f"{config.path}: [source] wayback and {key} are both set: the site comes from the "
-                              f"web archive or from {'its files' if key == 'docroot' else 'a staging copy'}; "
-                              f"remove one of them")
+def check_wayback_source(config: SiteConfig, command: str) -> None:
+    """A web archive's own check: nothing is fetched from a staging copy (``fetch_from`` is the
+    crawl's), so a config that names one asks for two sources, whatever the command."""
+    if config.source.crawl.fetch_from is not None:
+        raise ConfigError(f"{config.path}: [source] wayback and fetch_from are both set: the site comes from the "
+                          "web archive or from a staging copy; remove one of them")
+
+
+def check_crawl_source(config: SiteConfig, command: str) -> None:
+    """The crawl's own check: before it fetches (``sunset run``, ``sunset crawl``), the secrets it
+    sends (``auth``, ``headers``, ``cookies``) can be read, or the crawl stops before it starts."""
+    if command in CRAWL:
+        load_credentials(config.source.crawl)

@@ -12,14 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from crawl.docroot import iter_docroot, list_docroot
 from crawl.options import SourceOptions
 from crawl.served.view import ServedView
 from crawl.wayback.source import WaybackSource
 from sunset import pipeline
+from archive.errors import ConfigError
+from crawl.docroot import DocrootFiles, iter_docroot, list_docroot
 from sunset.config import SiteConfig
+from sunset.console import shown
+from sunset.folder_site import check_output_folder
 from sunset.pipeline import SourceCall, SourceRun, archive_captures, archive_resumable
 from sunset.plan import SourcePlan, plan_crawl, plan_docroot, plan_wayback
+from sunset.preflight import check_crawl_source, check_docroot_source, check_wayback_source
+
+SourceCheck = Callable[[SiteConfig, str], DocrootFiles | None]
+"""A source's own checks before ``sunset COMMAND`` writes anything (:attr:`Source.check`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +37,16 @@ class Source:
     config's source is the one that runs."""
     how: str
     """How the master was made, in the words of its warcinfo (and the package's description)."""
+    key: str | None
+    """The ``[source]`` key that asks for it (``docroot``); None for the one used when no other is
+    asked for (the crawl). A config that sets two of them is refused (:func:`source_of`)."""
     chosen: Callable[[SiteConfig], bool]
     """Whether a config asks for this source; the first of :data:`SOURCES` that it asks for is used."""
+    check: SourceCheck
+    """What would make it refuse, checked before ``sunset COMMAND`` writes a byte (given the
+    command: a check that walks or reads something does so only for ``sunset run`` and its step).
+    Returns what it found that the step would otherwise find again: the docroot's files, the run's
+    one walk of them (:func:`sunset.pipeline.ingest`); None for a source that finds nothing ahead."""
     write: Callable[[SourceCall], SourceRun]
     """Makes the master WARC. A source that yields captures: :func:`sunset.pipeline.archive_captures`
     with them (``partial(archive_captures, captures=...)``); one that remembers its work so that a
@@ -63,16 +78,48 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("ingest", "ingested from its document root", lambda config: config.source.docroot is not None,
-           partial(archive_captures, captures=iter_docroot, listing=list_docroot),
+    Source("ingest", "ingested from its document root", "docroot", lambda config: config.source.docroot is not None,
+           check_docroot_source, partial(archive_captures, captures=iter_docroot, listing=list_docroot),
            start_page_checked=True, folders=True, answers=ServedView, reusable=True, plan=plan_docroot),
-    Source("crawl", "rebuilt from a web archive", lambda config: config.source.wayback.enabled,
-           partial(archive_resumable, source=WaybackSource, state="wayback_db"), plan=plan_wayback),
-    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, along=("normalize", "mirror"),
-           plan=plan_crawl),
+    Source("crawl", "rebuilt from a web archive", "wayback", lambda config: config.source.wayback.enabled,
+           check_wayback_source, partial(archive_resumable, source=WaybackSource, state="wayback_db"), plan=plan_wayback),
+    Source("crawl", "crawled over HTTP", None, lambda config: True, check_crawl_source, pipeline.crawl,
+           along=("normalize", "mirror"), plan=plan_crawl),
 )
 
 
 def source_of(config: SiteConfig) -> Source:
-    """The source ``config`` asks for."""
+    """The source ``config`` asks for; a config that asks for two (a docroot and a web archive) is
+    refused, since either would leave the other's site unarchived."""
+    asked = [source for source in SOURCES if source.key is not None and source.chosen(config)]
+    if len(asked) > 1:
+        keys = " and ".join(source.key for source in asked if source.key)
+        ways = " or ".join(source.how for source in asked)
+        raise ConfigError(f"{config.path}: [source] {keys} are both set: the site is {ways}; remove one of them")
     return next(source for source in SOURCES if source.chosen(config))
+
+
+def check_command(config: SiteConfig, command: str, *, force: bool | None = None) -> DocrootFiles | None:
+    """Everything that can be known wrong before a command writes a byte (a refused run leaves
+    nothing behind: no log, no site.toml, no half WARC): the output folder, then the config's source
+    (a stage command that is not its step is refused, naming the one to run), then the source's own
+    checks (:attr:`Source.check`), whose findings it returns (a docroot's files, for the ingest).
+    An output folder that holds another site's output is refused, unless ``force`` (None: the
+    command takes no ``--force``; :mod:`sunset.folder_site`)."""
+    out = config.output_dir
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"the output folder {shown(out)} is a file: give --out a folder (it is created if missing)")
+    check_output_folder(config, force=force)
+    source = source_of(config)
+    if command != source.step and any(other.step == command for other in SOURCES):
+        raise ConfigError(f"{config.path}: {_asked_by(source)}, so the site is {source.how}: use "
+                          f"`sunset {source.step}` (or `sunset run`), not `sunset {command}`")
+    return source.check(config, command)
+
+
+def _asked_by(source: Source) -> str:
+    """Why a config has ``source``, in its keys: the one it set, or the others it did not."""
+    if source.key is not None:
+        return f"[source] {source.key} is set"
+    keys = [other.key for other in SOURCES if other.key is not None]
+    return f"[source] {keys[0]} is not set" if len(keys) == 1 else "neither [source] " + " nor ".join(keys) + " is set"

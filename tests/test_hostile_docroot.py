@@ -85,7 +85,7 @@ def test_a_docroot_deeper_than_the_recursion_limit_is_checked_and_ingested_in_on
     from archive.capture_index import CaptureIndex
     from sunset.cli import main
     from sunset.config import load_config
-    from sunset.preflight import check_command
+    from sunset.sources import check_command
     from tests.conftest import write_config
     from tests.test_hostile_names import _remove_deep
 

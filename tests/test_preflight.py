@@ -12,7 +12,8 @@ from warcio.warcwriter import WARCWriter
 from archive.capture_index import CaptureIndex
 from archive.errors import ConfigError
 from sunset.config import SiteConfig, load_config
-from sunset.preflight import _start_rank, check_command, check_docroot, check_start_page
+from sunset.preflight import _start_rank, check_docroot, check_start_page
+from sunset.sources import check_command
 from tests.conftest import write_config
 
 BASE = "http://old.example.org/site/"
@@ -129,10 +130,13 @@ def test_check_command(tmp_path: Path) -> None:
     assert check_command(ingested, "mirror") is None  # nothing to walk
     files = check_command(ingested, "run")
     assert files is not None and files.files == ("site/index.html",)
-    assert "docroot is set, so there is nothing to crawl: use `sunset ingest`" in _error(check_command, ingested,
-                                                                                         "crawl")
+    assert _error(check_command, ingested, "crawl").endswith(
+        "[source] docroot is set, so the site is ingested from its document root: use `sunset ingest` (or "
+        "`sunset run`), not `sunset crawl`")
     crawled = _config(tmp_path / "c", None, docroot="")
     assert check_command(crawled, "crawl") is None
-    assert "docroot is not set: use `sunset crawl`" in _error(check_command, crawled, "ingest")
+    assert _error(check_command, crawled, "ingest").endswith(
+        "neither [source] docroot nor wayback is set, so the site is crawled over HTTP: use `sunset crawl` (or "
+        "`sunset run`), not `sunset ingest`")
     (tmp_path / "out").write_text("a file")
     assert _error(check_command, ingested, "run").startswith(f"the output folder {tmp_path / 'out'} is a file")

@@ -72,12 +72,12 @@ def test_an_empty_docroot_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_the_wrong_source_command_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     docroot_config = _site(tmp_path, {"site/index.html": "<P>x"})
-    assert "nothing to crawl" in _refused(tmp_path, capsys, ["crawl", str(docroot_config)])
+    assert "use `sunset ingest` (or `sunset run`), not `sunset crawl`" in _refused(tmp_path, capsys, ["crawl", str(docroot_config)])
     crawl_folder = tmp_path / "crawl"
     crawl_folder.mkdir()
     crawl_config = write_config(crawl_folder, docroot="")
     crawl_config.write_text(crawl_config.read_text(encoding="utf-8").replace('docroot = ""\n', ""), encoding="utf-8")
-    assert "docroot is not set" in _refused(tmp_path, capsys, ["ingest", str(crawl_config)])
+    assert "use `sunset crawl` (or `sunset run`), not `sunset ingest`" in _refused(tmp_path, capsys, ["ingest", str(crawl_config)])
 
 
 def test_out_naming_a_file_is_said_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

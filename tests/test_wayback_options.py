@@ -72,6 +72,6 @@ def test_one_source_at_a_time(extra: str, tmp_path: Path, capsys: pytest.Capture
     config = tmp_path / "site.toml"
     config.write_text(ARCHIVED.replace('as_of = "1998-11"', f'as_of = "1998-11"\n{extra}'), encoding="utf-8")
     assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 2
-    key = extra.split(" ")[0]
-    assert f"[source] wayback and {key} are both set" in capsys.readouterr().err
+    both = "docroot and wayback" if extra.startswith("docroot") else "wayback and fetch_from"
+    assert f"[source] {both} are both set" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
