@@ -37,27 +37,28 @@ class Source:
     config's source is the one that runs."""
     how: str
     """How the master was made, in the words of its warcinfo (and the package's description)."""
-    key: str | None
-    """The ``[source]`` key that asks for it (``docroot``); None for the one used when no other is
-    asked for (the crawl). A config that sets two of them is refused (:func:`source_of`)."""
     chosen: Callable[[SiteConfig], bool]
     """Whether a config asks for this source; the first of :data:`SOURCES` that it asks for is used."""
-    check: SourceCheck
-    """What would make it refuse, checked before ``sunset COMMAND`` writes a byte (given the
-    command: a check that walks or reads something does so only for ``sunset run`` and its step).
-    Returns what it found that the step would otherwise find again: the docroot's files, the run's
-    one walk of them (:func:`sunset.pipeline.ingest`); None for a source that finds nothing ahead."""
     write: Callable[[SourceCall], SourceRun]
     """Makes the master WARC. A source that yields captures: :func:`sunset.pipeline.archive_captures`
     with them (``partial(archive_captures, captures=...)``); one that remembers its work so that a
     killed run resumes: :func:`sunset.pipeline.archive_resumable` with its class and the layout's
     name of its database."""
+    key: str | None = None
+    """The ``[source]`` key that asks for it (``docroot``); a config that sets two such keys is
+    refused (:func:`source_of`). None: a source used when no other is asked for (the crawl)."""
+    check: SourceCheck | None = None
+    """What would make it refuse, checked before ``sunset COMMAND`` writes a byte (given the
+    command: a check that walks or reads something does so only for ``sunset run`` and its step).
+    Returns what it found that the step would otherwise find again: the docroot's files, the run's
+    one walk of them (:func:`sunset.pipeline.ingest`). None: nothing to check ahead (the source's
+    own step says what is wrong as it starts)."""
     along: tuple[str, ...] = ()
     """Later steps it can do while it writes. A source that leaves the CPU idle (the crawl waits for
     a server) makes the records and the mirror meanwhile (:mod:`site_out.along`); a fast one leaves
     them to the content pass."""
     start_page_checked: bool = False
-    """The preflight finds the start page among its files before it writes (a docroot); for any
+    """Its check finds the start page among its files before it writes (a docroot); for any
     other source a run looks for it in the master as soon as the source is done."""
     folders: bool = False
     """Its captures are the files of the server's folders, so a folder URL was answered by its index
@@ -78,12 +79,14 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("ingest", "ingested from its document root", "docroot", lambda config: config.source.docroot is not None,
-           check_docroot_source, partial(archive_captures, captures=iter_docroot, listing=list_docroot),
-           start_page_checked=True, folders=True, answers=ServedView, reusable=True, plan=plan_docroot),
-    Source("crawl", "rebuilt from a web archive", "wayback", lambda config: config.source.wayback.enabled,
-           check_wayback_source, partial(archive_resumable, source=WaybackSource, state="wayback_db"), plan=plan_wayback),
-    Source("crawl", "crawled over HTTP", None, lambda config: True, check_crawl_source, pipeline.crawl,
+    Source("ingest", "ingested from its document root", lambda config: config.source.docroot is not None,
+           partial(archive_captures, captures=iter_docroot, listing=list_docroot), key="docroot",
+           check=check_docroot_source, start_page_checked=True, folders=True, answers=ServedView, reusable=True,
+           plan=plan_docroot),
+    Source("crawl", "rebuilt from a web archive", lambda config: config.source.wayback.enabled,
+           partial(archive_resumable, source=WaybackSource, state="wayback_db"), key="wayback",
+           check=check_wayback_source, plan=plan_wayback),
+    Source("crawl", "crawled over HTTP", lambda config: True, pipeline.crawl, check=check_crawl_source,
            along=("normalize", "mirror"), plan=plan_crawl),
 )
 
@@ -114,7 +117,7 @@ def check_command(config: SiteConfig, command: str, *, force: bool | None = None
     if command != source.step and any(other.step == command for other in SOURCES):
         raise ConfigError(f"{config.path}: {_asked_by(source)}, so the site is {source.how}: use "
                           f"`sunset {source.step}` (or `sunset run`), not `sunset {command}`")
-    return source.check(config, command)
+    return source.check(config, command) if source.check is not None else None
 
 
 def _asked_by(source: Source) -> str:

@@ -17,6 +17,7 @@ from sunset.sources import check_command
 from tests.conftest import write_config
 
 BASE = "http://old.example.org/site/"
+WAYBACK = 'wayback = "https://web.archive.org/web/"\nas_of = "1998-11"\n'
 
 
 def _config(tmp_path: Path, files: dict[str, bytes] | None, *, docroot: str = "docroot", source: str = "",
@@ -138,5 +139,22 @@ def test_check_command(tmp_path: Path) -> None:
     assert _error(check_command, crawled, "ingest").endswith(
         "neither [source] docroot nor wayback is set, so the site is crawled over HTTP: use `sunset crawl` (or "
         "`sunset run`), not `sunset ingest`")
+    archived = _config(tmp_path / "w", None, docroot="", source=WAYBACK + 'auth = "env:SUNSET_NO_SUCH_SECRET"\n')
+    assert _error(check_command, archived, "ingest").endswith(
+        "[source] wayback is set, so the site is rebuilt from a web archive: use `sunset crawl` (or `sunset run`), "
+        "not `sunset ingest`")
+    assert check_command(archived, "crawl") is None  # a web archive is not sent the site's credentials...
+    assert "SUNSET_NO_SUCH_SECRET" in _error(check_command, _config(tmp_path / "a", None, docroot="",
+                                             source='auth = "env:SUNSET_NO_SUCH_SECRET"\n'), "crawl")  # ...a crawl is
     (tmp_path / "out").write_text("a file")
     assert _error(check_command, ingested, "run").startswith(f"the output folder {tmp_path / 'out'} is a file")
+
+
+@pytest.mark.parametrize("command", ["run", "ingest", "crawl", "mirror"])
+def test_two_sources_are_refused_before_any_command(command: str, tmp_path: Path) -> None:
+    """A docroot and a web archive: either would leave the other's site unarchived, so no command
+    reads such a config, said from the keys of SOURCES."""
+    both = _config(tmp_path, {"site/index.html": b"<P>home"}, source=WAYBACK)
+    assert _error(check_command, both, command).endswith(
+        "[source] docroot and wayback are both set: the site is ingested from its document root or rebuilt from a "
+        "web archive; remove one of them")

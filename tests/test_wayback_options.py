@@ -74,4 +74,7 @@ def test_one_source_at_a_time(extra: str, tmp_path: Path, capsys: pytest.Capture
     assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 2
     both = "docroot and wayback" if extra.startswith("docroot") else "wayback and fetch_from"
     assert f"[source] {both} are both set" in capsys.readouterr().err
+    assert main(["plan", str(config), "--out", str(tmp_path / "out")]) == 2  # the dry run says it too
+    said = capsys.readouterr()
+    assert f"[source] {both} are both set" in said.out + said.err
     assert not (tmp_path / "out").exists()
