@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from archive.errors import ConfigError
+from crawl.docroot import DocrootFiles, iter_docroot, list_docroot
 from crawl.options import SourceOptions
 from crawl.served.view import ServedView
 from crawl.wayback.source import WaybackSource
 from sunset import pipeline
-from archive.errors import ConfigError
-from crawl.docroot import DocrootFiles, iter_docroot, list_docroot
 from sunset.config import SiteConfig
 from sunset.console import shown
 from sunset.folder_site import check_output_folder
@@ -121,8 +121,11 @@ def check_command(config: SiteConfig, command: str, *, force: bool | None = None
 
 
 def _asked_by(source: Source) -> str:
-    """Why a config has ``source``, in its keys: the one it set, or the others it did not."""
+    """Why a config has ``source``, in its keys: the one it set, or those of the sources before it
+    in :data:`SOURCES` that it did not (the crawl is what is left)."""
     if source.key is not None:
         return f"[source] {source.key} is set"
-    keys = [other.key for other in SOURCES if other.key is not None]
+    keys = [other.key for other in SOURCES[:SOURCES.index(source)] if other.key is not None]
+    if not keys:
+        return "the config asks for it"
     return f"[source] {keys[0]} is not set" if len(keys) == 1 else "neither [source] " + " nor ".join(keys) + " is set"
