@@ -9,17 +9,20 @@ is sunset's own file, so nothing is loaded from elsewhere.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from importlib.resources import files
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+from archive.durable import atomic_writer
 from archive.records_file import iter_page_records, listed
 from site_out.options import DATE_SOURCES, MirrorOptions, PastRun
 from site_out.pages import page_html
+from site_out.paths import safe_destination
 from site_out.words import ENGLISH, Words
 
 ABOUT_PAGE = "_sunset/about.html"
@@ -28,6 +31,12 @@ SEARCH_INDEX = "_sunset/search-index.js"
 SEARCH_SCRIPT = "_sunset/search.js"
 SEARCH_TEXT_LIMIT = 20_000
 """Characters of each page's text kept for search: enough for the pages of the era."""
+PART_SIZE = 2_000
+"""Pages one part of the page list holds (``index.html``, then ``index-2.html``...). One page
+listing every page of a 50,000-page site is 11 MB of HTML: slow for a reader's browser, and the
+link check decodes each page whole (22 MB of str for it, the run's largest process). 2,000 links
+are about 450 KB, which a browser of any age opens at once; most sites of the era have fewer
+pages and keep their one list, byte for byte as before parts existed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,41 +83,94 @@ def iter_record_pages(records_path: Path) -> Iterator[tuple[str, str | None, str
             yield record["url"], record.get("title"), record.get("text") or "", record.get("lang")
 
 
+def part_path(number: int) -> str:
+    """The mirror path of part ``number`` (from 1) of the page list: ``index.html``, ``index-2.html``..."""
+    return PAGES_INDEX if number == 1 else f"{PAGES_INDEX[:-len('.html')]}-{number}.html"
+
+
+def _parts_nav(number: int, parts: int, count: int, words: Words) -> str:
+    """Links to every part of the page list by the pages it holds ("1–2,000 · 2,001–4,000 · …"),
+    the current one in bold; plain links, so they work from ``file://`` with JavaScript off."""
+    size, separator = PART_SIZE, " \u00b7 "
+    links = []
+    for other in range(1, parts + 1):
+        span = f"{words.number((other - 1) * size + 1)}\u2013{words.number(min(other * size, count))}"
+        href = escape(part_path(other).rsplit("/", 1)[1], quote=True)
+        links.append(f"<strong>{span}</strong>" if other == number else f'<a href="{href}">{span}</a>')
+    return (f'<nav class="sunset-parts" aria-label="{escape(words("pages_parts_label"), quote=True)}">'
+            f'<p>{words("pages_parts")} {separator.join(links)}</p></nav>\n')
+
+
 def write_catalog(entries: Iterable[CatalogEntry], notice_html: str, site_name: str,
-                  page_out: TextIO, index_out: TextIO, words: Words = ENGLISH) -> int:
-    """Stream ``_sunset/index.html`` into ``page_out`` and ``search-index.js`` into ``index_out``."""
+                  root: Path, index_out: TextIO, words: Words = ENGLISH) -> int:
+    """Stream the page list into ``root``'s ``_sunset/index.html`` (and ``index-2.html``... when it
+    has over :data:`PART_SIZE` pages) and ``search-index.js`` into ``index_out``; return the pages.
+
+    The list items go to an unnamed temporary file first: how many parts there are (which every
+    part's navigation names) is known only at the end, and the list is never held in memory.
+    A site of up to :data:`PART_SIZE` pages gets one part without navigation."""
     title = words("pages_title", site=site_name)
     head = '<style>.sunset-snippet{font-size:14px;color:#444444;margin:0.2em 0 0.6em 0}</style>\n'
     top, bottom = page_html(title, notice_html, "\x00", head_extra=head, lang=words.lang).split("\x00")
-    page_out.write(top)
-    page_out.write(
+    heading = (
         f"<h1>{words('pages_heading', site=escape(site_name))}</h1>\n"
         '<form id="sunset-search-form" style="display:none" role="search" onsubmit="return false">'
         f'<label for="sunset-search">{words("pages_search")}</label>'
         '<input type="search" id="sunset-search" size="30" autocomplete="off">'
         '<p id="sunset-status" aria-live="polite"></p><ol id="sunset-results"></ol></form>\n'
-        '<ul id="sunset-pages">\n'
     )
-    index_out.write("/* The archived pages' titles and text, for search.js (written by sunset). */\n")
-    index_out.write("window.SUNSET_PAGES = [\n")
-    count = 0
-    for entry in entries:
-        label = entry.title.strip() or entry.url
-        page_out.write(
-            f'<li><a href="{escape(entry.href, quote=True)}">{escape(label)}</a> '
-            f'<small style="color:#555555;word-break:break-all">{escape(entry.url)}</small></li>\n'
-        )
-        item = {"u": entry.href, "t": label, "o": entry.url, "x": entry.text[:SEARCH_TEXT_LIMIT]}
-        index_out.write(("," if count else "") + json.dumps(item, ensure_ascii=True) + "\n")
-        count += 1
-    index_out.write("];\n")
-    page_out.write(
-        "</ul>\n"
+    end = (
         f'<script src="{SEARCH_INDEX.rsplit("/", 1)[1]}"></script>\n'
         f'<script src="{SEARCH_SCRIPT.rsplit("/", 1)[1]}"></script>\n'
     )
-    page_out.write(bottom)
+    index_out.write("/* The archived pages' titles and text, for search.js (written by sunset). */\n")
+    index_out.write("window.SUNSET_PAGES = [\n")
+    folder = safe_destination(root, PAGES_INDEX).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder) as items:
+        starts = [0]  # where each part's items begin in ``items``
+        count = 0
+        for entry in entries:
+            if count and count % PART_SIZE == 0:
+                starts.append(items.tell())
+            label = entry.title.strip() or entry.url
+            items.write(
+                f'<li><a href="{escape(entry.href, quote=True)}">{escape(label)}</a> '
+                f'<small style="color:#555555;word-break:break-all">{escape(entry.url)}</small></li>\n'
+                .encode("utf-8")
+            )
+            item = {"u": entry.href, "t": label, "o": entry.url, "x": entry.text[:SEARCH_TEXT_LIMIT]}
+            index_out.write(("," if count else "") + json.dumps(item, ensure_ascii=True) + "\n")
+            count += 1
+        index_out.write("];\n")
+        starts.append(items.tell())
+        parts = len(starts) - 1
+        for number in range(1, parts + 1):
+            nav = _parts_nav(number, parts, count, words) if parts > 1 else ""
+            with atomic_writer(safe_destination(root, part_path(number)), "wb") as page_out:
+                page_out.write((top + heading + nav + '<ul id="sunset-pages">\n').encode("utf-8"))
+                items.seek(starts[number - 1])
+                _copy(items, page_out, starts[number] - starts[number - 1])
+                page_out.write(("</ul>\n" + nav + end + bottom).encode("utf-8"))
+    _remove_parts_after(root, parts)
     return count
+
+
+def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    while size > 0:
+        chunk = source.read(min(size, 1 << 20))
+        if not chunk:
+            raise OSError(f"the page list's temporary file ended {size} bytes early")
+        target.write(chunk)
+        size -= len(chunk)
+
+
+def _remove_parts_after(root: Path, parts: int) -> None:
+    """The parts an earlier run of a larger site left (``index-7.html`` when there are 6 now)."""
+    number = parts + 1
+    while (path := safe_destination(root, part_path(number))).exists():
+        path.unlink()
+        number += 1
 
 
 def _date(value: datetime | None, words: Words) -> str:

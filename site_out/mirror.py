@@ -476,9 +476,8 @@ class MirrorWriter(CaptureWriter):
 
     def write_catalog(self, records_path: Path | None, facts: ArchiveFacts) -> None:
         notice = self.notice(PAGES_INDEX)
-        with atomic_writer(safe_destination(self.root, PAGES_INDEX), "w", encoding="utf-8") as page_out, \
-                atomic_writer(safe_destination(self.root, SEARCH_INDEX), "w", encoding="utf-8") as index_out:
-            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, page_out, index_out,
+        with atomic_writer(safe_destination(self.root, SEARCH_INDEX), "w", encoding="utf-8") as index_out:
+            write_catalog(self.catalog_entries(records_path), notice, self.options.site_name, self.root, index_out,
                           self.words)
         html = about_page(self.notice(ABOUT_PAGE), self.options, facts,
                           index_href=href_between(ABOUT_PAGE, PAGES_INDEX),
