@@ -156,6 +156,43 @@ def test_search_finds_pages_offline(otpic_run, context) -> None:
         page.close()
 
 
+def test_search_and_navigation_from_a_part_of_the_page_list(tmp_path: Path, context,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later part lists its own pages, searches every part's, hides its list while searching,
+    and links to the other parts."""
+    import io
+
+    from site_out import catalog
+    from site_out.catalog import SEARCH_INDEX, CatalogEntry, search_script, write_catalog
+
+    monkeypatch.setattr(catalog, "PART_SIZE", 3)
+    pages = [CatalogEntry(f"../site/{number}.html", f"http://h/{number}.html", f"Page {number}",
+                          "the only aardvark" if number == 1 else "nothing") for number in range(1, 8)]
+    (tmp_path / "site").mkdir()
+    for number in range(1, 8):
+        (tmp_path / "site" / f"{number}.html").write_text(f"<title>{number}</title>")
+    script = io.StringIO()
+    write_catalog(iter(pages), "<div>notice</div>", "site", tmp_path, script)
+    (tmp_path / SEARCH_INDEX).write_text(script.getvalue(), encoding="utf-8")
+    (tmp_path / "_sunset/search.js").write_text(search_script(), encoding="utf-8")
+    page = context.new_page()
+    try:
+        page.goto((tmp_path / "_sunset/index-2.html").as_uri(), wait_until="load")
+        listed = page.locator("#sunset-pages li a")
+        assert listed.all_inner_texts() == ["Page 4", "Page 5", "Page 6"]
+        page.fill("#sunset-search", "aardvark")
+        assert page.locator("#sunset-results li a").all_inner_texts() == ["Page 1"]
+        assert not page.locator("#sunset-pages").is_visible()
+        page.fill("#sunset-search", "")
+        assert page.locator("#sunset-pages").is_visible()
+        page.locator("nav.sunset-parts").first.get_by_text("7\u20137").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("_sunset/index-3.html")
+        assert page.locator("#sunset-pages li a").all_inner_texts() == ["Page 7"]
+    finally:
+        page.close()
+
+
 def test_missing_page_shows_the_address_in_the_pages_language(otpic_run, context) -> None:
     _, layout = otpic_run
     page = context.new_page()
