@@ -191,6 +191,18 @@ def test_search_and_navigation_from_a_part_of_the_page_list(tmp_path: Path, cont
         assert page.locator("#sunset-pages li a").all_inner_texts() == ["Page 7"]
     finally:
         page.close()
+    page = context.new_page()  # with JavaScript off: no search, the list and its links still work
+    try:
+        context.new_cdp_session(page).send("Emulation.setScriptExecutionDisabled", {"value": True})
+        page.goto((tmp_path / "_sunset/index-3.html").as_uri(), wait_until="load")
+        assert not page.locator("#sunset-search-form").is_visible()
+        page.locator("nav.sunset-parts").last.get_by_text("4\u20136").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("_sunset/index-2.html")
+        assert page.locator("#sunset-pages li a").all_inner_texts() == ["Page 4", "Page 5", "Page 6"]
+        assert page.locator("#sunset-search-form").is_hidden()  # still off after the navigation
+    finally:
+        page.close()
 
 
 def test_missing_page_shows_the_address_in_the_pages_language(otpic_run, context) -> None:
