@@ -38,7 +38,7 @@ from normalize.page import PageTokens
 from site_out.mirror import MIRROR_FOLDER, CaptureWriter, FileWritten, MirrorError, MirrorSummary, MirrorWriter
 from site_out.options import MirrorOptions
 from site_out.paths import UnmappableURL, mirror_path
-from site_out.plan import planned_kind, redirect_target, unique_path, withheld_file
+from site_out.plan import follow_redirects, planned_kind, redirect_target, unique_path, withheld_file
 from site_out.plan_store import PlannedFile, SqlSet
 from site_out.resolve import FORM_CLOSED_PAGE, Resolver
 
@@ -59,7 +59,6 @@ CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 _NONE = ""
 """A noted answer of "no file" (a mirror path is never empty)."""
-_MAX_HOPS = 10
 _BATCH = 16
 _CACHED = 8192
 _FRESH_FILES = 16
@@ -237,15 +236,8 @@ class AnsweringResolver(Resolver):
         return keys, self._guess(local)
 
     def _shortcut(self, forwarding: str, target: str) -> str:
-        for _ in range(_MAX_HOPS):
-            path, _ = self._path(target, follow=False)
-            if path is None:
-                return forwarding
-            following = self.plan.forwarding_target(path)
-            if following is None:
-                return path
-            target = following
-        return forwarding
+        ended = follow_redirects(target, lambda url: self._path(url, follow=False)[0], self.plan.forwarding_target)
+        return forwarding if ended is None else ended
 
     def _guess(self, url: str) -> str | None:
         """The name ``url`` gets if the crawl fetches it: :func:`site_out.paths.mirror_path`, a page

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import sqlite3
 from collections import Counter
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -292,20 +292,29 @@ def _rows(db: sqlite3.Connection, query: str) -> Iterator[tuple]:
 
 
 _MAX_HOPS = 10
+"""Redirects followed in a row before a chain is taken for a loop."""
+
+
+def follow_redirects(target: str, path_of: Callable[[str], str | None],
+                     forwarded: Callable[[str], str | None]) -> str | None:
+    """The file a chain of redirects starting at ``target`` ends at, or None (not archived, or a loop):
+    ``path_of`` names a URL's file, ``forwarded`` the target of the redirect whose forwarding page a
+    file is (None: an archived file)."""
+    for _ in range(_MAX_HOPS):
+        path = path_of(target)
+        if path is None:
+            return None
+        following = forwarded(path)
+        if following is None:
+            return path
+        target = following
+    return None
 
 
 def final_target(redirect: PlannedRedirect, by_path: Mapping[str, PlannedRedirect], resolver: Resolver) -> str | None:
     """The archived file a redirect (or a chain of them) ends at, or None."""
-    target = redirect.target
-    for _ in range(_MAX_HOPS):
-        path = resolver.target_path(target)
-        if path is None:
-            return None
-        following = by_path.get(path)
-        if following is None:
-            return path
-        target = following.target
-    return None
+    return follow_redirects(redirect.target, resolver.target_path,
+                            lambda path: by_path[path].target if path in by_path else None)
 
 
 def shortcut_redirects(plan: MirrorPlan, resolver: Resolver) -> None:
